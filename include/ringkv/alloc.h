@@ -1,0 +1,26 @@
+/* alloc.h — the one way ringkv allocates memory.
+ *
+ * Every allocation goes through mimalloc's explicit API (never a global
+ * malloc override). mimalloc gives each thread its own heap, so a shard's
+ * allocations stay on its own pages; a block freed by another thread (a
+ * message returned to its sender) is handed back to the owning heap by
+ * mimalloc itself. Allocation failure is fatal, as in Redis: the server
+ * logs and aborts rather than limping on with a half-applied write.
+ * Callable from any thread.
+ */
+#ifndef RINGKV_ALLOC_H
+#define RINGKV_ALLOC_H
+
+#include <stddef.h>
+
+void *rk_malloc(size_t size);
+void *rk_calloc(size_t n, size_t size);
+void *rk_realloc(void *ptr, size_t size);
+void rk_free(void *ptr);
+char *rk_strndup(const char *s, size_t len);
+/* Usable size of a block from rk_malloc: the memory it really costs. */
+size_t rk_usable_size(const void *ptr);
+/* Bytes this process has from the OS (resident), for INFO memory. */
+size_t rk_process_rss(void);
+
+#endif
