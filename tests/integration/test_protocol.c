@@ -61,6 +61,30 @@ TS_TEST(protocol, malformed_requests_get_exact_error_and_close)
     redisFree(c);
 }
 
+/* Lines with no end in sight are refused once they pass 64 KB. */
+TS_TEST(protocol, oversized_lines_get_exact_error_and_close)
+{
+    enum { LIMIT = 64 * 1024 };
+    static const struct {
+        const char *prefix, *error;
+    } cases[] = {
+        {"", PROTO_ERR("too big inline request")},
+        {"*", PROTO_ERR("too big mbulk count string")},
+        {"*1\r\n$", PROTO_ERR("too big bulk count string")},
+    };
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "SET survivor intact"));
+    char *req = rk_malloc(LIMIT + 16);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t p = strlen(cases[i].prefix);
+        memcpy(req, cases[i].prefix, p);
+        memset(req + p, '1', LIMIT + 1);
+        expect_protocol_error(c, req, p + LIMIT + 1, cases[i].error);
+    }
+    rk_free(req);
+    redisFree(c);
+}
+
 /* Commands before the bad bytes in the same packet are answered first, and
  * nothing after them runs. */
 TS_TEST(protocol, valid_commands_before_an_error_are_answered)
@@ -263,6 +287,14 @@ TS_TEST(protocol, hello_switches_protocol)
     ts_raw_expect(raw, "%1\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
     ts_raw_send_str(raw, "PING\r\n");
     ts_raw_expect(raw, "+PONG\r\n");
+
+    /* Other reply types keep their RESP2 form, nils inside arrays too. */
+    ts_raw_send_str(raw, "SET k v\r\nMGET k missing\r\nINCR n\r\nDEL missing\r\nGET\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "*2\r\n$1\r\nv\r\n_\r\n");
+    ts_raw_expect(raw, ":1\r\n");
+    ts_raw_expect(raw, ":0\r\n");
+    ts_raw_expect(raw, "-ERR wrong number of arguments for 'get' command\r\n");
 
     ts_raw_send_str(raw, "HELLO 4\r\n");
     ts_raw_expect(raw, "-NOPROTO unsupported protocol version\r\n");
