@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ringkv/random.h"
+#include "ringkv/util.h"
 
 /* cr_assert records every passing assertion; randomized loops make
  * millions of checks, so only failures go through Criterion. */
@@ -78,6 +79,46 @@ static inline tval tval_random(bool big)
     for (size_t i = 0; i < len; i++)
         v.s[i] = binary ? (unsigned char)trand(256) : (unsigned char)('a' + trand(26));
     return v;
+}
+
+/* Is a decoded entry (a string, or str == NULL and an integer) equal to t? */
+static inline bool tval_is(const tval *t, const unsigned char *str, size_t len, long long ll)
+{
+    if (str) return tval_eq(t, str, len);
+    char buf[RK_LONG_STR_SIZE];
+    return tval_eq(t, buf, ll2string(buf, ll));
+}
+
+/* Reference model for sequences: an array of owned values. */
+typedef struct tlist {
+    tval *v;
+    size_t n, cap;
+} tlist;
+
+static inline void tlist_insert(tlist *m, size_t at, tval v)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->v = realloc(m->v, m->cap * sizeof(tval));
+    }
+    memmove(&m->v[at + 1], &m->v[at], (m->n - at) * sizeof(tval));
+    m->v[at] = v;
+    m->n++;
+}
+
+/* Deletes up to count values from at on. */
+static inline void tlist_delete(tlist *m, size_t at, size_t count)
+{
+    if (at + count > m->n) count = m->n - at;
+    for (size_t i = at; i < at + count; i++) free(m->v[i].s);
+    memmove(&m->v[at], &m->v[at + count], (m->n - at - count) * sizeof(tval));
+    m->n -= count;
+}
+
+static inline void tlist_free(tlist *m)
+{
+    tlist_delete(m, 0, m->n);
+    free(m->v);
 }
 
 #endif

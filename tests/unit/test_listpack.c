@@ -5,47 +5,9 @@
 #include "ringkv/listpack.h"
 #include "ringkv/util.h"
 
-/* ---- reference model: an array of byte strings ---- */
-
-typedef struct model {
-    tval *v;
-    size_t n, cap;
-} model;
-
-static void m_insert(model *m, size_t at, tval v)
-{
-    if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 16;
-        m->v = realloc(m->v, m->cap * sizeof(tval));
-    }
-    memmove(&m->v[at + 1], &m->v[at], (m->n - at) * sizeof(tval));
-    m->v[at] = v;
-    m->n++;
-}
-
-static void m_delete(model *m, size_t at, size_t count)
-{
-    if (at + count > m->n) count = m->n - at;
-    for (size_t i = at; i < at + count; i++) free(m->v[i].s);
-    memmove(&m->v[at], &m->v[at + count], (m->n - at - count) * sizeof(tval));
-    m->n -= count;
-}
-
-static void m_free(model *m)
-{
-    m_delete(m, 0, m->n);
-    free(m->v);
-}
-
 /* ---- checks ---- */
 
-static bool value_is(const lp_value *v, const tval *t)
-{
-    if (v->str) return tval_eq(t, v->str, v->len);
-    char buf[RK_LONG_STR_SIZE];
-    size_t n = ll2string(buf, v->ll);
-    return tval_eq(t, buf, n);
-}
+static bool value_is(const lp_value *v, const tval *t) { return tval_is(t, v->str, v->len, v->ll); }
 
 static void check_entry(const unsigned char *p, const tval *t)
 {
@@ -64,7 +26,7 @@ static void check_entry(const unsigned char *p, const tval *t)
     REQUIRE(lp_cmp(p, t->s, t->len) == 0);
 }
 
-static void check_all(unsigned char *lp, const model *m)
+static void check_all(unsigned char *lp, const tlist *m)
 {
     REQUIRE(lp_validate(lp, lp_bytes(lp), true));
     REQUIRE(lp_len(lp) == m->n, "%zu vs %zu", lp_len(lp), m->n);
@@ -99,16 +61,16 @@ static int tval_cmp(const tval *a, const tval *b)
 
 /* ---- randomized operations ---- */
 
-static unsigned char *op_insert(unsigned char *lp, model *m)
+static unsigned char *op_insert(unsigned char *lp, tlist *m)
 {
     tval v = tval_random(true);
     unsigned kind = (unsigned)trand(4);
     if (kind == 0 || m->n == 0) {
         lp = lp_append(lp, v.s, v.len);
-        m_insert(m, m->n, v);
+        tlist_insert(m, m->n, v);
     } else if (kind == 1) {
         lp = lp_prepend(lp, v.s, v.len);
-        m_insert(m, 0, v);
+        tlist_insert(m, 0, v);
     } else {
         size_t at = trand(m->n);
         enum lp_where where = trand(2) ? LP_AFTER : LP_BEFORE;
@@ -117,12 +79,12 @@ static unsigned char *op_insert(unsigned char *lp, model *m)
         at += where == LP_AFTER;
         REQUIRE(index_of(lp, newp) == (long)at);
         check_entry(newp, &v);
-        m_insert(m, at, v);
+        tlist_insert(m, at, v);
     }
     return lp;
 }
 
-static unsigned char *op_insert_int(unsigned char *lp, model *m)
+static unsigned char *op_insert_int(unsigned char *lp, tlist *m)
 {
     long long x = trand(2) ? (long long)rk_random64() >> trand(64)
                            : tval_edge_ints[trand(RK_ARRAY_LEN(tval_edge_ints))];
@@ -130,18 +92,18 @@ static unsigned char *op_insert_int(unsigned char *lp, model *m)
     if (m->n == 0 || trand(3) == 0) {
         bool front = trand(2);
         lp = front ? lp_prepend_int(lp, x) : lp_append_int(lp, x);
-        m_insert(m, front ? 0 : m->n, v);
+        tlist_insert(m, front ? 0 : m->n, v);
         return lp;
     }
     size_t at = trand(m->n);
     unsigned char *newp;
     lp = lp_insert_int(lp, lp_seek(lp, (long)at), LP_AFTER, x, &newp);
-    m_insert(m, at + 1, v);
+    tlist_insert(m, at + 1, v);
     REQUIRE(index_of(lp, newp) == (long)at + 1);
     return lp;
 }
 
-static unsigned char *op_replace(unsigned char *lp, model *m)
+static unsigned char *op_replace(unsigned char *lp, tlist *m)
 {
     if (!m->n) return lp;
     size_t at = trand(m->n);
@@ -161,7 +123,7 @@ static unsigned char *op_replace(unsigned char *lp, model *m)
     return lp;
 }
 
-static unsigned char *op_delete(unsigned char *lp, model *m)
+static unsigned char *op_delete(unsigned char *lp, tlist *m)
 {
     if (!m->n) return lp;
     size_t at = trand(m->n);
@@ -169,19 +131,19 @@ static unsigned char *op_delete(unsigned char *lp, model *m)
     switch (trand(4)) {
     case 0: /* one entry */
         lp = lp_delete(lp, &p);
-        m_delete(m, at, 1);
+        tlist_delete(m, at, 1);
         break;
     case 1: { /* a range by index, maybe negative, maybe past the end */
         size_t count = trand(7);
         long index = trand(2) ? (long)at : (long)at - (long)m->n;
         lp = lp_delete_range(lp, index, count);
-        m_delete(m, at, count);
+        tlist_delete(m, at, count);
         return lp;
     }
     case 2: { /* a range from a position */
         size_t count = 1 + trand(7);
         lp = lp_delete_range_at(lp, &p, count);
-        m_delete(m, at, count);
+        tlist_delete(m, at, count);
         break;
     }
     default: { /* many scattered entries */
@@ -191,7 +153,7 @@ static unsigned char *op_delete(unsigned char *lp, model *m)
             if (trand(4) == 0) idx[n++] = i;
         for (size_t i = 0; i < n; i++) ps[i] = lp_seek(lp, (long)idx[i]);
         lp = lp_delete_many(lp, ps, n);
-        while (n--) m_delete(m, idx[n], 1);
+        while (n--) tlist_delete(m, idx[n], 1);
         return lp;
     }
     }
@@ -201,18 +163,18 @@ static unsigned char *op_delete(unsigned char *lp, model *m)
     return lp;
 }
 
-static unsigned char *op_merge(unsigned char *lp, model *m)
+static unsigned char *op_merge(unsigned char *lp, tlist *m)
 {
     unsigned char *b = lp_new(0);
     for (size_t k = trand(6); k; k--) {
         tval v = tval_random(false);
         b = lp_append(b, v.s, v.len);
-        m_insert(m, m->n, v);
+        tlist_insert(m, m->n, v);
     }
     return lp_merge(lp, b);
 }
 
-static void op_seek(unsigned char *lp, const model *m)
+static void op_seek(unsigned char *lp, const tlist *m)
 {
     for (int k = 0; k < 4; k++) {
         long i = (long)trand(2 * m->n + 6) - (long)m->n - 3;
@@ -227,7 +189,7 @@ static void op_seek(unsigned char *lp, const model *m)
     }
 }
 
-static void op_find(unsigned char *lp, const model *m)
+static void op_find(unsigned char *lp, const tlist *m)
 {
     if (!m->n) return;
     const tval *src = &m->v[trand(m->n)];
@@ -250,13 +212,13 @@ static void op_find(unsigned char *lp, const model *m)
     free(t.s);
 }
 
-static bool pair_matches(const model *m, size_t item, unsigned step, const lp_value *k,
+static bool pair_matches(const tlist *m, size_t item, unsigned step, const lp_value *k,
                          const lp_value *v)
 {
     return value_is(k, &m->v[item * step]) && (step == 1 || value_is(v, &m->v[item * step + 1]));
 }
 
-static void op_random(unsigned char *lp, const model *m)
+static void op_random(unsigned char *lp, const tlist *m)
 {
     if (!m->n) return;
     unsigned step = m->n % 2 == 0 && trand(2) ? 2 : 1;
@@ -290,7 +252,7 @@ static void run_random(uint64_t seed, int ops)
 {
     rk_random_seed(seed);
     unsigned char *lp = lp_new(trand(2) ? 0 : 64);
-    model m = {0};
+    tlist m = {0};
     for (int op = 0; op < ops; op++) {
         switch (trand(10)) {
         case 0: case 1: case 2: lp = op_insert(lp, &m); break;
@@ -303,12 +265,12 @@ static void run_random(uint64_t seed, int ops)
         }
         if (m.n > 200) {
             lp = lp_delete_range(lp, -100, 100);
-            m_delete(&m, m.n - 100, 100);
+            tlist_delete(&m, m.n - 100, 100);
         }
         check_all(lp, &m);
     }
     lp_free(lp);
-    m_free(&m);
+    tlist_free(&m);
 }
 
 Test(listpack, randomized_against_model)
@@ -538,5 +500,29 @@ Test(listpack, memory_per_element)
     size_t usable = rk_usable_size(lp);
     cr_log_info("10-field hash, 8-byte fields/values: %zu bytes (%zu allocated), %.1f per pair",
                 lp_bytes(lp), usable, usable / 10.0);
+    lp_free(lp);
+}
+
+/* Entries of 2 MB and more have a 4-byte backlen; walking back over one
+ * must land on the entry before it. */
+Test(listpack, multi_megabyte_entry)
+{
+    size_t len = 2097151 - 5; /* encoded size exactly 2097151 */
+    char *big = malloc(len);
+    memset(big, 'm', len);
+    cr_assert_eq(lp_entry_size(big, len), 2097151 + 4);
+    unsigned char *lp = lp_append(lp_new(0), "before", 6);
+    lp = lp_append(lp, big, len);
+    lp = lp_append_int(lp, -7);
+    cr_assert(lp_validate(lp, lp_bytes(lp), true));
+    unsigned char *p = lp_prev(lp, lp_last(lp));
+    lp_value v;
+    lp_get(p, &v);
+    cr_assert(v.len == len && memcmp(v.str, big, len) == 0);
+    cr_assert(lp_eq(lp_prev(lp, p), "before", 6));
+    cr_assert(lp_safe_to_add(lp, 1000));
+    cr_assert(!lp_safe_to_add(lp, LP_MAX_SAFE_SIZE));
+    cr_assert(!lp_safe_to_add(NULL, LP_MAX_SAFE_SIZE + 1));
+    free(big);
     lp_free(lp);
 }
