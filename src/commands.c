@@ -74,8 +74,12 @@ int cmd_key_positions(const struct cmd_def *cmd, const struct cmd_args *a, int *
     if (cmd->getkeys) return cmd->getkeys(a, pos, max);
     if (cmd->first_key <= 0) return 0;
     int last = cmd->last_key < 0 ? a->argc + cmd->last_key : cmd->last_key;
+    int step = cmd->key_step > 0 ? cmd->key_step : 1;
+    /* An incomplete key group (MSET k v k): no keys, the handler will
+     * report the arity error where the command runs. */
+    if (cmd->last_key < 0 && (a->argc - cmd->first_key) % step != 0) return 0;
     int n = 0;
-    for (int i = cmd->first_key; i <= last && i < a->argc && n < max; i += cmd->key_step) pos[n++] = i;
+    for (int i = cmd->first_key; i <= last && i < a->argc && n < max; i += step) pos[n++] = i;
     return n;
 }
 

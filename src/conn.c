@@ -99,7 +99,6 @@ void conn_close(struct conn *c)
     c->flags |= CONN_CLOSING;
     __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     if (c->flags & (CONN_RECV_ARMED | CONN_SENDING)) ring_cancel_fd(c->shard->ring, c->fd);
-    conn_maybe_free(c);
 }
 
 void conn_maybe_free(struct conn *c)

@@ -77,7 +77,7 @@ static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, con
     if (c->busy) return RUN_WAIT;
     struct reply r;
     reply_init(&r, &c->out, c->resp);
-    shard_exec(c->shard, cmd, a, c->dbid, &r, c);
+    shard_exec(c->shard, cmd, a, c->dbid, &r, c, c->id);
     c->shard->stats.error_replies += r.errors;
     conn_want_send(c);
     return RUN_DONE;
@@ -138,7 +138,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 {
     const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
     if (!cmd) return reply_here(c, write_unknown_command, a, NULL);
-    if (cmd->subcommands) {
+    if (cmd->subcommands && (a->argc >= 2 || !cmd->fn)) {
         if (a->argc < 2) return reply_here(c, write_arity, a, cmd);
         const struct cmd_def *sub = cmd_lookup_sub(cmd, a->argv[1], a->len[1]);
         if (!sub) return reply_here(c, write_unknown_subcommand, a, cmd);

@@ -61,7 +61,7 @@ static void run_part(struct shard *s, struct gather *g, uint32_t p, int dbid, co
     if (g->part_shard[p] == s->id) {
         struct reply r;
         reply_init(&r, &g->part_reply[p], g->resp);
-        shard_exec(s, cmd, pa, dbid, &r, NULL);
+        shard_exec(s, cmd, pa, dbid, &r, NULL, g->conn->id);
         g->pending--;
     } else {
         msg_add_part(s, g->part_shard[p], g, p, dbid, cmd, pa);

@@ -24,9 +24,9 @@ static void on_request(struct ring_op *op, int res, uint32_t flags);
 static void on_response(struct ring_op *op, int res, uint32_t flags);
 
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                int dbid, struct reply *r, struct conn *conn)
+                int dbid, struct reply *r, struct conn *conn, uint64_t client_id)
 {
-    struct cmd_ctx ctx = {s, shard_db(s, dbid), dbid, r, conn};
+    struct cmd_ctx ctx = {s, shard_db(s, dbid), dbid, r, conn, client_id};
     s->stats.commands_processed++;
     cmd->fn(&ctx, a);
 }
@@ -108,6 +108,7 @@ void msg_add_command(struct shard *s, unsigned target, struct conn *c, const str
     } else {
         seg = seg_new(b, c->dbid, c->resp);
         seg->conn = c;
+        seg->client_id = c->id;
         c->seg_batch = b;
         c->seg_index = b->nsegs - 1;
         c->seg_target = (int)target;
@@ -124,6 +125,7 @@ void msg_add_part(struct shard *s, unsigned target, struct gather *g, uint32_t p
     struct msg_seg *seg = seg_new(b, dbid, g->resp);
     seg->gather = g;
     seg->part = part;
+    seg->client_id = g->conn->id;
     pack_command(b, seg, cmd, a);
 }
 
@@ -202,7 +204,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
                 p += 4 + l;
             }
             struct cmd_args a = {(int)argc, argv, argl};
-            shard_exec(s, cmd, &a, seg->dbid, &r, NULL);
+            shard_exec(s, cmd, &a, seg->dbid, &r, NULL, seg->client_id);
         }
         seg->reply_end = b->replies.len;
         seg->errors = r.errors;

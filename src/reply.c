@@ -1,6 +1,7 @@
 /* reply.c — RESP reply encoding; see reply.h. Single-threaded per buffer. */
 #include "ringkv/reply.h"
 #include "ringkv/alloc.h"
+#include "ringkv/numfmt.h"
 #include "ringkv/util.h"
 
 #include <stdio.h>
@@ -149,13 +150,13 @@ void reply_double(struct reply *r, double d)
 {
     char buf[128];
     if (r->resp >= 3) {
-        size_t n = (size_t)snprintf(buf + 1, sizeof(buf) - 3, "%.17g", d); /* TODO numfmt */
+        size_t n = d2resp3(buf + 1, sizeof(buf) - 3, d);
         buf[0] = ',';
         buf[n + 1] = '\r';
         buf[n + 2] = '\n';
         reply_raw(r, buf, n + 3);
     } else {
-        reply_bulk(r, buf, (size_t)snprintf(buf, sizeof(buf), "%.17g", d));
+        reply_bulk(r, buf, d2string(buf, sizeof(buf), d));
     }
 }
 

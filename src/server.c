@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -18,6 +19,8 @@
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 static struct server *g_srv;
+
+const struct server *server_instance(void) { return g_srv; }
 
 struct signal_reader {
     struct ring_op op;

@@ -55,7 +55,7 @@ static void on_accept(struct ring_op *op, int res, uint32_t flags)
             __atomic_add_fetch(&s->srv->rejected_conns, 1, __ATOMIC_RELAXED);
             close(res);
         } else {
-            conn_create(s, res);
+            conn_maybe_free(conn_create(s, res));
         }
     } else if (res != -ECANCELED && !s->draining) {
         log_warn("shard %u: accept failed: %s", s->id, strerror(-res));
@@ -107,8 +107,13 @@ static void arm_timer(struct shard *s)
 static void close_idle_clients(struct shard *s, long long now_ms)
 {
     if (s->cfg.timeout <= 0) return;
-    for (struct conn *c = s->conns; c; c = c->next)
-        if (!(c->flags & CONN_CLOSING) && c->busy == 0 && now_ms - c->last_ms > s->cfg.timeout * 1000) conn_close(c);
+    for (struct conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        if (!(c->flags & CONN_CLOSING) && c->busy == 0 && now_ms - c->last_ms > s->cfg.timeout * 1000) {
+            conn_close(c);
+            conn_maybe_free(c);
+        }
+    }
 }
 
 static void on_timer(struct ring_op *op, int res, uint32_t flags)
@@ -128,7 +133,11 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
             if (c->busy || c->out.len || (c->flags & CONN_SENDING)) idle = false;
         }
         if (idle || monotonic_us() > s->drain_deadline_us) {
-            for (struct conn *c = s->conns; c; c = c->next) conn_close(c);
+            for (struct conn *c = s->conns, *next; c; c = next) {
+                next = c->next;
+                conn_close(c);
+                conn_maybe_free(c);
+            }
         }
     }
     if (!s->exiting) arm_timer(s);

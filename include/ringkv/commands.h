@@ -39,6 +39,7 @@ struct cmd_ctx {
     int dbid;
     struct reply *r;
     struct conn *conn;    /* only for CMD_CONN commands, else NULL */
+    uint64_t client_id;   /* the calling client, wherever the command runs */
 };
 
 typedef void (*cmd_fn)(struct cmd_ctx *c, const struct cmd_args *a);

@@ -83,7 +83,8 @@ struct conn {
 
 /* Takes an accepted socket. */
 struct conn *conn_create(struct shard *s, int fd);
-/* Starts closing (idempotent). */
+/* Starts closing (idempotent). Never frees: the caller ends its use of the
+ * connection with conn_maybe_free(). */
 void conn_close(struct conn *c);
 /* Queues the connection for a send at the end of this loop turn. */
 void conn_want_send(struct conn *c);

@@ -47,6 +47,7 @@ struct msg_seg {
     uint32_t part;
     uint32_t ncmds;
     uint8_t dbid, resp;
+    uint64_t client_id;
     size_t args_off, args_end; /* packed commands in batch->args */
     size_t reply_off, reply_end; /* replies in batch->replies, by the target */
     uint32_t errors;
@@ -109,6 +110,6 @@ void msg_set_thread_shard(struct shard *s);
 
 /* Runs one command on this shard: the single place handlers are called. */
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                int dbid, struct reply *r, struct conn *conn);
+                int dbid, struct reply *r, struct conn *conn, uint64_t client_id);
 
 #endif

@@ -47,6 +47,9 @@ int server_start(struct server *srv, struct config *cfg);
 /* Runs until a signal or SHUTDOWN, then stops every shard. Returns exit status. */
 int server_run(struct server *srv);
 
+/* The running server (read-only fields and atomics), for INFO and the like. */
+const struct server *server_instance(void);
+
 /* Callback of control messages shards post to the server's ring. */
 struct ring_op;
 void server_on_ctl(struct ring_op *op, int res, uint32_t flags);
