@@ -30,7 +30,8 @@
 #define TS_MAX_ARGS 64
 
 struct test_server {
-    pid_t pid;
+    pid_t pid;         /* 0 once reaped */
+    int status;        /* exit status once reaped */
     int port;
     char port_str[8];
     char dir[128];      /* private temp dir: the server's cwd, log and config */
@@ -320,6 +321,7 @@ static struct test_server *start_server(const char *config_text, const char *con
 {
     server_binary(); /* fail early, before creating anything, when unset */
     struct test_server *ts = rk_calloc(1, sizeof *ts);
+    ts->status = -1;
     const char *tmp = getenv("TMPDIR");
     snprintf(ts->dir, sizeof ts->dir, "%s/ringkv-itest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     cr_assert(mkdtemp(ts->dir) != NULL, "mkdtemp %s: %s", ts->dir, strerror(errno));
@@ -382,20 +384,31 @@ static void cleanup_dir(struct test_server *ts)
         fprintf(stderr, "harness: left %s behind: %s\n", ts->dir, strerror(errno));
 }
 
+int ts_wait_exit(struct test_server *ts, int timeout_ms)
+{
+    if (ts->pid > 0) {
+        int status = wait_exit(ts->pid, timeout_ms);
+        if (status == -2)
+            return -2;
+        ts->pid = 0;
+        ts->status = status;
+    }
+    return ts->status;
+}
+
 int ts_stop_timeout(struct test_server *ts, int timeout_ms)
 {
-    int status = -1;
     if (ts->pid > 0) {
         kill(ts->pid, SIGTERM);
-        status = wait_exit(ts->pid, timeout_ms);
-        if (status == -2) {
+        if (ts_wait_exit(ts, timeout_ms) == -2) {
             kill_and_reap(ts->pid);
             fprintf(stderr, "harness: server pid %d ignored SIGTERM for %d ms; killed\n",
                     (int)ts->pid, timeout_ms);
-            status = -1;
+            ts->pid = 0;
+            ts->status = -1;
         }
-        ts->pid = 0;
     }
+    int status = ts->status;
     if (status != 0)
         ts_dump_log(ts);
     cleanup_dir(ts);

@@ -40,6 +40,10 @@ struct test_server *ts_start_with_config(const char *config_text, const char *ar
  * Prints the server log on any non-zero result. Frees ts. */
 int ts_stop_timeout(struct test_server *ts, int timeout_ms);
 int ts_stop(struct test_server *ts); /* 10 s */
+/* Waits up to timeout_ms for an exit the test caused itself (a signal, a
+ * SHUTDOWN): the status as above, or -2 if still running. ts stays valid;
+ * ts_stop then only cleans up and returns the same status. */
+int ts_wait_exit(struct test_server *ts, int timeout_ms);
 /* SIGKILL and free, for cleanup after a failed test. */
 void ts_kill(struct test_server *ts);
 

@@ -503,6 +503,21 @@ static bool has_line_prefix(const char *text, const char *prefix)
     return false;
 }
 
+/* Polls INFO clients until it shows `line` (the server learns of closed
+ * connections asynchronously, the harness's startup probe included). */
+static bool wait_info_clients_line(redisContext *c, const char *line)
+{
+    for (int i = 0; i < 200; i++) {
+        redisReply *r = ts_cmd(c, "INFO clients");
+        bool found = r->type == REDIS_REPLY_STRING && has_line(r->str, line);
+        freeReplyObject(r);
+        if (found)
+            return true;
+        ts_sleep_ms(10);
+    }
+    return false;
+}
+
 TS_TEST(core, info_sections)
 {
     redisContext *c = ts_connect(g_server), *c2 = ts_connect(g_server),
@@ -512,6 +527,7 @@ TS_TEST(core, info_sections)
     ts_assert_ok(ts_cmd(c, "SET info:ttl x EX 1000"));
     ts_assert_ok(ts_cmd(c2, "SELECT 2"));
     ts_assert_ok(ts_cmd(c2, "SET other y"));
+    cr_assert(wait_info_clients_line(c, "connected_clients:3"), "connected_clients never 3");
 
     redisReply *r = ts_cmd(c, "INFO");
     cr_assert_eq(r->type, REDIS_REPLY_STRING);
@@ -537,16 +553,8 @@ TS_TEST(core, info_sections)
     freeReplyObject(r);
 
     redisFree(c3);
-    /* The server notices the close asynchronously: poll briefly. */
-    bool two = false;
-    for (int i = 0; i < 100 && !two; i++) {
-        r = ts_cmd(c, "INFO clients");
-        two = has_line(r->str, "connected_clients:2");
-        freeReplyObject(r);
-        if (!two)
-            ts_sleep_ms(10);
-    }
-    cr_assert(two, "connected_clients did not drop to 2 after a client closed");
+    cr_assert(wait_info_clients_line(c, "connected_clients:2"),
+              "connected_clients did not drop to 2 after a client closed");
     redisFree(c);
     redisFree(c2);
 }
@@ -668,4 +676,65 @@ TS_TEST(core, pipeline_order_matches_sequential_model)
         }
         redisFree(cs[i]);
     }
+}
+
+/* Another client that sees a later write of a pipeline must also see every
+ * earlier one (Redis's "SET data, then SET ready" guarantee), whichever
+ * shards the keys live on. */
+TS_TEST(core, later_write_visible_implies_earlier_write_visible)
+{
+    enum { N = 1000 };
+    cr_assert_geq(distinct_slots("ready:%d", N), 900);
+    redisContext *writer = ts_connect(g_server), *reader = ts_connect(g_server);
+    for (int i = 0; i < N; i++) {
+        ts_append(writer, "SET data:%d payload-%d", i, i);
+        ts_append(writer, "SET ready:%d 1", i);
+    }
+    int done = 0;
+    while (!done)
+        cr_assert(redisBufferWrite(writer, &done) == REDIS_OK, "write: %s", writer->errstr);
+
+    /* Read while the writer's pipeline is being applied. */
+    int seen_ready = 0;
+    long long deadline = ts_now_ms() + 20000;
+    for (int i = 0; i < N && ts_now_ms() < deadline;) {
+        redisReply *r = ts_cmd(reader, "GET ready:%d", i);
+        bool ready = r->type == REDIS_REPLY_STRING;
+        freeReplyObject(r);
+        if (!ready)
+            continue; /* not applied yet: ask again */
+        char want[32];
+        snprintf(want, sizeof want, "payload-%d", i);
+        ts_assert_bulk(ts_cmd(reader, "GET data:%d", i), want);
+        seen_ready++;
+        i++;
+    }
+    cr_assert_eq(seen_ready, N, "only %d of %d ready flags seen in 20 s", seen_ready, N);
+    for (int i = 0; i < 2 * N; i++)
+        ts_assert_ok(ts_reply(writer));
+    redisFree(writer);
+    redisFree(reader);
+}
+
+/* SELECT inside a pipeline applies to exactly the commands after it. */
+TS_TEST(core, select_inside_pipeline)
+{
+    redisContext *c = ts_connect(g_server);
+    for (int i = 0; i < 50; i++) {
+        ts_append(c, "SELECT %d", i % 16);
+        ts_append(c, "SET sel:%d db%d", i % 7, i % 16);
+        ts_append(c, "GET sel:%d", i % 7);
+    }
+    for (int i = 0; i < 50; i++) {
+        char want[8];
+        snprintf(want, sizeof want, "db%d", i % 16);
+        ts_assert_ok(ts_reply(c));
+        ts_assert_ok(ts_reply(c));
+        ts_assert_bulk(ts_reply(c), want);
+    }
+    /* The connection stays on the last database selected. */
+    ts_assert_bulk(ts_cmd(c, "GET sel:%d", 49 % 7), "db1");
+    ts_assert_ok(ts_cmd(c, "SELECT 0"));
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 4); /* i = 0, 16, 32, 48 wrote sel:0,2,4,6 */
+    redisFree(c);
 }
