@@ -15,6 +15,8 @@ static const struct cmd_def *const parts[] = {
     conn_commands,
     string_commands,
     keys_commands,
+    info_commands,
+    expire_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

@@ -179,7 +179,7 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
             }
             struct reply r;
             reply_init(&r, &c->out, c->resp);
-            reply_error(&r, resp_error(&c->parser));
+            reply_errorf(&r, "ERR %s", resp_error(&c->parser));
             c->flags |= CONN_CLOSE_AFTER_REPLY;
             conn_want_send(c);
             resp_parser_reset(&c->parser);
