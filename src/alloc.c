@@ -3,6 +3,17 @@
 #include "ringkv/log.h"
 
 #include <mimalloc.h>
+#include <malloc.h>
+
+/* Under sanitizers, allocate with libc so AddressSanitizer sees every
+ * block (it cannot look inside mimalloc's pages). */
+#ifdef RK_ALLOC_LIBC
+#define mi_malloc malloc
+#define mi_calloc calloc
+#define mi_realloc realloc
+#define mi_free free
+#define mi_usable_size malloc_usable_size
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

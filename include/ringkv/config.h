@@ -1,0 +1,62 @@
+/* config.h — the server's configuration: redis.conf directives and
+ * ringkv's own, parsed from a file and the command line into one struct.
+ *
+ * The server keeps the master copy; each shard gets its own copy at start
+ * and CONFIG SET is delivered to every shard as a message, so a shard
+ * reads its settings without sharing memory with other threads.
+ */
+#ifndef RINGKV_CONFIG_H
+#define RINGKV_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_MAX_BIND 16
+
+struct config {
+    int port;
+    char *bind[CONFIG_MAX_BIND];
+    int bind_count;
+    int shards;
+    bool pin_cpus;
+    int databases;
+    char *requirepass;
+    long long maxclients;
+    long long timeout;          /* seconds idle before closing, 0: never */
+    int loglevel;
+    char *logfile;
+    char *dir;
+    long long proto_max_bulk_len;
+    long long client_query_buffer_limit;
+    bool protected_mode;
+    long long tcp_backlog;
+    long long hz;
+    /* ringkv's own */
+    long long ring_entries;     /* SQ entries per shard ring */
+    long long recv_buffers;     /* provided buffers per shard (power of two) */
+    long long recv_buffer_size; /* bytes each */
+    long long shard_msg_inflight; /* request messages in flight per target shard */
+    /* encodings (used by the collection types) */
+    long long list_max_listpack_size;
+    long long hash_max_listpack_entries, hash_max_listpack_value;
+    long long set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
+    long long zset_max_listpack_entries, zset_max_listpack_value;
+    char *config_file;
+};
+
+/* Fills defaults (shards = online CPUs). */
+void config_init(struct config *cfg);
+void config_free(struct config *cfg);
+/* Copies every field, duplicating strings. */
+void config_copy(struct config *dst, const struct config *src);
+/* Parses argv as redis-server does: [file] [--name value ...]. On error,
+ * writes a message naming the directive to err and returns false. */
+bool config_parse_args(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
+/* Sets one directive from its text value (config file line, CONFIG SET). */
+bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues,
+                bool at_runtime, char *err, size_t errlen);
+/* CONFIG GET: calls fn for every directive matching the glob pattern. */
+void config_get(const struct config *cfg, const char *pattern, size_t plen,
+                void (*fn)(const char *name, const char *value, void *arg), void *arg);
+
+#endif

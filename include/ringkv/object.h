@@ -1,0 +1,87 @@
+/* object.h — a key with its value: the record the keyspace stores.
+ *
+ * One allocation holds the dict link, the key bytes and, for short strings,
+ * the value bytes too (Redis's "embstr"): a GET touches one cache line or
+ * two. Integers that fit a long long are kept as integers ("int"). Longer
+ * strings ("raw") and collections point to a separate value whose layout
+ * belongs to its type module, which registers how to free, copy and
+ * measure it (obj_register_type). Single-threaded: a kv belongs to the
+ * shard whose keyspace holds it.
+ */
+#ifndef RINGKV_OBJECT_H
+#define RINGKV_OBJECT_H
+
+#include "ringkv/dict.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Redis's type and encoding numbers (OBJECT ENCODING / TYPE / RDB). */
+enum obj_type { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4, OBJ_TYPE_MAX = 5 };
+enum obj_encoding {
+    ENC_RAW = 0, ENC_INT = 1, ENC_HASHTABLE = 2, ENC_INTSET = 6, ENC_SKIPLIST = 7,
+    ENC_EMBSTR = 8, ENC_QUICKLIST = 9, ENC_LISTPACK = 11, ENC_MAX = 12,
+};
+
+#define OBJ_EMBSTR_MAX 44 /* longest string Redis calls embstr */
+
+/* A raw string value: length and capacity, so APPEND/SETRANGE grow in place. */
+struct rstr {
+    size_t len, cap;
+    char data[];
+};
+
+struct kv {
+    struct dict_node node;
+    uint32_t keylen;
+    uint32_t type : 4, enc : 4, expires : 1, lru : 23;
+    union {
+        long long i;      /* ENC_INT */
+        size_t len;       /* ENC_EMBSTR: value bytes follow the key */
+        struct rstr *str; /* ENC_RAW */
+        void *ptr;        /* collections */
+    } v;
+    char key[];
+};
+
+static inline const char *kv_key(const struct kv *kv) { return kv->key; }
+static inline struct kv *kv_of(struct dict_node *n) { return (struct kv *)n; }
+
+/* New records. Strings pick int/embstr/raw like Redis's tryObjectEncoding. */
+struct kv *kv_new_string(const char *key, size_t klen, const char *val, size_t vlen);
+struct kv *kv_new_int(const char *key, size_t klen, long long v);
+/* A raw string with room for `cap` bytes, `len` of them from val (may be NULL: zeros). */
+struct kv *kv_new_raw(const char *key, size_t klen, const char *val, size_t len, size_t cap);
+struct kv *kv_new_object(const char *key, size_t klen, enum obj_type type, enum obj_encoding enc, void *ptr);
+/* Frees the record and its value. */
+void kv_free(struct kv *kv);
+/* Frees only the record, leaving a collection value to a new owner. */
+void kv_free_shell(struct kv *kv);
+
+/* A string's bytes; integers are formatted into numbuf (RK_LONG_STR_SIZE). */
+const char *kv_string(const struct kv *kv, char *numbuf, size_t *len);
+/* Whether a string value parses as a long long (Redis getLongLongFromObject). */
+bool kv_string_ll(const struct kv *kv, long long *out);
+
+/* Per-type value operations, registered by each type module at startup. */
+struct obj_type_ops {
+    const char *name;                               /* TYPE reply */
+    void (*free_value)(void *ptr, enum obj_encoding enc);
+    void *(*dup_value)(const void *ptr, enum obj_encoding enc);
+    size_t (*value_bytes)(const void *ptr, enum obj_encoding enc);
+};
+void obj_register_type(enum obj_type type, const struct obj_type_ops *ops);
+const struct obj_type_ops *obj_type_ops(enum obj_type type);
+const char *obj_type_name(enum obj_type type);
+const char *obj_encoding_name(enum obj_encoding enc);
+/* A deep copy of the record under another key (COPY, RENAME across DBs). */
+struct kv *kv_dup(const struct kv *kv, const char *key, size_t klen);
+/* Approximate bytes used by the record and its value. */
+size_t kv_bytes(const struct kv *kv);
+
+/* The LRU clock (seconds, 23 bits) and idle time of a record. */
+uint32_t obj_lru_clock(void);
+long long kv_idle_seconds(const struct kv *kv);
+
+#endif

@@ -1,0 +1,345 @@
+/* cmd_conn.c — connection commands: SELECT, HELLO, AUTH, QUIT, CLIENT.
+ * All but CLIENT LIST/KILL run on the connection's own shard (CMD_CONN);
+ * those two visit every shard, since clients live on all of them. */
+#include "ringkv/commands.h"
+#include "ringkv/conn.h"
+#include "ringkv/resp.h"
+#include "ringkv/shard.h"
+#include "ringkv/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define REDIS_COMPAT_VERSION "7.0.15"
+
+static void select_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    long long id;
+    if (!string2ll(a->argv[1], a->len[1], &id)) {
+        reply_error(c->r, RK_ERR_NOT_INT);
+        return;
+    }
+    if (id < 0 || id >= c->shard->cfg.databases) {
+        reply_error(c->r, RK_ERR_DB_RANGE);
+        return;
+    }
+    c->conn->dbid = (int)id;
+    reply_ok(c->r);
+}
+
+/* Checks a user/password pair against requirepass ("default" user only). */
+static bool password_ok(struct cmd_ctx *c, const char *user, size_t ulen, const char *pass, size_t plen)
+{
+    const char *want = c->shard->cfg.requirepass;
+    if (ulen != 7 || memcmp(user, "default", 7) != 0) return false;
+    if (!want || !*want) return true; /* the default user has no password */
+    size_t wlen = strlen(want);
+    /* Constant-time compare over the longer length. */
+    unsigned diff = (unsigned)(wlen ^ plen);
+    for (size_t i = 0; i < wlen || i < plen; i++)
+        diff |= (unsigned)(i < wlen ? want[i] : 0) ^ (unsigned)(i < plen ? pass[i] : 0);
+    return diff == 0;
+}
+
+static void auth_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (a->argc > 3) {
+        reply_error(c->r, RK_ERR_SYNTAX);
+        return;
+    }
+    const char *want = c->shard->cfg.requirepass;
+    if (a->argc == 2 && (!want || !*want)) {
+        reply_error(c->r, "ERR AUTH <password> called without any password configured for the default user. "
+                          "Are you sure your configuration is correct?");
+        return;
+    }
+    const char *user = a->argc == 3 ? a->argv[1] : "default";
+    size_t ulen = a->argc == 3 ? a->len[1] : 7;
+    if (!password_ok(c, user, ulen, a->argv[a->argc - 1], a->len[a->argc - 1])) {
+        reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
+        return;
+    }
+    c->conn->authenticated = true;
+    reply_ok(c->r);
+}
+
+static bool valid_client_name(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '!' || s[i] > '~') return false;
+    return true;
+}
+
+static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    long long ver = c->conn->resp;
+    int i = 1;
+    if (a->argc >= 2) {
+        if (!string2ll(a->argv[1], a->len[1], &ver)) {
+            reply_error(c->r, "ERR Protocol version is not an integer or out of range");
+            return;
+        }
+        if (ver < 2 || ver > 3) {
+            reply_error(c->r, "NOPROTO unsupported protocol version");
+            return;
+        }
+        i = 2;
+    }
+    const char *name = NULL;
+    size_t name_len = 0;
+    for (; i < a->argc; i++) {
+        int more = a->argc - i - 1;
+        if (arg_is(a, i, "auth") && more >= 2) {
+            if (!password_ok(c, a->argv[i + 1], a->len[i + 1], a->argv[i + 2], a->len[i + 2])) {
+                reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
+                return;
+            }
+            c->conn->authenticated = true;
+            i += 2;
+        } else if (arg_is(a, i, "setname") && more >= 1) {
+            name = a->argv[i + 1];
+            name_len = a->len[i + 1];
+            if (!valid_client_name(name, name_len)) {
+                reply_error(c->r, "ERR Client names cannot contain spaces, newlines or special characters.");
+                return;
+            }
+            i += 1;
+        } else {
+            reply_errorf(c->r, "ERR Syntax error in HELLO option '%.*s'", (int)a->len[i], a->argv[i]);
+            return;
+        }
+    }
+    if (!c->conn->authenticated) {
+        reply_error(c->r, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+                          "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+                          "RESP protocol version at the same time");
+        return;
+    }
+    if (name) conn_set_name(c->conn, name, name_len);
+    c->conn->resp = (uint8_t)ver;
+    c->r->resp = (uint8_t)ver;
+    reply_map(c->r, 7);
+    reply_bulk_cstr(c->r, "server");
+    reply_bulk_cstr(c->r, "redis");
+    reply_bulk_cstr(c->r, "version");
+    reply_bulk_cstr(c->r, REDIS_COMPAT_VERSION);
+    reply_bulk_cstr(c->r, "proto");
+    reply_int(c->r, ver);
+    reply_bulk_cstr(c->r, "id");
+    reply_int(c->r, (long long)c->conn->id);
+    reply_bulk_cstr(c->r, "mode");
+    reply_bulk_cstr(c->r, "standalone");
+    reply_bulk_cstr(c->r, "role");
+    reply_bulk_cstr(c->r, "master");
+    reply_bulk_cstr(c->r, "modules");
+    reply_array(c->r, 0);
+}
+
+static void quit_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    reply_ok(c->r);
+    c->conn->flags |= CONN_CLOSE_AFTER_REPLY;
+}
+
+static void client_id_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)c->conn->id); }
+
+static void client_setname_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (!valid_client_name(a->argv[2], a->len[2])) {
+        reply_error(c->r, "ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+    }
+    conn_set_name(c->conn, a->argv[2], a->len[2]);
+    reply_ok(c->r);
+}
+
+static void client_getname_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (c->conn->name) reply_bulk_cstr(c->r, c->conn->name);
+    else reply_null(c->r);
+}
+
+static void client_info_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct obuf line;
+    obuf_init(&line);
+    conn_describe(c->conn, &line);
+    reply_verbatim(c->r, line.data, line.len, "txt");
+    obuf_free(&line);
+}
+
+/* A filter of CLIENT LIST / CLIENT KILL, parsed from the arguments. */
+struct client_filter {
+    uint64_t ids[64];
+    int nids;
+    const char *addr, *laddr;
+    size_t addr_len, laddr_len;
+    bool skipme;
+    bool bad_type;
+};
+
+static bool parse_filter(const struct cmd_args *a, int from, struct client_filter *f, struct reply *r)
+{
+    memset(f, 0, sizeof(*f));
+    f->skipme = true;
+    for (int i = from; i < a->argc; i++) {
+        bool has = i + 1 < a->argc;
+        if (arg_is(a, i, "id") && has) {
+            while (i + 1 < a->argc && f->nids < 64) {
+                long long id;
+                if (!string2ll(a->argv[i + 1], a->len[i + 1], &id) || id <= 0) {
+                    if (f->nids) break;
+                    reply_error(r, "ERR Invalid client ID");
+                    return false;
+                }
+                f->ids[f->nids++] = (uint64_t)id;
+                i++;
+            }
+        } else if (arg_is(a, i, "type") && has) {
+            i++;
+            if (!arg_is(a, i, "normal")) f->bad_type = !arg_is(a, i, "master") && !arg_is(a, i, "replica") && !arg_is(a, i, "pubsub") && !arg_is(a, i, "slave");
+            if (f->bad_type) {
+                reply_errorf(r, "ERR Unknown client type '%.*s'", (int)a->len[i], a->argv[i]);
+                return false;
+            }
+            f->nids = -1; /* no normal-typed filter needed: only normal clients exist, others match none */
+            if (arg_is(a, i, "normal")) f->nids = 0;
+        } else if (arg_is(a, i, "addr") && has) {
+            f->addr = a->argv[++i];
+            f->addr_len = a->len[i];
+        } else if (arg_is(a, i, "laddr") && has) {
+            f->laddr = a->argv[++i];
+            f->laddr_len = a->len[i];
+        } else if (arg_is(a, i, "skipme") && has) {
+            i++;
+            if (arg_is(a, i, "yes")) f->skipme = true;
+            else if (arg_is(a, i, "no")) f->skipme = false;
+            else { reply_error(r, RK_ERR_SYNTAX); return false; }
+        } else if (arg_is(a, i, "user") && has) {
+            i++;
+        } else {
+            reply_error(r, RK_ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool filter_match(const struct client_filter *f, const struct conn *c)
+{
+    if (f->nids < 0) return false;
+    if (f->nids > 0) {
+        bool any = false;
+        for (int i = 0; i < f->nids; i++) any |= f->ids[i] == c->id;
+        if (!any) return false;
+    }
+    if (f->addr && (strlen(c->addr) != f->addr_len || memcmp(c->addr, f->addr, f->addr_len) != 0)) return false;
+    if (f->laddr && (strlen(c->laddr) != f->laddr_len || memcmp(c->laddr, f->laddr, f->laddr_len) != 0)) return false;
+    return true;
+}
+
+/* Each shard lists its own clients; the parts are joined. */
+static void client_list_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct client_filter f;
+    if (!parse_filter(a, 2, &f, c->r)) return;
+    struct obuf out;
+    obuf_init(&out);
+    for (struct conn *cn = c->shard->conns; cn; cn = cn->next)
+        if (!(cn->flags & CONN_CLOSING) && filter_match(&f, cn)) conn_describe(cn, &out);
+    reply_bulk(c->r, out.data ? out.data : "", out.len);
+    obuf_free(&out);
+}
+
+static void join_bulks(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int n)
+{
+    struct obuf all;
+    obuf_init(&all);
+    for (int p = 0; p < n; p++) {
+        if (lens[p] && parts[p][0] == '-') {
+            reply_raw(r, parts[p], lens[p]);
+            r->errors++;
+            obuf_free(&all);
+            return;
+        }
+        const char *crlf = memchr(parts[p], '\n', lens[p]);
+        if (!crlf) continue;
+        size_t hdr = (size_t)(crlf - parts[p]) + 1;
+        if (lens[p] >= hdr + 2) obuf_append(&all, parts[p] + hdr, lens[p] - hdr - 2);
+    }
+    reply_verbatim(r, all.data ? all.data : "", all.len, "txt");
+    obuf_free(&all);
+}
+
+static void client_kill_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct client_filter f;
+    bool old_form = a->argc == 3;
+    if (old_form) {
+        memset(&f, 0, sizeof(f));
+        f.addr = a->argv[2];
+        f.addr_len = a->len[2];
+    } else if (!parse_filter(a, 2, &f, c->r)) {
+        return;
+    }
+    long long killed = 0;
+    for (struct conn *cn = c->shard->conns; cn; cn = cn->next) {
+        if ((cn->flags & CONN_CLOSING) || !filter_match(&f, cn)) continue;
+        if (!old_form && f.skipme && cn->id == c->client_id) continue;
+        cn->flags |= CONN_CLOSE_AFTER_REPLY;
+        conn_want_send(cn);
+        killed++;
+    }
+    reply_int(c->r, killed);
+}
+
+static void kill_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int n)
+{
+    long long sum = 0, v;
+    for (int p = 0; p < n; p++) {
+        if (lens[p] && parts[p][0] == '-') {
+            reply_raw(r, parts[p], lens[p]);
+            r->errors++;
+            return;
+        }
+        if (lens[p] > 3 && string2ll(parts[p] + 1, lens[p] - 3, &v)) sum += v;
+    }
+    if (a->argc == 3) {
+        if (sum == 0) reply_error(r, "ERR No such client");
+        else reply_ok(r);
+    } else {
+        reply_int(r, sum);
+    }
+}
+
+static const struct cmd_def client_subcommands[] = {
+    {.name = "client|id", .arity = 2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_CONN, .fn = client_id_command,
+     .group = "connection", .summary = "Returns the unique client ID of the connection.", .since = "5.0.0"},
+    {.name = "client|setname", .arity = 3, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_CONN, .fn = client_setname_command,
+     .group = "connection", .summary = "Sets the connection name.", .since = "2.6.9"},
+    {.name = "client|getname", .arity = 2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_CONN, .fn = client_getname_command,
+     .group = "connection", .summary = "Returns the name of the connection.", .since = "2.6.9"},
+    {.name = "client|info", .arity = 2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_CONN, .fn = client_info_command,
+     .group = "connection", .summary = "Returns information about the connection.", .since = "6.2.0"},
+    {.name = "client|list", .arity = -2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALL_SHARDS,
+     .fn = client_list_command, .combine = COMBINE_CUSTOM, .combine_fn = join_bulks,
+     .group = "connection", .summary = "Lists open connections.", .since = "2.4.0"},
+    {.name = "client|kill", .arity = -3, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALL_SHARDS,
+     .fn = client_kill_command, .combine = COMBINE_CUSTOM, .combine_fn = kill_combine,
+     .group = "connection", .summary = "Terminates open connections.", .since = "2.4.0"},
+    {0},
+};
+
+const struct cmd_def conn_commands[] = {
+    {.name = "select", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_CONN, .fn = select_command,
+     .group = "connection", .summary = "Changes the selected database.", .since = "1.0.0", .acl_categories = "fast connection"},
+    {.name = "auth", .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_CONN,
+     .fn = auth_command, .group = "connection", .summary = "Authenticates the connection.", .since = "1.0.0", .acl_categories = "fast connection"},
+    {.name = "hello", .arity = -1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL | CMD_CONN,
+     .fn = hello_command, .group = "connection", .summary = "Handshakes with the Redis server.", .since = "6.0.0", .acl_categories = "fast connection"},
+    {.name = "quit", .arity = -1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_CONN,
+     .fn = quit_command, .group = "connection", .summary = "Closes the connection.", .since = "1.0.0", .acl_categories = "fast connection"},
+    {.name = "client", .arity = -2, .subcommands = client_subcommands, .group = "connection",
+     .summary = "A container for client connection commands.", .since = "2.4.0", .acl_categories = "slow"},
+    {0},
+};

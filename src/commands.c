@@ -1,0 +1,96 @@
+/* commands.c — joins the per-module command tables and answers lookups.
+ * commands_setup() runs once before shards start; afterwards everything
+ * here is read-only and safe from any thread. */
+#include "ringkv/commands.h"
+#include "ringkv/util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Every module's part of the table. Add a module's array here. */
+static const struct cmd_def *const parts[] = {
+    server_commands,
+    conn_commands,
+    string_commands,
+    keys_commands,
+    info_commands,
+    expire_commands,
+};
+
+#define CMD_SLOTS 1024 /* power of two, comfortably above the command count */
+static const struct cmd_def *by_name[CMD_SLOTS];
+static const struct cmd_def *all[CMD_SLOTS];
+static size_t ncommands;
+
+static uint64_t name_hash(const char *name, size_t len) { return hash_bytes_nocase(name, len); }
+
+void commands_setup(void)
+{
+    if (ncommands) return;
+    for (size_t p = 0; p < RK_ARRAY_LEN(parts); p++) {
+        for (const struct cmd_def *c = parts[p]; c->name; c++) {
+            size_t len = strlen(c->name);
+            uint64_t i = name_hash(c->name, len);
+            while (by_name[i & (CMD_SLOTS - 1)]) i++;
+            by_name[i & (CMD_SLOTS - 1)] = c;
+            all[ncommands++] = c;
+        }
+    }
+}
+
+const struct cmd_def *cmd_lookup(const char *name, size_t len)
+{
+    if (len == 0 || len > 64) return NULL;
+    for (uint64_t i = name_hash(name, len);; i++) {
+        const struct cmd_def *c = by_name[i & (CMD_SLOTS - 1)];
+        if (!c) return NULL;
+        if (strlen(c->name) == len && strncasecmp(c->name, name, len) == 0) return c;
+    }
+}
+
+const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, const char *name, size_t len)
+{
+    for (const struct cmd_def *c = parent->subcommands; c && c->name; c++) {
+        const char *bar = strchr(c->name, '|');
+        const char *sub = bar ? bar + 1 : c->name;
+        if (strlen(sub) == len && strncasecmp(sub, name, len) == 0) return c;
+    }
+    return NULL;
+}
+
+bool cmd_arity_ok(const struct cmd_def *cmd, int argc)
+{
+    return cmd->arity >= 0 ? argc == cmd->arity : argc >= -cmd->arity;
+}
+
+void cmd_fullname(const struct cmd_def *cmd, const struct cmd_def *parent, char *out, size_t cap)
+{
+    (void)parent;
+    snprintf(out, cap, "%s", cmd->name);
+}
+
+int cmd_key_positions(const struct cmd_def *cmd, const struct cmd_args *a, int *pos, int max)
+{
+    if (cmd->getkeys) return cmd->getkeys(a, pos, max);
+    if (cmd->first_key <= 0) return 0;
+    int last = cmd->last_key < 0 ? a->argc + cmd->last_key : cmd->last_key;
+    int step = cmd->key_step > 0 ? cmd->key_step : 1;
+    /* An incomplete key group (MSET k v k): no keys, the handler will
+     * report the arity error where the command runs. */
+    if (cmd->last_key < 0 && (a->argc - cmd->first_key) % step != 0) return 0;
+    int n = 0;
+    for (int i = cmd->first_key; i <= last && i < a->argc && n < max; i += step) pos[n++] = i;
+    return n;
+}
+
+size_t cmd_count(void) { return ncommands; }
+const struct cmd_def *cmd_at(size_t i) { return i < ncommands ? all[i] : NULL; }
+
+bool arg_ll_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, long long *out, const char *err)
+{
+    if (string2ll(a->argv[i], a->len[i], out)) return true;
+    reply_error(c->r, err ? err : RK_ERR_NOT_INT);
+    return false;
+}
