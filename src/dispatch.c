@@ -103,22 +103,12 @@ static enum run_result run_remote(struct conn *c, unsigned target, const struct 
  * a shard id, or -2 for a fan-out over several shards. */
 static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, int **keypos, int *nkeys)
 {
-    static __thread int pos_small[CMD_MAX_KEYS_INLINE];
-    static __thread int *pos_big;
-    static __thread int pos_big_cap;
     const struct server *srv = c->shard->srv;
 
     if (cmd->flags & CMD_CONN) return -1;
     if (cmd->flags & CMD_ALL_SHARDS) return -2;
-    int *pos = pos_small;
-    if (a->argc > CMD_MAX_KEYS_INLINE) {
-        if (pos_big_cap < a->argc) {
-            rk_free(pos_big);
-            pos_big = rk_malloc((size_t)a->argc * sizeof(int));
-            pos_big_cap = a->argc;
-        }
-        pos = pos_big;
-    }
+    shard_scratch_reserve(c->shard, (uint32_t)a->argc);
+    int *pos = c->shard->scratch_keypos;
     int n = cmd_key_positions(cmd, a, pos, a->argc);
     *keypos = pos;
     *nkeys = n;

@@ -174,9 +174,6 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
 {
     struct msg_batch *b = container_of(op, struct msg_batch, op);
     struct shard *s = self;
-    static __thread const char **argv;
-    static __thread size_t *argl;
-    static __thread uint32_t cap;
 
     s->stats.msgs_received++;
     for (uint32_t i = 0; i < b->nsegs; i++) {
@@ -191,11 +188,9 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
             memcpy(&cmd, p, sizeof(cmd));
             memcpy(&argc, p + sizeof(cmd), 4);
             p += sizeof(cmd) + 4;
-            if (argc > cap) {
-                cap = argc * 2;
-                argv = rk_realloc(argv, cap * sizeof(*argv));
-                argl = rk_realloc(argl, cap * sizeof(*argl));
-            }
+            shard_scratch_reserve(s, argc);
+            const char **argv = s->scratch_argv;
+            size_t *argl = s->scratch_argl;
             for (uint32_t j = 0; j < argc; j++) {
                 uint32_t l;
                 memcpy(&l, p, 4);

@@ -28,6 +28,17 @@ unsigned shard_of_key(const struct server *srv, const char *key, size_t len)
 
 struct db *shard_db(struct shard *s, int id) { return &s->dbs[id]; }
 
+void shard_scratch_reserve(struct shard *s, uint32_t n)
+{
+    if (s->scratch_cap >= n) return;
+    uint32_t cap = s->scratch_cap ? s->scratch_cap : 64;
+    while (cap < n) cap *= 2;
+    s->scratch_argv = rk_realloc(s->scratch_argv, cap * sizeof(*s->scratch_argv));
+    s->scratch_argl = rk_realloc(s->scratch_argl, cap * sizeof(*s->scratch_argl));
+    s->scratch_keypos = rk_realloc(s->scratch_keypos, cap * sizeof(*s->scratch_keypos));
+    s->scratch_cap = cap;
+}
+
 void conn_list_push(struct conn_list *l, struct conn *c)
 {
     if (l->len == l->cap) {
@@ -299,5 +310,8 @@ void *shard_main(void *arg)
     rk_free(s->send_list.items);
     rk_free(s->resume_list.items);
     rk_free(s->rearm_list.items);
+    rk_free(s->scratch_argv);
+    rk_free(s->scratch_argl);
+    rk_free(s->scratch_keypos);
     return NULL;
 }

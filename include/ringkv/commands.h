@@ -100,7 +100,6 @@ struct cmd_def {
     const char *acl_categories; /* space separated, without '@' */
 };
 
-#define CMD_MAX_KEYS_INLINE 32
 
 /* Parts of the table, one per module. */
 extern const struct cmd_def server_commands[];

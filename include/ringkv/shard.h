@@ -67,6 +67,12 @@ struct shard {
     struct conn_list resume_list;       /* input ready to process again */
     struct conn_list rearm_list;        /* multishot recv to re-arm */
 
+    /* scratch vectors reused by every command this shard runs */
+    const char **scratch_argv;
+    size_t *scratch_argl;
+    int *scratch_keypos;
+    uint32_t scratch_cap;
+
     bool draining, exiting;
     long long drain_deadline_us;
     pthread_t thread;
@@ -82,5 +88,7 @@ unsigned shard_of_key(const struct server *srv, const char *key, size_t len);
 struct db *shard_db(struct shard *s, int id);
 
 void conn_list_push(struct conn_list *l, struct conn *c);
+/* Makes the shard's scratch vectors hold at least n entries. */
+void shard_scratch_reserve(struct shard *s, uint32_t n);
 
 #endif
