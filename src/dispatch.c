@@ -107,6 +107,10 @@ static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_arg
 
     if (cmd->flags & CMD_CONN) return -1;
     if (cmd->flags & CMD_ALL_SHARDS) return -2;
+    if (cmd->route) {
+        unsigned target = cmd->route(a, srv->nshards);
+        return target == c->shard->id || target >= srv->nshards ? -1 : (int)target;
+    }
     shard_scratch_reserve(c->shard, (uint32_t)a->argc);
     int *pos = c->shard->scratch_keypos;
     int n = cmd_key_positions(cmd, a, pos, a->argc);

@@ -10,6 +10,12 @@
 static const struct obj_type_ops *type_ops[OBJ_TYPE_MAX];
 
 void obj_register_type(enum obj_type type, const struct obj_type_ops *ops) { type_ops[type] = ops; }
+
+void obj_types_setup(void)
+{
+    /* Each collection type module adds its line here, e.g.
+     * obj_register_type(OBJ_LIST, &list_type_ops); */
+}
 const struct obj_type_ops *obj_type_ops(enum obj_type type) { return type_ops[type]; }
 
 const char *obj_type_name(enum obj_type type)

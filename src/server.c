@@ -87,6 +87,7 @@ int server_start(struct server *srv, struct config *cfg)
     srv->nshards = (unsigned)cfg->shards;
     srv->start_time_us = ustime();
     commands_setup();
+    obj_types_setup();
     raise_fd_limit(srv);
     for (unsigned slot = 0; slot < RK_SLOTS; slot++)
         srv->slot_owner[slot] = (uint16_t)((unsigned long)slot * srv->nshards / RK_SLOTS);

@@ -82,6 +82,9 @@ typedef void (*cmd_combine_fn)(struct reply *r, const struct cmd_args *a,
 /* Key positions for commands whose keys a (first,last,step) triple cannot
  * describe (ZUNIONSTORE numkeys ..., SORT ... STORE). Returns the count. */
 typedef int (*cmd_getkeys_fn)(const struct cmd_args *a, int *pos, int max);
+/* For commands routed by something other than a key (SCAN's cursor names
+ * a shard): the shard to run on, given the shard count. */
+typedef unsigned (*cmd_route_fn)(const struct cmd_args *a, unsigned nshards);
 
 struct cmd_def {
     const char *name;          /* lowercase */
@@ -92,6 +95,7 @@ struct cmd_def {
     enum cmd_combine combine;
     cmd_combine_fn combine_fn;
     cmd_getkeys_fn getkeys;
+    cmd_route_fn route;
     const struct cmd_def *subcommands; /* NULL-name terminated, for CONFIG GET etc. */
     const char *group;         /* COMMAND DOCS group: "string", "generic", ... */
     const char *summary;

@@ -72,6 +72,8 @@ struct obj_type_ops {
     size_t (*value_bytes)(const void *ptr, enum obj_encoding enc);
 };
 void obj_register_type(enum obj_type type, const struct obj_type_ops *ops);
+/* Registers every type module's ops; called once at startup. */
+void obj_types_setup(void);
 const struct obj_type_ops *obj_type_ops(enum obj_type type);
 const char *obj_type_name(enum obj_type type);
 const char *obj_encoding_name(enum obj_encoding enc);
