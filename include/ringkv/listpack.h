@@ -129,7 +129,8 @@ unsigned char *lp_find(unsigned char *lp, unsigned char *p, const void *s, size_
  * zset member/score); with step 2, vals (may be NULL) gets the second
  * entry of each pair. The listpack must not be empty. */
 void lp_random_pick(unsigned char *lp, unsigned step, lp_value *key, lp_value *val);
-/* count picks with repetition, in random order. */
+/* count picks with repetition, in random order (one walk; count * 16
+ * bytes of scratch, so callers chunk big counts as Redis does). */
 void lp_random_picks(unsigned char *lp, unsigned step, size_t count, lp_value *keys,
                      lp_value *vals);
 /* Up to count distinct picks, in listpack order; returns how many (all of
