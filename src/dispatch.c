@@ -123,11 +123,6 @@ static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_arg
     return first == c->shard->id ? -1 : (int)first;
 }
 
-static void write_crossslot(struct reply *r, const struct cmd_args *a, const void *unused)
-{
-    reply_error(r, "CROSSSLOT Keys in request don't hash to the same slot");
-}
-
 static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 {
     const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
@@ -145,10 +140,10 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     int where = route(c, cmd, a, &keypos, &nkeys);
     if (where == -1) return run_inline(c, cmd, a);
     if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);
-    if (cmd->combine == COMBINE_NONE) return reply_here(c, write_crossslot, a, NULL);
     if (c->busy) return RUN_WAIT;
     c->busy++;
-    msg_fan_out(c->shard, c, cmd, a, keypos, nkeys);
+    if (cmd->combine == COMBINE_NONE) xshard_run(c->shard, c, cmd, a, keypos, nkeys);
+    else msg_fan_out(c->shard, c, cmd, a, keypos, nkeys);
     return RUN_DONE;
 }
 

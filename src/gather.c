@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static void gather_free(struct gather *g)
+void gather_free(struct gather *g)
 {
     for (uint32_t i = 0; i < g->nparts; i++) obuf_free(&g->part_reply[i]);
     rk_free(g->part_reply);
@@ -22,7 +22,7 @@ static void gather_free(struct gather *g)
 }
 
 /* The gather keeps its own copy of the call (combiners may read it). */
-static void copy_args(struct gather *g, const struct cmd_args *a)
+void gather_copy_args(struct gather *g, const struct cmd_args *a)
 {
     size_t total = 0;
     for (int i = 0; i < a->argc; i++) total += a->len[i];
@@ -70,6 +70,32 @@ static void run_part(struct shard *s, struct gather *g, uint32_t p, int dbid, co
 
 static void finish(struct gather *g);
 
+struct gather *gather_new(struct conn *c, const struct cmd_def *cmd, uint32_t max_parts)
+{
+    struct gather *g = rk_calloc(1, sizeof(*g));
+    g->conn = c;
+    g->cmd = cmd;
+    g->resp = c->resp;
+    g->part_shard = rk_malloc(max_parts * sizeof(uint16_t));
+    g->part_reply = rk_calloc(max_parts, sizeof(struct obuf));
+    g->pending = 1; /* held until gather_launch */
+    return g;
+}
+
+void gather_add_part(struct shard *s, struct gather *g, unsigned target, int dbid, const struct cmd_def *cmd,
+                     const struct cmd_args *a)
+{
+    uint32_t p = g->nparts++;
+    g->part_shard[p] = (uint16_t)target;
+    g->pending++;
+    run_part(s, g, p, dbid, cmd, a);
+}
+
+void gather_launch(struct gather *g)
+{
+    if (--g->pending == 0) finish(g);
+}
+
 void msg_fan_out(struct shard *s, struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a,
                  const int *keypos, int nkeys)
 {
@@ -78,7 +104,7 @@ void msg_fan_out(struct shard *s, struct conn *c, const struct cmd_def *cmd, con
     g->conn = c;
     g->cmd = cmd;
     g->resp = c->resp;
-    copy_args(g, a);
+    gather_copy_args(g, a);
 
     if (cmd->flags & CMD_ALL_SHARDS) {
         g->nparts = srv->nshards;
@@ -204,6 +230,10 @@ static void combine(struct gather *g, struct reply *r)
 
 static void finish(struct gather *g)
 {
+    if (g->on_done) {
+        g->on_done(g);
+        return;
+    }
     struct conn *c = g->conn;
     if (!(c->flags & CONN_CLOSING)) {
         struct reply r;

@@ -93,7 +93,28 @@ struct gather {
     uint32_t *key_part;        /* COMBINE_KEYED: for key group k, its part */
     uint32_t nkeys;
     uint8_t resp;
+    /* Internal multi-phase work (xshard.c) finishes here instead of by
+     * combining replies; it runs even if the connection closed, since it
+     * owns what the parts sent back. */
+    void (*on_done)(struct gather *g);
+    void *user;
 };
+
+/* An empty fan-out for internal work: parts are added with gather_add_part. */
+struct gather *gather_new(struct conn *c, const struct cmd_def *cmd, uint32_t max_parts);
+/* Adds a part for shard `target` running cmd with args; runs it now if local. */
+void gather_add_part(struct shard *s, struct gather *g, unsigned target, int dbid,
+                     const struct cmd_def *cmd, const struct cmd_args *a);
+/* Call after the last gather_add_part: finishes at once if all parts were local. */
+void gather_launch(struct gather *g);
+void gather_free(struct gather *g);
+/* Gives the gather its own copy of a call (g->args). */
+void gather_copy_args(struct gather *g, const struct cmd_args *a);
+
+/* Runs a command whose keys span shards and whose replies cannot simply be
+ * combined (RENAME, SMOVE, SUNIONSTORE...): see xshard.c. */
+void xshard_run(struct shard *s, struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a,
+                const int *keypos, int nkeys);
 
 /* Starts a fan-out of the call over the shards that own its keys (or all
  * shards for CMD_ALL_SHARDS). Local parts run inline. Calls
