@@ -17,6 +17,7 @@ static const struct cmd_def *const parts[] = {
     keys_commands,
     info_commands,
     expire_commands,
+    set_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

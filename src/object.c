@@ -2,6 +2,7 @@
  * except the type registry, written once at startup before shards run. */
 #include "ringkv/object.h"
 #include "ringkv/alloc.h"
+#include "ringkv/set.h"
 #include "ringkv/util.h"
 
 #include <string.h>
@@ -15,6 +16,7 @@ void obj_types_setup(void)
 {
     /* Each collection type module adds its line here, e.g.
      * obj_register_type(OBJ_LIST, &list_type_ops); */
+    obj_register_type(OBJ_SET, &set_type_ops);
 }
 const struct obj_type_ops *obj_type_ops(enum obj_type type) { return type_ops[type]; }
 

@@ -1,0 +1,61 @@
+/* typecmd.h — helpers shared by the collection type command modules (sets,
+ * sorted sets, SORT, and whoever else wants them): typed key lookups that
+ * write WRONGTYPE, the SCAN-family argument rules (SSCAN, ZSCAN, HSCAN),
+ * and numkeys-style key positions for getkeys functions.
+ * Called from command handlers on the shard running the command; the
+ * getkeys helpers are pure (any thread).
+ */
+#ifndef RINGKV_TYPECMD_H
+#define RINGKV_TYPECMD_H
+
+#include "ringkv/commands.h"
+#include "ringkv/object.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The record of key if it holds `type`; NULL if the key is missing (*err
+ * false) or after replying WRONGTYPE (*err true). _read counts a keyspace
+ * hit or miss, _write does not (as Redis's lookupKeyRead/Write). */
+struct kv *tc_lookup_read(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
+struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
+
+/* Redis's getRangeLongFromObjectOrReply: argv value as an integer in
+ * [min, max]. msg (without "ERR ") replaces both the parse and the range
+ * error when given; otherwise they are Redis's default texts. */
+bool tc_range_ll_or_reply(struct cmd_ctx *c, const char *s, size_t len, long long min, long long max,
+                          const char *msg, long long *out);
+/* getPositiveLongFromObjectOrReply: [0, LLONG_MAX], default message
+ * "value is out of range, must be positive". */
+bool tc_positive_ll_or_reply(struct cmd_ctx *c, const char *s, size_t len, const char *msg, long long *out);
+
+/* SCAN-family options after the cursor: MATCH pattern and COUNT n. */
+struct scan_opts {
+    const char *pat;
+    size_t plen;
+    bool use_pattern; /* false when there is none or it is "*" */
+    long count;       /* default 10 */
+};
+
+/* Redis's parseScanCursorOrReply (strtoul rules: "-1" wraps, "" is 0,
+ * leading space or trailing junk is "ERR invalid cursor"). */
+bool scan_cursor_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_t *cursor);
+/* Parses argv[first..] as [MATCH pattern] [COUNT n] (any order, repeated);
+ * replies with Redis's error and returns false on a bad one. */
+bool scan_opts_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int first, struct scan_opts *o);
+/* Whether an element passes the MATCH filter. */
+bool scan_matches(const struct scan_opts *o, const char *s, size_t len);
+/* The reply for a missing key: cursor 0 and no elements. */
+void scan_reply_empty(struct reply *r);
+/* The first part of a scan reply: *2 and the cursor as a bulk string. */
+void scan_reply_cursor(struct reply *r, uint64_t cursor);
+
+/* Key positions of "numkeys key..." commands: argv[numkeys_at] holds the
+ * count, the keys follow it. Returns 0 keys when the count is not a
+ * positive integer or exceeds the arguments (the handler then replies the
+ * error wherever it runs). extra_first/extra_last: a destination key
+ * before numkeys (ZUNIONSTORE dst numkeys ...) is passed as extra_at > 0. */
+int tc_numkeys_positions(const struct cmd_args *a, int numkeys_at, int extra_at, int *pos, int max);
+
+#endif
