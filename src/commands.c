@@ -18,6 +18,7 @@ static const struct cmd_def *const parts[] = {
     info_commands,
     expire_commands,
     set_commands,
+    list_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

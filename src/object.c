@@ -2,6 +2,7 @@
  * except the type registry, written once at startup before shards run. */
 #include "ringkv/object.h"
 #include "ringkv/alloc.h"
+#include "ringkv/listval.h"
 #include "ringkv/set.h"
 #include "ringkv/util.h"
 
@@ -14,8 +15,8 @@ void obj_register_type(enum obj_type type, const struct obj_type_ops *ops) { typ
 
 void obj_types_setup(void)
 {
-    /* Each collection type module adds its line here, e.g.
-     * obj_register_type(OBJ_LIST, &list_type_ops); */
+    /* Each collection type module adds its line here. */
+    obj_register_type(OBJ_LIST, &listval_type_ops);
     obj_register_type(OBJ_SET, &set_type_ops);
 }
 const struct obj_type_ops *obj_type_ops(enum obj_type type) { return type_ops[type]; }
@@ -35,6 +36,11 @@ const char *obj_encoding_name(enum obj_encoding enc)
         [ENC_LISTPACK] = "listpack",
     };
     return enc < ENC_MAX && names[enc] ? names[enc] : "unknown";
+}
+
+const char *kv_encoding_name(const struct kv *kv)
+{
+    return kv->type == OBJ_LIST ? "quicklist" : obj_encoding_name(kv->enc);
 }
 
 uint32_t obj_lru_clock(void)

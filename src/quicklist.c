@@ -20,10 +20,30 @@ static const size_t size_limits[] = {4096, 8192, 16384, 32768, 65536};
 /* Bytes of listpack header and end marker, saved when two nodes merge. */
 #define LP_FRAME (LP_HDR_SIZE + 1)
 
+static int clamp_fill(int fill)
+{
+    return fill > QUICKLIST_FILL_MAX ? QUICKLIST_FILL_MAX
+         : fill < QUICKLIST_FILL_MIN ? QUICKLIST_FILL_MIN : fill;
+}
+
+void quicklist_node_limit(int fill, size_t *sz, size_t *count)
+{
+    fill = clamp_fill(fill);
+    *sz = fill < 0 ? size_limits[-fill - 1] : SIZE_MAX;
+    *count = fill < 0 ? SIZE_MAX : fill == 0 ? 1 : (size_t)fill;
+}
+
+bool quicklist_node_exceeds(int fill, size_t sz, size_t count)
+{
+    size_t sz_limit, count_limit;
+    quicklist_node_limit(fill, &sz_limit, &count_limit);
+    if (sz_limit != SIZE_MAX) return sz > sz_limit;
+    return sz > SIZE_SAFETY_LIMIT || count > count_limit;
+}
+
 static bool node_fits(int fill, size_t sz, size_t count)
 {
-    if (fill < 0) return sz <= size_limits[-fill - 1];
-    return sz <= SIZE_SAFETY_LIMIT && count <= (size_t)fill;
+    return !quicklist_node_exceeds(fill, sz, count);
 }
 
 static bool allow_insert(const quicklist *ql, const quicklist_node *n, size_t len)
@@ -127,11 +147,7 @@ static void merge_around(quicklist *ql, quicklist_node *center)
 
 /* ---- lifecycle ---- */
 
-void quicklist_set_fill(quicklist *ql, int fill)
-{
-    ql->fill = fill > QUICKLIST_FILL_MAX ? QUICKLIST_FILL_MAX
-             : fill < QUICKLIST_FILL_MIN ? QUICKLIST_FILL_MIN : fill;
-}
+void quicklist_set_fill(quicklist *ql, int fill) { ql->fill = clamp_fill(fill); }
 
 quicklist *quicklist_create(int fill)
 {
@@ -180,6 +196,27 @@ void quicklist_append_listpack(quicklist *ql, unsigned char *lp)
     quicklist_node *n = node_new(lp);
     link_node(ql, ql->tail, n, true);
     ql->count += n->count;
+}
+
+quicklist *quicklist_from_listpack(int fill, unsigned char *lp)
+{
+    quicklist *ql = quicklist_create(fill);
+    if (lp_len(lp)) quicklist_append_listpack(ql, lp);
+    else lp_free(lp);
+    return ql;
+}
+
+unsigned char *quicklist_to_listpack(quicklist *ql)
+{
+    unsigned char *lp;
+    if (ql->head) {
+        lp = ql->head->lp;
+        rk_free(ql->head);
+    } else {
+        lp = lp_new(0);
+    }
+    rk_free(ql);
+    return lp;
 }
 
 bool quicklist_pop(quicklist *ql, enum quicklist_where where, unsigned char **data, size_t *len,

@@ -80,6 +80,22 @@ void quicklist_push(quicklist *ql, enum quicklist_where where, const void *s, si
 /* Appends an existing non-empty listpack as a node of its own (RDB
  * loading); the list takes ownership. */
 void quicklist_append_listpack(quicklist *ql, unsigned char *lp);
+
+/* Converting small lists, which the list type keeps as a bare listpack.
+ * The node limits of a fill (Redis's quicklistNodeLimit): at most *sz
+ * bytes (SIZE_MAX: no byte limit but the 8 KB safety cap of count fills)
+ * and *count entries (fill 0 allows 1). */
+void quicklist_node_limit(int fill, size_t *sz, size_t *count);
+/* Would one node of sz bytes and count entries break the fill? (Redis's
+ * quicklistNodeExceedsLimit.) */
+bool quicklist_node_exceeds(int fill, size_t sz, size_t count);
+/* A list holding lp's entries as one node (none if lp is empty, which is
+ * then freed); takes ownership of lp, which becomes that node's listpack
+ * as it is, so positions into it stay valid. */
+quicklist *quicklist_from_listpack(int fill, unsigned char *lp);
+/* Frees a list of at most one node and returns that node's listpack as
+ * it is (a new empty one if the list was empty). */
+unsigned char *quicklist_to_listpack(quicklist *ql);
 /* Removes the head or tail entry and hands it over: *data gets an
  * rk_malloc'd copy of a string (caller frees) or NULL for an integer,
  * stored in *ll. False if the list is empty. To reply without a copy, read

@@ -390,3 +390,50 @@ Test(quicklist, memory_per_element)
     cr_assert(mem < 100000 * 11);
     quicklist_free(ql);
 }
+
+/* The limits small lists are converted by, restated from Redis's
+ * quicklistNodeLimit / quicklistNodeExceedsLimit. */
+Test(quicklist, node_limits)
+{
+    size_t sz, count;
+    quicklist_node_limit(-2, &sz, &count);
+    cr_assert(sz == 8192 && count == SIZE_MAX);
+    quicklist_node_limit(-100, &sz, &count);
+    cr_assert(sz == 65536);
+    quicklist_node_limit(0, &sz, &count);
+    cr_assert(sz == SIZE_MAX && count == 1);
+    quicklist_node_limit(128, &sz, &count);
+    cr_assert(sz == SIZE_MAX && count == 128);
+    quicklist_node_limit(1 << 20, &sz, &count);
+    cr_assert(count == QUICKLIST_FILL_MAX);
+
+    cr_assert(!quicklist_node_exceeds(-1, 4096, 100000));
+    cr_assert(quicklist_node_exceeds(-1, 4097, 1));
+    cr_assert(!quicklist_node_exceeds(128, 8192, 128));
+    cr_assert(quicklist_node_exceeds(128, 8192, 129));
+    cr_assert(quicklist_node_exceeds(128, 8193, 2)); /* the safety cap of count fills */
+    cr_assert(!quicklist_node_exceeds(0, 100, 1));
+    cr_assert(quicklist_node_exceeds(0, 100, 2));
+}
+
+Test(quicklist, listpack_round_trip)
+{
+    unsigned char *lp = lp_append_int(lp_append(lp_new(0), "a", 1), 7);
+    quicklist *ql = quicklist_from_listpack(-2, lp);
+    cr_assert(ql->len == 1 && quicklist_count(ql) == 2 && ql->head->lp == lp);
+    quicklist_push(ql, QUICKLIST_HEAD, "z", 1);
+    unsigned char *back = quicklist_to_listpack(ql);
+    cr_assert_eq(lp_len(back), 3);
+    size_t len;
+    char buf[RK_LONG_STR_SIZE];
+    const unsigned char *s = lp_get_str(lp_first(back), &len, buf);
+    cr_assert(len == 1 && s[0] == 'z');
+    lp_free(back);
+
+    /* Empty ends: an empty listpack makes an empty list and back. */
+    ql = quicklist_from_listpack(-2, lp_new(0));
+    cr_assert(ql->len == 0 && quicklist_count(ql) == 0 && !ql->head);
+    back = quicklist_to_listpack(ql);
+    cr_assert_eq(lp_len(back), 0);
+    lp_free(back);
+}
