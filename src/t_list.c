@@ -13,6 +13,7 @@
 #include "ringkv/db.h"
 #include "ringkv/listval.h"
 #include "ringkv/shard.h"
+#include "ringkv/typecmd.h"
 #include "ringkv/util.h"
 
 #include <limits.h>
@@ -40,16 +41,10 @@ static void reply_no_key(struct reply *r) { reply_error(r, RK_ERR_NO_KEY); }
 static struct kv *list_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, bool write,
                                 missing_fn missing)
 {
-    struct kv *kv = write ? db_lookup_write(c->db, a->argv[i], a->len[i])
-                          : db_lookup(c->db, a->argv[i], a->len[i]);
-    if (!kv) {
-        missing(c->r);
-        return NULL;
-    }
-    if (kv->type != OBJ_LIST) {
-        reply_error(c->r, RK_ERR_WRONGTYPE);
-        return NULL;
-    }
+    bool err;
+    struct kv *kv = write ? tc_lookup_write(c, a->argv[i], a->len[i], OBJ_LIST, &err)
+                          : tc_lookup_read(c, a->argv[i], a->len[i], OBJ_LIST, &err);
+    if (!kv && !err) missing(c->r);
     return kv;
 }
 
@@ -72,15 +67,12 @@ static bool where_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, e
     return true;
 }
 
-/* Parses argv[i] as a long in [min, LLONG_MAX], replying `msg` (or the
- * generic integer error when msg is NULL and the text is not a number). */
-static bool range_ll_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, long long min,
-                              const char *msg, long long *out)
+/* argv[i] as an integer >= min, else `msg` (without "ERR ") is replied,
+ * for a bad number as well (Redis's getRangeLongFromObjectOrReply). */
+static bool min_ll_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, long long min,
+                            const char *msg, long long *out)
 {
-    if (!arg_ll_or_reply(c, a, i, out, msg)) return false;
-    if (*out >= min) return true;
-    reply_error(c->r, msg);
-    return false;
+    return tc_range_ll_or_reply(c, a->argv[i], a->len[i], min, LLONG_MAX, msg, out);
 }
 
 /* ---- push ---- */
@@ -88,11 +80,9 @@ static bool range_ll_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i
 static void push_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where where,
                          bool only_existing)
 {
-    struct kv *kv = db_lookup_write(c->db, a->argv[1], a->len[1]);
-    if (kv && kv->type != OBJ_LIST) {
-        reply_error(c->r, RK_ERR_WRONGTYPE);
-        return;
-    }
+    bool err;
+    struct kv *kv = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_LIST, &err);
+    if (err) return;
     bool created = false;
     if (!kv) {
         if (only_existing) {
@@ -166,7 +156,6 @@ static void pop_one_reply(struct cmd_ctx *c, struct kv *kv, enum listval_where w
 
 static void pop_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where where)
 {
-    static const char *const err = "ERR value is out of range, must be positive";
     bool has_count = a->argc == 3;
     long long count = 0;
     if (a->argc > 3) {
@@ -174,7 +163,7 @@ static void pop_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listva
                      where == LISTVAL_HEAD ? "lpop" : "rpop");
         return;
     }
-    if (has_count && !range_ll_or_reply(c, a, 2, 0, err, &count)) return;
+    if (has_count && !tc_positive_ll_or_reply(c, a->argv[2], a->len[2], NULL, &count)) return;
     struct kv *kv = list_or_reply(c, a, 1, true, has_count ? reply_null_array : reply_null);
     if (!kv) return;
     if (!has_count) pop_one_reply(c, kv, where);
@@ -317,9 +306,9 @@ static bool lpos_opts_or_reply(struct cmd_ctx *c, const struct cmd_args *a, stru
                 return false;
             }
         } else if (more && arg_is(a, j, "count")) {
-            if (!range_ll_or_reply(c, a, ++j, 0, "ERR COUNT can't be negative", &o->count)) return false;
+            if (!min_ll_or_reply(c, a, ++j, 0, "COUNT can't be negative", &o->count)) return false;
         } else if (more && arg_is(a, j, "maxlen")) {
-            if (!range_ll_or_reply(c, a, ++j, 0, "ERR MAXLEN can't be negative", &o->maxlen)) return false;
+            if (!min_ll_or_reply(c, a, ++j, 0, "MAXLEN can't be negative", &o->maxlen)) return false;
         } else {
             reply_error(c->r, RK_ERR_SYNTAX);
             return false;
@@ -398,11 +387,9 @@ static void move_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listv
 {
     struct kv *src = list_or_reply(c, a, 1, true, reply_null);
     if (!src) return;
-    struct kv *dst = db_lookup_write(c->db, a->argv[2], a->len[2]);
-    if (dst && dst->type != OBJ_LIST) {
-        reply_error(c->r, RK_ERR_WRONGTYPE);
-        return;
-    }
+    bool err;
+    struct kv *dst = tc_lookup_write(c, a->argv[2], a->len[2], OBJ_LIST, &err);
+    if (err) return;
     move_value(c, src, dst, a->argv[2], a->len[2], from, to);
 }
 
@@ -422,7 +409,7 @@ static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long numkeys, count = -1;
     enum listval_where where;
-    if (!range_ll_or_reply(c, a, 1, 1, "ERR numkeys should be greater than 0", &numkeys)) return;
+    if (!min_ll_or_reply(c, a, 1, 1, "numkeys should be greater than 0", &numkeys)) return;
     if (numkeys >= a->argc - 2) {
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
@@ -431,7 +418,7 @@ static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (!where_or_reply(c, a, where_at, &where)) return;
     for (int j = where_at + 1; j < a->argc; j++) {
         if (count == -1 && j + 1 < a->argc && arg_is(a, j, "count")) {
-            if (!range_ll_or_reply(c, a, ++j, 1, "ERR count should be greater than 0", &count)) return;
+            if (!min_ll_or_reply(c, a, ++j, 1, "count should be greater than 0", &count)) return;
         } else {
             reply_error(c->r, RK_ERR_SYNTAX);
             return;
@@ -439,12 +426,10 @@ static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     if (count == -1) count = 1;
     for (int k = 2; k < where_at; k++) {
-        struct kv *kv = db_lookup_write(c->db, a->argv[k], a->len[k]);
+        bool err;
+        struct kv *kv = tc_lookup_write(c, a->argv[k], a->len[k], OBJ_LIST, &err);
+        if (err) return;
         if (!kv) continue;
-        if (kv->type != OBJ_LIST) {
-            reply_error(c->r, RK_ERR_WRONGTYPE);
-            return;
-        }
         reply_array(c->r, 2);
         reply_bulk(c->r, a->argv[k], a->len[k]);
         pop_range_reply(c, kv, where, count);
@@ -453,16 +438,9 @@ static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_null_array(c->r);
 }
 
-/* numkeys-style key positions (Redis's genericGetKeys): none when numkeys
- * is not a count the arguments can hold (the handler then replies the
- * error). */
 static int lmpop_getkeys(const struct cmd_args *a, int *pos, int max)
 {
-    long long n;
-    if (a->argc < 2 || !string2ll(a->argv[1], a->len[1], &n) || n < 1 || n > a->argc - 2) return 0;
-    int count = 0;
-    for (int i = 0; i < n && count < max; i++) pos[count++] = 2 + i;
-    return count;
+    return tc_numkeys_positions(a, 1, 0, pos, max);
 }
 
 #define LIST(name_, arity_, flags_, fn_, last_, summary_, since_, complexity_, acl_)             \
