@@ -249,6 +249,14 @@ struct dict_node *dict_random(struct dict *d, uint64_t (*rng)(void *), void *arg
     return bucket;
 }
 
+void dict_prefetch(const struct dict *d, uint64_t hash, int stage)
+{
+    if (d->size[0] == 0) return;
+    struct dict_node *const *bucket = &d->table[0][hash & (d->size[0] - 1)];
+    if (stage == 0) __builtin_prefetch(bucket);
+    else if (*bucket) __builtin_prefetch(*bucket);
+}
+
 bool dict_rehash_for(struct dict *d, long long us)
 {
     long long start = monotonic_us();

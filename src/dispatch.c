@@ -155,9 +155,52 @@ static void note_command(struct conn *c, const struct cmd_args *a)
     c->commands++;
 }
 
+/* Reads "<prefix><digits>\r\n" at *p; returns the number or -1. */
+static long long scan_header(const char **p, const char *end, char prefix)
+{
+    const char *q = *p;
+    long long n = 0;
+    if (q >= end || *q++ != prefix) return -1;
+    while (q < end && *q >= '0' && *q <= '9' && n < 1000000000) n = n * 10 + (*q++ - '0');
+    if (end - q < 2 || q[0] != '\r' || q[1] != '\n') return -1;
+    *p = q + 2;
+    return n;
+}
+
+#define PREFETCH_MAX 32
+
+/* A pipeline's lookups miss the cache one after another; finding the keys
+ * of the next commands first and prefetching their buckets, then their
+ * records, overlaps those misses. A cheap scan: anything unusual stops it. */
+static void prefetch_keys(struct conn *c, const char *p, const char *end)
+{
+    const char *keys[PREFETCH_MAX];
+    size_t lens[PREFETCH_MAX];
+    uint64_t hashes[PREFETCH_MAX];
+    int n = 0;
+    const struct server *srv = c->shard->srv;
+    struct db *db = shard_db(c->shard, c->dbid);
+    while (n < PREFETCH_MAX && p < end) {
+        long long argc = scan_header(&p, end, '*'), l;
+        if (argc < 2) break;
+        for (long long i = 0; i < argc; i++) {
+            if ((l = scan_header(&p, end, '$')) < 0 || end - p < l + 2) return;
+            if (i == 1 && (srv->nshards == 1 || shard_of_key(srv, p, (size_t)l) == c->shard->id)) {
+                keys[n] = p;
+                lens[n++] = (size_t)l;
+            }
+            p += l + 2;
+        }
+    }
+    if (n < 2) return;
+    for (int i = 0; i < n; i++) db_prefetch(db, keys[i], lens[i], 0, &hashes[i]);
+    for (int i = 0; i < n; i++) db_prefetch(db, keys[i], lens[i], 1, &hashes[i]);
+}
+
 size_t dispatch_input(struct conn *c, const char *buf, size_t len)
 {
     size_t off = 0;
+    if (c->busy == 0 && len > 64) prefetch_keys(c, buf, buf + len);
     while (off < len && !(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
         enum resp_status st = resp_parse(&c->parser, buf + off, len - off);
         if (st == RESP_MORE) break;

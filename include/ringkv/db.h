@@ -37,6 +37,13 @@ uint64_t db_key_hash(const char *key, size_t len);
  * db_lookup counts a keyspace hit or miss (reads); db_lookup_write doesn't. */
 struct kv *db_lookup(struct db *db, const char *key, size_t len);
 struct kv *db_lookup_write(struct db *db, const char *key, size_t len);
+/* Warms the cache for a coming lookup of key (stage 0, then 1: dict_prefetch). */
+static inline void db_prefetch(struct db *db, const char *key, size_t len, int stage, uint64_t *hash)
+{
+    if (stage == 0) *hash = db_key_hash(key, len);
+    dict_prefetch(&db->keys, *hash, stage);
+}
+
 /* Whether the key exists, without touching its LRU or the hit counters. */
 bool db_exists(struct db *db, const char *key, size_t len);
 

@@ -65,6 +65,10 @@ struct dict_node *dict_random(struct dict *d, uint64_t (*rng)(void *), void *rng
 bool dict_rehash_for(struct dict *d, long long us);
 bool dict_try_shrink(struct dict *d);
 
+/* Cache warming for a batch of lookups: first call with stage 0 for every
+ * key (loads buckets), then stage 1 (loads the first node of each chain). */
+void dict_prefetch(const struct dict *d, uint64_t hash, int stage);
+
 /* Walks all nodes; fn may not modify the dict. */
 void dict_foreach(struct dict *d, void (*fn)(struct dict_node *n, void *arg), void *arg);
 
