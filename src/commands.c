@@ -11,6 +11,7 @@
 
 /* Every module's part of the table. Add a module's array here. */
 static const struct cmd_def *const parts[] = {
+    command_commands,
     server_commands,
     conn_commands,
     string_commands,
@@ -85,6 +86,14 @@ int cmd_key_positions(const struct cmd_def *cmd, const struct cmd_args *a, int *
     int n = 0;
     for (int i = cmd->first_key; i <= last && i < a->argc && n < max; i += step) pos[n++] = i;
     return n;
+}
+
+const struct cmd_def *cmd_lookup_fullname(const char *name, size_t len)
+{
+    const char *bar = memchr(name, '|', len);
+    if (!bar) return cmd_lookup(name, len);
+    const struct cmd_def *parent = cmd_lookup(name, (size_t)(bar - name));
+    return parent ? cmd_lookup_sub(parent, bar + 1, len - (size_t)(bar + 1 - name)) : NULL;
 }
 
 size_t cmd_count(void) { return ncommands; }

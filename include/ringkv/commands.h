@@ -60,10 +60,73 @@ enum {
     CMD_NO_MULTI = 1u << 11,
     CMD_SENTINEL = 1u << 12,
     CMD_MAY_REPLICATE = 1u << 13,
+    CMD_SKIP_MONITOR = 1u << 14,
+    CMD_SKIP_SLOWLOG = 1u << 15,
+    CMD_ASKING = 1u << 16,
+    CMD_NO_MANDATORY_KEYS = 1u << 17, /* keys are optional (EVAL with numkeys 0) */
+    CMD_NO_ASYNC_LOADING = 1u << 18,
+    CMD_ALLOW_BUSY = 1u << 19,
+    CMD_PROTECTED = 1u << 22,
+    CMD_ONLY_SENTINEL = 1u << 23,
     /* ringkv's own */
     CMD_CONN = 1u << 20,      /* needs the connection: runs on its shard */
     CMD_ALL_SHARDS = 1u << 21, /* runs on every shard; replies combined */
 };
+
+/* Key spec flags (Redis 7's key specs, server.h CMD_KEY_*): what a command
+ * does with a key. Exactly one of RO/RW/OW/RM, plus the operations. */
+enum {
+    KS_RO = 1u << 0,             /* read only */
+    KS_RW = 1u << 1,             /* read and modified */
+    KS_OW = 1u << 2,             /* overwritten: the old value is not read */
+    KS_RM = 1u << 3,             /* removed */
+    KS_ACCESS = 1u << 4,         /* the value reaches the client */
+    KS_UPDATE = 1u << 5,         /* the value is updated or replaced */
+    KS_INSERT = 1u << 6,         /* data is added, nothing existing changes */
+    KS_DELETE = 1u << 7,         /* data is removed */
+    KS_NOT_KEY = 1u << 8,        /* a key-like argument that is no key (cluster routing only) */
+    KS_INCOMPLETE = 1u << 9,     /* the spec may miss keys */
+    KS_VARIABLE_FLAGS = 1u << 10, /* the flags depend on the arguments */
+};
+
+/* Where a key spec's keys start and how they are found (Redis's
+ * begin_search / find_keys). */
+enum ks_begin { KS_BEGIN_NONE = 0, KS_BEGIN_INDEX, KS_BEGIN_KEYWORD, KS_BEGIN_UNKNOWN };
+enum ks_find { KS_FIND_RANGE = 0, KS_FIND_KEYNUM, KS_FIND_UNKNOWN };
+
+struct cmd_key_spec {
+    uint32_t flags;          /* KS_* */
+    enum ks_begin begin;
+    int index;               /* KS_BEGIN_INDEX: argv position of the first key */
+    const char *keyword;     /* KS_BEGIN_KEYWORD: keys follow this word, searched */
+    int startfrom;           /* from this position (negative: backwards from the end) */
+    enum ks_find find;
+    int lastkey;             /* RANGE: last key relative to the begin, or <0 from the end */
+    int keystep;             /* RANGE and KEYNUM: distance between keys */
+    int limit;               /* RANGE with lastkey -1: only 1/limit of the rest are keys */
+    int keynumidx, firstkey; /* KEYNUM: key count and first key, relative to the begin */
+    const char *notes;
+};
+
+/* The common spec: keys from argv[index] to lastkey (relative), every step. */
+#define KEY_SPEC_RANGE(flags_, index_, lastkey_, step_)                              \
+    {.flags = (flags_), .begin = KS_BEGIN_INDEX, .index = (index_), .find = KS_FIND_RANGE, \
+     .lastkey = (lastkey_), .keystep = (step_)}
+/* numkeys-style: argv[index] holds the count, keys follow it. */
+#define KEY_SPEC_KEYNUM(flags_, index_)                                              \
+    {.flags = (flags_), .begin = KS_BEGIN_INDEX, .index = (index_), .find = KS_FIND_KEYNUM, \
+     .keynumidx = 0, .firstkey = 1, .keystep = 1}
+/* A destination key, then source keys to the end (SINTERSTORE dst k [k ...]). */
+#define KEY_SPECS_DEST_SOURCES(dest_flags_)                                          \
+    ((const struct cmd_key_spec[]){KEY_SPEC_RANGE(dest_flags_, 1, 0, 1),               \
+                                   KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 2, -1, 1), {0}})
+/* Pops from a source key and pushes to a destination (SMOVE, LMOVE). */
+#define KEY_SPECS_SOURCE_DEST                                                        \
+    ((const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_RW | KS_ACCESS | KS_DELETE, 1, 0, 1), \
+                                   KEY_SPEC_RANGE(KS_RW | KS_INSERT, 2, 0, 1), {0}})
+/* A spec that only documents (SORT ... STORE anywhere). */
+#define KEY_SPEC_UNKNOWN(flags_, notes_)                                             \
+    {.flags = (flags_), .begin = KS_BEGIN_UNKNOWN, .find = KS_FIND_UNKNOWN, .notes = (notes_)}
 
 /* How the replies of a command split over several shards are combined. */
 enum cmd_combine {
@@ -86,8 +149,21 @@ typedef int (*cmd_getkeys_fn)(const struct cmd_args *a, int *pos, int max);
  * a shard): the shard to run on, given the shard count. */
 typedef unsigned (*cmd_route_fn)(const struct cmd_args *a, unsigned nshards);
 
+/* One command. COMMAND INFO / DOCS report exactly these fields (and what
+ * follows from them, as Redis derives it), so fill them as Redis 7.0's
+ * commands/NAME.json says.
+ *
+ * Keys: routing uses first_key/last_key/key_step, or getkeys when a triple
+ * cannot describe the keys. COMMAND INFO reports key specs: by default the
+ * one spec the triple describes, with flags key_flags (KS_RO|KS_ACCESS for
+ * GET); a command whose keys have different roles (LMOVE, SORT) or that
+ * has getkeys lists them in key_specs instead, and then the triple must be
+ * the one Redis derives from those specs (the unit test checks).
+ * ACL categories: those Redis derives from flags (write, read, admin +
+ * dangerous, pubsub, fast, blocking, slow when not fast) are added
+ * implicitly; list the others. */
 struct cmd_def {
-    const char *name;          /* lowercase */
+    const char *name;          /* lowercase; subcommands "parent|sub" */
     int arity;                 /* as Redis: argc exactly, or at least -arity */
     uint32_t flags;
     int first_key, last_key, key_step; /* last_key -1: the last argument */
@@ -102,10 +178,22 @@ struct cmd_def {
     const char *since;
     const char *complexity;
     const char *acl_categories; /* space separated, without '@' */
+    uint32_t key_flags;        /* KS_* of the spec first_key..last_key describes */
+    const struct cmd_key_spec *key_specs; /* instead: explicit, {0}-terminated */
+    const char *tips;          /* space separated: "nondeterministic_output request_policy:all_shards" */
+    /* Arguments as redis.io's syntax line, without the command name, e.g.
+     * "key value [NX | XX] [EX seconds:integer | PX milliseconds:integer]";
+     * cmd_syntax.h describes the notation. COMMAND DOCS reports it as
+     * Redis's argument tree (redis-cli's hints come from it). */
+    const char *syntax;
+    const char *const *history; /* {"2.6.12", "Added the `EX` option.", ..., NULL} */
+    const char *deprecated_since;
+    const char *replaced_by;
 };
 
 
 /* Parts of the table, one per module. */
+extern const struct cmd_def command_commands[];
 extern const struct cmd_def server_commands[];
 extern const struct cmd_def conn_commands[];
 extern const struct cmd_def string_commands[];
@@ -129,6 +217,8 @@ int cmd_key_positions(const struct cmd_def *cmd, const struct cmd_args *a, int *
 /* Iterates the whole table (COMMAND, COMMAND COUNT, DOCS). */
 size_t cmd_count(void);
 const struct cmd_def *cmd_at(size_t i);
+/* A command by full name ("get", "config|get"), case-insensitively. */
+const struct cmd_def *cmd_lookup_fullname(const char *name, size_t len);
 
 /* Argument helpers for handlers. */
 static inline bool arg_is(const struct cmd_args *a, int i, const char *word)
