@@ -153,6 +153,9 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
 const struct cmd_def info_commands[] = {
     {.name = "info", .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL | CMD_ALL_SHARDS,
      .fn = info_shard_command, .combine = COMBINE_CUSTOM, .combine_fn = info_combine, .group = "server",
-     .summary = "Returns information and statistics about the server.", .since = "1.0.0", .acl_categories = "slow dangerous"},
+     .summary = "Get information and statistics about the server", .since = "1.0.0", .complexity = "O(1)",
+     .acl_categories = "dangerous", .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
+     .syntax = "[section [section ...]]",
+     .history = (const char *const[]){"7.0.0", "Added support for taking multiple section arguments.", NULL}},
     {0},
 };

@@ -443,31 +443,49 @@ static int lmpop_getkeys(const struct cmd_args *a, int *pos, int max)
     return tc_numkeys_positions(a, 1, 0, pos, max);
 }
 
-#define LIST(name_, arity_, flags_, fn_, last_, summary_, since_, complexity_, acl_)             \
+#define LIST(name_, arity_, flags_, fn_, last_, summary_, since_, complexity_, acl_, ...)        \
     {.name = name_, .arity = arity_, .flags = flags_, .first_key = 1, .last_key = last_,         \
      .key_step = 1, .fn = fn_, .group = "list", .summary = summary_, .since = since_,            \
-     .complexity = complexity_, .acl_categories = acl_}
+     .complexity = complexity_, .acl_categories = acl_, __VA_ARGS__}
 
 #define PUSH_COMPLEXITY "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."
 
 const struct cmd_def list_commands[] = {
-    LIST("lpush", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, lpush_command, 1, "Prepend one or multiple elements to a list", "1.0.0", PUSH_COMPLEXITY, "write list fast"),
-    LIST("rpush", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, rpush_command, 1, "Append one or multiple elements to a list", "1.0.0", PUSH_COMPLEXITY, "write list fast"),
-    LIST("lpushx", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, lpushx_command, 1, "Prepend an element to a list, only if the list exists", "2.2.0", PUSH_COMPLEXITY, "write list fast"),
-    LIST("rpushx", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, rpushx_command, 1, "Append an element to a list, only if the list exists", "2.2.0", PUSH_COMPLEXITY, "write list fast"),
-    LIST("lpop", -2, CMD_WRITE | CMD_FAST, lpop_command, 1, "Remove and get the first elements in a list", "1.0.0", "O(N) where N is the number of elements returned", "write list fast"),
-    LIST("rpop", -2, CMD_WRITE | CMD_FAST, rpop_command, 1, "Remove and get the last elements in a list", "1.0.0", "O(N) where N is the number of elements returned", "write list fast"),
-    LIST("llen", 2, CMD_READONLY | CMD_FAST, llen_command, 1, "Get the length of a list", "1.0.0", "O(1)", "read list fast"),
-    LIST("lrange", 4, CMD_READONLY, lrange_command, 1, "Get a range of elements from a list", "1.0.0", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", "read list slow"),
-    LIST("lindex", 3, CMD_READONLY, lindex_command, 1, "Get an element from a list by its index", "1.0.0", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", "read list slow"),
-    LIST("lset", 4, CMD_WRITE | CMD_DENYOOM, lset_command, 1, "Set the value of an element in a list by its index", "1.0.0", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", "write list slow"),
-    LIST("linsert", 5, CMD_WRITE | CMD_DENYOOM, linsert_command, 1, "Insert an element before or after another element in a list", "2.2.0", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", "write list slow"),
-    LIST("lrem", 4, CMD_WRITE, lrem_command, 1, "Remove elements from a list", "1.0.0", "O(N+M) where N is the length of the list and M is the number of elements removed.", "write list slow"),
-    LIST("ltrim", 4, CMD_WRITE, ltrim_command, 1, "Trim a list to the specified range", "1.0.0", "O(N) where N is the number of elements to be removed by the operation.", "write list slow"),
-    LIST("lpos", -3, CMD_READONLY, lpos_command, 1, "Return the index of matching elements on a list", "6.0.6", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", "read list slow"),
-    LIST("lmove", 5, CMD_WRITE | CMD_DENYOOM, lmove_command, 2, "Pop an element from a list, push it to another list and return it", "6.2.0", "O(1)", "write list slow"),
-    LIST("rpoplpush", 3, CMD_WRITE | CMD_DENYOOM, rpoplpush_command, 2, "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "O(1)", "write list slow"),
+    LIST("lpush", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, lpush_command, 1, "Prepend one or multiple elements to a list", "1.0.0", PUSH_COMPLEXITY, "write list fast",
+         .key_flags = KS_RW | KS_INSERT, .syntax = "key element [element ...]", .history = (const char *const[]){"2.4.0", "Accepts multiple `element` arguments.", NULL}),
+    LIST("rpush", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, rpush_command, 1, "Append one or multiple elements to a list", "1.0.0", PUSH_COMPLEXITY, "write list fast",
+         .key_flags = KS_RW | KS_INSERT, .syntax = "key element [element ...]", .history = (const char *const[]){"2.4.0", "Accepts multiple `element` arguments.", NULL}),
+    LIST("lpushx", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, lpushx_command, 1, "Prepend an element to a list, only if the list exists", "2.2.0", PUSH_COMPLEXITY, "write list fast",
+         .key_flags = KS_RW | KS_INSERT, .syntax = "key element [element ...]", .history = (const char *const[]){"4.0.0", "Accepts multiple `element` arguments.", NULL}),
+    LIST("rpushx", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, rpushx_command, 1, "Append an element to a list, only if the list exists", "2.2.0", PUSH_COMPLEXITY, "write list fast",
+         .key_flags = KS_RW | KS_INSERT, .syntax = "key element [element ...]", .history = (const char *const[]){"4.0.0", "Accepts multiple `element` arguments.", NULL}),
+    LIST("lpop", -2, CMD_WRITE | CMD_FAST, lpop_command, 1, "Remove and get the first elements in a list", "1.0.0", "O(N) where N is the number of elements returned", "write list fast",
+         .key_flags = KS_RW | KS_ACCESS | KS_DELETE, .syntax = "key [count:integer]@6.2.0", .history = (const char *const[]){"6.2.0", "Added the `count` argument.", NULL}),
+    LIST("rpop", -2, CMD_WRITE | CMD_FAST, rpop_command, 1, "Remove and get the last elements in a list", "1.0.0", "O(N) where N is the number of elements returned", "write list fast",
+         .key_flags = KS_RW | KS_ACCESS | KS_DELETE, .syntax = "key [count:integer]@6.2.0", .history = (const char *const[]){"6.2.0", "Added the `count` argument.", NULL}),
+    LIST("llen", 2, CMD_READONLY | CMD_FAST, llen_command, 1, "Get the length of a list", "1.0.0", "O(1)", "read list fast",
+         .key_flags = KS_RO, .syntax = "key"),
+    LIST("lrange", 4, CMD_READONLY, lrange_command, 1, "Get a range of elements from a list", "1.0.0", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", "read list slow",
+         .key_flags = KS_RO | KS_ACCESS, .syntax = "key start:integer stop:integer"),
+    LIST("lindex", 3, CMD_READONLY, lindex_command, 1, "Get an element from a list by its index", "1.0.0", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", "read list slow",
+         .key_flags = KS_RO | KS_ACCESS, .syntax = "key index:integer"),
+    LIST("lset", 4, CMD_WRITE | CMD_DENYOOM, lset_command, 1, "Set the value of an element in a list by its index", "1.0.0", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", "write list slow",
+         .key_flags = KS_RW | KS_UPDATE, .syntax = "key index:integer element"),
+    LIST("linsert", 5, CMD_WRITE | CMD_DENYOOM, linsert_command, 1, "Insert an element before or after another element in a list", "2.2.0", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", "write list slow",
+         .key_flags = KS_RW | KS_INSERT, .syntax = "key where=<BEFORE | AFTER> pivot element"),
+    LIST("lrem", 4, CMD_WRITE, lrem_command, 1, "Remove elements from a list", "1.0.0", "O(N+M) where N is the length of the list and M is the number of elements removed.", "write list slow",
+         .key_flags = KS_RW | KS_DELETE, .syntax = "key count:integer element"),
+    LIST("ltrim", 4, CMD_WRITE, ltrim_command, 1, "Trim a list to the specified range", "1.0.0", "O(N) where N is the number of elements to be removed by the operation.", "write list slow",
+         .key_flags = KS_RW | KS_DELETE, .syntax = "key start:integer stop:integer"),
+    LIST("lpos", -3, CMD_READONLY, lpos_command, 1, "Return the index of matching elements on a list", "6.0.6", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", "read list slow",
+         .key_flags = KS_RO | KS_ACCESS, .syntax = "key element [RANK rank:integer] [COUNT num-matches:integer] [MAXLEN len:integer]"),
+    LIST("lmove", 5, CMD_WRITE | CMD_DENYOOM, lmove_command, 2, "Pop an element from a list, push it to another list and return it", "6.2.0", "O(1)", "write list slow",
+         .key_specs = KEY_SPECS_SOURCE_DEST, .syntax = "source:key destination:key wherefrom=<LEFT | RIGHT> whereto=<LEFT | RIGHT>"),
+    LIST("rpoplpush", 3, CMD_WRITE | CMD_DENYOOM, rpoplpush_command, 2, "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "O(1)", "write list slow",
+         .key_specs = KEY_SPECS_SOURCE_DEST, .syntax = "source:key destination:key", .deprecated_since = "6.2.0", .replaced_by = "`LMOVE` with the `RIGHT` and `LEFT` arguments"),
     {.name = "lmpop", .arity = -4, .flags = CMD_WRITE, .fn = lmpop_command, .getkeys = lmpop_getkeys,
+     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RW | KS_ACCESS | KS_DELETE, 1), {0}},
+     .syntax = "numkeys:integer key [key ...] where=<LEFT | RIGHT> [COUNT count:integer]",
      .group = "list", .summary = "Pop elements from a list", .since = "7.0.0",
      .complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
      .acl_categories = "write list slow"},
