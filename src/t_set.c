@@ -192,7 +192,7 @@ static void spop_keep(struct cmd_ctx *c, struct kv *kv, size_t count)
     char buf[RK_LONG_STR_SIZE];
     size_t flen;
     const char *first = set_elem_str(&keep[0], buf, &flen);
-    struct kv *kept = set_create(kv->key, kv->keylen, cfg_of(c), first, flen, remaining);
+    struct kv *kept = set_create(kv_key(kv), kv->keylen, cfg_of(c), first, flen, remaining);
     for (size_t i = 0; i < n; i++) set_add_elem(kept, cfg_of(c), &keep[i]);
     rk_free(keep);
 
