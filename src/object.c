@@ -4,6 +4,7 @@
 #include "ringkv/alloc.h"
 #include "ringkv/listval.h"
 #include "ringkv/set.h"
+#include "ringkv/zset.h"
 #include "ringkv/util.h"
 
 #include <string.h>
@@ -18,6 +19,7 @@ void obj_types_setup(void)
     /* Each collection type module adds its line here. */
     obj_register_type(OBJ_LIST, &listval_type_ops);
     obj_register_type(OBJ_SET, &set_type_ops);
+    obj_register_type(OBJ_ZSET, &zset_type_ops);
 }
 const struct obj_type_ops *obj_type_ops(enum obj_type type) { return type_ops[type]; }
 
