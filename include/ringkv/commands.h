@@ -197,6 +197,7 @@ extern const struct cmd_def command_commands[];
 extern const struct cmd_def server_commands[];
 extern const struct cmd_def conn_commands[];
 extern const struct cmd_def string_commands[];
+extern const struct cmd_def bitops_commands[];
 extern const struct cmd_def keys_commands[];
 extern const struct cmd_def info_commands[];
 extern const struct cmd_def expire_commands[];
