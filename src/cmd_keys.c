@@ -170,6 +170,20 @@ static void copy_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_int(c->r, 1);
 }
 
+/* COPY's destination lives in the db its DB option names (the last one,
+ * as the handler reads them); for the cross-shard path. */
+static int copy_key_db(const struct cmd_args *a, int pos, int selected)
+{
+    int db = selected;
+    long long id;
+    for (int j = 3; pos == 2 && j + 1 < a->argc; j++) {
+        if (!arg_is(a, j, "db")) continue;
+        if (string2ll(a->argv[j + 1], a->len[j + 1], &id) && id >= 0 && id <= INT_MAX) db = (int)id;
+        j++;
+    }
+    return db;
+}
+
 static void move_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct db *dst = db_arg_or_reply(c, a, 2);
@@ -471,7 +485,9 @@ const struct cmd_def keys_commands[] = {
     GENERIC("type", 2, CMD_READONLY | CMD_FAST, type_command, 1, 1, "Determines the type of value stored at a key.", "1.0.0", "keyspace read fast"),
     GENERIC("rename", 3, CMD_WRITE, rename_command, 1, 2, "Renames a key and overwrites the destination.", "1.0.0", "keyspace write slow"),
     GENERIC("renamenx", 3, CMD_WRITE | CMD_FAST, renamenx_command, 1, 2, "Renames a key only when the target key name doesn't exist.", "1.0.0", "keyspace write fast"),
-    GENERIC("copy", -3, CMD_WRITE | CMD_DENYOOM, copy_command, 1, 2, "Copies the value of a key to a new key.", "6.2.0", "keyspace write slow"),
+    {.name = "copy", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 2, .key_step = 1,
+     .fn = copy_command, .key_db = copy_key_db, .group = "generic", .summary = "Copies the value of a key to a new key.",
+     .since = "6.2.0", .acl_categories = "keyspace write slow"},
     GENERIC("move", 3, CMD_WRITE | CMD_FAST, move_command, 1, 1, "Moves a key to another database.", "1.0.0", "keyspace write fast"),
     {.name = "swapdb", .arity = 3, .flags = CMD_WRITE | CMD_FAST | CMD_ALL_SHARDS, .fn = swapdb_command, .combine = COMBINE_OK,
      .group = "server", .summary = "Swaps two Redis databases.", .since = "4.0.0", .acl_categories = "keyspace write fast dangerous"},

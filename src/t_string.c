@@ -156,16 +156,19 @@ invalid:
     return false;
 }
 
-/* SET, SETNX, SETEX, PSETEX and GETSET all come here. */
+/* SET, SETNX, SETEX, PSETEX and GETSET all come here. SETNX replies
+ * integers instead of OK / null (ok_reply, abort_reply). */
 static void set_generic(struct cmd_ctx *c, const char *key, size_t klen, const char *val, size_t vlen, int flags,
-                        long long when, const char *ok_reply)
+                        long long when, const char *ok_reply, const char *abort_reply)
 {
     if (flags & SET_GET) {
         if (!get_generic(c, key, klen)) return;
     }
     bool found = db_lookup_write(c->db, key, klen) != NULL;
     if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
-        if (!(flags & SET_GET)) reply_null(c->r);
+        if (flags & SET_GET) return;
+        if (abort_reply) reply_raw(c->r, abort_reply, strlen(abort_reply));
+        else reply_null(c->r);
         return;
     }
     struct kv *kv = kv_new_string(key, klen, val, vlen);
@@ -183,19 +186,19 @@ static void set_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (!parse_ext_options(c, a, EXT_SET, &flags, &expire_arg)) return;
     if (expire_arg > 0 && !expire_at_ms(c, a->argv[expire_arg], a->len[expire_arg], flags & SET_ANY_EXPIRE, "set", &when))
         return;
-    set_generic(c, a->argv[1], a->len[1], a->argv[2], a->len[2], flags, when, NULL);
+    set_generic(c, a->argv[1], a->len[1], a->argv[2], a->len[2], flags, when, NULL, NULL);
 }
 
 static void setnx_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    set_generic(c, a->argv[1], a->len[1], a->argv[2], a->len[2], SET_NX, -1, ":1\r\n");
+    set_generic(c, a->argv[1], a->len[1], a->argv[2], a->len[2], SET_NX, -1, ":1\r\n", ":0\r\n");
 }
 
 static void setex_generic(struct cmd_ctx *c, const struct cmd_args *a, int unit, const char *name)
 {
     long long when;
     if (!expire_at_ms(c, a->argv[2], a->len[2], unit, name, &when)) return;
-    set_generic(c, a->argv[1], a->len[1], a->argv[3], a->len[3], 0, when, NULL);
+    set_generic(c, a->argv[1], a->len[1], a->argv[3], a->len[3], 0, when, NULL, NULL);
 }
 
 static void setex_command(struct cmd_ctx *c, const struct cmd_args *a) { setex_generic(c, a, SET_EX, "setex"); }
@@ -203,7 +206,7 @@ static void psetex_command(struct cmd_ctx *c, const struct cmd_args *a) { setex_
 
 static void getset_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    set_generic(c, a->argv[1], a->len[1], a->argv[2], a->len[2], SET_GET, -1, NULL);
+    set_generic(c, a->argv[1], a->len[1], a->argv[2], a->len[2], SET_GET, -1, NULL, NULL);
 }
 
 /* GETEX: the option errors come first, then a missing key (null), then
