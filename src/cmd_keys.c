@@ -17,10 +17,9 @@
 #include "ringkv/random.h"
 #include "ringkv/resp.h"
 #include "ringkv/shard.h"
+#include "ringkv/typecmd.h"
 #include "ringkv/util.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,23 +224,6 @@ static void swapdb_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* ---- SCAN ------------------------------------------------------------ */
 
-/* Redis's parseScanCursorOrReply: strtoul's syntax (so "-1" wraps and ""
- * is 0), no leading space, no trailing bytes, no overflow. */
-static bool scan_cursor_parse(const char *s, size_t len, uint64_t *out)
-{
-    char buf[64];
-    if (len >= sizeof(buf)) return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (isspace((unsigned char)buf[0])) return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (*end != '\0' || errno == ERANGE) return false;
-    *out = v;
-    return true;
-}
-
 /* The cursor a client sees: the shard's dict cursor times the shard count,
  * plus the shard. Cursor 0 starts at shard 0; when a shard's scan ends the
  * cursor moves on to the next shard, and to 0 after the last. Keys never
@@ -268,15 +250,15 @@ static void scan_collect(struct dict_node *node, void *arg)
     st->items[st->n++] = kv_of(node);
 }
 
-struct scan_opts {
+struct key_scan_opts {
     long long count;
     const char *pat, *type;
     size_t plen, tlen;
 };
 
-static bool scan_parse(struct cmd_ctx *c, const struct cmd_args *a, struct scan_opts *o)
+static bool scan_parse(struct cmd_ctx *c, const struct cmd_args *a, struct key_scan_opts *o)
 {
-    *o = (struct scan_opts){.count = 10};
+    *o = (struct key_scan_opts){.count = 10};
     for (int i = 2; i < a->argc; i += 2) {
         if (i + 1 >= a->argc) goto syntax;
         if (arg_is(a, i, "count")) {
@@ -300,7 +282,7 @@ syntax:
 }
 
 /* Whether a collected key goes into the reply; expired ones are deleted. */
-static bool scan_keep(struct db *db, struct kv *kv, const struct scan_opts *o, long long now)
+static bool scan_keep(struct db *db, struct kv *kv, const struct key_scan_opts *o, long long now)
 {
     if (o->pat && !glob_match(o->pat, o->plen, kv->key, kv->keylen, false)) return false;
     if (db_is_expired(db, kv, now)) {
@@ -315,11 +297,8 @@ static bool scan_keep(struct db *db, struct kv *kv, const struct scan_opts *o, l
 static void scan_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     uint64_t cursor;
-    if (!scan_cursor_parse(a->argv[1], a->len[1], &cursor)) {
-        reply_error(c->r, "ERR invalid cursor");
-        return;
-    }
-    struct scan_opts o;
+    if (!scan_cursor_or_reply(c, a->argv[1], a->len[1], &cursor)) return;
+    struct key_scan_opts o;
     if (!scan_parse(c, a, &o)) return;
     unsigned nshards = c->shard->srv->nshards, shard = (unsigned)(cursor % nshards);
     uint64_t dc = cursor / nshards;
