@@ -383,7 +383,7 @@ static struct kv *object_lookup(struct cmd_ctx *c, const struct cmd_args *a)
 static void object_encoding_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct kv *kv = object_lookup(c, a);
-    if (kv) reply_bulk_cstr(c->r, obj_encoding_name(kv->enc));
+    if (kv) reply_bulk_cstr(c->r, kv_encoding_name(kv));
 }
 
 /* Redis shares the objects of the integers 0..9999 (OBJ_SHARED_INTEGERS)
