@@ -569,17 +569,55 @@ out:
 static void bitfield_command(struct cmd_ctx *c, const struct cmd_args *a) { bitfield_generic(c, a, false); }
 static void bitfield_ro_command(struct cmd_ctx *c, const struct cmd_args *a) { bitfield_generic(c, a, true); }
 
-#define BIT(name_, arity_, flags_, fn_, first_, last_, summary_, since_, acl_) \
-    {.name = name_, .arity = arity_, .flags = flags_, .first_key = first_, .last_key = last_, .key_step = 1, \
-     .fn = fn_, .group = "bitmap", .summary = summary_, .since = since_, .acl_categories = acl_}
-
 const struct cmd_def bitops_commands[] = {
-    BIT("setbit", 4, CMD_WRITE | CMD_DENYOOM, setbit_command, 1, 1, "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "2.2.0", "write bitmap slow"),
-    BIT("getbit", 3, CMD_READONLY | CMD_FAST, getbit_command, 1, 1, "Returns a bit value by offset.", "2.2.0", "read bitmap fast"),
-    BIT("bitcount", -2, CMD_READONLY, bitcount_command, 1, 1, "Counts the number of set bits (population counting) in a string.", "2.6.0", "read bitmap slow"),
-    BIT("bitpos", -3, CMD_READONLY, bitpos_command, 1, 1, "Finds the first set (1) or clear (0) bit in a string.", "2.8.7", "read bitmap slow"),
-    BIT("bitop", -4, CMD_WRITE | CMD_DENYOOM, bitop_command, 2, -1, "Performs bitwise operations on multiple strings, and stores the result.", "2.6.0", "write bitmap slow"),
-    BIT("bitfield", -2, CMD_WRITE | CMD_DENYOOM, bitfield_command, 1, 1, "Performs arbitrary bitfield integer operations on strings.", "3.2.0", "write bitmap slow"),
-    BIT("bitfield_ro", -2, CMD_READONLY | CMD_FAST, bitfield_ro_command, 1, 1, "Performs arbitrary read-only bitfield integer operations on strings.", "6.0.0", "read bitmap fast"),
+    {.name = "setbit", .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = setbit_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "bitmap", .group = "bitmap",
+     .summary = "Sets or clears the bit at offset in the string value stored at key", .since = "2.2.0",
+     .complexity = "O(1)", .syntax = "key offset:integer value:integer"},
+    {.name = "getbit", .arity = 3, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = getbit_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "bitmap", .group = "bitmap",
+     .summary = "Returns the bit value at offset in the string value stored at key", .since = "2.2.0",
+     .complexity = "O(1)", .syntax = "key offset:integer"},
+    {.name = "bitcount", .arity = -2, .flags = CMD_READONLY, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = bitcount_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "bitmap", .group = "bitmap",
+     .summary = "Count set bits in a string", .since = "2.6.0", .complexity = "O(N)",
+     .syntax = "key index=[start:integer end:integer index_unit=[BYTE | BIT]@7.0.0]",
+     .history = (const char *const[]){"7.0.0", "Added the `BYTE|BIT` option.", NULL}},
+    {.name = "bitpos", .arity = -3, .flags = CMD_READONLY, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = bitpos_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "bitmap", .group = "bitmap",
+     .summary = "Find first bit set or clear in a string", .since = "2.8.7", .complexity = "O(N)",
+     .syntax = "key bit:integer index=[start:integer end_index=[end:integer index_unit=[BYTE | BIT]@7.0.0]]",
+     .history = (const char *const[]){"7.0.0", "Added the `BYTE|BIT` option.", NULL}},
+    {.name = "bitop", .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 2, .last_key = -1, .key_step = 1,
+     .fn = bitop_command,
+     .key_specs = (const struct cmd_key_spec[]){
+         {.flags = KS_OW | KS_UPDATE, .begin = KS_BEGIN_INDEX, .index = 2,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1},
+         {.flags = KS_RO | KS_ACCESS, .begin = KS_BEGIN_INDEX, .index = 3,
+          .find = KS_FIND_RANGE, .lastkey = -1, .keystep = 1},
+         {0}},
+     .acl_categories = "bitmap", .group = "bitmap", .summary = "Perform bitwise operations between strings",
+     .since = "2.6.0", .complexity = "O(N)", .syntax = "operation destkey:key key [key ...]"},
+    {.name = "bitfield", .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = bitfield_command,
+     .key_specs = (const struct cmd_key_spec[]){
+         {.flags = KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS, .begin = KS_BEGIN_INDEX, .index = 1,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1, .notes = "This command allows both access and modification of the key"},
+         {0}},
+     .acl_categories = "bitmap", .group = "bitmap",
+     .summary = "Perform arbitrary bitfield integer operations on strings", .since = "3.2.0",
+     .complexity = "O(1) for each subcommand specified",
+     .syntax =
+         "key operation=[<GET encoding offset:integer | write=<[OVERFLOW <WRAP | SAT | FAIL>] "
+         "write_operation=<SET encoding offset:integer value:integer | INCRBY encoding offset:integer "
+         "increment:integer>>> [<GET encoding offset:integer | write=<[OVERFLOW <WRAP | SAT | FAIL>] "
+         "write_operation=<SET encoding offset:integer value:integer | INCRBY encoding offset:integer "
+         "increment:integer>>> ...]]"},
+    {.name = "bitfield_ro", .arity = -2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = bitfield_ro_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "bitmap",
+     .group = "bitmap",
+     .summary = "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+     .since = "6.0.0", .complexity = "O(1) for each subcommand specified",
+     .syntax = "key [GET encoding offset:integer [GET encoding offset:integer ...]]"},
     {0},
 };

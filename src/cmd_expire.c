@@ -113,22 +113,47 @@ static void persist_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_int(c->r, kv && db_persist(c->db, kv));
 }
 
-#define KEY1(name_, fn_, summary_, since_) \
-    {.name = name_, .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1, \
-     .fn = fn_, .group = "generic", .summary = summary_, .since = since_, .acl_categories = "keyspace read fast"}
-#define SETTER(name_, arity_, fn_, summary_, since_) \
-    {.name = name_, .arity = arity_, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1, \
-     .fn = fn_, .group = "generic", .summary = summary_, .since = since_, .acl_categories = "keyspace write fast"}
-
 const struct cmd_def expire_commands[] = {
-    KEY1("ttl", ttl_command, "Returns the expiration time in seconds of a key.", "1.0.0"),
-    KEY1("pttl", pttl_command, "Returns the expiration time in milliseconds of a key.", "2.6.0"),
-    KEY1("expiretime", expiretime_command, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"),
-    KEY1("pexpiretime", pexpiretime_command, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"),
-    SETTER("expire", -3, expire_command, "Sets the expiration time of a key in seconds.", "1.0.0"),
-    SETTER("pexpire", -3, pexpire_command, "Sets the expiration time of a key in milliseconds.", "2.6.0"),
-    SETTER("expireat", -3, expireat_command, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"),
-    SETTER("pexpireat", -3, pexpireat_command, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"),
-    SETTER("persist", 2, persist_command, "Removes the expiration time of a key.", "2.2.0"),
+    {.name = "ttl", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = ttl_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "keyspace",
+     .tips = "nondeterministic_output", .group = "generic", .summary = "Get the time to live for a key in seconds",
+     .since = "1.0.0", .complexity = "O(1)", .syntax = "key",
+     .history = (const char *const[]){"2.8.0", "Added the -2 reply.", NULL}},
+    {.name = "pttl", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = pttl_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "keyspace",
+     .tips = "nondeterministic_output", .group = "generic",
+     .summary = "Get the time to live for a key in milliseconds", .since = "2.6.0", .complexity = "O(1)",
+     .syntax = "key", .history = (const char *const[]){"2.8.0", "Added the -2 reply.", NULL}},
+    {.name = "expiretime", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = expiretime_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "keyspace",
+     .group = "generic", .summary = "Get the expiration Unix timestamp for a key", .since = "7.0.0",
+     .complexity = "O(1)", .syntax = "key"},
+    {.name = "pexpiretime", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = pexpiretime_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "keyspace",
+     .group = "generic", .summary = "Get the expiration Unix timestamp for a key in milliseconds", .since = "7.0.0",
+     .complexity = "O(1)", .syntax = "key"},
+    {.name = "expire", .arity = -3, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = expire_command, .key_flags = KS_RW | KS_UPDATE, .acl_categories = "keyspace", .group = "generic",
+     .summary = "Set a key's time to live in seconds", .since = "1.0.0", .complexity = "O(1)",
+     .syntax = "key seconds:integer condition=[NX | XX | GT | LT]@7.0.0",
+     .history = (const char *const[]){"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.", NULL}},
+    {.name = "pexpire", .arity = -3, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = pexpire_command, .key_flags = KS_RW | KS_UPDATE, .acl_categories = "keyspace", .group = "generic",
+     .summary = "Set a key's time to live in milliseconds", .since = "2.6.0", .complexity = "O(1)",
+     .syntax = "key milliseconds:integer condition=[NX | XX | GT | LT]@7.0.0",
+     .history = (const char *const[]){"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.", NULL}},
+    {.name = "expireat", .arity = -3, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = expireat_command, .key_flags = KS_RW | KS_UPDATE, .acl_categories = "keyspace", .group = "generic",
+     .summary = "Set the expiration for a key as a UNIX timestamp", .since = "1.2.0", .complexity = "O(1)",
+     .syntax = "key unix-time-seconds:unix-time condition=[NX | XX | GT | LT]@7.0.0",
+     .history = (const char *const[]){"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.", NULL}},
+    {.name = "pexpireat", .arity = -3, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = pexpireat_command, .key_flags = KS_RW | KS_UPDATE, .acl_categories = "keyspace", .group = "generic",
+     .summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds", .since = "2.6.0",
+     .complexity = "O(1)", .syntax = "key unix-time-milliseconds:unix-time condition=[NX | XX | GT | LT]@7.0.0",
+     .history = (const char *const[]){"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.", NULL}},
+    {.name = "persist", .arity = 2, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = persist_command, .key_flags = KS_RW | KS_UPDATE, .acl_categories = "keyspace", .group = "generic",
+     .summary = "Remove the expiration from a key", .since = "2.2.0", .complexity = "O(1)", .syntax = "key"},
     {0},
 };

@@ -284,7 +284,7 @@ syntax:
 /* Whether a collected key goes into the reply; expired ones are deleted. */
 static bool scan_keep(struct db *db, struct kv *kv, const struct key_scan_opts *o, long long now)
 {
-    if (o->pat && !glob_match(o->pat, o->plen, kv->key, kv->keylen, false)) return false;
+    if (o->pat && !glob_match(o->pat, o->plen, kv_key(kv), kv->keylen, false)) return false;
     if (db_is_expired(db, kv, now)) {
         db_delete_kv(db, kv);
         db->stats->expired_keys++;
@@ -318,7 +318,7 @@ static void scan_command(struct cmd_ctx *c, const struct cmd_args *a)
     char buf[RK_LONG_STR_SIZE];
     reply_bulk(c->r, buf, ull2string(buf, next));
     reply_array(c->r, kept);
-    for (long long i = 0; i < kept; i++) reply_bulk(c->r, st.items[i]->key, st.items[i]->keylen);
+    for (long long i = 0; i < kept; i++) reply_bulk(c->r, kv_key(st.items[i]), st.items[i]->keylen);
     rk_free(st.items);
 }
 
@@ -332,7 +332,7 @@ static void randomkey_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv = db_random(c->db);
     reply_array(c->r, 2);
     reply_int(c->r, kv ? (long long)db_size(c->db) : 0);
-    if (kv) reply_bulk(c->r, kv->key, kv->keylen);
+    if (kv) reply_bulk(c->r, kv_key(kv), kv->keylen);
     else reply_null(c->r);
 }
 
@@ -434,50 +434,135 @@ static void object_help_command(struct cmd_ctx *c, const struct cmd_args *a)
     for (size_t i = 0; i < RK_ARRAY_LEN(lines); i++) reply_status(c->r, lines[i]);
 }
 
-#define OBJSUB(name_, fn_, summary_, since_)                                                                  \
-    {.name = "object|" name_, .arity = 3, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1, \
-     .fn = fn_, .group = "generic", .summary = summary_, .since = since_, .acl_categories = "keyspace read slow"}
-
 static const struct cmd_def object_subcommands[] = {
-    OBJSUB("encoding", object_encoding_command, "Returns the internal encoding of a Redis object.", "2.2.3"),
-    OBJSUB("refcount", object_refcount_command, "Returns the reference count of a value of a key.", "2.2.3"),
-    OBJSUB("idletime", object_idletime_command, "Returns the time since the last access to a Redis object.", "2.2.3"),
-    OBJSUB("freq", object_freq_command, "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0"),
-    {.name = "object|help", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_CONN, .fn = object_help_command,
-     .group = "generic", .summary = "Returns helpful text about the different subcommands.", .since = "6.2.0",
-     .acl_categories = "keyspace slow"},
+    {.name = "object|encoding", .arity = 3, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1,
+     .fn = object_encoding_command, .key_flags = KS_RO, .acl_categories = "keyspace",
+     .tips = "nondeterministic_output", .group = "generic",
+     .summary = "Inspect the internal encoding of a Redis object", .since = "2.2.3", .complexity = "O(1)",
+     .syntax = "key"},
+    {.name = "object|refcount", .arity = 3, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1,
+     .fn = object_refcount_command, .key_flags = KS_RO, .acl_categories = "keyspace",
+     .tips = "nondeterministic_output", .group = "generic",
+     .summary = "Get the number of references to the value of the key", .since = "2.2.3", .complexity = "O(1)",
+     .syntax = "key"},
+    {.name = "object|idletime", .arity = 3, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1,
+     .fn = object_idletime_command, .key_flags = KS_RO, .acl_categories = "keyspace",
+     .tips = "nondeterministic_output", .group = "generic",
+     .summary = "Get the time since a Redis object was last accessed", .since = "2.2.3", .complexity = "O(1)",
+     .syntax = "key"},
+    {.name = "object|freq", .arity = 3, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1,
+     .fn = object_freq_command, .key_flags = KS_RO, .acl_categories = "keyspace", .tips = "nondeterministic_output",
+     .group = "generic", .summary = "Get the logarithmic access frequency counter of a Redis object",
+     .since = "4.0.0", .complexity = "O(1)", .syntax = "key"},
+    {.name = "object|help", .arity = 2, .flags = CMD_LOADING | CMD_STALE, .first_key = 0, .last_key = 0,
+     .key_step = 0, .fn = object_help_command, .acl_categories = "keyspace", .group = "generic",
+     .summary = "Show helpful text about the different subcommands", .since = "6.2.0", .complexity = "O(1)"},
     {0},
 };
 
-#define MULTIKEY(name_, flags_, fn_, summary_, since_, acl_) \
-    {.name = name_, .arity = -2, .flags = flags_, .first_key = 1, .last_key = -1, .key_step = 1, .fn = fn_, \
-     .combine = COMBINE_SUM, .group = "generic", .summary = summary_, .since = since_, .acl_categories = acl_}
-#define GENERIC(name_, arity_, flags_, fn_, first_, last_, summary_, since_, acl_) \
-    {.name = name_, .arity = arity_, .flags = flags_, .first_key = first_, .last_key = last_, .key_step = 1, \
-     .fn = fn_, .group = "generic", .summary = summary_, .since = since_, .acl_categories = acl_}
-
 const struct cmd_def keys_commands[] = {
-    MULTIKEY("del", CMD_WRITE, del_command, "Deletes one or more keys.", "1.0.0", "keyspace write slow"),
-    MULTIKEY("unlink", CMD_WRITE | CMD_FAST, del_command, "Asynchronously deletes one or more keys.", "4.0.0", "keyspace write fast"),
-    MULTIKEY("exists", CMD_READONLY | CMD_FAST, exists_command, "Determines whether one or more keys exist.", "1.0.0", "keyspace read fast"),
-    MULTIKEY("touch", CMD_READONLY | CMD_FAST, touch_command, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1", "keyspace read fast"),
-    GENERIC("type", 2, CMD_READONLY | CMD_FAST, type_command, 1, 1, "Determines the type of value stored at a key.", "1.0.0", "keyspace read fast"),
-    GENERIC("rename", 3, CMD_WRITE, rename_command, 1, 2, "Renames a key and overwrites the destination.", "1.0.0", "keyspace write slow"),
-    GENERIC("renamenx", 3, CMD_WRITE | CMD_FAST, renamenx_command, 1, 2, "Renames a key only when the target key name doesn't exist.", "1.0.0", "keyspace write fast"),
+    {.name = "del", .arity = -2, .flags = CMD_WRITE, .first_key = 1, .last_key = -1, .key_step = 1,
+     .fn = del_command, .combine = COMBINE_SUM, .key_flags = KS_RM | KS_DELETE, .acl_categories = "keyspace",
+     .tips = "request_policy:multi_shard response_policy:agg_sum", .group = "generic", .summary = "Delete a key",
+     .since = "1.0.0",
+     .complexity =
+         "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other "
+         "than a string, the individual complexity for this key is O(M) where M is the number of elements in "
+         "the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+     .syntax = "key [key ...]"},
+    {.name = "unlink", .arity = -2, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = -1, .key_step = 1,
+     .fn = del_command, .combine = COMBINE_SUM, .key_flags = KS_RM | KS_DELETE, .acl_categories = "keyspace",
+     .tips = "request_policy:multi_shard response_policy:agg_sum", .group = "generic",
+     .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+     .since = "4.0.0",
+     .complexity =
+         "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different "
+         "thread in order to reclaim memory, where N is the number of allocations the deleted objects where "
+         "composed of.",
+     .syntax = "key [key ...]"},
+    {.name = "exists", .arity = -2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = -1, .key_step = 1,
+     .fn = exists_command, .combine = COMBINE_SUM, .key_flags = KS_RO, .acl_categories = "keyspace",
+     .tips = "request_policy:multi_shard response_policy:agg_sum", .group = "generic",
+     .summary = "Determine if a key exists", .since = "1.0.0",
+     .complexity = "O(N) where N is the number of keys to check.", .syntax = "key [key ...]",
+     .history = (const char *const[]){"3.0.3", "Accepts multiple `key` arguments.", NULL}},
+    {.name = "touch", .arity = -2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = -1, .key_step = 1,
+     .fn = touch_command, .combine = COMBINE_SUM, .key_flags = KS_RO, .acl_categories = "keyspace",
+     .tips = "request_policy:multi_shard response_policy:agg_sum", .group = "generic",
+     .summary = "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+     .since = "3.2.1", .complexity = "O(N) where N is the number of keys that will be touched.",
+     .syntax = "key [key ...]"},
+    {.name = "type", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = type_command, .key_flags = KS_RO, .acl_categories = "keyspace", .group = "generic",
+     .summary = "Determine the type stored at key", .since = "1.0.0", .complexity = "O(1)", .syntax = "key"},
+    {.name = "rename", .arity = 3, .flags = CMD_WRITE, .first_key = 1, .last_key = 2, .key_step = 1,
+     .fn = rename_command,
+     .key_specs = (const struct cmd_key_spec[]){
+         {.flags = KS_RW | KS_ACCESS | KS_DELETE, .begin = KS_BEGIN_INDEX, .index = 1,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1},
+         {.flags = KS_OW | KS_UPDATE, .begin = KS_BEGIN_INDEX, .index = 2,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1},
+         {0}},
+     .acl_categories = "keyspace", .group = "generic", .summary = "Rename a key", .since = "1.0.0",
+     .complexity = "O(1)", .syntax = "key newkey:key"},
+    {.name = "renamenx", .arity = 3, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 2, .key_step = 1,
+     .fn = renamenx_command,
+     .key_specs = (const struct cmd_key_spec[]){
+         {.flags = KS_RW | KS_ACCESS | KS_DELETE, .begin = KS_BEGIN_INDEX, .index = 1,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1},
+         {.flags = KS_OW | KS_INSERT, .begin = KS_BEGIN_INDEX, .index = 2,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1},
+         {0}},
+     .acl_categories = "keyspace", .group = "generic", .summary = "Rename a key, only if the new key does not exist",
+     .since = "1.0.0", .complexity = "O(1)", .syntax = "key newkey:key",
+     .history = (const char *const[]){
+         "3.2.0", "The command no longer returns an error when source and destination names are the same.",
+         NULL}},
     {.name = "copy", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 2, .key_step = 1,
-     .fn = copy_command, .key_db = copy_key_db, .group = "generic", .summary = "Copies the value of a key to a new key.",
-     .since = "6.2.0", .acl_categories = "keyspace write slow"},
-    GENERIC("move", 3, CMD_WRITE | CMD_FAST, move_command, 1, 1, "Moves a key to another database.", "1.0.0", "keyspace write fast"),
-    {.name = "swapdb", .arity = 3, .flags = CMD_WRITE | CMD_FAST | CMD_ALL_SHARDS, .fn = swapdb_command, .combine = COMBINE_OK,
-     .group = "server", .summary = "Swaps two Redis databases.", .since = "4.0.0", .acl_categories = "keyspace write fast dangerous"},
-    {.name = "keys", .arity = 2, .flags = CMD_READONLY | CMD_ALL_SHARDS, .fn = keys_command, .combine = COMBINE_CONCAT,
-     .group = "generic", .summary = "Returns all key names that match a pattern.", .since = "1.0.0", .acl_categories = "keyspace read slow dangerous"},
-    {.name = "scan", .arity = -2, .flags = CMD_READONLY, .fn = scan_command, .route = scan_route,
-     .group = "generic", .summary = "Iterates over the key names in the database.", .since = "2.8.0", .acl_categories = "keyspace read slow"},
-    {.name = "randomkey", .arity = 1, .flags = CMD_READONLY | CMD_ALL_SHARDS, .fn = randomkey_command,
-     .combine = COMBINE_CUSTOM, .combine_fn = randomkey_combine, .group = "generic",
-     .summary = "Returns a random key name from the database.", .since = "1.0.0", .acl_categories = "keyspace read slow"},
-    {.name = "object", .arity = -2, .subcommands = object_subcommands, .group = "generic",
-     .summary = "A container for object introspection commands.", .since = "2.2.3", .acl_categories = "slow"},
+     .fn = copy_command, .key_db = copy_key_db,
+     .key_specs = (const struct cmd_key_spec[]){
+         {.flags = KS_RO | KS_ACCESS, .begin = KS_BEGIN_INDEX, .index = 1,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1},
+         {.flags = KS_OW | KS_UPDATE, .begin = KS_BEGIN_INDEX, .index = 2,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1},
+         {0}},
+     .acl_categories = "keyspace", .group = "generic", .summary = "Copy a key", .since = "6.2.0",
+     .complexity =
+         "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+     .syntax = "source:key destination:key [DB destination-db:integer] [REPLACE]"},
+    {.name = "move", .arity = 3, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = move_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "keyspace",
+     .group = "generic", .summary = "Move a key to another database", .since = "1.0.0", .complexity = "O(1)",
+     .syntax = "key db:integer"},
+    {.name = "swapdb", .arity = 3, .flags = CMD_WRITE | CMD_FAST | CMD_ALL_SHARDS, .first_key = 0, .last_key = 0,
+     .key_step = 0, .fn = swapdb_command, .combine = COMBINE_OK, .acl_categories = "keyspace dangerous",
+     .group = "server", .summary = "Swaps two Redis databases", .since = "4.0.0",
+     .complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+     .syntax = "index1:integer index2:integer"},
+    {.name = "keys", .arity = 2, .flags = CMD_READONLY | CMD_ALL_SHARDS, .first_key = 0, .last_key = 0,
+     .key_step = 0, .fn = keys_command, .combine = COMBINE_CONCAT, .acl_categories = "keyspace dangerous",
+     .tips = "request_policy:all_shards nondeterministic_output_order", .group = "generic",
+     .summary = "Find all keys matching the given pattern", .since = "1.0.0",
+     .complexity =
+         "O(N) with N being the number of keys in the database, under the assumption that the key names in "
+         "the database and the given pattern have limited length.",
+     .syntax = "pattern"},
+    {.name = "scan", .arity = -2, .flags = CMD_READONLY, .first_key = 0, .last_key = 0, .key_step = 0,
+     .fn = scan_command, .route = scan_route, .acl_categories = "keyspace",
+     .tips = "nondeterministic_output request_policy:special", .group = "generic",
+     .summary = "Incrementally iterate the keys space", .since = "2.8.0",
+     .complexity =
+         "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor "
+         "to return back to 0. N is the number of elements inside the collection.",
+     .syntax = "cursor:integer [MATCH pattern] [COUNT count:integer] [TYPE type]@6.0.0",
+     .history = (const char *const[]){"6.0.0", "Added the `TYPE` subcommand.", NULL}},
+    {.name = "randomkey", .arity = 1, .flags = CMD_READONLY | CMD_ALL_SHARDS, .first_key = 0, .last_key = 0,
+     .key_step = 0, .fn = randomkey_command, .combine = COMBINE_CUSTOM, .combine_fn = randomkey_combine,
+     .acl_categories = "keyspace", .tips = "request_policy:all_shards nondeterministic_output", .group = "generic",
+     .summary = "Return a random key from the keyspace", .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "object", .arity = -2, .flags = 0, .first_key = 0, .last_key = 0, .key_step = 0,
+     .subcommands = object_subcommands, .group = "generic",
+     .summary = "A container for object introspection commands", .since = "2.2.3",
+     .complexity = "Depends on subcommand."},
     {0},
 };

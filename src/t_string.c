@@ -39,7 +39,7 @@ struct kv *string_unshare(struct db *db, struct kv *kv, size_t len)
         char buf[RK_LONG_STR_SIZE];
         size_t cur;
         const char *s = kv_string(kv, buf, &cur);
-        struct kv *raw = kv_new_raw(kv->key, kv->keylen, s, cur, len > cur ? grown_capacity(len) : cur);
+        struct kv *raw = kv_new_raw(kv_key(kv), kv->keylen, s, cur, len > cur ? grown_capacity(len) : cur);
         db_swap_record(db, kv, raw);
         kv_free(kv);
         kv = raw;
@@ -597,39 +597,134 @@ static void lcs_command(struct cmd_ctx *c, const struct cmd_args *a)
     lcs_compute(c, &o, sa, alen, sb, blen);
 }
 
-#define STR(name_, arity_, flags_, fn_, first_, last_, step_, summary_, since_, acl_) \
-    {.name = name_, .arity = arity_, .flags = flags_, .first_key = first_, .last_key = last_, .key_step = step_, \
-     .fn = fn_, .group = "string", .summary = summary_, .since = since_, .acl_categories = acl_}
-#define STR1(name_, arity_, flags_, fn_, summary_, since_, acl_) \
-    STR(name_, arity_, flags_, fn_, 1, 1, 1, summary_, since_, acl_)
-#define W_FAST (CMD_WRITE | CMD_DENYOOM | CMD_FAST)
-#define W_SLOW (CMD_WRITE | CMD_DENYOOM)
-#define R_FAST (CMD_READONLY | CMD_FAST)
-
 const struct cmd_def string_commands[] = {
-    STR1("get", 2, R_FAST, get_command, "Returns the string value of a key.", "1.0.0", "read string fast"),
-    STR1("set", -3, W_SLOW, set_command, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0", "write string slow"),
-    STR1("setnx", 3, W_FAST, setnx_command, "Set the string value of a key only when the key doesn't exist.", "1.0.0", "write string fast"),
-    STR1("setex", 4, W_SLOW, setex_command, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0", "write string slow"),
-    STR1("psetex", 4, W_SLOW, psetex_command, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0", "write string slow"),
-    STR1("getset", 3, W_FAST, getset_command, "Returns the previous string value of a key after setting it to a new value.", "1.0.0", "write string fast"),
-    STR1("getex", -2, CMD_WRITE | CMD_FAST, getex_command, "Returns the string value of a key after setting its expiration time.", "6.2.0", "write string fast"),
-    STR1("getdel", 2, CMD_WRITE | CMD_FAST, getdel_command, "Returns the string value of a key after deleting the key.", "6.2.0", "write string fast"),
-    STR1("incr", 2, W_FAST, incr_command, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "write string fast"),
-    STR1("decr", 2, W_FAST, decr_command, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "write string fast"),
-    STR1("incrby", 3, W_FAST, incrby_command, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "write string fast"),
-    STR1("decrby", 3, W_FAST, decrby_command, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0", "write string fast"),
-    STR1("incrbyfloat", 3, W_FAST, incrbyfloat_command, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0", "write string fast"),
-    STR1("append", 3, W_FAST, append_command, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0", "write string fast"),
-    STR1("setrange", 4, W_SLOW, setrange_command, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0", "write string slow"),
-    STR1("getrange", 4, CMD_READONLY, getrange_command, "Returns a substring of the string stored at a key.", "2.4.0", "read string slow"),
-    STR1("substr", 4, CMD_READONLY, getrange_command, "Returns a substring from string value.", "1.0.0", "read string slow"),
-    STR1("strlen", 2, R_FAST, strlen_command, "Returns the length of a string value.", "2.2.0", "read string fast"),
-    STR("lcs", -3, CMD_READONLY, lcs_command, 1, 2, 1, "Finds the longest common substring.", "7.0.0", "read string slow"),
-    {.name = "mget", .arity = -2, .flags = R_FAST, .first_key = 1, .last_key = -1, .key_step = 1,
-     .fn = mget_command, .combine = COMBINE_KEYED, .group = "string", .summary = "Atomically returns the string values of one or more keys.", .since = "1.0.0", .acl_categories = "read string fast"},
-    {.name = "mset", .arity = -3, .flags = W_SLOW, .first_key = 1, .last_key = -1, .key_step = 2,
-     .fn = mset_command, .combine = COMBINE_OK, .group = "string", .summary = "Atomically creates or modifies the string values of one or more keys.", .since = "1.0.1", .acl_categories = "write string slow"},
-    STR("msetnx", -3, W_SLOW, msetnx_command, 1, -1, 2, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "write string slow"),
+    {.name = "get", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = get_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "string", .group = "string",
+     .summary = "Get the value of a key", .since = "1.0.0", .complexity = "O(1)", .syntax = "key"},
+    {.name = "set", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = set_command,
+     .key_specs = (const struct cmd_key_spec[]){
+         {.flags = KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS, .begin = KS_BEGIN_INDEX, .index = 1,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1, .notes = "RW and ACCESS due to the optional `GET` argument"},
+         {0}},
+     .acl_categories = "string", .group = "string", .summary = "Set the string value of a key", .since = "1.0.0",
+     .complexity = "O(1)",
+     .syntax =
+         "key value condition=[NX | XX]@2.6.12 [GET]@6.2.0 expiration=[EX seconds:integer@2.6.12 | PX "
+         "milliseconds:integer@2.6.12 | EXAT unix-time-seconds:unix-time@6.2.0 | PXAT "
+         "unix-time-milliseconds:unix-time@6.2.0 | KEEPTTL@6.0.0]",
+     .history = (const char *const[]){
+         "2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options.",
+         "6.0.0", "Added the `KEEPTTL` option.",
+         "6.2.0", "Added the `GET`, `EXAT` and `PXAT` option.",
+         "7.0.0", "Allowed the `NX` and `GET` options to be used together.",
+         NULL}},
+    {.name = "setnx", .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = setnx_command, .key_flags = KS_OW | KS_INSERT, .acl_categories = "string",
+     .group = "string", .summary = "Set the value of a key, only if the key does not exist", .since = "1.0.0",
+     .complexity = "O(1)", .syntax = "key value"},
+    {.name = "setex", .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = setex_command, .key_flags = KS_OW | KS_UPDATE, .acl_categories = "string", .group = "string",
+     .summary = "Set the value and expiration of a key", .since = "2.0.0", .complexity = "O(1)",
+     .syntax = "key seconds:integer value"},
+    {.name = "psetex", .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = psetex_command, .key_flags = KS_OW | KS_UPDATE, .acl_categories = "string", .group = "string",
+     .summary = "Set the value and expiration in milliseconds of a key", .since = "2.6.0", .complexity = "O(1)",
+     .syntax = "key milliseconds:integer value"},
+    {.name = "getset", .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = getset_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "string",
+     .group = "string", .summary = "Set the string value of a key and return its old value", .since = "1.0.0",
+     .complexity = "O(1)", .deprecated_since = "6.2.0", .replaced_by = "`SET` with the `!GET` argument",
+     .syntax = "key value"},
+    {.name = "getex", .arity = -2, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = getex_command,
+     .key_specs = (const struct cmd_key_spec[]){
+         {.flags = KS_RW | KS_ACCESS | KS_UPDATE, .begin = KS_BEGIN_INDEX, .index = 1,
+          .find = KS_FIND_RANGE, .lastkey = 0, .keystep = 1, .notes = "RW and UPDATE because it changes the TTL"},
+         {0}},
+     .acl_categories = "string", .group = "string",
+     .summary = "Get the value of a key and optionally set its expiration", .since = "6.2.0", .complexity = "O(1)",
+     .syntax =
+         "key expiration=[EX seconds:integer | PX milliseconds:integer | EXAT unix-time-seconds:unix-time | "
+         "PXAT unix-time-milliseconds:unix-time | PERSIST]"},
+    {.name = "getdel", .arity = 2, .flags = CMD_WRITE | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = getdel_command, .key_flags = KS_RW | KS_ACCESS | KS_DELETE, .acl_categories = "string", .group = "string",
+     .summary = "Get the value of a key and delete the key", .since = "6.2.0", .complexity = "O(1)", .syntax = "key"},
+    {.name = "incr", .arity = 2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = incr_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "string",
+     .group = "string", .summary = "Increment the integer value of a key by one", .since = "1.0.0",
+     .complexity = "O(1)", .syntax = "key"},
+    {.name = "decr", .arity = 2, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = decr_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "string",
+     .group = "string", .summary = "Decrement the integer value of a key by one", .since = "1.0.0",
+     .complexity = "O(1)", .syntax = "key"},
+    {.name = "incrby", .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = incrby_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "string",
+     .group = "string", .summary = "Increment the integer value of a key by the given amount", .since = "1.0.0",
+     .complexity = "O(1)", .syntax = "key increment:integer"},
+    {.name = "decrby", .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = decrby_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "string",
+     .group = "string", .summary = "Decrement the integer value of a key by the given number", .since = "1.0.0",
+     .complexity = "O(1)", .syntax = "key decrement:integer"},
+    {.name = "incrbyfloat", .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = incrbyfloat_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE,
+     .acl_categories = "string", .group = "string",
+     .summary = "Increment the float value of a key by the given amount", .since = "2.6.0", .complexity = "O(1)",
+     .syntax = "key increment:double"},
+    {.name = "append", .arity = 3, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST, .first_key = 1, .last_key = 1,
+     .key_step = 1, .fn = append_command, .key_flags = KS_RW | KS_INSERT, .acl_categories = "string",
+     .group = "string", .summary = "Append a value to a key", .since = "2.0.0",
+     .complexity =
+         "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already "
+         "present value is of any size, since the dynamic string library used by Redis will double the free "
+         "space available on every reallocation.",
+     .syntax = "key value"},
+    {.name = "setrange", .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = setrange_command, .key_flags = KS_RW | KS_UPDATE, .acl_categories = "string", .group = "string",
+     .summary = "Overwrite part of a string at key starting at the specified offset", .since = "2.2.0",
+     .complexity =
+         "O(1), not counting the time taken to copy the new string in place. Usually, this string is very "
+         "small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of "
+         "the value argument.",
+     .syntax = "key offset:integer value"},
+    {.name = "getrange", .arity = 4, .flags = CMD_READONLY, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = getrange_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "string", .group = "string",
+     .summary = "Get a substring of the string stored at a key", .since = "2.4.0",
+     .complexity =
+         "O(N) where N is the length of the returned string. The complexity is ultimately determined by the "
+         "returned length, but because creating a substring from an existing string is very cheap, it can be "
+         "considered O(1) for small strings.",
+     .syntax = "key start:integer end:integer"},
+    {.name = "substr", .arity = 4, .flags = CMD_READONLY, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = getrange_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "string", .group = "string",
+     .summary = "Get a substring of the string stored at a key", .since = "1.0.0",
+     .complexity =
+         "O(N) where N is the length of the returned string. The complexity is ultimately determined by the "
+         "returned length, but because creating a substring from an existing string is very cheap, it can be "
+         "considered O(1) for small strings.",
+     .deprecated_since = "2.0.0", .replaced_by = "`GETRANGE`", .syntax = "key start:integer end:integer"},
+    {.name = "strlen", .arity = 2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = 1, .key_step = 1,
+     .fn = strlen_command, .key_flags = KS_RO, .acl_categories = "string", .group = "string",
+     .summary = "Get the length of the value stored in a key", .since = "2.2.0", .complexity = "O(1)",
+     .syntax = "key"},
+    {.name = "lcs", .arity = -3, .flags = CMD_READONLY, .first_key = 1, .last_key = 2, .key_step = 1,
+     .fn = lcs_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "string", .group = "string",
+     .summary = "Find longest common substring", .since = "7.0.0",
+     .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+     .syntax = "key1:key key2:key#0 [LEN] [IDX] [MINMATCHLEN len:integer] [WITHMATCHLEN]"},
+    {.name = "mget", .arity = -2, .flags = CMD_READONLY | CMD_FAST, .first_key = 1, .last_key = -1, .key_step = 1,
+     .fn = mget_command, .combine = COMBINE_KEYED, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "string",
+     .tips = "request_policy:multi_shard", .group = "string", .summary = "Get the values of all the given keys",
+     .since = "1.0.0", .complexity = "O(N) where N is the number of keys to retrieve.", .syntax = "key [key ...]"},
+    {.name = "mset", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = -1, .key_step = 2,
+     .fn = mset_command, .combine = COMBINE_OK, .key_flags = KS_OW | KS_UPDATE, .acl_categories = "string",
+     .tips = "request_policy:multi_shard response_policy:all_succeeded", .group = "string",
+     .summary = "Set multiple keys to multiple values", .since = "1.0.1",
+     .complexity = "O(N) where N is the number of keys to set.", .syntax = "key value [key value ...]"},
+    {.name = "msetnx", .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .first_key = 1, .last_key = -1, .key_step = 2,
+     .fn = msetnx_command, .key_flags = KS_OW | KS_INSERT, .acl_categories = "string",
+     .tips = "request_policy:multi_shard response_policy:agg_min", .group = "string",
+     .summary = "Set multiple keys to multiple values, only if none of the keys exist", .since = "1.0.1",
+     .complexity = "O(N) where N is the number of keys to set.", .syntax = "key value [key value ...]"},
     {0},
 };
