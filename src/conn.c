@@ -97,12 +97,18 @@ size_t conn_output_pending(const struct conn *c) { return c->out.len + (c->sendi
  * grow the server's memory. */
 #define UNAUTH_OUTPUT_MAX (16 * 1024 + 1024)
 
+static const struct config_obuf_limit *output_limits(const struct conn *c)
+{
+    return &c->shard->cfg.obuf_limits[c->flags & CONN_PUBSUB ? OBUF_PUBSUB : OBUF_NORMAL];
+}
+
+size_t conn_output_hard_limit(const struct conn *c) { return (size_t)output_limits(c)->hard; }
+
 /* client-output-buffer-limit as Redis applies it: over the hard limit, or
  * over the soft limit for longer than its seconds, and the client goes. */
 static bool output_over_limit(struct conn *c)
 {
-    const struct config *cfg = &c->shard->cfg;
-    const struct config_obuf_limit *l = &cfg->obuf_limits[c->flags & CONN_PUBSUB ? OBUF_PUBSUB : OBUF_NORMAL];
+    const struct config_obuf_limit *l = output_limits(c);
     bool unauth = !c->authenticated && conn_auth_required(c);
     if (!unauth && l->hard == 0 && l->soft == 0) return false;
     size_t used = conn_output_pending(c);

@@ -108,6 +108,8 @@ bool conn_auth_required(const struct conn *c);
 /* Reply bytes not yet accepted by the kernel: what the output buffer limits
  * (client-output-buffer-limit) measure. */
 size_t conn_output_pending(const struct conn *c);
+/* The hard output limit of the client's class in bytes, 0 if none. */
+size_t conn_output_hard_limit(const struct conn *c);
 
 /* For CMD_CONN handlers. */
 void conn_set_name(struct conn *c, const char *name, size_t len);
