@@ -406,10 +406,20 @@ static int sort_getkeys(const struct cmd_args *a, int *pos, int max)
 
 const struct cmd_def sort_commands[] = {
     {.name = "sort", .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM, .fn = sort_command, .getkeys = sort_getkeys,
-     .group = "generic", .since = "1.0.0", .acl_categories = "write set sortedset list slow dangerous",
-     .summary = "Sorts the elements in a list, a set, or a sorted set, optionally storing the result."},
+     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 1, 0, 1),
+                                                KEY_SPEC_UNKNOWN(KS_OW | KS_UPDATE,
+                                                                 "For the optional STORE keyword. It is marked 'unknown' "
+                                                                 "because the keyword can appear anywhere in the argument array"),
+                                                {0}},
+     .group = "generic", .since = "1.0.0", .acl_categories = "set sortedset list slow dangerous",
+     .summary = "Sort the elements in a list, set or sorted set",
+     .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of "
+                   "returned elements. When the elements are not sorted, complexity is O(N)."},
     {.name = "sort_ro", .arity = -2, .flags = CMD_READONLY, .fn = sort_ro_command, .first_key = 1, .last_key = 1,
-     .key_step = 1, .group = "generic", .since = "7.0.0", .acl_categories = "read set sortedset list slow dangerous",
-     .summary = "Returns the sorted elements of a list, a set, or a sorted set."},
+     .key_step = 1, .key_flags = KS_RO | KS_ACCESS, .group = "generic", .since = "7.0.0",
+     .acl_categories = "set sortedset list slow dangerous",
+     .summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+     .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of "
+                   "returned elements. When the elements are not sorted, complexity is O(N)."},
     {0},
 };
