@@ -428,7 +428,7 @@ static void command_help_command(struct cmd_ctx *c, const struct cmd_args *a)
         "HELP",
         "    Prints this help.",
     };
-    reply_status_set(c->r, lines, RK_ARRAY_LEN(lines));
+    reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }
 
 #define COMMAND_SUB(name_, arity_, fn_, summary_, since_, complexity_, tips_, syntax_, ...)                \
