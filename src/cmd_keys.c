@@ -45,9 +45,9 @@ static void keys_visit(struct dict_node *node, void *arg)
 {
     struct keys_state *st = arg;
     struct kv *kv = kv_of(node);
-    if (!st->all && !glob_match(st->pat, st->plen, kv->key, kv->keylen, false)) return;
+    if (!st->all && !glob_match(st->pat, st->plen, kv_key(kv), kv->keylen, false)) return;
     if (db_is_expired(st->c->db, kv, st->now)) return;
-    reply_bulk(st->c->r, kv->key, kv->keylen);
+    reply_bulk(st->c->r, kv_key(kv), kv->keylen);
     st->n++;
 }
 

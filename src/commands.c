@@ -20,6 +20,8 @@ static const struct cmd_def *const parts[] = {
     expire_commands,
     set_commands,
     list_commands,
+    zset_commands,
+    zsetops_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

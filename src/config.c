@@ -87,7 +87,7 @@ void config_init(struct config *cfg)
     cfg->tcp_backlog = 511;
     cfg->hz = 10;
     cfg->ring_entries = 4096;
-    cfg->recv_buffers = 1024;
+    cfg->recv_buffers = 256;
     cfg->recv_buffer_size = 16384;
     cfg->shard_msg_inflight = 16;
     cfg->list_max_listpack_size = -2;

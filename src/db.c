@@ -16,19 +16,19 @@ uint64_t db_key_hash(const char *key, size_t len) { return hash_bytes(key, len);
 static uint64_t kv_hash_node(const struct dict_node *n)
 {
     const struct kv *kv = (const struct kv *)n;
-    return db_key_hash(kv->key, kv->keylen);
+    return db_key_hash(kv_key(kv), kv->keylen);
 }
 
 static bool kv_key_eq(const struct dict_node *n, const void *key, size_t len)
 {
     const struct kv *kv = (const struct kv *)n;
-    return kv->keylen == len && memcmp(kv->key, key, len) == 0;
+    return kv->keylen == len && memcmp(kv_key(kv), key, len) == 0;
 }
 
 static uint64_t exp_hash_node(const struct dict_node *n)
 {
     const struct expire_entry *e = (const struct expire_entry *)n;
-    return db_key_hash(e->kv->key, e->kv->keylen);
+    return db_key_hash(kv_key(e->kv), e->kv->keylen);
 }
 
 static bool exp_key_eq(const struct dict_node *n, const void *key, size_t len)
@@ -79,7 +79,7 @@ static uint64_t rng_cb(void *arg) { return db_rand(arg); }
 
 static struct expire_entry *find_expire(struct db *db, const struct kv *kv)
 {
-    return (struct expire_entry *)dict_find(&db->expires, kv->key, kv->keylen, db_key_hash(kv->key, kv->keylen));
+    return (struct expire_entry *)dict_find(&db->expires, kv_key(kv), kv->keylen, db_key_hash(kv_key(kv), kv->keylen));
 }
 
 long long db_get_expire(struct db *db, const struct kv *kv)
@@ -102,7 +102,7 @@ void db_set_expire(struct db *db, struct kv *kv, long long when_ms)
     if (!e) {
         e = rk_malloc(sizeof(*e));
         e->kv = kv;
-        dict_insert(&db->expires, &e->node, db_key_hash(kv->key, kv->keylen));
+        dict_insert(&db->expires, &e->node, db_key_hash(kv_key(kv), kv->keylen));
         kv->expires = 1;
     }
     e->when = when_ms;
@@ -110,7 +110,7 @@ void db_set_expire(struct db *db, struct kv *kv, long long when_ms)
 
 static void remove_expire(struct db *db, struct kv *kv, uint64_t hash)
 {
-    struct dict_node *n = dict_unlink(&db->expires, kv->key, kv->keylen, hash);
+    struct dict_node *n = dict_unlink(&db->expires, kv_key(kv), kv->keylen, hash);
     rk_free(n);
     kv->expires = 0;
 }
@@ -118,7 +118,7 @@ static void remove_expire(struct db *db, struct kv *kv, uint64_t hash)
 bool db_persist(struct db *db, struct kv *kv)
 {
     if (!kv->expires) return false;
-    remove_expire(db, kv, db_key_hash(kv->key, kv->keylen));
+    remove_expire(db, kv, db_key_hash(kv_key(kv), kv->keylen));
     return true;
 }
 
@@ -160,24 +160,24 @@ bool db_exists(struct db *db, const char *key, size_t len)
 void db_add(struct db *db, struct kv *kv)
 {
     kv->expires = 0;
-    dict_insert(&db->keys, &kv->node, db_key_hash(kv->key, kv->keylen));
+    dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
 }
 
 void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
 {
-    uint64_t hash = db_key_hash(old->key, old->keylen);
+    uint64_t hash = db_key_hash(kv_key(old), old->keylen);
     dict_replace(&db->keys, &old->node, &repl->node, hash);
     repl->expires = old->expires;
     if (old->expires) {
-        struct expire_entry *e = (struct expire_entry *)dict_find(&db->expires, old->key, old->keylen, hash);
+        struct expire_entry *e = (struct expire_entry *)dict_find(&db->expires, kv_key(old), old->keylen, hash);
         if (e) e->kv = repl;
     }
 }
 
 void db_set(struct db *db, struct kv *kv, bool keep_ttl)
 {
-    uint64_t hash = db_key_hash(kv->key, kv->keylen);
-    struct kv *old = lookup(db, kv->key, kv->keylen, hash);
+    uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
+    struct kv *old = lookup(db, kv_key(kv), kv->keylen, hash);
     if (!old) {
         kv->expires = 0;
         dict_insert(&db->keys, &kv->node, hash);
@@ -204,9 +204,9 @@ struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when
 
 void db_delete_kv(struct db *db, struct kv *kv)
 {
-    uint64_t hash = db_key_hash(kv->key, kv->keylen);
+    uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
     if (kv->expires) remove_expire(db, kv, hash);
-    dict_unlink(&db->keys, kv->key, kv->keylen, hash);
+    dict_unlink(&db->keys, kv_key(kv), kv->keylen, hash);
     kv_free(kv);
 }
 

@@ -4,6 +4,7 @@
 #include "ringkv/alloc.h"
 #include "ringkv/listval.h"
 #include "ringkv/set.h"
+#include "ringkv/zset.h"
 #include "ringkv/util.h"
 
 #include <string.h>
@@ -18,6 +19,7 @@ void obj_types_setup(void)
     /* Each collection type module adds its line here. */
     obj_register_type(OBJ_LIST, &listval_type_ops);
     obj_register_type(OBJ_SET, &set_type_ops);
+    obj_register_type(OBJ_ZSET, &zset_type_ops);
 }
 const struct obj_type_ops *obj_type_ops(enum obj_type type) { return type_ops[type]; }
 
@@ -47,41 +49,41 @@ uint32_t obj_lru_clock(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    return (uint32_t)ts.tv_sec & ((1u << 23) - 1);
+    return (uint32_t)ts.tv_sec & ((1u << OBJ_LRU_BITS) - 1);
 }
 
 long long kv_idle_seconds(const struct kv *kv)
 {
     uint32_t now = obj_lru_clock();
     uint32_t then = kv->lru;
-    return now >= then ? now - then : (1u << 23) - then + now;
+    return now >= then ? now - then : (1u << OBJ_LRU_BITS) - then + now;
 }
 
-static struct kv *kv_alloc(const char *key, size_t klen, size_t extra)
+static struct kv *kv_alloc(const char *key, size_t klen, size_t extra, enum obj_type type, enum obj_encoding enc)
 {
-    struct kv *kv = rk_malloc(sizeof(struct kv) + klen + extra);
+    size_t header = enc == ENC_EMBSTR ? KV_HEADER_EMBSTR : KV_HEADER;
+    struct kv *kv = rk_malloc(header + klen + extra);
     kv->node.next = NULL;
-    kv->keylen = (uint32_t)klen;
+    kv->keylen = klen;
+    kv->type = type;
+    kv->enc = enc;
     kv->expires = 0;
+    kv->embstr_len = 0;
     kv->lru = obj_lru_clock();
-    memcpy(kv->key, key, klen);
+    memcpy(kv_key_mut(kv), key, klen);
     return kv;
 }
 
 struct kv *kv_new_int(const char *key, size_t klen, long long v)
 {
-    struct kv *kv = kv_alloc(key, klen, 0);
-    kv->type = OBJ_STRING;
-    kv->enc = ENC_INT;
+    struct kv *kv = kv_alloc(key, klen, 0, OBJ_STRING, ENC_INT);
     kv->v.i = v;
     return kv;
 }
 
 struct kv *kv_new_raw(const char *key, size_t klen, const char *val, size_t len, size_t cap)
 {
-    struct kv *kv = kv_alloc(key, klen, 0);
-    kv->type = OBJ_STRING;
-    kv->enc = ENC_RAW;
+    struct kv *kv = kv_alloc(key, klen, 0, OBJ_STRING, ENC_RAW);
     if (cap < len) cap = len;
     kv->v.str = rk_malloc(sizeof(struct rstr) + cap);
     kv->v.str->len = len;
@@ -96,19 +98,15 @@ struct kv *kv_new_string(const char *key, size_t klen, const char *val, size_t v
     long long ll;
     if (vlen <= 20 && string2ll(val, vlen, &ll)) return kv_new_int(key, klen, ll);
     if (vlen > OBJ_EMBSTR_MAX) return kv_new_raw(key, klen, val, vlen, vlen);
-    struct kv *kv = kv_alloc(key, klen, vlen);
-    kv->type = OBJ_STRING;
-    kv->enc = ENC_EMBSTR;
-    kv->v.len = vlen;
-    memcpy(kv->key + klen, val, vlen);
+    struct kv *kv = kv_alloc(key, klen, vlen, OBJ_STRING, ENC_EMBSTR);
+    kv->embstr_len = vlen;
+    memcpy(kv_key_mut(kv) + klen, val, vlen);
     return kv;
 }
 
 struct kv *kv_new_object(const char *key, size_t klen, enum obj_type type, enum obj_encoding enc, void *ptr)
 {
-    struct kv *kv = kv_alloc(key, klen, 0);
-    kv->type = type;
-    kv->enc = enc;
+    struct kv *kv = kv_alloc(key, klen, 0, type, enc);
     kv->v.ptr = ptr;
     return kv;
 }
@@ -132,8 +130,8 @@ const char *kv_string(const struct kv *kv, char *numbuf, size_t *len)
         *len = ll2string(numbuf, kv->v.i);
         return numbuf;
     case ENC_EMBSTR:
-        *len = kv->v.len;
-        return kv->key + kv->keylen;
+        *len = kv->embstr_len;
+        return kv_key(kv) + kv->keylen;
     default:
         *len = kv->v.str->len;
         return kv->v.str->data;

@@ -4,6 +4,7 @@
 #include "ringkv/alloc.h"
 #include "ringkv/intset.h"
 #include "ringkv/listpack.h"
+#include "ringkv/pickset.h"
 #include "ringkv/random.h"
 #include "ringkv/util.h"
 
@@ -361,34 +362,6 @@ void set_random(struct kv *kv, struct set_elem *e)
     }
 }
 
-/* A small open-addressing set of non-zero 64-bit values: remembers what a
- * rejection sampler has already picked. Sized for twice `count`. */
-struct pickset {
-    uint64_t *slots;
-    uint64_t mask;
-};
-
-static void pickset_init(struct pickset *ps, size_t count)
-{
-    uint64_t size = 16;
-    while (size < count * 2) size <<= 1;
-    ps->slots = rk_calloc(size, sizeof(uint64_t));
-    ps->mask = size - 1;
-}
-
-/* Adds v; false if it was there already. */
-static bool pickset_add(struct pickset *ps, uint64_t v)
-{
-    for (uint64_t i = hash_bytes(&v, sizeof v);; i++) {
-        uint64_t *s = &ps->slots[i & ps->mask];
-        if (*s == v) return false;
-        if (*s == 0) {
-            *s = v;
-            return true;
-        }
-    }
-}
-
 /* Few picks from many: draw until count distinct ones came up. */
 static size_t random_distinct_sparse(struct kv *kv, size_t count, struct set_elem *out)
 {
@@ -404,7 +377,7 @@ static size_t random_distinct_sparse(struct kv *kv, size_t count, struct set_ele
             if (pickset_add(&ps, (uint64_t)(uintptr_t)node)) ht_elem(node, &out[n++]);
         }
     }
-    rk_free(ps.slots);
+    pickset_free(&ps);
     return n;
 }
 

@@ -192,7 +192,7 @@ static void spop_keep(struct cmd_ctx *c, struct kv *kv, size_t count)
     char buf[RK_LONG_STR_SIZE];
     size_t flen;
     const char *first = set_elem_str(&keep[0], buf, &flen);
-    struct kv *kept = set_create(kv->key, kv->keylen, cfg_of(c), first, flen, remaining);
+    struct kv *kept = set_create(kv_key(kv), kv->keylen, cfg_of(c), first, flen, remaining);
     for (size_t i = 0; i < n; i++) set_add_elem(kept, cfg_of(c), &keep[i]);
     rk_free(keep);
 
@@ -352,18 +352,9 @@ static int by_size(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-/* Stores a computed set under dst (or deletes dst when it is empty) and
- * replies its size. */
 static void store_result(struct cmd_ctx *c, const char *dst, size_t dlen, struct kv *result)
 {
-    size_t n = set_size(result);
-    if (n) {
-        db_set(c->db, result, false);
-    } else {
-        kv_free(result);
-        db_delete(c->db, dst, dlen);
-    }
-    reply_int(c->r, (long long)n);
+    tc_store_result(c, dst, dlen, result, set_size(result));
 }
 
 enum inter_mode { INTER_REPLY, INTER_STORE, INTER_CARD };

@@ -27,6 +27,19 @@ struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum 
     return check_type(c, db_lookup_write(c->db, key, len), type, err);
 }
 
+void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv *result, size_t n)
+{
+    if (n) {
+        struct kv *kv = kv_new_object(key, klen, result->type, result->enc, result->v.ptr);
+        kv_free_shell(result);
+        db_set(c->db, kv, false);
+    } else {
+        kv_free(result);
+        db_delete(c->db, key, klen);
+    }
+    reply_int(c->r, (long long)n);
+}
+
 bool tc_range_ll_or_reply(struct cmd_ctx *c, const char *s, size_t len, long long min, long long max,
                           const char *msg, long long *out)
 {

@@ -206,8 +206,8 @@ static void store_back(struct xrun *x, struct shard *sc, struct conn *c)
         dict_foreach(&db->keys, collect_kv, &left);
         for (size_t i = 0; i < left.n; i++) {
             long long when = -1;
-            struct kv *kv = db_detach(db, left.kvs[i]->key, left.kvs[i]->keylen, &when);
-            plan_add(x, by_shard, count, kv->key, kv->keylen, kv, when);
+            struct kv *kv = db_detach(db, kv_key(left.kvs[i]), left.kvs[i]->keylen, &when);
+            plan_add(x, by_shard, count, kv_key(kv), kv->keylen, kv, when);
         }
         rk_free(left.kvs);
         for (unsigned t = 0; t < nshards; t++) {

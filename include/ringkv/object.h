@@ -32,20 +32,30 @@ struct rstr {
     char data[];
 };
 
+/* The record. An embstr record (the common short string) has no `v`: its
+ * key starts right after the 16-byte header and its value follows the key,
+ * so a 16-byte key with a 32-byte value takes exactly 64 bytes. Every other
+ * record has the 8-byte `v` and its key after it. Read the key with
+ * kv_key(); touch `v` only when enc != ENC_EMBSTR. */
 struct kv {
     struct dict_node node;
-    uint32_t keylen;
-    uint32_t type : 4, enc : 4, expires : 1, lru : 23;
+    uint64_t keylen : 29, type : 3, enc : 4, expires : 1, embstr_len : 6, lru : 21;
     union {
         long long i;      /* ENC_INT */
-        size_t len;       /* ENC_EMBSTR: value bytes follow the key */
         struct rstr *str; /* ENC_RAW */
         void *ptr;        /* collections */
     } v;
-    char key[];
 };
 
-static inline const char *kv_key(const struct kv *kv) { return kv->key; }
+#define KV_HEADER_EMBSTR offsetof(struct kv, v)
+#define KV_HEADER sizeof(struct kv)
+#define OBJ_LRU_BITS 21
+
+static inline char *kv_key_mut(struct kv *kv)
+{
+    return (char *)kv + (kv->enc == ENC_EMBSTR ? KV_HEADER_EMBSTR : KV_HEADER);
+}
+static inline const char *kv_key(const struct kv *kv) { return kv_key_mut((struct kv *)kv); }
 static inline struct kv *kv_of(struct dict_node *n) { return (struct kv *)n; }
 
 /* New records. Strings pick int/embstr/raw like Redis's tryObjectEncoding. */
@@ -86,7 +96,8 @@ struct kv *kv_dup(const struct kv *kv, const char *key, size_t klen);
 /* Approximate bytes used by the record and its value. */
 size_t kv_bytes(const struct kv *kv);
 
-/* The LRU clock (seconds, 23 bits) and idle time of a record. */
+/* The LRU clock (seconds, OBJ_LRU_BITS bits: wraps after 24 days) and the
+ * idle time of a record. */
 uint32_t obj_lru_clock(void);
 long long kv_idle_seconds(const struct kv *kv);
 

@@ -21,6 +21,11 @@
 struct kv *tc_lookup_read(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
 struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
 
+/* The end of a *STORE command: `result` (a collection record built under
+ * any key name, holding n members) replaces key (whose TTL goes), or, when
+ * n is 0, key is deleted and result freed. Replies n. */
+void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv *result, size_t n);
+
 /* Redis's getRangeLongFromObjectOrReply: argv value as an integer in
  * [min, max]. msg (without "ERR ") replaces both the parse and the range
  * error when given; otherwise they are Redis's default texts. */

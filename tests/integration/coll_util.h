@@ -12,11 +12,11 @@
 
 #include "ringkv/util.h"
 
-static int cu_strcmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static inline int cu_strcmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Whether r is an array holding exactly the space-separated words of
  * `want` in any order ("" for none). */
-static bool cu_unordered_is(const redisReply *r, const char *want, char *why, size_t cap)
+static inline bool cu_unordered_is(const redisReply *r, const char *want, char *why, size_t cap)
 {
     char buf[4096];
     char *words[512];
@@ -55,7 +55,7 @@ static bool cu_unordered_is(const redisReply *r, const char *want, char *why, si
 
 /* OBJECT ENCODING arrived with the generic key commands; until a server
  * has it, encoding checks are skipped (reported by Criterion). */
-static void cu_require_object_encoding(redisContext *c)
+static inline void cu_require_object_encoding(redisContext *c)
 {
     redisReply *r = ts_cmd(c, "OBJECT ENCODING nosuchkey-cu");
     bool unknown = r->type == REDIS_REPLY_ERROR && strstr(r->str, "unknown command");
@@ -69,6 +69,6 @@ static void cu_require_object_encoding(redisContext *c)
     ts_assert_bulk(ts_cmd((c), "OBJECT ENCODING %s", (key)), ts_is_redis() ? (redis) : (ours))
 
 /* The shard (of 4) owning key, with the server's contiguous slot split. */
-static unsigned cu_quarter(const char *key) { return key_hash_slot(key, strlen(key)) * 4 / RK_SLOTS; }
+static inline unsigned cu_quarter(const char *key) { return key_hash_slot(key, strlen(key)) * 4 / RK_SLOTS; }
 
 #endif
