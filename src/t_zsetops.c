@@ -355,24 +355,61 @@ static void zdiffstore_command(struct cmd_ctx *c, const struct cmd_args *a)
 static int numkeys_at1(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 1, 0, pos, max); }
 static int store_numkeys_at2(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 2, 1, pos, max); }
 
-#define ZOPCMD(name_, arity_, flags_, fn_, getkeys_, summary_, since_, acl_)                                 \
-    {.name = name_, .arity = arity_, .flags = flags_, .fn = fn_, .getkeys = getkeys_, .group = "sorted_set", \
-     .summary = summary_, .since = since_, .acl_categories = acl_}
+#define ZOPCMD(name_, arity_, flags_, fn_, getkeys_, summary_, since_, acl_, ...)                            \
+    {.name = name_, .arity = arity_, .flags = flags_, .fn = fn_, .getkeys = getkeys_, .group = "sorted-set", \
+     .summary = summary_, .since = since_, .acl_categories = acl_, __VA_ARGS__}
 
 const struct cmd_def zsetops_commands[] = {
-    ZOPCMD("zunion", -3, CMD_READONLY, zunion_command, numkeys_at1, "Returns the union of multiple sorted sets.",
-           "6.2.0", "read sortedset slow"),
-    ZOPCMD("zinter", -3, CMD_READONLY, zinter_command, numkeys_at1, "Returns the intersect of multiple sorted sets.",
-           "6.2.0", "read sortedset slow"),
-    ZOPCMD("zdiff", -3, CMD_READONLY, zdiff_command, numkeys_at1, "Returns the difference between multiple sorted sets.",
-           "6.2.0", "read sortedset slow"),
+    ZOPCMD("zunion", -3, CMD_READONLY, zunion_command, numkeys_at1, "Add multiple sorted sets", "6.2.0",
+           "read sortedset slow",
+           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
+           .complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being "
+                         "the number of elements in the resulting sorted set.",
+           .syntax = "numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
+                     "aggregate=[AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]"),
+    ZOPCMD("zinter", -3, CMD_READONLY, zinter_command, numkeys_at1, "Intersect multiple sorted sets", "6.2.0",
+           "read sortedset slow",
+           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
+           .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the "
+                         "number of input sorted sets and M being the number of elements in the resulting sorted set.",
+           .syntax = "numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
+                     "aggregate=[AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]"),
+    ZOPCMD("zdiff", -3, CMD_READONLY, zdiff_command, numkeys_at1, "Subtract multiple sorted sets", "6.2.0",
+           "read sortedset slow",
+           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
+           .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is "
+                         "the size of the first set, and K is the size of the result set.",
+           .syntax = "numkeys:integer key [key ...] [WITHSCORES]"),
     ZOPCMD("zintercard", -3, CMD_READONLY, zintercard_command, numkeys_at1,
-           "Returns the number of members of the intersect of multiple sorted sets.", "7.0.0", "read sortedset slow"),
+           "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "read sortedset slow",
+           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
+           .complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input "
+                         "sorted sets.",
+           .syntax = "numkeys:integer key [key ...] [LIMIT limit:integer]"),
     ZOPCMD("zunionstore", -4, CMD_WRITE | CMD_DENYOOM, zunionstore_command, store_numkeys_at2,
-           "Stores the union of multiple sorted sets in a key.", "2.0.0", "write sortedset slow"),
+           "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "write sortedset slow",
+           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1),
+                                                      KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 2), {0}},
+           .complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being "
+                         "the number of elements in the resulting sorted set.",
+           .syntax = "destination:key numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
+                     "aggregate=[AGGREGATE <SUM | MIN | MAX>]"),
     ZOPCMD("zinterstore", -4, CMD_WRITE | CMD_DENYOOM, zinterstore_command, store_numkeys_at2,
-           "Stores the intersect of multiple sorted sets in a key.", "2.0.0", "write sortedset slow"),
+           "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
+           "write sortedset slow",
+           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1),
+                                                      KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 2), {0}},
+           .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the "
+                         "number of input sorted sets and M being the number of elements in the resulting sorted set.",
+           .syntax = "destination:key numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
+                     "aggregate=[AGGREGATE <SUM | MIN | MAX>]"),
     ZOPCMD("zdiffstore", -4, CMD_WRITE | CMD_DENYOOM, zdiffstore_command, store_numkeys_at2,
-           "Stores the difference of multiple sorted sets in a key.", "6.2.0", "write sortedset slow"),
+           "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0",
+           "write sortedset slow",
+           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1),
+                                                      KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 2), {0}},
+           .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is "
+                         "the size of the first set, and K is the size of the result set.",
+           .syntax = "destination:key numkeys:integer key [key ...]"),
     {0},
 };
