@@ -111,7 +111,7 @@ static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     if (!c->conn->authenticated) {
         reply_error(c->r, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-                          "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+                          "AUTH <user> <pass> option can be used to authenticate the client and select the "
                           "RESP protocol version at the same time");
         return;
     }
@@ -157,6 +157,19 @@ static void client_getname_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     if (c->conn->name) reply_bulk_cstr(c->r, c->conn->name);
     else reply_null(c->r);
+}
+
+/* Only a flag until ringkv evicts clients (maxmemory-clients); shown in
+ * CLIENT LIST as Redis does. */
+static void client_no_evict_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (arg_is(a, 2, "on")) c->conn->flags |= CONN_NO_EVICT;
+    else if (arg_is(a, 2, "off")) c->conn->flags &= ~CONN_NO_EVICT;
+    else {
+        reply_error(c->r, RK_ERR_SYNTAX);
+        return;
+    }
+    reply_ok(c->r);
 }
 
 static void client_info_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -423,6 +436,9 @@ static const struct cmd_def client_subcommands[] = {
     {.name = "client|info", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_info_command, .group = "connection",
      .summary = "Returns information about the current client connection.", .since = "6.2.0", .complexity = "O(1)",
      .acl_categories = "connection", .tips = "nondeterministic_output"},
+    {.name = "client|no-evict", .arity = 3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_CONN, .fn = client_no_evict_command,
+     .group = "connection", .summary = "Set client eviction mode for the current connection", .since = "7.0.0",
+     .complexity = "O(1)", .acl_categories = "connection", .syntax = "enabled=<ON | OFF>"},
     {.name = "client|list", .arity = -2, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_ALL_SHARDS, .fn = client_list_command,
      .combine = COMBINE_CUSTOM, .combine_fn = join_bulks, .group = "connection",
      .summary = "Get the list of client connections", .since = "2.4.0",

@@ -15,6 +15,7 @@ static const struct cmd_def *const parts[] = {
     server_commands,
     conn_commands,
     string_commands,
+    bitops_commands,
     keys_commands,
     info_commands,
     expire_commands,

@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY };
+enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT };
 
 struct directive {
     const char *name;
@@ -44,6 +44,7 @@ static const struct directive directives[] = {
     {"dir", T_STRING, F(dir), 0, 0, false},
     {"proto-max-bulk-len", T_MEMORY, F(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, true},
     {"client-query-buffer-limit", T_MEMORY, F(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, true},
+    {"client-output-buffer-limit", T_OBUF_LIMIT, 0, 0, 0, true},
     {"protected-mode", T_BOOL, F(protected_mode), 0, 1, true},
     {"tcp-backlog", T_INT, F(tcp_backlog), 0, INT_MAX, false},
     {"hz", T_INT, F(hz), 1, 500, true},
@@ -74,7 +75,7 @@ void config_init(struct config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->port = 6379;
     cfg->bind[0] = rk_strndup("127.0.0.1", 9);
-    cfg->bind[1] = rk_strndup("::1", 3);
+    cfg->bind[1] = rk_strndup("-::1", 4); /* optional: IPv6 may be off */
     cfg->bind_count = 2;
     cfg->shards = cpus > 0 ? (cpus > 256 ? 256 : (int)cpus) : 1;
     cfg->databases = 16;
@@ -83,6 +84,9 @@ void config_init(struct config *cfg)
     cfg->dir = rk_strndup(".", 1);
     cfg->proto_max_bulk_len = 512 * MB;
     cfg->client_query_buffer_limit = 1024 * MB;
+    cfg->obuf_limits[OBUF_NORMAL] = (struct config_obuf_limit){0, 0, 0};
+    cfg->obuf_limits[OBUF_REPLICA] = (struct config_obuf_limit){256 * MB, 64 * MB, 60};
+    cfg->obuf_limits[OBUF_PUBSUB] = (struct config_obuf_limit){32 * MB, 8 * MB, 60};
     cfg->protected_mode = true;
     cfg->tcp_backlog = 511;
     cfg->hz = 10;
@@ -224,6 +228,51 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
     return true;
 }
 
+/* client-output-buffer-limit <class> <hard> <soft> <soft seconds> [...]:
+ * the words may come one per value (config file, command line) or all in
+ * one value (CONFIG SET). All groups are checked before any is applied. */
+static bool set_obuf_limits(struct config *cfg, const char *const *values, int nvalues, char *err, size_t errlen)
+{
+    static const char *const class_names[] = {"normal", "slave", "replica", "pubsub"};
+    static const enum config_obuf_class classes[] = {OBUF_NORMAL, OBUF_REPLICA, OBUF_REPLICA, OBUF_PUBSUB};
+    char joined[1024] = "";
+    for (int i = 0; i < nvalues; i++) {
+        size_t at = strlen(joined);
+        if ((size_t)snprintf(joined + at, sizeof(joined) - at, "%s%s", i ? " " : "", values[i]) >= sizeof(joined) - at) {
+            snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
+            return false;
+        }
+    }
+    char *words[65];
+    int n = 0;
+    for (char *save = NULL, *w = strtok_r(joined, " \t", &save); w && n < 65; w = strtok_r(NULL, " \t", &save))
+        words[n++] = w;
+    if (n % 4 != 0 || n > 64) {
+        snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
+        return false;
+    }
+    struct config_obuf_limit next[OBUF_CLASSES];
+    memcpy(next, cfg->obuf_limits, sizeof(next));
+    for (int i = 0; i < n; i += 4) {
+        int cls = -1;
+        for (size_t k = 0; k < RK_ARRAY_LEN(class_names); k++)
+            if (strcasecmp(words[i], class_names[k]) == 0) cls = (int)classes[k];
+        if (cls < 0) {
+            snprintf(err, errlen, "Invalid client class specified in buffer limit configuration.");
+            return false;
+        }
+        long long hard, soft, secs;
+        if (!parse_memory(words[i + 1], &hard) || !parse_memory(words[i + 2], &soft) ||
+            !string2ll(words[i + 3], strlen(words[i + 3]), &secs) || hard < 0 || soft < 0 || secs < 0) {
+            snprintf(err, errlen, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+            return false;
+        }
+        next[cls] = (struct config_obuf_limit){hard, soft, secs};
+    }
+    memcpy(cfg->obuf_limits, next, sizeof(next));
+    return true;
+}
+
 bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
                 char *err, size_t errlen)
 {
@@ -236,6 +285,7 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
         snprintf(err, errlen, "can't set immutable config");
         return false;
     }
+    if (d->type == T_OBUF_LIMIT) return set_obuf_limits(cfg, values, nvalues, err, errlen);
     if (d->type == T_BIND) {
         if (nvalues < 1 || nvalues > CONFIG_MAX_BIND) {
             snprintf(err, errlen, "Too many bind addresses specified.");
@@ -243,12 +293,8 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
         }
         for (int i = 0; i < cfg->bind_count; i++) rk_free(cfg->bind[i]);
         cfg->bind_count = 0;
-        for (int i = 0; i < nvalues; i++) {
-            /* "-::1" means optional in Redis; we accept and strip the dash. */
-            const char *a = values[i][0] == '-' ? values[i] + 1 : values[i];
-            if (strcmp(a, "*") == 0) a = "0.0.0.0";
-            cfg->bind[cfg->bind_count++] = rk_strndup(a, strlen(a));
-        }
+        /* Kept as written ("-::1", "*"); the shard's listener reads them. */
+        for (int i = 0; i < nvalues; i++) cfg->bind[cfg->bind_count++] = rk_strndup(values[i], strlen(values[i]));
         return true;
     }
     if (d->type == T_SAVE) {
@@ -291,7 +337,7 @@ static bool load_file(struct config *cfg, const char *path, char *err, size_t er
     while (ok && fgets(line, sizeof(line), f)) {
         lineno++;
         char *args[64];
-        char out[4096];
+        char out[4096], words[4096 + 64];
         struct resp_arg spans[64];
         size_t len = strlen(line);
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
@@ -304,9 +350,14 @@ static bool load_file(struct config *cfg, const char *path, char *err, size_t er
             ok = false;
             break;
         }
+        /* The split arguments lie back to back in `out`: each gets its own
+         * NUL-terminated copy. */
+        size_t at = 0;
         for (int i = 0; i < n; i++) {
-            args[i] = out + spans[i].off;
-            out[spans[i].off + spans[i].len] = '\0';
+            memcpy(words + at, out + spans[i].off, spans[i].len);
+            words[at + spans[i].len] = '\0';
+            args[i] = words + at;
+            at += spans[i].len + 1;
         }
         set_from_words(cfg, args, n, path, lineno, err, errlen, &ok);
     }
@@ -365,6 +416,13 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
             break;
         case T_SAVE: break;
         case T_APPENDONLY: snprintf(buf, sizeof(buf), "no"); break;
+        case T_OBUF_LIMIT: {
+            static const char *const names[OBUF_CLASSES] = {"normal", "slave", "pubsub"};
+            for (int k = 0; k < OBUF_CLASSES; k++)
+                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s %lld %lld %lld", k ? " " : "", names[k],
+                         cfg->obuf_limits[k].hard, cfg->obuf_limits[k].soft, cfg->obuf_limits[k].soft_seconds);
+            break;
+        }
         default: snprintf(buf, sizeof(buf), "%lld", load_int(cfg, d)); break;
         }
         fn(d->name, buf, arg);

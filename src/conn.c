@@ -85,9 +85,54 @@ static void push_once(struct conn *c, uint32_t flag, struct conn_list *l)
     conn_list_push(l, c);
 }
 
+bool conn_auth_required(const struct conn *c)
+{
+    return !c->authenticated && c->shard->cfg.requirepass && c->shard->cfg.requirepass[0];
+}
+
+size_t conn_output_pending(const struct conn *c) { return c->out.len + (c->sending.len - c->sent); }
+
+/* Redis lets an unauthenticated client's replies fill its 16 KB reply
+ * buffer and 1 KB more (CVE-2025-21605): a stranger who never reads cannot
+ * grow the server's memory. */
+#define UNAUTH_OUTPUT_MAX (16 * 1024 + 1024)
+
+static const struct config_obuf_limit *output_limits(const struct conn *c)
+{
+    return &c->shard->cfg.obuf_limits[c->flags & CONN_PUBSUB ? OBUF_PUBSUB : OBUF_NORMAL];
+}
+
+size_t conn_output_hard_limit(const struct conn *c) { return (size_t)output_limits(c)->hard; }
+
+/* client-output-buffer-limit as Redis applies it: over the hard limit, or
+ * over the soft limit for longer than its seconds, and the client goes. */
+static bool output_over_limit(struct conn *c)
+{
+    const struct config_obuf_limit *l = output_limits(c);
+    bool unauth = !c->authenticated && conn_auth_required(c);
+    if (!unauth && l->hard == 0 && l->soft == 0) return false;
+    size_t used = conn_output_pending(c);
+    if (unauth && used > UNAUTH_OUTPUT_MAX) return true;
+    if (l->hard && used >= (unsigned long long)l->hard) return true;
+    if (!l->soft || used < (unsigned long long)l->soft) {
+        c->obuf_soft_since_ms = 0;
+        return false;
+    }
+    long long now = mstime();
+    if (c->obuf_soft_since_ms == 0) c->obuf_soft_since_ms = now;
+    return now - c->obuf_soft_since_ms > l->soft_seconds * 1000;
+}
+
 void conn_want_send(struct conn *c)
 {
-    if (c->flags & (CONN_SENDING | CONN_CLOSING)) return;
+    if (c->flags & CONN_CLOSING) return;
+    if (output_over_limit(c)) {
+        log_warn("Client id=%llu addr=%s closed for overcoming of output buffer limits.", (unsigned long long)c->id,
+                 c->addr);
+        conn_close(c);
+        return;
+    }
+    if (c->flags & CONN_SENDING) return;
     push_once(c, CONN_IN_SEND_LIST, &c->shard->send_list);
 }
 
@@ -247,6 +292,7 @@ static void on_send(struct ring_op *op, int res, uint32_t flags)
     }
     c->shard->stats.net_output_bytes += (uint64_t)res;
     c->sent += (size_t)res;
+    c->last_ms = mstime(); /* a client reading a long reply is not idle */
     if (c->sent == c->sending.len) {
         c->sending.len = c->sent = 0;
         obuf_shrink(&c->sending, OUT_KEEP);
@@ -263,18 +309,39 @@ void conn_set_name(struct conn *c, const char *name, size_t len)
     c->name = len ? rk_strndup(name, len) : NULL;
 }
 
+/* Redis's CLIENT LIST flags letters for what ringkv tracks. */
+static void describe_flags(const struct conn *c, char *out)
+{
+    size_t n = 0;
+    if (c->flags & CONN_PUBSUB) out[n++] = 'P';
+    if (c->flags & CONN_CLOSING) out[n++] = 'A';
+    else if (c->flags & CONN_CLOSE_AFTER_REPLY) out[n++] = 'c';
+    if (c->flags & CONN_NO_EVICT) out[n++] = 'e';
+    if (n == 0) out[n++] = 'N';
+    out[n] = '\0';
+}
+
+/* Buffer fields map to ringkv's two output buffers: obl is the replies
+ * gathered for the next send, oll how many buffers hold unsent bytes (the
+ * one in the kernel's hands and the gathering one), omem all unsent bytes;
+ * rbs (and rbp: no peak is tracked) the two buffers' allocated size. */
 void conn_describe(const struct conn *c, struct obuf *out)
 {
-    char line[512];
+    char line[640], flags[8];
     long long now = mstime();
+    size_t unsent = c->sending.len - c->sent;
+    int oll = (unsent > 0) + (c->out.len > 0);
+    bool writing = (c->flags & CONN_SENDING) || c->out.len;
+    describe_flags(c, flags);
     int n = snprintf(line, sizeof(line),
-                     "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=N db=%d sub=0 psub=0 "
-                     "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=%zu oll=0 "
-                     "omem=%zu tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d shard=%u\n",
+                     "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
+                     "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d "
+                     "omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d shard=%u\n",
                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-                     (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, c->dbid, c->in_len - c->in_pos,
-                     c->in_cap - c->in_len, c->in_cap, c->out.len, c->out.cap + c->sending.cap,
-                     sizeof(*c) + c->in_cap + c->out.cap + c->sending.cap,
-                     c->last_cmd[0] ? c->last_cmd : "NULL", c->resp, c->shard->id);
+                     (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, c->in_len - c->in_pos,
+                     c->in_cap - c->in_len, c->out.cap + c->sending.cap, c->out.cap + c->sending.cap, c->out.len, oll, conn_output_pending(c),
+                     sizeof(*c) + c->in_cap + c->out.cap + c->sending.cap + c->parser.args_cap * sizeof(struct resp_arg) +
+                         c->parser.scratch_cap + c->argv_cap * (sizeof(*c->argv) + sizeof(*c->argl)),
+                     writing ? "rw" : "r", c->last_cmd ? c->last_cmd : "NULL", c->resp, c->shard->id);
     if (n > 0) obuf_append(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -152,6 +152,14 @@ struct kv *db_lookup_write(struct db *db, const char *key, size_t len)
     return kv;
 }
 
+struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len)
+{
+    struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
+    if (kv) db->stats->hits++;
+    else db->stats->misses++;
+    return kv;
+}
+
 bool db_exists(struct db *db, const char *key, size_t len)
 {
     return lookup(db, key, len, db_key_hash(key, len)) != NULL;
@@ -274,6 +282,19 @@ struct kv *db_random(struct db *db)
         db->stats->expired_keys++;
     }
     return NULL;
+}
+
+void db_swap(struct db *a, struct db *b)
+{
+    struct db tmp = *a;
+    *a = *b;
+    *b = tmp;
+    /* The counters and the sampling generator stay with the slot. */
+    b->stats = a->stats;
+    a->stats = tmp.stats;
+    uint64_t rng = a->rng_state;
+    a->rng_state = b->rng_state;
+    b->rng_state = rng;
 }
 
 uint64_t db_scan(struct db *db, uint64_t cursor, dict_scan_fn fn, void *arg)

@@ -126,6 +126,7 @@ static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_arg
 static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 {
     const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
+    c->last_cmd = NULL;
     if (!cmd) return reply_here(c, write_unknown_command, a, NULL);
     if (cmd->subcommands && (a->argc >= 2 || !cmd->fn)) {
         if (a->argc < 2) return reply_here(c, write_arity, a, cmd);
@@ -133,8 +134,10 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
         if (!sub) return reply_here(c, write_unknown_subcommand, a, cmd);
         cmd = sub;
     }
+    c->last_cmd = cmd->name; /* as Redis: CLIENT INFO shows itself */
     if (!cmd_arity_ok(cmd, a->argc)) return reply_here(c, write_arity, a, cmd);
-    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) return reply_here(c, write_noauth, a, NULL);
+    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
+        return reply_here(c, write_noauth, a, NULL);
 
     int *keypos = NULL, nkeys = 0;
     int where = route(c, cmd, a, &keypos, &nkeys);
@@ -145,14 +148,6 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     if (cmd->combine == COMBINE_NONE) xshard_run(c->shard, c, cmd, a, keypos, nkeys);
     else msg_fan_out(c->shard, c, cmd, a, keypos, nkeys);
     return RUN_DONE;
-}
-
-static void note_command(struct conn *c, const struct cmd_args *a)
-{
-    size_t n = a->len[0] < sizeof(c->last_cmd) - 1 ? a->len[0] : sizeof(c->last_cmd) - 1;
-    for (size_t i = 0; i < n; i++) c->last_cmd[i] = (char)tolower((unsigned char)a->argv[0][i]);
-    c->last_cmd[n] = '\0';
-    c->commands++;
 }
 
 /* Reads "<prefix><digits>\r\n" at *p; returns the number or -1. */
@@ -202,6 +197,9 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
     size_t off = 0;
     if (c->busy == 0 && len > 64) prefetch_keys(c, buf, buf + len);
     while (off < len && !(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
+        /* Limits as of now: AUTH or CONFIG SET may have changed them. */
+        c->parser.max_bulk = c->shard->cfg.proto_max_bulk_len;
+        c->parser.unauth = !c->authenticated && conn_auth_required(c);
         enum resp_status st = resp_parse(&c->parser, buf + off, len - off);
         if (st == RESP_MORE) break;
         if (st == RESP_ERROR) {
@@ -232,7 +230,7 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
             resp_parser_reset(&c->parser);
             break;
         }
-        note_command(c, &a);
+        c->commands++;
         off += resp_consumed(&c->parser);
     }
     return off;

@@ -25,7 +25,10 @@ enum { F_CONNS, F_CLIENTS, F_CMDS, F_NET_IN, F_NET_OUT, F_ERRORS, F_EXPIRED, F_H
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
-    unsigned long long keys[MAX_DBS], expires[MAX_DBS], avg_ttl[MAX_DBS];
+    unsigned long long keys[MAX_DBS], expires[MAX_DBS];
+    /* avg_ttl: each shard's estimate weighted by its keys with a TTL */
+    long double ttl_sum[MAX_DBS];
+    unsigned long long ttl_weight[MAX_DBS];
 };
 
 static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -65,7 +68,10 @@ static void parse_report(const char *bulk, size_t len, struct shard_report *rep,
         long long ttl = strtoll(p, (char **)&p, 10);
         rep->keys[d] += k;
         rep->expires[d] += e;
-        if (ttl > 0 && (rep->avg_ttl[d] == 0 || (unsigned long long)ttl < rep->avg_ttl[d])) rep->avg_ttl[d] = (unsigned long long)ttl;
+        if (ttl > 0) {
+            rep->ttl_sum[d] += (long double)ttl * (long double)e;
+            rep->ttl_weight[d] += e;
+        }
     }
 }
 
@@ -141,7 +147,9 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     if (wants(a, "keyspace", true)) {
         ADD("# Keyspace\r\n");
         for (int d = 0; d < srv->cfg.databases && d < MAX_DBS; d++)
-            if (rep->keys[d]) ADD("db%d:keys=%llu,expires=%llu,avg_ttl=%llu\r\n", d, rep->keys[d], rep->expires[d], rep->avg_ttl[d]);
+            if (rep->keys[d])
+                ADD("db%d:keys=%llu,expires=%llu,avg_ttl=%llu\r\n", d, rep->keys[d], rep->expires[d],
+                    rep->ttl_weight[d] ? (unsigned long long)(rep->ttl_sum[d] / rep->ttl_weight[d]) : 0ULL);
     }
     /* Redis ends with one CRLF less than it separates sections with. */
     while (out.len >= 4 && memcmp(out.data + out.len - 4, "\r\n\r\n", 4) == 0) out.len -= 2;

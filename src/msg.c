@@ -109,6 +109,7 @@ void msg_add_command(struct shard *s, unsigned target, struct conn *c, const str
         seg = seg_new(b, c->dbid, c->resp);
         seg->conn = c;
         seg->client_id = c->id;
+        seg->max_reply = conn_output_hard_limit(c);
         c->seg_batch = b;
         c->seg_index = b->nsegs - 1;
         c->seg_target = (int)target;
@@ -183,6 +184,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         seg->reply_off = b->replies.len;
         const char *p = b->args.data + seg->args_off;
         for (uint32_t k = 0; k < seg->ncmds; k++) {
+            if (seg->max_reply && b->replies.len - seg->reply_off >= seg->max_reply) break;
             const struct cmd_def *cmd;
             uint32_t argc;
             memcpy(&cmd, p, sizeof(cmd));

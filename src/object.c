@@ -93,15 +93,20 @@ struct kv *kv_new_raw(const char *key, size_t klen, const char *val, size_t len,
     return kv;
 }
 
+struct kv *kv_new_embstr(const char *key, size_t klen, const char *val, size_t vlen)
+{
+    struct kv *kv = kv_alloc(key, klen, vlen, OBJ_STRING, ENC_EMBSTR);
+    kv->embstr_len = vlen;
+    memcpy(kv_key_mut(kv) + klen, val, vlen);
+    return kv;
+}
+
 struct kv *kv_new_string(const char *key, size_t klen, const char *val, size_t vlen)
 {
     long long ll;
     if (vlen <= 20 && string2ll(val, vlen, &ll)) return kv_new_int(key, klen, ll);
     if (vlen > OBJ_EMBSTR_MAX) return kv_new_raw(key, klen, val, vlen, vlen);
-    struct kv *kv = kv_alloc(key, klen, vlen, OBJ_STRING, ENC_EMBSTR);
-    kv->embstr_len = vlen;
-    memcpy(kv_key_mut(kv) + klen, val, vlen);
-    return kv;
+    return kv_new_embstr(key, klen, val, vlen);
 }
 
 struct kv *kv_new_object(const char *key, size_t klen, enum obj_type type, enum obj_encoding enc, void *ptr)
@@ -153,14 +158,30 @@ bool kv_string_ll(const struct kv *kv, long long *out)
 struct kv *kv_dup(const struct kv *kv, const char *key, size_t klen)
 {
     if (kv->type == OBJ_STRING) {
+        /* Redis's dupStringObject keeps the encoding. */
         char buf[RK_LONG_STR_SIZE];
         size_t len;
         const char *s = kv_string(kv, buf, &len);
         if (kv->enc == ENC_RAW) return kv_new_raw(key, klen, s, len, len);
-        return kv_new_string(key, klen, s, len);
+        if (kv->enc == ENC_EMBSTR) return kv_new_embstr(key, klen, s, len);
+        return kv_new_int(key, klen, kv->v.i);
     }
     const struct obj_type_ops *ops = type_ops[kv->type];
     return kv_new_object(key, klen, kv->type, kv->enc, ops->dup_value(kv->v.ptr, kv->enc));
+}
+
+struct kv *kv_rename(struct kv *kv, const char *key, size_t klen)
+{
+    struct kv *moved;
+    if (kv->enc == ENC_EMBSTR) {
+        moved = kv_new_embstr(key, klen, kv_key(kv) + kv->keylen, kv->embstr_len);
+    } else {
+        moved = kv_alloc(key, klen, 0, kv->type, kv->enc);
+        moved->v = kv->v;
+    }
+    moved->lru = kv->lru;
+    rk_free(kv);
+    return moved;
 }
 
 size_t kv_bytes(const struct kv *kv)

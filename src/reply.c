@@ -83,6 +83,14 @@ void reply_error_len(struct reply *r, const char *msg, size_t len)
 
 void reply_error(struct reply *r, const char *msg) { reply_error_len(r, msg, strlen(msg)); }
 
+/* As Redis's addReplyErrorFormat: CR/LF at the end of the formatted text
+ * (from a client's argument) are dropped, those inside become spaces. */
+static void reply_error_trimmed(struct reply *r, const char *msg, size_t len)
+{
+    while (len > 0 && (msg[len - 1] == '\r' || msg[len - 1] == '\n')) len--;
+    reply_error_len(r, msg, len);
+}
+
 void reply_errorf(struct reply *r, const char *fmt, ...)
 {
     char small[256];
@@ -92,14 +100,14 @@ void reply_errorf(struct reply *r, const char *fmt, ...)
     va_end(ap);
     if (n < 0) n = 0;
     if ((size_t)n < sizeof(small)) {
-        reply_error_len(r, small, (size_t)n);
+        reply_error_trimmed(r, small, (size_t)n);
         return;
     }
     char *big = rk_malloc((size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    reply_error_len(r, big, (size_t)n);
+    reply_error_trimmed(r, big, (size_t)n);
     rk_free(big);
 }
 

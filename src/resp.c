@@ -183,6 +183,7 @@ static enum resp_status parse_multibulk(struct resp_parser *p, const char *buf, 
             return RESP_MORE;
         }
         if (r < 0 || n > p->max_multibulk) return fail(p, "Protocol error: invalid multibulk length");
+        if (p->unauth && n > RESP_UNAUTH_MULTIBULK_MAX) return fail(p, "Protocol error: unauthenticated multibulk length");
         p->pos += line_len;
         if (n <= 0) return RESP_EMPTY;
         p->want = n;
@@ -202,6 +203,7 @@ static enum resp_status parse_multibulk(struct resp_parser *p, const char *buf, 
                 return RESP_MORE;
             }
             if (r < 0 || n < 0 || n > p->max_bulk) return fail(p, "Protocol error: invalid bulk length");
+            if (p->unauth && n > RESP_UNAUTH_BULK_MAX) return fail(p, "Protocol error: unauthenticated bulk length");
             p->pos += line_len;
             p->bulklen = n;
         }

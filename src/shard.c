@@ -48,30 +48,102 @@ void conn_list_push(struct conn_list *l, struct conn *c)
     l->items[l->len++] = c;
 }
 
+/* Refuses an accepted socket with an error line, as Redis does: written
+ * straight to the new (nonblocking, empty) socket, then closed. */
+static void reject(struct shard *s, int fd, const char *msg, size_t len)
+{
+    ssize_t unused = write(fd, msg, len);
+    (void)unused;
+    __atomic_add_fetch(&s->srv->rejected_conns, 1, __ATOMIC_RELAXED);
+    close(fd);
+}
+
+/* Redis 7.0's protected-mode test: the peer is exactly 127.0.0.1 or ::1. */
+static bool peer_is_loopback(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) return false;
+    if (ss.ss_family == AF_INET) return ((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(INADDR_LOOPBACK);
+    if (ss.ss_family == AF_INET6) return IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+    return false;
+}
+
+static const char denied_msg[] =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the "
+    "default user. In this mode connections are only accepted from the loopback interface. If you want to connect "
+    "from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode "
+    "sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the "
+    "same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. "
+    "Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by "
+    "editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the "
+    "server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above "
+    "things in order for the server to start accepting connections from the outside.\r\n";
+
+static void accept_one(struct shard *s, int fd)
+{
+    long long n = __atomic_add_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
+    s->stats.connections_received++;
+    bool no_password = s->cfg.requirepass == NULL || s->cfg.requirepass[0] == '\0';
+    if (s->draining) {
+        __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
+        close(fd);
+    } else if (n > s->cfg.maxclients) {
+        static const char msg[] = "-ERR max number of clients reached\r\n";
+        __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
+        reject(s, fd, msg, sizeof(msg) - 1);
+    } else if (s->cfg.protected_mode && no_password && !peer_is_loopback(fd)) {
+        __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
+        reject(s, fd, denied_msg, sizeof(denied_msg) - 1);
+    } else {
+        conn_maybe_free(conn_create(s, fd));
+    }
+}
+
+/* Out of descriptors or memory: re-arming at once would fail at once and
+ * spin, so accepting pauses until the next timer tick. */
+static bool accept_error_is_transient(int err)
+{
+    return err == -EMFILE || err == -ENFILE || err == -ENOBUFS || err == -ENOMEM;
+}
+
 static void on_accept(struct ring_op *op, int res, uint32_t flags)
 {
     struct listener *l = container_of(op, struct listener, op);
     struct shard *s = l->shard;
     if (res >= 0) {
-        long long n = __atomic_add_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
-        s->stats.connections_received++;
-        if (s->draining) {
-            __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
-            close(res);
-        } else if (n > s->cfg.maxclients) {
-            static const char msg[] = "-ERR max number of clients reached\r\n";
-            ssize_t unused = write(res, msg, sizeof(msg) - 1); /* nonblocking socket */
-            (void)unused;
-            __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
-            __atomic_add_fetch(&s->srv->rejected_conns, 1, __ATOMIC_RELAXED);
-            close(res);
-        } else {
-            conn_maybe_free(conn_create(s, res));
-        }
+        accept_one(s, res);
     } else if (res != -ECANCELED && !s->draining) {
-        log_warn("shard %u: accept failed: %s", s->id, strerror(-res));
+        if (!l->paused) log_warn("shard %u: accept failed: %s", s->id, strerror(-res));
+        if (accept_error_is_transient(res) && !ring_cqe_more(flags)) {
+            l->paused = true;
+            return;
+        }
     }
     if (!ring_cqe_more(flags) && !s->draining && l->fd >= 0) ring_accept_multishot(s->ring, l->fd, &l->op);
+}
+
+static void resume_accepting(struct shard *s)
+{
+    for (int i = 0; i < s->nlisteners; i++) {
+        struct listener *l = &s->listeners[i];
+        if (!l->paused || s->draining || l->fd < 0) continue;
+        l->paused = false;
+        ring_accept_multishot(s->ring, l->fd, &l->op);
+    }
+}
+
+/* A bind address as Redis writes it: "-" in front makes it optional (not
+ * fatal when the address does not exist here), "*" is every IPv4 address
+ * and "::*" every IPv6 one. */
+static const char *bind_address(const char *spec, bool *optional)
+{
+    *optional = spec[0] == '-';
+    if (*optional) spec++;
+    if (strcmp(spec, "*") == 0) return "0.0.0.0";
+    if (strcmp(spec, "::*") == 0) return "::";
+    return spec;
 }
 
 static int listen_on(struct shard *s, const char *addr, int port)
@@ -138,6 +210,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
         db_maintain(&s->dbs[i], 1000);
     }
     close_idle_clients(s, now);
+    resume_accepting(s);
     if (s->draining) {
         bool idle = true;
         for (struct conn *c = s->conns; c; c = c->next) {
@@ -234,10 +307,18 @@ static void setup(struct shard *s)
         return;
     }
     for (int i = 0; i < s->cfg.bind_count; i++) {
-        int fd = listen_on(s, s->cfg.bind[i], s->cfg.port);
+        bool optional;
+        const char *addr = bind_address(s->cfg.bind[i], &optional);
+        int fd = listen_on(s, addr, s->cfg.port);
         if (fd < 0) {
-            log_warn("Could not create server TCP listening socket %s:%d: %s", s->cfg.bind[i], s->cfg.port,
-                     strerror(-fd));
+            /* As Redis: a protocol this host lacks is skipped, and so is a
+             * missing address marked optional ("-::1" with IPv6 off). */
+            bool skip = (fd == -EADDRNOTAVAIL && optional) || fd == -EAFNOSUPPORT || fd == -EPROTONOSUPPORT ||
+                        fd == -ESOCKTNOSUPPORT || fd == -EPFNOSUPPORT || fd == -ENOPROTOOPT;
+            if (s->id == 0 || !skip)
+                log_warn("%sCould not create server TCP listening socket %s:%d: %s", skip ? "Warning: " : "", addr,
+                         s->cfg.port, strerror(-fd));
+            if (skip) continue;
             s->start_error = fd;
             return;
         }
@@ -245,6 +326,10 @@ static void setup(struct shard *s)
         l->op.cb = on_accept;
         l->shard = s;
         l->fd = fd;
+    }
+    if (s->nlisteners == 0) {
+        if (s->id == 0) log_warn("Configured to not listen anywhere, exiting.");
+        s->start_error = -EADDRNOTAVAIL;
     }
 }
 

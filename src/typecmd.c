@@ -70,6 +70,13 @@ static bool is_c_space(char ch)
  * byte, which Redis then requires to be the string's end (a NUL counts). */
 bool scan_cursor_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_t *cursor)
 {
+    if (scan_cursor_parse(s, len, cursor)) return true;
+    reply_error(c->r, "ERR invalid cursor");
+    return false;
+}
+
+bool scan_cursor_parse(const char *s, size_t len, uint64_t *cursor)
+{
     size_t i = 0;
     bool neg = false, overflow = false;
     if (len && is_c_space(s[0])) goto invalid;
@@ -93,7 +100,6 @@ bool scan_cursor_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_t
     *cursor = neg ? (uint64_t)0 - v : v;
     return true;
 invalid:
-    reply_error(c->r, "ERR invalid cursor");
     return false;
 }
 

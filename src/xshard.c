@@ -38,6 +38,7 @@ struct xrun {
     uint32_t nkeys;            /* distinct keys */
     uint32_t *key_arg;         /* argument index of each distinct key */
     uint32_t *key_part;        /* fetch part of each key */
+    int *key_db;               /* database of each key (cmd_def.key_db) */
     struct obuf reply;         /* the handler's reply, held until stored */
 };
 
@@ -91,6 +92,7 @@ static void xrun_free(struct xrun *x)
 {
     rk_free(x->key_arg);
     rk_free(x->key_part);
+    rk_free(x->key_db);
     obuf_free(&x->reply);
     rk_free(x);
 }
@@ -122,7 +124,6 @@ static void fetched(struct gather *g)
 {
     struct xrun *x = g->user;
     struct shard *s = x->s, *sc = scratch_create(s);
-    struct db *db = &sc->dbs[x->dbid];
     size_t *cursor = rk_calloc(g->nparts, sizeof(size_t));
     for (uint32_t k = 0; k < x->nkeys; k++) {
         uint32_t p = x->key_part[k];
@@ -131,6 +132,7 @@ static void fetched(struct gather *g)
         get_record(g->part_reply[p].data + cursor[p], &kv, &when);
         cursor[p] += RECORD_SIZE;
         if (!kv) continue;
+        struct db *db = &sc->dbs[x->key_db[k]];
         db_add(db, kv);
         if (when >= 0) db_set_expire(db, kv, when);
     }
@@ -191,9 +193,10 @@ static void store_back(struct xrun *x, struct shard *sc, struct conn *c)
         struct db *db = &sc->dbs[dbid];
         struct obuf *by_shard = rk_calloc(nshards, sizeof(struct obuf));
         uint32_t *count = rk_calloc(nshards, sizeof(uint32_t));
-        if (dbid == x->dbid) {
+        {
             /* Every key the command named: its new value, or deleted. */
             for (uint32_t k = 0; k < x->nkeys; k++) {
+                if (x->key_db[k] != dbid) continue;
                 const char *key = x->args.argv[x->key_arg[k]];
                 size_t klen = x->args.len[x->key_arg[k]];
                 long long when = -1;
@@ -260,29 +263,35 @@ void xshard_run(struct shard *s, struct conn *c, const struct cmd_def *cmd, cons
     x->dbid = c->dbid;
     x->key_arg = rk_malloc((size_t)nkeys * sizeof(uint32_t));
     x->key_part = rk_malloc((size_t)nkeys * sizeof(uint32_t));
-    /* Distinct keys, grouped per owner: part p fetches group p in order. */
-    int16_t part_of_shard[MAX_SHARDS];
-    memset(part_of_shard, -1, sizeof(part_of_shard));
-    struct gather *g = gather_new(c, cmd, s->srv->nshards);
+    x->key_db = rk_malloc((size_t)nkeys * sizeof(int));
+    /* Distinct (db, key) pairs, grouped per owner and db: part p fetches
+     * group p in order. A key lives in the selected db unless the command
+     * names another (COPY ... DB n). */
+    struct gather *g = gather_new(c, cmd, (uint32_t)nkeys);
     g->on_done = fetched;
     g->user = x;
     const char **argv = rk_malloc(((size_t)nkeys + 1) * sizeof(char *));
     size_t *lens = rk_malloc(((size_t)nkeys + 1) * sizeof(size_t));
-    unsigned owners[MAX_SHARDS];
+    unsigned *owners = rk_malloc((size_t)nkeys * sizeof(unsigned));
+    int *owner_db = rk_malloc((size_t)nkeys * sizeof(int));
     unsigned nowners = 0;
     for (int k = 0; k < nkeys; k++) {
+        int db = cmd->key_db ? cmd->key_db(a, keypos[k], c->dbid) : c->dbid;
+        if (db < 0 || db >= s->cfg.databases) db = c->dbid; /* the handler will refuse it */
         bool dup = false;
         for (uint32_t j = 0; j < x->nkeys && !dup; j++)
-            dup = a->len[x->key_arg[j]] == a->len[keypos[k]] &&
+            dup = x->key_db[j] == db && a->len[x->key_arg[j]] == a->len[keypos[k]] &&
                   memcmp(a->argv[x->key_arg[j]], a->argv[keypos[k]], a->len[keypos[k]]) == 0;
         if (dup) continue;
-        unsigned sh = shard_of_key(s->srv, a->argv[keypos[k]], a->len[keypos[k]]);
-        if (part_of_shard[sh] < 0) {
-            part_of_shard[sh] = (int16_t)nowners;
-            owners[nowners++] = sh;
+        unsigned sh = shard_of_key(s->srv, a->argv[keypos[k]], a->len[keypos[k]]), p = 0;
+        while (p < nowners && (owners[p] != sh || owner_db[p] != db)) p++;
+        if (p == nowners) {
+            owners[nowners] = sh;
+            owner_db[nowners++] = db;
         }
         x->key_arg[x->nkeys] = (uint32_t)keypos[k];
-        x->key_part[x->nkeys++] = (uint32_t)part_of_shard[sh];
+        x->key_db[x->nkeys] = db;
+        x->key_part[x->nkeys++] = p;
     }
     /* Keep a copy of the call for step 2 (the fetch gather owns it). */
     gather_copy_args(g, a);
@@ -297,8 +306,10 @@ void xshard_run(struct shard *s, struct conn *c, const struct cmd_def *cmd, cons
             lens[n++] = x->args.len[x->key_arg[k]];
         }
         struct cmd_args fa = {n, argv, lens};
-        gather_add_part(s, g, owners[p], x->dbid, &xfetch_cmd, &fa);
+        gather_add_part(s, g, owners[p], owner_db[p], &xfetch_cmd, &fa);
     }
+    rk_free(owners);
+    rk_free(owner_db);
     rk_free(argv);
     rk_free(lens);
     gather_launch(g);

@@ -148,6 +148,10 @@ typedef int (*cmd_getkeys_fn)(const struct cmd_args *a, int *pos, int max);
 /* For commands routed by something other than a key (SCAN's cursor names
  * a shard): the shard to run on, given the shard count. */
 typedef unsigned (*cmd_route_fn)(const struct cmd_args *a, unsigned nshards);
+/* The database the key at argument `pos` lives in, for commands that name
+ * a key in another database than the selected one (COPY ... DB n); the
+ * cross-shard path fetches and stores that key there. */
+typedef int (*cmd_key_db_fn)(const struct cmd_args *a, int pos, int selected_db);
 
 /* One command. COMMAND INFO / DOCS report exactly these fields (and what
  * follows from them, as Redis derives it), so fill them as Redis 7.0's
@@ -172,6 +176,7 @@ struct cmd_def {
     cmd_combine_fn combine_fn;
     cmd_getkeys_fn getkeys;
     cmd_route_fn route;
+    cmd_key_db_fn key_db;      /* NULL: every key is in the selected db */
     const struct cmd_def *subcommands; /* NULL-name terminated, for CONFIG GET etc. */
     const char *group;         /* COMMAND DOCS group: "string", "generic", ... */
     const char *summary;
@@ -197,6 +202,7 @@ extern const struct cmd_def command_commands[];
 extern const struct cmd_def server_commands[];
 extern const struct cmd_def conn_commands[];
 extern const struct cmd_def string_commands[];
+extern const struct cmd_def bitops_commands[];
 extern const struct cmd_def keys_commands[];
 extern const struct cmd_def info_commands[];
 extern const struct cmd_def expire_commands[];

@@ -13,9 +13,17 @@
 
 #define CONFIG_MAX_BIND 16
 
+/* client-output-buffer-limit classes, in Redis's order. */
+enum config_obuf_class { OBUF_NORMAL, OBUF_REPLICA, OBUF_PUBSUB, OBUF_CLASSES };
+
+struct config_obuf_limit {
+    long long hard, soft;       /* bytes, 0: none */
+    long long soft_seconds;     /* over soft for longer than this: closed */
+};
+
 struct config {
     int port;
-    char *bind[CONFIG_MAX_BIND];
+    char *bind[CONFIG_MAX_BIND];  /* as written: "-::1" is optional, "*" any IPv4 */
     int bind_count;
     int shards;
     bool pin_cpus;
@@ -28,6 +36,7 @@ struct config {
     char *dir;
     long long proto_max_bulk_len;
     long long client_query_buffer_limit;
+    struct config_obuf_limit obuf_limits[OBUF_CLASSES];
     bool protected_mode;
     long long tcp_backlog;
     long long hz;

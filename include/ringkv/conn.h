@@ -36,6 +36,8 @@ enum {
     CONN_IN_RESUME_LIST = 1u << 5,
     CONN_IN_REARM_LIST = 1u << 6,
     CONN_WAITING = 1u << 7,        /* in an outbox waiter list */
+    CONN_NO_EVICT = 1u << 8,       /* CLIENT NO-EVICT on */
+    CONN_PUBSUB = 1u << 9,         /* subscribed: the pubsub output-limit class, no idle timeout */
 };
 
 struct conn {
@@ -60,6 +62,7 @@ struct conn {
     struct obuf out;
     struct obuf sending;
     size_t sent;
+    long long obuf_soft_since_ms;  /* when output first passed the soft limit, 0: under it */
     struct msghdr mh;
     struct iovec iov;
 
@@ -78,7 +81,7 @@ struct conn {
     long long ctime_ms, last_ms;
     uint64_t commands;
     char addr[64], laddr[64];
-    char last_cmd[24];
+    const char *last_cmd;          /* table name of the last command, NULL if unknown */
 };
 
 /* Takes an accepted socket. */
@@ -98,6 +101,15 @@ void conn_resume(struct conn *c);
 void conn_rearm_recv(struct conn *c);
 /* A request of this connection came back: one less thing in flight. */
 void conn_done_busy(struct conn *c);
+
+/* Whether the client must still AUTH before running commands: it has not
+ * authenticated and a password is set now (CONFIG SET may have changed it). */
+bool conn_auth_required(const struct conn *c);
+/* Reply bytes not yet accepted by the kernel: what the output buffer limits
+ * (client-output-buffer-limit) measure. */
+size_t conn_output_pending(const struct conn *c);
+/* The hard output limit of the client's class in bytes, 0 if none. */
+size_t conn_output_hard_limit(const struct conn *c);
 
 /* For CMD_CONN handlers. */
 void conn_set_name(struct conn *c, const char *name, size_t len);

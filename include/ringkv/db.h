@@ -44,6 +44,9 @@ static inline void db_prefetch(struct db *db, const char *key, size_t len, int s
     dict_prefetch(&db->keys, *hash, stage);
 }
 
+/* Like db_lookup, but leaves the LRU clock alone (Redis's LOOKUP_NOTOUCH:
+ * TYPE, EXISTS, TTL, OBJECT). */
+struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len);
 /* Whether the key exists, without touching its LRU or the hit counters. */
 bool db_exists(struct db *db, const char *key, size_t len);
 
@@ -74,6 +77,9 @@ void db_flush(struct db *db);
 uint64_t db_active_expire(struct db *db, long long now_ms, long long budget_us);
 /* Incremental rehash/shrink work for the timer. */
 void db_maintain(struct db *db, long long budget_us);
+
+/* SWAPDB: exchanges the contents (keys, TTLs, TTL estimate) of two dbs. */
+void db_swap(struct db *a, struct db *b);
 
 /* A random live key, or NULL. */
 struct kv *db_random(struct db *db);

@@ -51,6 +51,10 @@ struct msg_seg {
     size_t args_off, args_end; /* packed commands in batch->args */
     size_t reply_off, reply_end; /* replies in batch->replies, by the target */
     uint32_t errors;
+    /* The client's output hard limit (0: none): once the segment's replies
+     * reach it the client is disconnected anyway, so the target stops
+     * running its commands there, as Redis stops a client over its limit. */
+    size_t max_reply;
 };
 
 struct msg_batch {

@@ -61,6 +61,8 @@ static inline struct kv *kv_of(struct dict_node *n) { return (struct kv *)n; }
 /* New records. Strings pick int/embstr/raw like Redis's tryObjectEncoding. */
 struct kv *kv_new_string(const char *key, size_t klen, const char *val, size_t vlen);
 struct kv *kv_new_int(const char *key, size_t klen, long long v);
+/* An embstr whatever the bytes look like (INCRBYFLOAT's "3" is embstr). */
+struct kv *kv_new_embstr(const char *key, size_t klen, const char *val, size_t vlen);
 /* A raw string with room for `cap` bytes, `len` of them from val (may be NULL: zeros). */
 struct kv *kv_new_raw(const char *key, size_t klen, const char *val, size_t len, size_t cap);
 struct kv *kv_new_object(const char *key, size_t klen, enum obj_type type, enum obj_encoding enc, void *ptr);
@@ -93,6 +95,9 @@ const char *obj_encoding_name(enum obj_encoding enc);
 const char *kv_encoding_name(const struct kv *kv);
 /* A deep copy of the record under another key (COPY, RENAME across DBs). */
 struct kv *kv_dup(const struct kv *kv, const char *key, size_t klen);
+/* The record's value under another key (RENAME): a new record takes the
+ * value over and the old one, detached from any db, is freed. */
+struct kv *kv_rename(struct kv *kv, const char *key, size_t klen);
 /* Approximate bytes used by the record and its value. */
 size_t kv_bytes(const struct kv *kv);
 

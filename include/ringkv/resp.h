@@ -16,7 +16,10 @@
 #include <stdint.h>
 
 #define RESP_INLINE_MAX (64 * 1024)       /* PROTO_INLINE_MAX_SIZE */
-#define RESP_MULTIBULK_MAX (1024 * 1024)  /* args accepted before auth, as Redis */
+/* Before a client authenticates (when a password is set) Redis accepts only
+ * small requests, so a stranger cannot make it buffer much. */
+#define RESP_UNAUTH_MULTIBULK_MAX 10
+#define RESP_UNAUTH_BULK_MAX 16384
 
 enum resp_status {
     RESP_DONE,       /* one command parsed; resp_consumed() bytes used */
@@ -32,6 +35,7 @@ struct resp_arg {
 struct resp_parser {
     long long max_bulk;       /* proto-max-bulk-len */
     long long max_multibulk;  /* INT_MAX normally */
+    bool unauth;              /* the client must still authenticate */
     /* progress through the current command */
     size_t pos;               /* bytes of the command scanned so far */
     long long want;           /* multibulk args still to read, -1 before '*N' */

@@ -26,6 +26,7 @@ struct listener {
     struct ring_op op;
     struct shard *shard;
     int fd;
+    bool paused;    /* out of fds: accepting resumes on the next timer tick */
 };
 
 struct shard_stats {

@@ -46,6 +46,8 @@ struct scan_opts {
 /* Redis's parseScanCursorOrReply (strtoul rules: "-1" wraps, "" is 0,
  * leading space or trailing junk is "ERR invalid cursor"). */
 bool scan_cursor_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_t *cursor);
+/* The same rules without a reply (SCAN's routing reads the cursor). */
+bool scan_cursor_parse(const char *s, size_t len, uint64_t *cursor);
 /* Parses argv[first..] as [MATCH pattern] [COUNT n] (any order, repeated);
  * replies with Redis's error and returns false on a bad one. */
 bool scan_opts_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int first, struct scan_opts *o);

@@ -119,7 +119,7 @@ static bool log_contains(const struct test_server *ts, const char *needle)
 
 /* Asks the kernel for an unused ephemeral port. Another process may take it
  * before the server binds; ts_start retries when that happens. */
-static int free_port(void)
+int ts_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     cr_assert(fd >= 0, "socket: %s", strerror(errno));
@@ -148,7 +148,8 @@ int ts_tcp_connect(int port)
     return fd;
 }
 
-/* One PING over a fresh connection; true on +PONG within timeout_ms. */
+/* One PING over a fresh connection; true on +PONG (or -NOAUTH, from a
+ * server started with a password) within timeout_ms. */
 static bool answers_ping(int port, int timeout_ms)
 {
     int fd = ts_tcp_connect(port);
@@ -168,7 +169,7 @@ static bool answers_ping(int port, int timeout_ms)
                 break;
             got += n;
         }
-        ok = got >= 7 && memcmp(buf, "+PONG\r\n", 7) == 0;
+        ok = got >= 7 && (memcmp(buf, "+PONG\r\n", 7) == 0 || memcmp(buf, "-NOAUTH", 7) == 0);
     }
     close(fd);
     return ok;
@@ -282,7 +283,7 @@ __attribute__((format(printf, 2, 3), noreturn)) static void start_failed(struct 
 static enum start_result start_once(struct test_server *ts, const char *const *extra,
                                     size_t n_extra)
 {
-    ts->port = free_port();
+    ts->port = ts_free_port();
     snprintf(ts->port_str, sizeof ts->port_str, "%d", ts->port);
     const char *argv[TS_MAX_ARGS + 16];
     char shards[16];

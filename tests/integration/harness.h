@@ -176,6 +176,40 @@ void ts_escape(const char *s, size_t len, char *out, size_t cap);
 int ts_run(char **out, int timeout_ms, const char *const *argv);
 int ts_runl(char **out, int timeout_ms, const char *arg0, ...) __attribute__((sentinel));
 
+/* ---- the server process and raw sockets (harness_proc.c) ------------- */
+
+/* Built with a sanitizer (and so is the server next to this test): freed
+ * memory sits in ASan's quarantine (256 MB), so RSS bounds must allow it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TS_SANITIZED 1
+#endif
+#endif
+#ifndef TS_SANITIZED
+#define TS_SANITIZED 0
+#endif
+/* Slack to add to RSS bounds, in KB. */
+#define TS_RSS_SLACK_KB (TS_SANITIZED ? 320L * 1024 : 0L)
+
+/* An unused loopback port (it may be taken before you bind it). */
+int ts_free_port(void);
+/* Resident memory of the server process in KB, from /proc (-1 if gone). */
+long ts_server_rss_kb(const struct test_server *ts);
+/* A numeric INFO field ("connected_clients"), or -1 when absent. */
+long long ts_info_ll(redisContext *c, const char *field);
+/* Blocking TCP socket to 127.0.0.1:port with source address `src` (any
+ * 127.x.y.z works on Linux loopback), or -1 with errno. */
+int ts_tcp_connect_from(const char *src, int port);
+/* Connects to host (an IPv4 or IPv6 literal):port, or -1 with errno. */
+int ts_tcp_connect_host(const char *host, int port);
+/* Reads and discards until EOF or a reset (true), or timeout (false). */
+bool ts_fd_wait_closed(int fd, int timeout_ms);
+/* Raises this process's RLIMIT_NOFILE soft limit to at least n (up to the
+ * hard limit); returns the resulting soft limit. */
+long ts_raise_nofile(long n);
+
 /* ---- misc ------------------------------------------------------------ */
 
 void ts_sleep_ms(int ms);

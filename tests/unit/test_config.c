@@ -1,0 +1,118 @@
+/* test_config.c — directives from files and the command line: values with
+ * several words, Redis's defaults, client-output-buffer-limit's syntax. */
+#include <criterion/criterion.h>
+#include "ringkv/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct got {
+    char value[512];
+};
+
+static void keep(const char *name, const char *value, void *arg)
+{
+    snprintf(((struct got *)arg)->value, sizeof(((struct got *)arg)->value), "%s", value);
+}
+
+static const char *get(const struct config *cfg, const char *name, struct got *g)
+{
+    g->value[0] = '\0';
+    config_get(cfg, name, strlen(name), keep, g);
+    return g->value;
+}
+
+/* Parses a config file holding `text`, then `args` (NULL-terminated). */
+static bool parse(struct config *cfg, const char *text, const char **args, char *err, size_t errlen)
+{
+    char path[] = "/tmp/ringkv-config-test-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    char *argv[32] = {"ringkv-server", path};
+    int argc = 2;
+    for (; args && *args; args++) argv[argc++] = (char *)*args;
+    config_init(cfg);
+    bool ok = config_parse_args(cfg, argc, argv, err, errlen);
+    unlink(path);
+    return ok;
+}
+
+Test(config, defaults_match_redis_conf)
+{
+    struct config cfg;
+    struct got g;
+    config_init(&cfg);
+    cr_expect_str_eq(get(&cfg, "bind", &g), "127.0.0.1 -::1");
+    cr_expect_str_eq(get(&cfg, "protected-mode", &g), "yes");
+    cr_expect_str_eq(get(&cfg, "client-output-buffer-limit", &g),
+                     "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    cr_expect_str_eq(get(&cfg, "client-query-buffer-limit", &g), "1073741824");
+    cr_expect_str_eq(get(&cfg, "proto-max-bulk-len", &g), "536870912");
+    cr_expect_str_eq(get(&cfg, "maxclients", &g), "10000");
+    cr_expect_str_eq(get(&cfg, "timeout", &g), "0");
+    config_free(&cfg);
+}
+
+/* Every word of a file line reaches the directive intact. */
+Test(config, file_lines_with_several_words)
+{
+    struct config cfg;
+    struct got g;
+    char err[512];
+    bool ok = parse(&cfg,
+                    "# comment\n"
+                    "maxclients 77\n"
+                    "bind 127.0.0.1 -::1 \"-192.0.2.1\"\n"
+                    "client-output-buffer-limit normal 1mb 2mb 3\n"
+                    "client-output-buffer-limit pubsub 4kb 5 6\n"
+                    "requirepass \"a b\"\n",
+                    (const char *[]){"--client-output-buffer-limit", "replica 7 8 9", "--timeout", "5", NULL},
+                    err, sizeof err);
+    cr_assert(ok, "%s", err);
+    cr_expect_eq(cfg.maxclients, 77);
+    cr_expect_str_eq(get(&cfg, "bind", &g), "127.0.0.1 -::1 -192.0.2.1");
+    cr_expect_str_eq(get(&cfg, "client-output-buffer-limit", &g),
+                     "normal 1048576 2097152 3 slave 7 8 9 pubsub 4096 5 6");
+    cr_expect_str_eq(cfg.requirepass, "a b");
+    cr_expect_eq(cfg.timeout, 5);
+    config_free(&cfg);
+}
+
+Test(config, output_buffer_limit_errors_change_nothing)
+{
+    struct config cfg;
+    struct got g;
+    char err[256];
+    config_init(&cfg);
+    static const struct {
+        const char *value, *error;
+    } bad[] = {
+        {"normal 1 2", "Wrong number of arguments in buffer limit configuration."},
+        {"master 1 2 3", "Invalid client class specified in buffer limit configuration."},
+        {"normal 1 2 3 pubsub 1 2 -3", "Error in hard, soft or soft_seconds setting in buffer limit configuration."},
+        {"normal 1x 2 3", "Error in hard, soft or soft_seconds setting in buffer limit configuration."},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *v[1] = {bad[i].value};
+        cr_expect(!config_set(&cfg, "client-output-buffer-limit", v, 1, true, err, sizeof err), "%s", bad[i].value);
+        cr_expect_str_eq(err, bad[i].error);
+    }
+    cr_expect_str_eq(get(&cfg, "client-output-buffer-limit", &g),
+                     "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    const char *empty[1] = {""};
+    cr_expect(config_set(&cfg, "client-output-buffer-limit", empty, 1, true, err, sizeof err));
+    config_free(&cfg);
+}
+
+Test(config, file_errors_name_the_line)
+{
+    struct config cfg;
+    char err[512];
+    cr_expect(!parse(&cfg, "port 1\nmaxclients many\n", NULL, err, sizeof err));
+    cr_expect(strstr(err, "line 2") && strstr(err, "maxclients"), "%s", err);
+    config_free(&cfg);
+}
