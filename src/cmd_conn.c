@@ -454,7 +454,7 @@ static const struct cmd_def client_subcommands[] = {
      .combine = COMBINE_CUSTOM, .combine_fn = kill_combine, .group = "connection",
      .summary = "Kill the connection of a client", .since = "2.4.0",
      .complexity = "O(N) where N is the number of client connections", .acl_categories = "connection",
-     .syntax = "filter=<ip:port | new-format=<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE <NORMAL | "
+     .syntax = "filter=<ip:port@!2.8.12 | new-format=<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE <NORMAL | "
                "MASTER@3.2.0 | SLAVE | REPLICA@5.0.0 | PUBSUB>]@2.8.12 | [USER username] | [ADDR ip:port] | [LADDR "
                "ip:port]@6.2.0 | [SKIPME yes/no]> [<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE "
                "<NORMAL | MASTER@3.2.0 | SLAVE | REPLICA@5.0.0 | PUBSUB>]@2.8.12 | [USER username] | [ADDR ip:port] | "
