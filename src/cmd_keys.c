@@ -121,10 +121,7 @@ static void renamenx_command(struct cmd_ctx *c, const struct cmd_args *a) { rena
 static struct db *db_arg_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i)
 {
     long long id;
-    if (!string2ll(a->argv[i], a->len[i], &id) || id < INT_MIN || id > INT_MAX) {
-        reply_error(c->r, RK_ERR_NOT_INT);
-        return NULL;
-    }
+    if (!tc_range_ll_or_reply(c, a->argv[i], a->len[i], INT_MIN, INT_MAX, NULL, &id)) return NULL;
     if (id < 0 || id >= c->shard->cfg.databases) {
         reply_error(c->r, RK_ERR_DB_RANGE);
         return NULL;
@@ -205,13 +202,10 @@ static void move_command(struct cmd_ctx *c, const struct cmd_args *a)
 /* Runs on every shard, each swapping its slice of the two databases. */
 static void swapdb_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    static const char *const errs[] = {"ERR invalid first DB index", "ERR invalid second DB index"};
+    static const char *const errs[] = {"invalid first DB index", "invalid second DB index"};
     long long id[2];
     for (int i = 0; i < 2; i++) {
-        if (!string2ll(a->argv[1 + i], a->len[1 + i], &id[i]) || id[i] < INT_MIN || id[i] > INT_MAX) {
-            reply_error(c->r, errs[i]);
-            return;
-        }
+        if (!tc_range_ll_or_reply(c, a->argv[1 + i], a->len[1 + i], INT_MIN, INT_MAX, errs[i], &id[i])) return;
     }
     int n = c->shard->cfg.databases;
     if (id[0] < 0 || id[0] >= n || id[1] < 0 || id[1] >= n) {

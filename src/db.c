@@ -196,6 +196,43 @@ void db_set(struct db *db, struct kv *kv, bool keep_ttl)
     kv_free(old);
 }
 
+static bool overwrite_in_place(struct kv *old, const char *val, size_t vlen)
+{
+    long long ll;
+    if (vlen <= 20 && string2ll(val, vlen, &ll)) {
+        if (old->enc != ENC_INT) return false;
+        old->v.i = ll;
+        return true;
+    }
+    if (vlen > OBJ_EMBSTR_MAX) {
+        if (old->enc != ENC_RAW || old->v.str->cap < vlen) return false;
+        memcpy(old->v.str->data, val, vlen);
+        old->v.str->len = vlen;
+        return true;
+    }
+    if (old->enc != ENC_EMBSTR || rk_usable_size(old) < KV_HEADER_EMBSTR + old->keylen + vlen) return false;
+    memcpy(kv_key_mut(old) + old->keylen, val, vlen);
+    old->embstr_len = vlen;
+    return true;
+}
+
+struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t klen, const char *val,
+                         size_t vlen, bool keep_ttl)
+{
+    if (!old) {
+        struct kv *kv = kv_new_string(key, klen, val, vlen);
+        db_add(db, kv);
+        return kv;
+    }
+    if (old->expires && !keep_ttl) db_persist(db, old);
+    old->lru = obj_lru_clock();
+    if (old->type == OBJ_STRING && overwrite_in_place(old, val, vlen)) return old;
+    struct kv *kv = kv_new_string(key, klen, val, vlen);
+    db_swap_record(db, old, kv);
+    kv_free(old);
+    return kv;
+}
+
 struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when)
 {
     uint64_t hash = db_key_hash(key, len);

@@ -164,15 +164,15 @@ static void set_generic(struct cmd_ctx *c, const char *key, size_t klen, const c
     if (flags & SET_GET) {
         if (!get_generic(c, key, klen)) return;
     }
-    bool found = db_lookup_write(c->db, key, klen) != NULL;
+    struct kv *old = db_lookup_write(c->db, key, klen);
+    bool found = old != NULL;
     if (((flags & SET_NX) && found) || ((flags & SET_XX) && !found)) {
         if (flags & SET_GET) return;
         if (abort_reply) reply_raw(c->r, abort_reply, strlen(abort_reply));
         else reply_null(c->r);
         return;
     }
-    struct kv *kv = kv_new_string(key, klen, val, vlen);
-    db_set(c->db, kv, flags & SET_KEEPTTL);
+    struct kv *kv = db_set_string(c->db, old, key, klen, val, vlen, flags & SET_KEEPTTL);
     if (when >= 0) db_set_expire(c->db, kv, when);
     if (flags & SET_GET) return;
     if (ok_reply) reply_raw(c->r, ok_reply, strlen(ok_reply));

@@ -55,6 +55,13 @@ void db_add(struct db *db, struct kv *kv);
 /* Adds or overwrites; the old record is freed. keep_ttl carries its TTL
  * over (SET KEEPTTL), otherwise the key ends up persistent. */
 void db_set(struct db *db, struct kv *kv, bool keep_ttl);
+/* Stores a string value for key, whose live record is `old` (NULL: absent;
+ * the caller has just looked it up). Overwrites in place when the old
+ * record's encoding and room fit the new value (no allocation: the common
+ * SET over an existing key); otherwise builds a new record. keep_ttl as
+ * db_set. Returns the record holding the value. */
+struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t klen, const char *val,
+                         size_t vlen, bool keep_ttl);
 /* Puts `repl` (same key) in place of `old`, keeping the TTL; frees nothing. */
 void db_swap_record(struct db *db, struct kv *old, struct kv *repl);
 bool db_delete(struct db *db, const char *key, size_t len);

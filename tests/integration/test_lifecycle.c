@@ -126,3 +126,33 @@ TS_TEST(tools, redis_benchmark_smoke, .timeout = 120)
     ts_assert_int(ts_cmd(c, "STRLEN key:__rand_int__"), 3); /* SET/MSET's -d 3 payload */
     redisFree(c);
 }
+
+/* A bad directive or value stops startup with exit status 1 and a message
+ * naming it, on the command line and in a config file (both servers). */
+Test(lifecycle, bad_directives_fail_startup_naming_them)
+{
+    const char *server = getenv("RINGKV_SERVER");
+    cr_assert_not_null(server, "RINGKV_SERVER must be set");
+    char *out = NULL;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", ts_free_port());
+
+    cr_assert_eq(ts_runl(&out, 10000, server, "--port", port, "--no-such-directive", "1", NULL), 1);
+    cr_assert(strstr(out, "no-such-directive"), "message should name the directive:\n%s", out);
+    rk_free(out);
+
+    cr_assert_eq(ts_runl(&out, 10000, server, "--port", "notanumber", NULL), 1);
+    cr_assert(strstr(out, "port"), "message should name the directive:\n%s", out);
+    rk_free(out);
+
+    char path[] = "/tmp/ringkv-conf-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char *text = "port 0\n# a comment\nbogus-directive yes\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    cr_assert_eq(ts_runl(&out, 10000, server, path, NULL), 1);
+    cr_assert(strstr(out, "bogus-directive") && strstr(out, "line 3"), "message should name line and directive:\n%s", out);
+    rk_free(out);
+    unlink(path);
+}
