@@ -191,8 +191,8 @@ static void reply_args(struct reply *r, const struct cmd_syntax *s, int first)
     for (int i = first; i >= 0; i = s->args[i].next, n++) {
         const struct cmd_arg *arg = &s->args[i];
         bool group = arg->type == ARG_ONEOF || arg->type == ARG_BLOCK;
-        reply_map(r, 2 + (arg->key_spec_index >= 0) + (arg->token != NULL) + (arg->since != NULL) + (arg->flags != 0) +
-                         group);
+        reply_map(r, 2 + (arg->key_spec_index >= 0) + (arg->token != NULL) + (arg->since != NULL) +
+                         (arg->deprecated_since != NULL) + (arg->flags != 0) + group);
         reply_bulk_cstr(r, "name");
         reply_bulk_cstr(r, arg->name);
         reply_bulk_cstr(r, "type");
@@ -203,6 +203,7 @@ static void reply_args(struct reply *r, const struct cmd_syntax *s, int first)
             reply_bulk_cstr(r, arg->token);
         }
         if (arg->since) reply_kv_str(r, "since", arg->since);
+        if (arg->deprecated_since) reply_kv_str(r, "deprecated_since", arg->deprecated_since);
         if (arg->flags) {
             static const char *const names[] = {"optional", "multiple", "multiple_token"};
             const char *set[3];
@@ -428,7 +429,7 @@ static void command_help_command(struct cmd_ctx *c, const struct cmd_args *a)
         "HELP",
         "    Prints this help.",
     };
-    reply_status_set(c->r, lines, RK_ARRAY_LEN(lines));
+    reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }
 
 #define COMMAND_SUB(name_, arity_, fn_, summary_, since_, complexity_, tips_, syntax_, ...)                \

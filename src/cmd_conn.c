@@ -183,53 +183,86 @@ static void client_info_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* A filter of CLIENT LIST / CLIENT KILL, parsed from the arguments. */
 struct client_filter {
-    uint64_t ids[64];
-    int nids;
+    const struct cmd_args *a;
+    int ids_from, ids_to;      /* argv[ids_from..ids_to): client ids, all integers */
     const char *addr, *laddr;
     size_t addr_len, laddr_len;
+    bool none;                 /* a client type no connection has (only normal clients exist) */
     bool skipme;
-    bool bad_type;
 };
 
-static bool parse_filter(const struct cmd_args *a, int from, struct client_filter *f, struct reply *r)
+static bool filter_type(struct client_filter *f, const struct cmd_args *a, int i, struct reply *r)
+{
+    if (arg_is(a, i, "normal")) return true;
+    if (arg_is(a, i, "master") || arg_is(a, i, "replica") || arg_is(a, i, "slave") || arg_is(a, i, "pubsub")) {
+        f->none = true;
+        return true;
+    }
+    reply_errorf(r, "ERR Unknown client type '%.*s'", (int)a->len[i], a->argv[i]);
+    return false;
+}
+
+/* CLIENT LIST [TYPE type | ID id [id ...]], as Redis parses it: every id
+ * must be an integer, ids of no client just match nothing. */
+static bool parse_list_filter(const struct cmd_args *a, struct client_filter *f, struct reply *r)
 {
     memset(f, 0, sizeof(*f));
-    f->skipme = true;
-    for (int i = from; i < a->argc; i++) {
-        bool has = i + 1 < a->argc;
-        if (arg_is(a, i, "id") && has) {
-            while (i + 1 < a->argc && f->nids < 64) {
-                long long id;
-                if (!string2ll(a->argv[i + 1], a->len[i + 1], &id) || id <= 0) {
-                    if (f->nids) break;
-                    reply_error(r, "ERR Invalid client ID");
-                    return false;
-                }
-                f->ids[f->nids++] = (uint64_t)id;
-                i++;
-            }
-        } else if (arg_is(a, i, "type") && has) {
-            i++;
-            if (!arg_is(a, i, "normal")) f->bad_type = !arg_is(a, i, "master") && !arg_is(a, i, "replica") && !arg_is(a, i, "pubsub") && !arg_is(a, i, "slave");
-            if (f->bad_type) {
-                reply_errorf(r, "ERR Unknown client type '%.*s'", (int)a->len[i], a->argv[i]);
+    f->a = a;
+    if (a->argc == 4 && arg_is(a, 2, "type")) return filter_type(f, a, 3, r);
+    if (a->argc > 3 && arg_is(a, 2, "id")) {
+        for (int i = 3; i < a->argc; i++) {
+            long long id;
+            if (!string2ll(a->argv[i], a->len[i], &id)) {
+                reply_error(r, "ERR Invalid client ID");
                 return false;
             }
-            f->nids = -1; /* no normal-typed filter needed: only normal clients exist, others match none */
-            if (arg_is(a, i, "normal")) f->nids = 0;
-        } else if (arg_is(a, i, "addr") && has) {
-            f->addr = a->argv[++i];
-            f->addr_len = a->len[i];
-        } else if (arg_is(a, i, "laddr") && has) {
-            f->laddr = a->argv[++i];
-            f->laddr_len = a->len[i];
-        } else if (arg_is(a, i, "skipme") && has) {
-            i++;
-            if (arg_is(a, i, "yes")) f->skipme = true;
-            else if (arg_is(a, i, "no")) f->skipme = false;
-            else { reply_error(r, RK_ERR_SYNTAX); return false; }
-        } else if (arg_is(a, i, "user") && has) {
-            i++;
+        }
+        f->ids_from = 3;
+        f->ids_to = a->argc;
+        return true;
+    }
+    if (a->argc == 2) return true;
+    reply_error(r, RK_ERR_SYNTAX);
+    return false;
+}
+
+/* CLIENT KILL <option> <value> ...: each option takes one value; a
+ * repeated option replaces the earlier one, as in Redis. */
+static bool parse_kill_filter(const struct cmd_args *a, struct client_filter *f, struct reply *r)
+{
+    memset(f, 0, sizeof(*f));
+    f->a = a;
+    f->skipme = true;
+    for (int i = 2; i < a->argc; i += 2) {
+        if (i + 1 >= a->argc) {
+            reply_error(r, RK_ERR_SYNTAX);
+            return false;
+        }
+        int v = i + 1;
+        if (arg_is(a, i, "id")) {
+            long long id;
+            if (!string2ll(a->argv[v], a->len[v], &id) || id < 1) {
+                reply_error(r, "ERR client-id should be greater than 0");
+                return false;
+            }
+            f->ids_from = v;
+            f->ids_to = v + 1;
+        } else if (arg_is(a, i, "type")) {
+            if (!filter_type(f, a, v, r)) return false;
+        } else if (arg_is(a, i, "addr")) {
+            f->addr = a->argv[v];
+            f->addr_len = a->len[v];
+        } else if (arg_is(a, i, "laddr")) {
+            f->laddr = a->argv[v];
+            f->laddr_len = a->len[v];
+        } else if (arg_is(a, i, "user")) {
+            /* Only the default user exists, and every client is it. */
+            if (!arg_is(a, v, "default")) {
+                reply_errorf(r, "ERR No such user '%.*s'", (int)a->len[v], a->argv[v]);
+                return false;
+            }
+        } else if (arg_is(a, i, "skipme") && (arg_is(a, v, "yes") || arg_is(a, v, "no"))) {
+            f->skipme = arg_is(a, v, "yes");
         } else {
             reply_error(r, RK_ERR_SYNTAX);
             return false;
@@ -240,10 +273,13 @@ static bool parse_filter(const struct cmd_args *a, int from, struct client_filte
 
 static bool filter_match(const struct client_filter *f, const struct conn *c)
 {
-    if (f->nids < 0) return false;
-    if (f->nids > 0) {
+    if (f->none) return false;
+    if (f->ids_from) {
         bool any = false;
-        for (int i = 0; i < f->nids; i++) any |= f->ids[i] == c->id;
+        for (int i = f->ids_from; i < f->ids_to && !any; i++) {
+            long long id;
+            any = string2ll(f->a->argv[i], f->a->len[i], &id) && id > 0 && (uint64_t)id == c->id;
+        }
         if (!any) return false;
     }
     if (f->addr && (strlen(c->addr) != f->addr_len || memcmp(c->addr, f->addr, f->addr_len) != 0)) return false;
@@ -255,7 +291,7 @@ static bool filter_match(const struct client_filter *f, const struct conn *c)
 static void client_list_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct client_filter f;
-    if (!parse_filter(a, 2, &f, c->r)) return;
+    if (!parse_list_filter(a, &f, c->r)) return;
     struct obuf out;
     obuf_init(&out);
     for (struct conn *cn = c->shard->conns; cn; cn = cn->next)
@@ -292,7 +328,7 @@ static void client_kill_command(struct cmd_ctx *c, const struct cmd_args *a)
         memset(&f, 0, sizeof(f));
         f.addr = a->argv[2];
         f.addr_len = a->len[2];
-    } else if (!parse_filter(a, 2, &f, c->r)) {
+    } else if (!parse_kill_filter(a, &f, c->r)) {
         return;
     }
     long long killed = 0;
@@ -325,6 +361,63 @@ static void kill_combine(struct reply *r, const struct cmd_args *a, const char *
     }
 }
 
+/* Redis 7.0's text, subcommands ringkv lacks included, so that clients
+ * and people see the same help. */
+static void client_help_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    static const char *const lines[] = {
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
+        "HELP",
+        "    Prints this help.",
+    };
+    reply_help(c->r, lines, RK_ARRAY_LEN(lines));
+}
+
 #define CLIENT_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
 
 static const struct cmd_def client_subcommands[] = {
@@ -337,6 +430,9 @@ static const struct cmd_def client_subcommands[] = {
     {.name = "client|getname", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_getname_command,
      .group = "connection", .summary = "Get the current connection name", .since = "2.6.9", .complexity = "O(1)",
      .acl_categories = "connection"},
+    {.name = "client|help", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_CONN, .fn = client_help_command,
+     .group = "connection", .summary = "Show helpful text about the different subcommands", .since = "5.0.0",
+     .complexity = "O(1)", .acl_categories = "connection"},
     {.name = "client|info", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_info_command, .group = "connection",
      .summary = "Returns information about the current client connection.", .since = "6.2.0", .complexity = "O(1)",
      .acl_categories = "connection", .tips = "nondeterministic_output"},
@@ -358,7 +454,7 @@ static const struct cmd_def client_subcommands[] = {
      .combine = COMBINE_CUSTOM, .combine_fn = kill_combine, .group = "connection",
      .summary = "Kill the connection of a client", .since = "2.4.0",
      .complexity = "O(N) where N is the number of client connections", .acl_categories = "connection",
-     .syntax = "filter=<ip:port | new-format=<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE <NORMAL | "
+     .syntax = "filter=<ip:port@!2.8.12 | new-format=<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE <NORMAL | "
                "MASTER@3.2.0 | SLAVE | REPLICA@5.0.0 | PUBSUB>]@2.8.12 | [USER username] | [ADDR ip:port] | [LADDR "
                "ip:port]@6.2.0 | [SKIPME yes/no]> [<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE "
                "<NORMAL | MASTER@3.2.0 | SLAVE | REPLICA@5.0.0 | PUBSUB>]@2.8.12 | [USER username] | [ADDR ip:port] | "

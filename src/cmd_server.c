@@ -86,8 +86,8 @@ static void config_get_command(struct cmd_ctx *c, const struct cmd_args *a)
  * a bad value leaves every shard's configuration as it was. */
 static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    if (a->argc % 2 != 0) {
-        reply_error(c->r, "ERR wrong number of arguments for 'config|set' command");
+    if (a->argc % 2 != 0) { /* parameter/value pairs */
+        reply_error(c->r, RK_ERR_SYNTAX);
         return;
     }
     struct config scratch;
@@ -120,7 +120,7 @@ static void config_resetstat_command(struct cmd_ctx *c, const struct cmd_args *a
 
 static void config_help_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    static const char *lines[] = {
+    static const char *const lines[] = {
         "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GET <pattern>",
         "    Return parameters matching the glob-like <pattern> and their values.",
@@ -131,8 +131,7 @@ static void config_help_command(struct cmd_ctx *c, const struct cmd_args *a)
         "HELP",
         "    Print this help.",
     };
-    reply_array(c->r, RK_ARRAY_LEN(lines));
-    for (size_t i = 0; i < RK_ARRAY_LEN(lines); i++) reply_status(c->r, lines[i]);
+    reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }
 
 static const struct cmd_def config_subcommands[] = {

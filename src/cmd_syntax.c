@@ -29,8 +29,8 @@ struct parser {
  * built (node >= 0) or a bare token still to be bound to what follows. */
 struct item {
     int node;
-    const char *tok, *name, *since; /* bare token; its name= prefix and @since (or NULL) */
-    size_t tok_len, name_len, since_len;
+    const char *tok, *name, *ann; /* bare token; its name= prefix and @versions (or NULL) */
+    size_t tok_len, name_len, ann_len;
     const char *start, *end; /* source span, to recognize repeats */
 };
 
@@ -123,13 +123,32 @@ static bool word_is_token(const char *w, size_t len)
     return true;
 }
 
-/* Splits "word@since" into its parts; *since NULL when absent. */
-static size_t split_since(const char *w, size_t len, const char **since, size_t *since_len)
+/* Splits "word@versions" into the word and its annotation; *ann NULL
+ * when there is none. */
+static size_t split_versions(const char *w, size_t len, const char **ann, size_t *ann_len)
 {
     const char *at = memchr(w, '@', len);
-    *since = at ? at + 1 : NULL;
-    *since_len = at ? len - (size_t)(at + 1 - w) : 0;
+    *ann = at ? at + 1 : NULL;
+    *ann_len = at ? len - (size_t)(at + 1 - w) : 0;
     return at ? (size_t)(at - w) : len;
+}
+
+/* "6.2.0", "!2.8.12" or "1.0.0@!2.8.12": since and deprecated_since. */
+static void apply_versions(struct parser *ps, int node, const char *ann, size_t len)
+{
+    const char *end = ann + len;
+    if (len == 0) fail(ps, "empty version");
+    while (ann < end && !ps->failed) {
+        const char *at = memchr(ann, '@', (size_t)(end - ann));
+        const char *stop = at ? at : end;
+        bool deprecated = *ann == '!';
+        const char *v = ann + deprecated;
+        if (v == stop) fail(ps, "empty version");
+        const char *text = text_put(ps, v, (size_t)(stop - v), false);
+        if (deprecated) ps->s->args[node].deprecated_since = text;
+        else ps->s->args[node].since = text;
+        ann = at ? at + 1 : end;
+    }
 }
 
 /* A value word: name[:type][#keyspec] (its @since already split off). */
@@ -223,7 +242,7 @@ static int bind_tokens(struct parser *ps, const struct item *items, int n, int *
         }
         if (ps->failed) return k;
         ps->s->args[node].token = tok;
-        if (t->since) ps->s->args[node].since = text_put(ps, t->since, t->since_len, false);
+        if (t->ann) apply_versions(ps, node, t->ann, t->ann_len);
         out[k++] = node;
         return k;
     }
@@ -264,8 +283,8 @@ static int parse_seq(struct parser *ps, struct item *items, bool *repeat)
                 break;
             }
             struct item *prev = &items[n - 1];
-            if (prev->node >= 0) ps->s->args[prev->node].since = text_put(ps, l.at + 1, l.len - 1, false);
-            else prev->since = l.at + 1, prev->since_len = l.len - 1;
+            if (prev->node >= 0) apply_versions(ps, prev->node, l.at + 1, l.len - 1);
+            else prev->ann = l.at + 1, prev->ann_len = l.len - 1;
             prev->end = ps->p;
             continue;
         }
@@ -282,19 +301,19 @@ static int parse_seq(struct parser *ps, struct item *items, bool *repeat)
         }
         struct item *it = &items[n];
         *it = (struct item){.node = -1, .start = l.at};
-        const char *since = NULL;
-        size_t since_len = 0, wlen = l.kind == LEX_WORD ? split_since(l.at, l.len, &since, &since_len) : 0;
+        const char *ann = NULL;
+        size_t ann_len = 0, wlen = l.kind == LEX_WORD ? split_versions(l.at, l.len, &ann, &ann_len) : 0;
         if (l.kind == LEX_WORD && word_is_token(l.at, wlen)) {
             it->tok = l.at;
             it->tok_len = wlen;
             it->name = name;
             it->name_len = name_len;
-            it->since = since;
-            it->since_len = since_len;
+            it->ann = ann;
+            it->ann_len = ann_len;
         } else if (l.kind == LEX_WORD) {
             it->node = parse_value(ps, l.at, wlen);
             if (name) ps->s->args[it->node].name = text_put(ps, name, name_len, false);
-            if (since) ps->s->args[it->node].since = text_put(ps, since, since_len, false);
+            if (ann) apply_versions(ps, it->node, ann, ann_len);
         } else if (l.kind == LEX_OPEN_OPT || l.kind == LEX_OPEN_REQ) {
             if (parse_group(ps, l, name, name_len, items, &n)) continue; /* folded a repeat */
         } else {

@@ -227,3 +227,9 @@ void reply_defer_map(struct reply *r, size_t at, long long n)
 }
 
 void reply_defer_set(struct reply *r, size_t at, long long n) { defer_fill(r, at, r->resp >= 3 ? '~' : '*', n); }
+
+void reply_help(struct reply *r, const char *const *lines, size_t n)
+{
+    reply_array(r, (long long)n);
+    for (size_t i = 0; i < n; i++) reply_status(r, lines[i]);
+}

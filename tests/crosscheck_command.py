@@ -183,8 +183,8 @@ def names(v):
 
 class SyntaxWriter:
     """Renders Redis's argument tree as a syntax line the table's parser
-    (src/cmd_syntax.c) reads back into the same tree (but for an argument's
-    deprecated_since, and the names of repeated blocks)."""
+    (src/cmd_syntax.c) reads back into the same tree (but for the names of
+    repeated blocks)."""
 
     def __init__(self):
         self.nkeys = 0
@@ -242,7 +242,7 @@ class SyntaxWriter:
             body = "%s [%s ...]" % (body, body)
         name = a["name"]
         prefix = "" if name == self.default_name(a) or t not in ("pure-token", "oneof", "block") else name + "="
-        since = "@" + a["since"] if "since" in a else ""
+        since = ("@" + a["since"] if "since" in a else "") + ("@!" + a["deprecated_since"] if "deprecated_since" in a else "")
         if opt:
             inner = body[1:-1] if body.startswith("<") and body.endswith(">") and t == "oneof" else body
             return prefix + "[%s]" % inner + since

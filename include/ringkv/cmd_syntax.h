@@ -26,7 +26,7 @@
  *               otherwise named by joining their members' names with '_',
  *               as Redis names most of them (offset_count, score_member).
  *   X@6.2.0     the version that added an argument (GET@6.2.0, [CH]@3.0.2,
- *               seconds:integer@2.6.12).
+ *               seconds:integer@2.6.12); X@!2.8.12 the one that deprecated it.
  *
  * Runs on any thread; no allocation: the tree lives in struct cmd_syntax.
  */
@@ -52,6 +52,7 @@ struct cmd_arg {
     const char *name;        /* in cmd_syntax.text */
     const char *token;       /* in cmd_syntax.text, or NULL */
     const char *since;       /* in cmd_syntax.text, or NULL */
+    const char *deprecated_since;
     enum cmd_arg_type type;
     uint8_t flags;           /* ARG_* */
     int8_t key_spec_index;   /* -1 when not a key */

@@ -56,6 +56,8 @@ void reply_push(struct reply *r, long long n);  /* RESP2: array */
 void reply_double(struct reply *r, double d);   /* RESP3 ',' or bulk */
 void reply_bool(struct reply *r, bool v);       /* RESP3 '#' or :0/:1 */
 void reply_verbatim(struct reply *r, const char *data, size_t len, const char *ext);
+/* An array of status lines, as Redis answers the HELP subcommands. */
+void reply_help(struct reply *r, const char *const *lines, size_t n);
 /* Raw bytes that are already RESP (a reply computed elsewhere). */
 void reply_raw(struct reply *r, const void *data, size_t len);
 

@@ -47,9 +47,7 @@ static void check_words(const char *name, const char *what, const char *words, c
 static void check_key_spec(const char *name, const struct cmd_key_spec *ks, int min_argc)
 {
     uint32_t access = ks->flags & (KS_RO | KS_RW | KS_OW | KS_RM);
-    /* Strings, keys and expire commands get their key flags once their
-     * rewrite lands; until then a spec may have none. */
-    cr_expect(!(access & (access - 1)),
+    cr_expect(access && !(access & (access - 1)),
               "%s: a key spec needs exactly one of KS_RO/KS_RW/KS_OW/KS_RM (set .key_flags, e.g. "
               "KS_RO | KS_ACCESS; tests/crosscheck_command.py --suggest %s prints Redis's)", name, name);
     if (ks->begin == KS_BEGIN_INDEX) cr_expect(ks->index >= 1 && ks->index < min_argc, "%s: key spec index %d outside arity", name, ks->index);
@@ -407,6 +405,18 @@ Test(commands, syntax_tree)
     }
     cr_expect_eq(gets, 1);
 
+    /* Versions: since and deprecated_since, on words and on groups. */
+    cr_assert(cmd_syntax_parse(&syn, "ip:port@!2.8.12 [ID client-id:integer]@2.8.12 [GET@6.2.0] [a | b]@1.0@!2.0",
+                               err, sizeof(err)), "%s", err);
+    const struct cmd_arg *ipport = find_arg(&syn, "ip:port"), *id = find_arg(&syn, "client-id");
+    cr_assert(ipport && id);
+    cr_expect(!ipport->since && strcmp(ipport->deprecated_since, "2.8.12") == 0);
+    cr_expect(strcmp(id->since, "2.8.12") == 0 && !id->deprecated_since && strcmp(id->token, "ID") == 0);
+    const struct cmd_arg *get = find_arg(&syn, "get"), *ab = find_arg(&syn, "a_b");
+    cr_assert(get && ab);
+    cr_expect(strcmp(get->since, "6.2.0") == 0 && get->type == ARG_PURE_TOKEN);
+    cr_expect(strcmp(ab->since, "1.0") == 0 && strcmp(ab->deprecated_since, "2.0") == 0);
+
     /* Keys are numbered in order; a repeat's content does not count. */
     cr_assert(cmd_syntax_parse(&syn, "source:key destination:key [key [key ...]]", err, sizeof(err)), "%s", err);
     cr_expect_eq(syn.nargs, 3);
@@ -418,7 +428,7 @@ Test(commands, syntax_errors)
 {
     static const char *const bad[] = {
         "key [NX", "key NX]", "key <a | b]", "key [a ...]", "a [b ...]", "[...]", "key ...",
-        "key [|]", "x#", "x#a", "name=", "key [NX |]",
+        "key [|]", "x#", "x#a", "name=", "key [NX |]", "@1.0 key", "key@", "key @!",
     };
     for (size_t i = 0; i < RK_ARRAY_LEN(bad); i++) {
         char err[128] = "";

@@ -1,0 +1,103 @@
+/* test_client.c — CLIENT LIST / KILL filters, CLIENT HELP and CONFIG SET
+ * argument errors, as redis-diff found them differing from Redis 7.0. With
+ * several shards the two connections may sit on different shards, so LIST
+ * and KILL gather over all of them. Every expectation holds on
+ * redis-server 7.0.15 (RINGKV_TEST_REDIS=1). */
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+TestSuite(client, .timeout = 60);
+
+static long long client_id(redisContext *c)
+{
+    redisReply *r = ts_cmd(c, "CLIENT ID");
+    cr_assert_eq(r->type, REDIS_REPLY_INTEGER);
+    long long id = r->integer;
+    freeReplyObject(r);
+    return id;
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+TS_TEST(client, list_filters)
+{
+    redisContext *a = ts_connect(g_server), *b = ts_connect(g_server);
+    long long ida = client_id(a), idb = client_id(b);
+    redisReply *r = ts_cmd(a, "CLIENT LIST ID %lld %lld 0 -5 999999", ida, idb);
+    cr_assert_eq(r->type, REDIS_REPLY_STRING);
+    cr_expect_eq(count_lines(r->str), 2, "%s", r->str);
+    char want[64];
+    snprintf(want, sizeof want, "id=%lld ", idb);
+    cr_expect(strstr(r->str, want), "%s", r->str);
+    freeReplyObject(r);
+    ts_assert_bulk(ts_cmd(a, "CLIENT LIST ID 0"), "");
+    ts_assert_bulk(ts_cmd(a, "CLIENT LIST TYPE master"), "");
+    ts_assert_bulk(ts_cmd(a, "CLIENT LIST TYPE pubsub"), "");
+    ts_assert_error(ts_cmd(a, "CLIENT LIST ID 1 abc"), "ERR Invalid client ID");
+    ts_assert_error(ts_cmd(a, "CLIENT LIST ID"), "ERR syntax error");
+    ts_assert_error(ts_cmd(a, "CLIENT LIST TYPE normal x"), "ERR syntax error");
+    ts_assert_error(ts_cmd(a, "CLIENT LIST TYPE bogus"), "ERR Unknown client type 'bogus'");
+    ts_assert_error(ts_cmd(a, "CLIENT LIST x"), "ERR syntax error");
+    redisFree(a);
+    redisFree(b);
+}
+
+TS_TEST(client, kill_filters)
+{
+    redisContext *a = ts_connect(g_server), *b = ts_connect(g_server);
+    long long idb = client_id(b);
+    static const char *const bad_ids[] = {"abc", "0", "-1"};
+    for (size_t i = 0; i < 3; i++)
+        ts_assert_error(ts_cmd(a, "CLIENT KILL ID %s", bad_ids[i]), "ERR client-id should be greater than 0");
+    ts_assert_error(ts_cmd(a, "CLIENT KILL ID 1 2"), "ERR syntax error");
+    ts_assert_error(ts_cmd(a, "CLIENT KILL ID 1 ID"), "ERR syntax error");
+    ts_assert_error(ts_cmd(a, "CLIENT KILL USER nosuch"), "ERR No such user 'nosuch'");
+    ts_assert_error(ts_cmd(a, "CLIENT KILL TYPE bogus"), "ERR Unknown client type 'bogus'");
+    ts_assert_error(ts_cmd(a, "CLIENT KILL SKIPME maybe"), "ERR syntax error");
+    ts_assert_error(ts_cmd(a, "CLIENT KILL 127.0.0.1:1"), "ERR No such client");
+    ts_assert_int(ts_cmd(a, "CLIENT KILL TYPE master"), 0);
+    /* An ID filter given twice: the last one counts. */
+    ts_assert_int(ts_cmd(a, "CLIENT KILL ID %lld ID 999999", idb), 0);
+    ts_assert_status(ts_cmd(b, "PING"), "PONG");
+    ts_assert_int(ts_cmd(a, "CLIENT KILL USER default ID %lld", idb), 1);
+    redisReply *r = redisCommand(b, "PING");
+    cr_expect(r == NULL, "the killed connection still answers");
+    freeReplyObject(r);
+    redisFree(a);
+    redisFree(b);
+}
+
+TS_TEST(client, help_and_config_set_errors)
+{
+    redisContext *c = ts_connect(g_server);
+    redisReply *r = ts_cmd(c, "CLIENT HELP");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 48);
+    cr_expect_str_eq(r->element[0]->str, "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    cr_expect_str_eq(r->element[47]->str, "    Prints this help.");
+    freeReplyObject(r);
+    ts_assert_error(ts_cmd(c, "CLIENT HELP x"), "ERR wrong number of arguments for 'client|help' command");
+    ts_assert_error(ts_cmd(c, "CONFIG SET timeout 0 maxclients"), "ERR syntax error");
+    ts_assert_error(ts_cmd(c, "CONFIG SET timeout"), "ERR wrong number of arguments for 'config|set' command");
+    redisFree(c);
+
+    /* HELP replies are arrays in RESP3 too, not sets. */
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    size_t len;
+    ts_raw_send_str(raw, "HELLO 3\r\n");
+    cr_assert(ts_raw_read_reply(raw, 5000, &len));
+    static const char *const helps[] = {"CLIENT HELP\r\n", "COMMAND HELP\r\n", "CONFIG HELP\r\n"};
+    for (size_t i = 0; i < 3; i++) {
+        ts_raw_send_str(raw, helps[i]);
+        const char *reply = ts_raw_read_reply(raw, 5000, &len);
+        cr_assert(reply, "%s", ts_raw_status(raw));
+        cr_expect_eq(reply[0], '*', "%s", helps[i]);
+    }
+    ts_raw_close(raw);
+}
