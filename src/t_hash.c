@@ -350,27 +350,43 @@ static void hscan_command(struct cmd_ctx *c, const struct cmd_args *a)
     rk_free(b.items);
 }
 
-#define HASH(name_, arity_, flags_, fn_, summary_, since_, complexity_, acl_)                      \
+#define HASH(name_, arity_, flags_, fn_, summary_, since_, complexity_, acl_, ...)                 \
     {.name = name_, .arity = arity_, .flags = flags_, .first_key = 1, .last_key = 1, .key_step = 1, \
      .fn = fn_, .group = "hash", .summary = summary_, .since = since_, .complexity = complexity_,  \
-     .acl_categories = acl_}
+     .acl_categories = acl_, __VA_ARGS__}
 
 const struct cmd_def hash_commands[] = {
-    HASH("hset", -4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hset_command, "Set the string value of a hash field", "2.0.0", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", "write hash fast"),
-    HASH("hmset", -4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hmset_command, "Set multiple hash fields to multiple values", "2.0.0", "O(N) where N is the number of fields being set.", "write hash fast"),
-    HASH("hsetnx", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hsetnx_command, "Set the value of a hash field, only if the field does not exist", "2.0.0", "O(1)", "write hash fast"),
-    HASH("hget", 3, CMD_READONLY | CMD_FAST, hget_command, "Get the value of a hash field", "2.0.0", "O(1)", "read hash fast"),
-    HASH("hmget", -3, CMD_READONLY | CMD_FAST, hmget_command, "Get the values of all the given hash fields", "2.0.0", "O(N) where N is the number of fields being requested.", "read hash fast"),
-    HASH("hdel", -3, CMD_WRITE | CMD_FAST, hdel_command, "Delete one or more hash fields", "2.0.0", "O(N) where N is the number of fields to be removed.", "write hash fast"),
-    HASH("hlen", 2, CMD_READONLY | CMD_FAST, hlen_command, "Get the number of fields in a hash", "2.0.0", "O(1)", "read hash fast"),
-    HASH("hstrlen", 3, CMD_READONLY | CMD_FAST, hstrlen_command, "Get the length of the value of a hash field", "3.2.0", "O(1)", "read hash fast"),
-    HASH("hexists", 3, CMD_READONLY | CMD_FAST, hexists_command, "Determine if a hash field exists", "2.0.0", "O(1)", "read hash fast"),
-    HASH("hkeys", 2, CMD_READONLY, hkeys_command, "Get all the fields in a hash", "2.0.0", "O(N) where N is the size of the hash.", "read hash slow"),
-    HASH("hvals", 2, CMD_READONLY, hvals_command, "Get all the values in a hash", "2.0.0", "O(N) where N is the size of the hash.", "read hash slow"),
-    HASH("hgetall", 2, CMD_READONLY, hgetall_command, "Get all the fields and values in a hash", "2.0.0", "O(N) where N is the size of the hash.", "read hash slow"),
-    HASH("hincrby", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hincrby_command, "Increment the integer value of a hash field by the given number", "2.0.0", "O(1)", "write hash fast"),
-    HASH("hincrbyfloat", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hincrbyfloat_command, "Increment the float value of a hash field by the given amount", "2.6.0", "O(1)", "write hash fast"),
-    HASH("hrandfield", -2, CMD_READONLY, hrandfield_command, "Get one or multiple random fields from a hash", "6.2.0", "O(N) where N is the number of fields returned", "read hash slow"),
-    HASH("hscan", -3, CMD_READONLY, hscan_command, "Incrementally iterate hash fields and associated values", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "read hash slow"),
+    HASH("hset", -4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hset_command, "Set the string value of a hash field", "2.0.0", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", "write hash fast",
+         .key_flags = KS_RW | KS_UPDATE, .syntax = "key field value [field value ...]", .history = (const char *const[]){"4.0.0", "Accepts multiple `field` and `value` arguments.", NULL}),
+    HASH("hmset", -4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hmset_command, "Set multiple hash fields to multiple values", "2.0.0", "O(N) where N is the number of fields being set.", "write hash fast",
+         .key_flags = KS_RW | KS_UPDATE, .syntax = "key field value [field value ...]", .deprecated_since = "4.0.0", .replaced_by = "`HSET` with multiple field-value pairs"),
+    HASH("hsetnx", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hsetnx_command, "Set the value of a hash field, only if the field does not exist", "2.0.0", "O(1)", "write hash fast",
+         .key_flags = KS_RW | KS_INSERT, .syntax = "key field value"),
+    HASH("hget", 3, CMD_READONLY | CMD_FAST, hget_command, "Get the value of a hash field", "2.0.0", "O(1)", "read hash fast",
+         .key_flags = KS_RO | KS_ACCESS, .syntax = "key field"),
+    HASH("hmget", -3, CMD_READONLY | CMD_FAST, hmget_command, "Get the values of all the given hash fields", "2.0.0", "O(N) where N is the number of fields being requested.", "read hash fast",
+         .key_flags = KS_RO | KS_ACCESS, .syntax = "key field [field ...]"),
+    HASH("hdel", -3, CMD_WRITE | CMD_FAST, hdel_command, "Delete one or more hash fields", "2.0.0", "O(N) where N is the number of fields to be removed.", "write hash fast",
+         .key_flags = KS_RW | KS_DELETE, .syntax = "key field [field ...]", .history = (const char *const[]){"2.4.0", "Accepts multiple `field` arguments.", NULL}),
+    HASH("hlen", 2, CMD_READONLY | CMD_FAST, hlen_command, "Get the number of fields in a hash", "2.0.0", "O(1)", "read hash fast",
+         .key_flags = KS_RO, .syntax = "key"),
+    HASH("hstrlen", 3, CMD_READONLY | CMD_FAST, hstrlen_command, "Get the length of the value of a hash field", "3.2.0", "O(1)", "read hash fast",
+         .key_flags = KS_RO, .syntax = "key field"),
+    HASH("hexists", 3, CMD_READONLY | CMD_FAST, hexists_command, "Determine if a hash field exists", "2.0.0", "O(1)", "read hash fast",
+         .key_flags = KS_RO, .syntax = "key field"),
+    HASH("hkeys", 2, CMD_READONLY, hkeys_command, "Get all the fields in a hash", "2.0.0", "O(N) where N is the size of the hash.", "read hash slow",
+         .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output_order", .syntax = "key"),
+    HASH("hvals", 2, CMD_READONLY, hvals_command, "Get all the values in a hash", "2.0.0", "O(N) where N is the size of the hash.", "read hash slow",
+         .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output_order", .syntax = "key"),
+    HASH("hgetall", 2, CMD_READONLY, hgetall_command, "Get all the fields and values in a hash", "2.0.0", "O(N) where N is the size of the hash.", "read hash slow",
+         .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output_order", .syntax = "key"),
+    HASH("hincrby", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hincrby_command, "Increment the integer value of a hash field by the given number", "2.0.0", "O(1)", "write hash fast",
+         .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .syntax = "key field increment:integer"),
+    HASH("hincrbyfloat", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, hincrbyfloat_command, "Increment the float value of a hash field by the given amount", "2.6.0", "O(1)", "write hash fast",
+         .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .syntax = "key field increment:double"),
+    HASH("hrandfield", -2, CMD_READONLY, hrandfield_command, "Get one or multiple random fields from a hash", "6.2.0", "O(N) where N is the number of fields returned", "read hash slow",
+         .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output", .syntax = "key options=[count:integer [WITHVALUES]]"),
+    HASH("hscan", -3, CMD_READONLY, hscan_command, "Incrementally iterate hash fields and associated values", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "read hash slow",
+         .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output", .syntax = "key cursor:integer [MATCH pattern] [COUNT count:integer]"),
     {0},
 };
