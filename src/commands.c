@@ -23,6 +23,7 @@ static const struct cmd_def *const parts[] = {
     list_commands,
     zset_commands,
     zsetops_commands,
+    sort_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

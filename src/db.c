@@ -205,7 +205,9 @@ static bool overwrite_in_place(struct kv *old, const char *val, size_t vlen)
         return true;
     }
     if (vlen > OBJ_EMBSTR_MAX) {
-        if (old->enc != ENC_RAW || old->v.str->cap < vlen) return false;
+        /* Not into a buffer much bigger than the value: Redis stores a new
+         * value trimmed (trimStringObjectIfNeeded: spare <= len/10). */
+        if (old->enc != ENC_RAW || old->v.str->cap < vlen || old->v.str->cap - vlen > vlen / 10) return false;
         memcpy(old->v.str->data, val, vlen);
         old->v.str->len = vlen;
         return true;

@@ -42,7 +42,9 @@ const char *obj_encoding_name(enum obj_encoding enc)
 
 const char *kv_encoding_name(const struct kv *kv)
 {
-    return kv->type == OBJ_LIST ? "quicklist" : obj_encoding_name(kv->enc);
+    if (kv->type == OBJ_LIST) return "quicklist";
+    if (kv->type == OBJ_SET && kv->enc == ENC_LISTPACK) return "hashtable";
+    return obj_encoding_name(kv->enc);
 }
 
 uint32_t obj_lru_clock(void)

@@ -91,7 +91,9 @@ const char *obj_type_name(enum obj_type type);
 const char *obj_encoding_name(enum obj_encoding enc);
 /* OBJECT ENCODING of a record: Redis 7.0's name, which is "quicklist" for
  * every list (ringkv keeps small lists as a bare listpack, see listval.h,
- * as Redis 7.2 does; 7.0 clients and tests expect "quicklist"). */
+ * as Redis 7.2 does; 7.0 clients and tests expect "quicklist"), and
+ * "hashtable" for a set of strings (small ones are listpacks, see set.h,
+ * as in Redis 7.2; Redis 7.0 has only intset and hashtable sets). */
 const char *kv_encoding_name(const struct kv *kv);
 /* A deep copy of the record under another key (COPY, RENAME across DBs). */
 struct kv *kv_dup(const struct kv *kv, const char *key, size_t klen);

@@ -3,8 +3,9 @@
  *   intset     all members integers, at most set-max-intset-entries;
  *   listpack   at most set-max-listpack-entries members, each at most
  *              set-max-listpack-value bytes (Redis 7.2's compact encoding;
- *              set-max-listpack-entries 0 gives Redis 7.0's intset/hashtable
- *              behaviour exactly);
+ *              OBJECT ENCODING calls it "hashtable", Redis 7.0's name for
+ *              any set of strings, and set-max-listpack-entries 0 turns it
+ *              off);
  *   hashtable  a dict of member records (struct dict_node + length + bytes,
  *              one allocation each).
  * Conversions only go towards hashtable, as in Redis: intset -> listpack

@@ -63,8 +63,7 @@ static inline void cu_require_object_encoding(redisContext *c)
     if (unknown) cr_skip_test("OBJECT ENCODING not implemented");
 }
 
-/* Asserts the encoding: `ours` on ringkv, `redis` on redis-server 7.0
- * (they differ where ringkv has Redis 7.2's listpack sets). */
+/* Asserts the encoding: `ours` on ringkv, `redis` on redis-server 7.0. */
 #define cu_assert_encoding(c, key, ours, redis)                              \
     ts_assert_bulk(ts_cmd((c), "OBJECT ENCODING %s", (key)), ts_is_redis() ? (redis) : (ours))
 
