@@ -294,6 +294,7 @@ static void scan_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (!scan_cursor_or_reply(c, a->argv[1], a->len[1], &cursor)) return;
     struct key_scan_opts o;
     if (!scan_parse(c, a, &o)) return;
+    /* scan_route sent the call to the shard the cursor names: this one. */
     unsigned nshards = c->shard->srv->nshards, shard = (unsigned)(cursor % nshards);
     uint64_t dc = cursor / nshards;
     struct scan_state st = {0};

@@ -203,12 +203,20 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
 {
     struct shard *s = container_of(op, struct shard, timer.op);
     long long now = mstime();
-    /* Redis gives active expiry 25% of each timer period. */
-    long long budget = 1000000 / (s->cfg.hz > 0 ? s->cfg.hz : 10) / 4 / s->cfg.databases;
-    for (int i = 0; i < s->cfg.databases; i++) {
-        db_active_expire(&s->dbs[i], now, budget);
-        db_maintain(&s->dbs[i], 1000);
+    /* Redis gives active expiry 25% of each timer period, shared by the
+     * databases in turn: a db that used up the budget is where the next
+     * period starts, so one busy db neither starves nor is starved. */
+    long long budget = 1000000 / (s->cfg.hz > 0 ? s->cfg.hz : 10) / 4, start = monotonic_us();
+    for (int n = 0; n < s->cfg.databases; n++) {
+        int i = (s->expire_next_db + n) % s->cfg.databases;
+        long long left = budget - (monotonic_us() - start);
+        if (left <= 0) {
+            s->expire_next_db = i;
+            break;
+        }
+        db_active_expire(&s->dbs[i], now, left);
     }
+    for (int i = 0; i < s->cfg.databases; i++) db_maintain(&s->dbs[i], 1000);
     close_idle_clients(s, now);
     resume_accepting(s);
     if (s->draining) {

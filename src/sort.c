@@ -21,6 +21,7 @@
 #include "ringkv/zset.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,7 +361,11 @@ static void sort_generic(struct cmd_ctx *c, const struct cmd_args *a, bool reado
     if (kv) vlen = kv->type == OBJ_LIST ? (long long)listval_len(kv)
                    : kv->type == OBJ_SET ? (long long)set_size(kv) : (long long)zset_length(kv);
     long long start = o.limit_start < 0 ? 0 : o.limit_start;
-    long long end = o.limit_count < 0 ? vlen - 1 : start + o.limit_count - 1;
+    /* start + count - 1 without overflow: a huge count reaches the end (what
+     * Redis's compiled code does with its overflowing sum) */
+    long long end = o.limit_count < 0                          ? vlen - 1
+                    : o.limit_count - 1 > LLONG_MAX - start ? LLONG_MAX
+                                                             : start + o.limit_count - 1;
     if (start >= vlen) {
         start = vlen - 1;
         end = vlen - 2;

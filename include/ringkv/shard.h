@@ -52,6 +52,7 @@ struct shard {
     struct listener listeners[CONFIG_MAX_BIND * 2];
     int nlisteners;
     struct ring_timer timer;
+    int expire_next_db;                 /* where the next active expiry cycle starts */
     struct ring_op ctl_fail_op;
     struct db *dbs;
     struct db_stats db_stats;

@@ -28,6 +28,7 @@ TS_TEST(sort, numeric_alpha_limit_each_type)
     ts_assert_array(ts_cmd(c, "SORT l LIMIT 4 -1"), "3", "10");
     ts_assert_array(ts_cmd(c, "SORT l LIMIT 100 5"));
     ts_assert_array(ts_cmd(c, "SORT l LIMIT 0 0"));
+    ts_assert_array(ts_cmd(c, "SORT l LIMIT 4 9223372036854775807"), "3", "10");
     /* equal scores fall back to byte order */
     ts_assert_int(ts_cmd(c, "RPUSH eq 1.0 1 01"), 3);
     ts_assert_array(ts_cmd(c, "SORT eq"), "01", "1", "1.0");
