@@ -4,6 +4,7 @@
 #include "ringkv/config.h"
 #include "ringkv/conn.h"
 #include "ringkv/db.h"
+#include "ringkv/server.h"
 #include "ringkv/shard.h"
 #include "ringkv/util.h"
 
@@ -30,6 +31,13 @@ static void time_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_array(c->r, 2);
     reply_bulk_ll(c->r, tv.tv_sec);
     reply_bulk_ll(c->r, tv.tv_usec);
+}
+
+/* Nothing is saved yet: as in Redis at startup, the data counts as saved
+ * when the server started. */
+static void lastsave_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    reply_int(c->r, c->shard->srv->start_time_us / 1000000);
 }
 
 static void dbsize_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)db_size(c->db)); }
@@ -165,6 +173,9 @@ const struct cmd_def server_commands[] = {
     {.name = "time", .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_CONN, .fn = time_command,
      .group = "server", .summary = "Return the current server time", .since = "2.6.0", .complexity = "O(1)",
      .tips = "nondeterministic_output"},
+    {.name = "lastsave", .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_CONN, .fn = lastsave_command,
+     .group = "server", .summary = "Get the UNIX time stamp of the last successful save to disk", .since = "1.0.0",
+     .complexity = "O(1)", .acl_categories = "admin dangerous", .tips = "nondeterministic_output"},
     {.name = "dbsize", .arity = 1, .flags = CMD_READONLY | CMD_FAST | CMD_ALL_SHARDS, .fn = dbsize_command,
      .combine = COMBINE_SUM, .group = "server", .summary = "Return the number of keys in the selected database",
      .since = "1.0.0", .complexity = "O(1)", .acl_categories = "keyspace",

@@ -409,19 +409,30 @@ static int sort_getkeys(const struct cmd_args *a, int *pos, int max)
     return n;
 }
 
+/* BY and GET name keys through the sorted values' content. */
+#define SORT_BY_GET_SPEC                                                                                    \
+    KEY_SPEC_UNKNOWN(KS_RO | KS_ACCESS, "For the optional BY/GET keyword. It is marked 'unknown' because the key " \
+                                        "names derive from the content of the key we sort")
+#define SORT_SYNTAX                                                                                        \
+    "key [BY pattern#1] [LIMIT offset:integer count:integer] [GET pattern#1 [GET pattern#1 ...]] order=[ASC | DESC] " \
+    "sorting=[ALPHA]"
+
 const struct cmd_def sort_commands[] = {
     {.name = "sort", .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM, .fn = sort_command, .getkeys = sort_getkeys,
-     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 1, 0, 1),
+     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 1, 0, 1), SORT_BY_GET_SPEC,
                                                 KEY_SPEC_UNKNOWN(KS_OW | KS_UPDATE,
                                                                  "For the optional STORE keyword. It is marked 'unknown' "
                                                                  "because the keyword can appear anywhere in the argument array"),
                                                 {0}},
+     .syntax = SORT_SYNTAX " [STORE destination:key#2]",
      .group = "generic", .since = "1.0.0", .acl_categories = "set sortedset list slow dangerous",
      .summary = "Sort the elements in a list, set or sorted set",
      .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of "
                    "returned elements. When the elements are not sorted, complexity is O(N)."},
     {.name = "sort_ro", .arity = -2, .flags = CMD_READONLY, .fn = sort_ro_command, .first_key = 1, .last_key = 1,
-     .key_step = 1, .key_flags = KS_RO | KS_ACCESS, .group = "generic", .since = "7.0.0",
+     .key_step = 1,
+     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 1, 0, 1), SORT_BY_GET_SPEC, {0}},
+     .syntax = SORT_SYNTAX, .group = "generic", .since = "7.0.0",
      .acl_categories = "set sortedset list slow dangerous",
      .summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
      .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of "

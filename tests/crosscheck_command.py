@@ -13,7 +13,7 @@ RESP2 too. Docs text (summary, complexity, history) and the argument tree
 are compared only with --text / --args: the table's syntax lines are
 written for redis-cli's hints and may name groups differently.
 Prints one line per difference; exit status 1 if any.
-Manual tool: not part of `meson test`."""
+`meson test` runs it (suite redis) with --resp2, without --text/--args."""
 import argparse, os, shutil, socket, subprocess, sys, tempfile, time
 
 
