@@ -13,6 +13,7 @@
 #include "ringkv/alloc.h"
 #include "ringkv/commands.h"
 #include "ringkv/db.h"
+#include "ringkv/hashval.h"
 #include "ringkv/listval.h"
 #include "ringkv/set.h"
 #include "ringkv/shard.h"
@@ -100,7 +101,12 @@ static bool pattern_lookup(struct cmd_ctx *c, const char *pat, size_t plen, cons
     struct kv *kv = db_lookup(c->db, key, klen);
     if (key != keybuf_small) rk_free(key);
     if (!kv) return false;
-    if (field) return false; /* hash fields: the hash type is not wired in yet */
+    if (field) {
+        lp_value v;
+        if (kv->type != OBJ_HASH || !hashval_get(kv, field, flen, &v)) return false;
+        *out = (struct pat_value){(const char *)v.str, v.len, v.ll};
+        return true;
+    }
     if (kv->type != OBJ_STRING) return false;
     if (kv->enc == ENC_INT) {
         *out = (struct pat_value){NULL, 0, kv->v.i};

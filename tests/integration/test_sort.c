@@ -74,6 +74,14 @@ TS_TEST(sort, by_and_get_patterns)
     ts_assert_array(ts_cmd(c, "SORT {u}l GET # GET {u}o_*"), "1", "one", "2", "two", "3", NULL, "4", "four");
     ts_assert_array(ts_cmd(c, "SORT {u}l BY nosort GET {u}o_* LIMIT 0 2"), "one", "two");
     ts_assert_array(ts_cmd(c, "SORT {u}l GET nostar LIMIT 0 1"), NULL);
+    /* hash fields: BY and GET through "->" */
+    ts_assert_int(ts_cmd(c, "HSET {u}h_1 f 3 g one"), 2);
+    ts_assert_int(ts_cmd(c, "HSET {u}h_2 f 1"), 1);
+    ts_assert_int(ts_cmd(c, "HSET {u}h_3 f 2 g three"), 2);
+    ts_assert_array(ts_cmd(c, "SORT {u}l BY {u}h_*->f GET {u}h_*->g GET #"), NULL, "4", NULL, "2", "three", "3",
+                    "one", "1");
+    ts_assert_array(ts_cmd(c, "SORT {u}l BY {u}h_*->f DESC GET {u}h_*->nofield LIMIT 0 1"), NULL);
+    ts_assert_array(ts_cmd(c, "SORT {u}l GET {u}o_*->f LIMIT 0 1"), NULL);
     /* a GET key of another type reads as missing */
     ts_assert_int(ts_cmd(c, "RPUSH {u}o_3 x"), 1);
     ts_assert_array(ts_cmd(c, "SORT {u}l GET {u}o_* LIMIT 2 1"), NULL);
@@ -115,7 +123,9 @@ TS_TEST(sort, errors)
     redisContext *c = ts_connect(g_server);
     ts_assert_int(ts_cmd(c, "RPUSH l 1 a"), 2);
     ts_assert_ok(ts_cmd(c, "SET str x"));
+    ts_assert_int(ts_cmd(c, "HSET h f v"), 1);
     ts_assert_error(ts_cmd(c, "SORT str"), "WRONGTYPE Operation against a key holding the wrong kind of value");
+    ts_assert_error(ts_cmd(c, "SORT h"), "WRONGTYPE Operation against a key holding the wrong kind of value");
     ts_assert_error(ts_cmd(c, "SORT l"), "ERR One or more scores can't be converted into double");
     ts_assert_error(ts_cmd(c, "SORT l STORE d"), "ERR One or more scores can't be converted into double");
     ts_assert_int(ts_cmd(c, "EXISTS d"), 0);
