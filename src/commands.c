@@ -24,6 +24,7 @@ static const struct cmd_def *const parts[] = {
     zset_commands,
     zsetops_commands,
     sort_commands,
+    hash_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

@@ -95,7 +95,7 @@ void config_init(struct config *cfg)
     cfg->recv_buffer_size = 16384;
     cfg->shard_msg_inflight = 16;
     cfg->list_max_listpack_size = -2;
-    cfg->hash_max_listpack_entries = 128;
+    cfg->hash_max_listpack_entries = 512; /* Redis 7.0's default, as its redis.conf */
     cfg->hash_max_listpack_value = 64;
     cfg->set_max_intset_entries = 512;
     cfg->set_max_listpack_entries = 128;

@@ -2,6 +2,7 @@
  * except the type registry, written once at startup before shards run. */
 #include "ringkv/object.h"
 #include "ringkv/alloc.h"
+#include "ringkv/hashval.h"
 #include "ringkv/listval.h"
 #include "ringkv/set.h"
 #include "ringkv/zset.h"
@@ -20,6 +21,7 @@ void obj_types_setup(void)
     obj_register_type(OBJ_LIST, &listval_type_ops);
     obj_register_type(OBJ_SET, &set_type_ops);
     obj_register_type(OBJ_ZSET, &zset_type_ops);
+    obj_register_type(OBJ_HASH, &hashval_type_ops);
 }
 const struct obj_type_ops *obj_type_ops(enum obj_type type) { return type_ops[type]; }
 

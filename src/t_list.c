@@ -30,22 +30,13 @@ static int list_fill(const struct cmd_ctx *c)
  * yet. */
 static void list_signal_ready(struct cmd_ctx *c, struct kv *kv) { (void)c, (void)kv; }
 
-/* What a command replies when its key is missing. */
-typedef void (*missing_fn)(struct reply *r);
-static void reply_zero(struct reply *r) { reply_int(r, 0); }
-static void reply_empty_array(struct reply *r) { reply_array(r, 0); }
 static void reply_no_key(struct reply *r) { reply_error(r, RK_ERR_NO_KEY); }
 
-/* The list at argv[i], or NULL after replying: `missing` when there is no
- * such key, WRONGTYPE when it holds something else. */
+/* The list at argv[i], or NULL after replying `missing` or WRONGTYPE. */
 static struct kv *list_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, bool write,
-                                missing_fn missing)
+                                tc_missing_fn missing)
 {
-    bool err;
-    struct kv *kv = write ? tc_lookup_write(c, a->argv[i], a->len[i], OBJ_LIST, &err)
-                          : tc_lookup_read(c, a->argv[i], a->len[i], OBJ_LIST, &err);
-    if (!kv && !err) missing(c->r);
-    return kv;
+    return tc_lookup_or_reply(c, a, i, OBJ_LIST, write, missing);
 }
 
 /* After entries were removed: a key never holds an empty list. */
@@ -176,7 +167,7 @@ static void rpop_command(struct cmd_ctx *c, const struct cmd_args *a) { pop_gene
 
 static void llen_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    struct kv *kv = list_or_reply(c, a, 1, false, reply_zero);
+    struct kv *kv = list_or_reply(c, a, 1, false, tc_reply_zero);
     if (kv) reply_int(c->r, (long long)listval_len(kv));
 }
 
@@ -184,7 +175,7 @@ static void lrange_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long start, end;
     if (!arg_ll_or_reply(c, a, 2, &start, NULL) || !arg_ll_or_reply(c, a, 3, &end, NULL)) return;
-    struct kv *kv = list_or_reply(c, a, 1, false, reply_empty_array);
+    struct kv *kv = list_or_reply(c, a, 1, false, tc_reply_empty_array);
     if (kv) reply_range(c, kv, start, end);
 }
 
@@ -226,7 +217,7 @@ static void linsert_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
     }
-    struct kv *kv = list_or_reply(c, a, 1, true, reply_zero);
+    struct kv *kv = list_or_reply(c, a, 1, true, tc_reply_zero);
     if (!kv) return;
     struct listval_iter it;
     listval_entry e;
@@ -245,7 +236,7 @@ static void lrem_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long count;
     if (!arg_ll_or_reply(c, a, 2, &count, NULL)) return;
-    struct kv *kv = list_or_reply(c, a, 1, true, reply_zero);
+    struct kv *kv = list_or_reply(c, a, 1, true, tc_reply_zero);
     if (!kv) return;
     /* Negative counts remove from the tail; LLONG_MIN's magnitude is
      * beyond any list, so it removes all matches. */
@@ -326,7 +317,7 @@ static void lpos_command(struct cmd_ctx *c, const struct cmd_args *a)
     /* Redis 7.0 negates LLONG_MIN to itself, so every match passes its
      * rank test and its COUNT test never stops: all matches from the tail. */
     if (o.rank == LLONG_MIN && o.count > 0) o.count = 0;
-    struct kv *kv = list_or_reply(c, a, 1, false, o.count != -1 ? reply_empty_array : reply_null);
+    struct kv *kv = list_or_reply(c, a, 1, false, o.count != -1 ? tc_reply_empty_array : reply_null);
     if (!kv) return;
     size_t at = o.count != -1 ? reply_defer(c->r) : 0;
     long long llen = (long long)listval_len(kv), index = 0, matches = 0, found = -1, replied = 0;

@@ -40,6 +40,20 @@ void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv 
     reply_int(c->r, (long long)n);
 }
 
+struct kv *tc_lookup_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, enum obj_type type,
+                              bool write, tc_missing_fn missing)
+{
+    bool err;
+    struct kv *kv = write ? tc_lookup_write(c, a->argv[i], a->len[i], type, &err)
+                          : tc_lookup_read(c, a->argv[i], a->len[i], type, &err);
+    if (!kv && !err) missing(c->r);
+    return kv;
+}
+
+void tc_reply_zero(struct reply *r) { reply_int(r, 0); }
+void tc_reply_empty_array(struct reply *r) { reply_array(r, 0); }
+void tc_reply_empty_map(struct reply *r) { reply_map(r, 0); }
+
 bool tc_range_ll_or_reply(struct cmd_ctx *c, const char *s, size_t len, long long min, long long max,
                           const char *msg, long long *out)
 {

@@ -211,6 +211,7 @@ extern const struct cmd_def list_commands[];
 extern const struct cmd_def zset_commands[];
 extern const struct cmd_def zsetops_commands[];
 extern const struct cmd_def sort_commands[];
+extern const struct cmd_def hash_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

@@ -20,6 +20,16 @@
  * hit or miss, _write does not (as Redis's lookupKeyRead/Write). */
 struct kv *tc_lookup_read(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
 struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
+/* Redis's lookupKey{Read,Write}OrReply + checkType: the record of argv[i]
+ * if it holds `type`, else NULL after replying `missing` (no such key) or
+ * WRONGTYPE. */
+typedef void (*tc_missing_fn)(struct reply *r);
+struct kv *tc_lookup_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, enum obj_type type,
+                              bool write, tc_missing_fn missing);
+/* Common `missing` replies (reply_null, reply_null_array, reply_ok fit too). */
+void tc_reply_zero(struct reply *r);
+void tc_reply_empty_array(struct reply *r);
+void tc_reply_empty_map(struct reply *r);
 
 /* The end of a *STORE command: `result` (a collection record built under
  * any key name, holding n members) replaces key (whose TTL goes), or, when
