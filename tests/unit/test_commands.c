@@ -77,6 +77,9 @@ static void check_keys(const struct cmd_def *cmd)
     int nspecs = cmd_key_specs(cmd, specs);
     for (int i = 0; i < nspecs; i++) check_key_spec(name, &specs[i], min_argc);
 
+    int nexplicit = 0;
+    for (const struct cmd_key_spec *ks = cmd->key_specs; ks && ks->begin != KS_BEGIN_NONE; ks++) nexplicit++;
+    cr_expect(nexplicit <= CMD_MAX_KEY_SPECS, "%s: more than %d key specs", name, CMD_MAX_KEY_SPECS);
     if (cmd->getkeys) cr_expect(cmd->key_specs, "%s: a getkeys function needs .key_specs describing the keys", name);
     if (cmd->first_key > 0 && !cmd->getkeys) {
         cr_expect(cmd->first_key < min_argc, "%s: first key %d beyond arity %d", name, cmd->first_key, cmd->arity);
