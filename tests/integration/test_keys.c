@@ -284,6 +284,31 @@ TS_TEST(keys, scan_guarantee_while_growing)
     redisFree(side);
 }
 
+static void shrink(redisContext *side, int call)
+{
+    if (call < 19) {
+        for (int i = 0; i < 100; i++) ts_append(side, "DEL key:%d", 100 + call * 100 + i);
+        for (int i = 0; i < 100; i++) freeReplyObject(ts_reply(side));
+    } else if (call == 19) {
+        ts_sleep_ms(300); /* time for the tables to shrink (a timer's work) */
+    }
+}
+
+/* ...and while they shrink: 2000 keys, all but 100 deleted mid-scan. */
+TS_TEST(keys, scan_guarantee_while_shrinking)
+{
+    enum { N = 2000 };
+    redisContext *c = ts_connect(g_server), *side = ts_connect(g_server);
+    fill(c, "SET key:%d v", 0, N);
+    static int seen[N];
+    memset(seen, 0, sizeof seen);
+    scan_all(c, "COUNT 10", N, seen, shrink, side);
+    for (int i = 0; i < 100; i++) cr_assert(seen[i] >= 1, "key:%d missed while the keyspace shrank", i);
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 100);
+    redisFree(c);
+    redisFree(side);
+}
+
 TS_TEST(keys, scan_errors_and_expired)
 {
     redisContext *c = ts_connect(g_server);
