@@ -4,6 +4,7 @@
  * mode, and the offset limits (512 MB) refused before any allocation.
  * Every expectation holds on redis-server 7.0 too (suite 'redis'). */
 #include "harness.h"
+#include "strings_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +18,6 @@ TestSuite(bitops, .timeout = 60);
 #define BAD_OFFSET "ERR bit offset is not an integer or out of range"
 #define BAD_BIT "ERR bit is not an integer or out of range"
 #define BAD_TYPE "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
-
-static bool make_set(redisContext *c, const char *key)
-{
-    redisReply *r = ts_cmd(c, "SADD %s member", key);
-    bool ok = r->type == REDIS_REPLY_INTEGER;
-    freeReplyObject(r);
-    return ok;
-}
 
 static void set_bytes(redisContext *c, const char *key, const char *bytes, size_t n)
 {
@@ -90,7 +83,7 @@ TS_TEST(bitops, setbit_getbit)
     };
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) ts_assert_error(ts_cmd(c, errs[i].cmd), errs[i].err);
     ts_assert_int(ts_cmd(c, "STRLEN k"), 13);
-    if (make_set(c, "s")) {
+    if (su_make_set(c, "s", "member")) {
         ts_assert_error(ts_cmd(c, "SETBIT s 0 1"), WRONGTYPE);
         ts_assert_error(ts_cmd(c, "GETBIT s 0"), WRONGTYPE);
     }
@@ -135,7 +128,7 @@ TS_TEST(bitops, bitcount)
     ts_assert_int(ts_cmd(c, "BITCOUNT b 4 35 BIT"), 12);
     ts_assert_int(ts_cmd(c, "BITCOUNT b 4 39 BIT"), 16);
     ts_assert_int(ts_cmd(c, "BITCOUNT b 36 37 BIT"), 2);
-    if (make_set(c, "s")) ts_assert_error(ts_cmd(c, "BITCOUNT s"), WRONGTYPE);
+    if (su_make_set(c, "s", "member")) ts_assert_error(ts_cmd(c, "BITCOUNT s"), WRONGTYPE);
     redisFree(c);
 }
 
@@ -181,7 +174,7 @@ TS_TEST(bitops, bitpos)
     ts_assert_error(ts_cmd(c, "BITPOS k 1 0 1 BIT x"), SYNTAX);
     ts_assert_error(ts_cmd(c, "BITPOS k 1 x"), NOT_INT);
     ts_assert_error(ts_cmd(c, "BITPOS k 1 0 x"), NOT_INT);
-    if (make_set(c, "s")) ts_assert_error(ts_cmd(c, "BITPOS s 1"), WRONGTYPE);
+    if (su_make_set(c, "s", "member")) ts_assert_error(ts_cmd(c, "BITPOS s 1"), WRONGTYPE);
     redisFree(c);
 }
 
@@ -225,7 +218,7 @@ TS_TEST(bitops, bitop)
     ts_assert_error(ts_cmd(c, "BITOP NAND dest a b"), SYNTAX);
     ts_assert_error(ts_cmd(c, "BITOP NOT dest a b"), "ERR BITOP NOT must be called with a single source key.");
     ts_assert_error(ts_cmd(c, "BITOP AND dest"), "ERR wrong number of arguments for 'bitop' command");
-    if (make_set(c, "s")) {
+    if (su_make_set(c, "s", "member")) {
         ts_assert_error(ts_cmd(c, "BITOP AND dest n s"), WRONGTYPE);
         ts_assert_bulk(ts_cmd(c, "GET dest"), "12");
         /* The destination is overwritten whatever its type. */
@@ -325,7 +318,7 @@ TS_TEST(bitops, bitfield_errors_and_ro)
     ts_assert_bulk(ts_cmd(c, "OBJECT ENCODING k"), "int");
     assert_ints(ts_cmd(c, "BITFIELD k GET u8 0"), "49");
     ts_assert_bulk(ts_cmd(c, "OBJECT ENCODING k"), "int");
-    if (make_set(c, "s")) {
+    if (su_make_set(c, "s", "member")) {
         ts_assert_error(ts_cmd(c, "BITFIELD s GET u8 0"), WRONGTYPE);
         ts_assert_error(ts_cmd(c, "BITFIELD s"), WRONGTYPE);
         ts_assert_error(ts_cmd(c, "BITFIELD s SET u8 0 1"), WRONGTYPE);

@@ -6,6 +6,7 @@
  * --shards 4. Every expectation holds on redis-server 7.0 too (suite
  * 'redis'). */
 #include "harness.h"
+#include "strings_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,6 @@ TestSuite(expire, .timeout = 90);
 
 #define NOT_INT "ERR value is not an integer or out of range"
 
-static long long int_of(redisReply *r)
-{
-    cr_assert_eq(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
-
 #define FAR 4102444800LL /* 2100-01-01, as unix seconds */
 
 TS_TEST(expire, set_and_read_ttl)
@@ -32,7 +25,7 @@ TS_TEST(expire, set_and_read_ttl)
     ts_assert_ok(ts_cmd(c, "SET k v"));
     ts_assert_int(ts_cmd(c, "EXPIRE k 100"), 1);
     ts_assert_int(ts_cmd(c, "TTL k"), 100);
-    long long pttl = int_of(ts_cmd(c, "PTTL k"));
+    long long pttl = su_int(ts_cmd(c, "PTTL k"));
     cr_assert(pttl > 99000 && pttl <= 100000, "PTTL %lld", pttl);
     ts_assert_int(ts_cmd(c, "PEXPIRE k 200000"), 1);
     ts_assert_int(ts_cmd(c, "TTL k"), 200);
@@ -240,9 +233,9 @@ TS_TEST(expire, active_expiry)
     while (ts_now_ms() < deadline) {
         ts_sleep_ms(100);
         ts_assert_ok(ts_cmd(c, "SELECT 0"));
-        n0 = int_of(ts_cmd(c, "DBSIZE"));
+        n0 = su_int(ts_cmd(c, "DBSIZE"));
         ts_assert_ok(ts_cmd(c, "SELECT 3"));
-        n3 = int_of(ts_cmd(c, "DBSIZE"));
+        n3 = su_int(ts_cmd(c, "DBSIZE"));
         if (n0 == 10 && n3 == 10) break;
     }
     cr_assert(n0 == 10 && n3 == 10, "after 8 s: db0 %lld keys, db3 %lld keys, want 10 each", n0, n3);

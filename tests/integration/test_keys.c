@@ -6,6 +6,7 @@
  * and with {hash} tags. Every expectation holds on redis-server 7.0 too
  * (suite 'redis'). */
 #include "harness.h"
+#include "strings_util.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -18,22 +19,6 @@ TestSuite(keys, .timeout = 90);
 #define SYNTAX "ERR syntax error"
 #define SAMEOBJ "ERR source and destination objects are the same"
 #define DB_RANGE "ERR DB index is out of range"
-
-static bool make_set(redisContext *c, const char *key, const char *member)
-{
-    redisReply *r = ts_cmd(c, "SADD %s %s", key, member);
-    bool ok = r->type == REDIS_REPLY_INTEGER;
-    freeReplyObject(r);
-    return ok;
-}
-
-static long long int_of(redisReply *r)
-{
-    cr_assert_eq(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
-}
 
 static void rename_with(redisContext *c, const char *a, const char *b)
 {
@@ -64,7 +49,7 @@ static void rename_with(redisContext *c, const char *a, const char *b)
     ts_assert_bulk(ts_cmd(c, "GET %s", b), "12345x");
     ts_assert_int(ts_cmd(c, "EXISTS %s", a), 0);
     /* A collection moves whole. */
-    if (make_set(c, a, "m1") && make_set(c, a, "m2")) {
+    if (su_make_set(c, a, "m1") && su_make_set(c, a, "m2")) {
         ts_assert_ok(ts_cmd(c, "RENAME %s %s", a, b));
         ts_assert_int(ts_cmd(c, "SCARD %s", b), 2);
         ts_assert_status(ts_cmd(c, "TYPE %s", b), "set");
@@ -122,7 +107,7 @@ static void copy_with(redisContext *c, const char *a, const char *b)
     ts_assert_int(ts_cmd(c, "DEL %s %s", a, b), 2);
     ts_assert_ok(ts_cmd(c, "SELECT 0"));
     ts_assert_bulk(ts_cmd(c, "GET %s", b), "7");
-    if (make_set(c, a, "m")) {
+    if (su_make_set(c, a, "m")) {
         ts_assert_int(ts_cmd(c, "COPY %s %s REPLACE", a, b), 1);
         ts_assert_int(ts_cmd(c, "SADD %s m2", b), 1);
         ts_assert_int(ts_cmd(c, "SCARD %s", a), 1);
@@ -162,7 +147,7 @@ TS_TEST(keys, move)
     ts_assert_int(ts_cmd(c, "MOVE k 1"), 0);
     ts_assert_ok(ts_cmd(c, "SELECT 1"));
     ts_assert_bulk(ts_cmd(c, "GET k"), "v");
-    long long ttl = int_of(ts_cmd(c, "TTL k"));
+    long long ttl = su_int(ts_cmd(c, "TTL k"));
     cr_assert(ttl >= 99 && ttl <= 100, "TTL after MOVE: %lld", ttl);
     /* An existing key in the target stays; the source is kept. */
     ts_assert_ok(ts_cmd(c, "SELECT 0"));
@@ -295,6 +280,31 @@ TS_TEST(keys, scan_guarantee_while_growing)
     memset(seen, 0, sizeof seen);
     scan_all(c, "COUNT 5", N, seen, grow, side);
     for (int i = 0; i < N; i++) cr_assert(seen[i] >= 1, "key:%d missed while the keyspace grew", i);
+    redisFree(c);
+    redisFree(side);
+}
+
+static void shrink(redisContext *side, int call)
+{
+    if (call < 19) {
+        for (int i = 0; i < 100; i++) ts_append(side, "DEL key:%d", 100 + call * 100 + i);
+        for (int i = 0; i < 100; i++) freeReplyObject(ts_reply(side));
+    } else if (call == 19) {
+        ts_sleep_ms(300); /* time for the tables to shrink (a timer's work) */
+    }
+}
+
+/* ...and while they shrink: 2000 keys, all but 100 deleted mid-scan. */
+TS_TEST(keys, scan_guarantee_while_shrinking)
+{
+    enum { N = 2000 };
+    redisContext *c = ts_connect(g_server), *side = ts_connect(g_server);
+    fill(c, "SET key:%d v", 0, N);
+    static int seen[N];
+    memset(seen, 0, sizeof seen);
+    scan_all(c, "COUNT 10", N, seen, shrink, side);
+    for (int i = 0; i < 100; i++) cr_assert(seen[i] >= 1, "key:%d missed while the keyspace shrank", i);
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 100);
     redisFree(c);
     redisFree(side);
 }
@@ -456,7 +466,7 @@ TS_TEST(keys, idletime)
     ts_assert_int(ts_cmd(c, "EXISTS a"), 1);
     ts_assert_int(ts_cmd(c, "TTL a"), -1);
     ts_assert_bulk(ts_cmd(c, "OBJECT ENCODING a"), "int");
-    long long idle = int_of(ts_cmd(c, "OBJECT IDLETIME a"));
+    long long idle = su_int(ts_cmd(c, "OBJECT IDLETIME a"));
     cr_assert(idle >= 1 && idle <= 4, "idle %lld", idle);
     ts_assert_bulk(ts_cmd(c, "GET a"), "1");
     ts_assert_int(ts_cmd(c, "OBJECT IDLETIME a"), 0);
@@ -472,7 +482,7 @@ TS_TEST(keys, type_exists_touch_del)
     ts_assert_ok(ts_cmd(c, "MSET s1 v s2 v {t}s3 v"));
     ts_assert_status(ts_cmd(c, "TYPE s1"), "string");
     ts_assert_status(ts_cmd(c, "TYPE missing"), "none");
-    if (make_set(c, "set", "m")) ts_assert_status(ts_cmd(c, "TYPE set"), "set");
+    if (su_make_set(c, "set", "m")) ts_assert_status(ts_cmd(c, "TYPE set"), "set");
     ts_assert_int(ts_cmd(c, "EXISTS s1 s2 {t}s3 missing s1"), 4);
     ts_assert_int(ts_cmd(c, "TOUCH s1 s2 {t}s3 missing"), 3);
     ts_assert_ok(ts_cmd(c, "SET gone v PX 1"));

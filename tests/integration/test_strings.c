@@ -5,6 +5,7 @@
  * slots, so different shards at --shards 4) and with {hash} tags. Every
  * expectation holds on redis-server 7.0 too (suite 'redis'). */
 #include "harness.h"
+#include "strings_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +19,6 @@ TestSuite(strings, .timeout = 60);
 #define SYNTAX "ERR syntax error"
 #define WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
 #define TOO_BIG "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
-
-/* Puts a set at key, for the wrong-type checks (skipped if SADD is
- * missing from the build under test). */
-static bool make_set(redisContext *c, const char *key)
-{
-    redisReply *r = ts_cmd(c, "SADD %s member", key);
-    bool ok = r->type == REDIS_REPLY_INTEGER;
-    freeReplyObject(r);
-    return ok;
-}
 
 #define ENCODING(c, key, enc) ts_assert_bulk(ts_cmd(c, "OBJECT ENCODING %s", key), enc)
 
@@ -62,7 +53,7 @@ TS_TEST(strings, append)
     ts_assert_ok(ts_cmd(c, "SET t v EX 100"));
     ts_assert_int(ts_cmd(c, "APPEND t w"), 2);
     ts_assert_int(ts_cmd(c, "TTL t"), 100);
-    if (make_set(c, "l")) ts_assert_error(ts_cmd(c, "APPEND l x"), WRONGTYPE);
+    if (su_make_set(c, "l", "member")) ts_assert_error(ts_cmd(c, "APPEND l x"), WRONGTYPE);
     ts_assert_error(ts_cmd(c, "APPEND k"), "ERR wrong number of arguments for 'append' command");
     redisFree(c);
 }
@@ -138,7 +129,7 @@ TS_TEST(strings, setrange)
     ts_assert_error(ts_cmd(c, "SETRANGE k -1 x"), "ERR offset is out of range");
     ts_assert_error(ts_cmd(c, "SETRANGE k abc x"), NOT_INT);
     ts_assert_error(ts_cmd(c, "SETRANGE k 1.5 x"), NOT_INT);
-    if (make_set(c, "l")) {
+    if (su_make_set(c, "l", "member")) {
         ts_assert_error(ts_cmd(c, "SETRANGE l 0 x"), WRONGTYPE);
         ts_assert_error(ts_cmd(c, "SETRANGE l 0 %s", ""), WRONGTYPE);
     }
@@ -171,7 +162,7 @@ TS_TEST(strings, getrange_and_substr)
     ts_assert_error(ts_cmd(c, "GETRANGE k 0 1.0"), NOT_INT);
     /* Bad indexes are reported before a missing key or a wrong type. */
     ts_assert_error(ts_cmd(c, "GETRANGE missing x 1"), NOT_INT);
-    if (make_set(c, "l")) ts_assert_error(ts_cmd(c, "GETRANGE l 0 1"), WRONGTYPE);
+    if (su_make_set(c, "l", "member")) ts_assert_error(ts_cmd(c, "GETRANGE l 0 1"), WRONGTYPE);
     ts_assert_error(ts_cmd(c, "GETRANGE k 0"), "ERR wrong number of arguments for 'getrange' command");
     redisFree(c);
 }
@@ -185,19 +176,11 @@ TS_TEST(strings, getdel)
     ts_assert_nil(ts_cmd(c, "GETDEL k"));
     ts_assert_ok(ts_cmd(c, "SET n 42"));
     ts_assert_bulk(ts_cmd(c, "GETDEL n"), "42");
-    if (make_set(c, "l")) {
+    if (su_make_set(c, "l", "member")) {
         ts_assert_error(ts_cmd(c, "GETDEL l"), WRONGTYPE);
         ts_assert_int(ts_cmd(c, "EXISTS l"), 1);
     }
     redisFree(c);
-}
-
-static long long int_reply(redisReply *r)
-{
-    cr_assert_eq(r->type, REDIS_REPLY_INTEGER);
-    long long v = r->integer;
-    freeReplyObject(r);
-    return v;
 }
 
 TS_TEST(strings, getex)
@@ -244,10 +227,10 @@ TS_TEST(strings, getex)
     ts_assert_nil(ts_cmd(c, "GETEX missing EX 0"));
     ts_assert_nil(ts_cmd(c, "GETEX missing EX abc"));
     ts_assert_error(ts_cmd(c, "GETEX missing EX 1 PX 1"), SYNTAX);
-    if (make_set(c, "l")) ts_assert_error(ts_cmd(c, "GETEX l EX 0"), WRONGTYPE);
+    if (su_make_set(c, "l", "member")) ts_assert_error(ts_cmd(c, "GETEX l EX 0"), WRONGTYPE);
     long long pttl;
     ts_assert_bulk(ts_cmd(c, "GETEX k PX 1500"), "v");
-    pttl = int_reply(ts_cmd(c, "PTTL k"));
+    pttl = su_int(ts_cmd(c, "PTTL k"));
     cr_assert(pttl > 1000 && pttl <= 1500, "PTTL %lld", pttl);
     redisFree(c);
 }
@@ -280,7 +263,7 @@ TS_TEST(strings, set_variants)
     ts_assert_int(ts_cmd(c, "TTL r"), 40);
     ts_assert_error(ts_cmd(c, "SET r v PERSIST"), SYNTAX);
     ts_assert_error(ts_cmd(c, "SET r v EX 10 KEEPTTL"), SYNTAX);
-    if (make_set(c, "l")) {
+    if (su_make_set(c, "l", "member")) {
         ts_assert_error(ts_cmd(c, "SET l v GET"), WRONGTYPE);
         ts_assert_error(ts_cmd(c, "GETSET l v"), WRONGTYPE);
         ts_assert_int(ts_cmd(c, "SETNX l v"), 0);
@@ -364,7 +347,7 @@ TS_TEST(strings, incrbyfloat)
     freeReplyObject(r);
     ts_assert_ok(ts_cmd(c, "SET m 1.1e4932"));
     ts_assert_error(ts_cmd(c, "INCRBYFLOAT m 1.1e4932"), "ERR increment would produce NaN or Infinity");
-    if (make_set(c, "l")) ts_assert_error(ts_cmd(c, "INCRBYFLOAT l 1"), WRONGTYPE);
+    if (su_make_set(c, "l", "member")) ts_assert_error(ts_cmd(c, "INCRBYFLOAT l 1"), WRONGTYPE);
     redisFree(c);
 }
 
@@ -397,7 +380,7 @@ TS_TEST(strings, msetnx)
     msetnx_with(c, tagged3);
     ts_assert_error(ts_cmd(c, "MSETNX a 1 b"), "ERR wrong number of arguments for 'msetnx' command");
     ts_assert_error(ts_cmd(c, "MSETNX a"), "ERR wrong number of arguments for 'msetnx' command");
-    if (make_set(c, "l")) ts_assert_int(ts_cmd(c, "MSETNX l 1"), 0);
+    if (su_make_set(c, "l", "member")) ts_assert_int(ts_cmd(c, "MSETNX l 1"), 0);
     /* An expired key does not block MSETNX. */
     ts_assert_ok(ts_cmd(c, "SET gone v PX 1"));
     ts_sleep_ms(20);
@@ -440,7 +423,7 @@ TS_TEST(strings, lcs)
     ts_assert_error(ts_cmd(c, "LCS n1 n2 FOO"), SYNTAX);
     ts_assert_error(ts_cmd(c, "LCS n1 n2 MINMATCHLEN"), SYNTAX);
     ts_assert_error(ts_cmd(c, "LCS n1 n2 MINMATCHLEN x"), NOT_INT);
-    if (make_set(c, "l")) {
+    if (su_make_set(c, "l", "member")) {
         /* The type check comes first, before the options. */
         ts_assert_error(ts_cmd(c, "LCS n1 l FOO"), "ERR The specified keys must contain string values");
         ts_assert_error(ts_cmd(c, "LCS l nokey"), "ERR The specified keys must contain string values");
@@ -464,7 +447,7 @@ TS_TEST(strings, mget_mset_mixed)
     redisContext *c = ts_connect(g_server);
     ts_assert_ok(ts_cmd(c, "MSET foo 1 bar 2 {t}foo 3"));
     ts_assert_ok(ts_cmd(c, "SET gone v PX 1"));
-    bool have_set = make_set(c, "l");
+    bool have_set = su_make_set(c, "l", "member");
     ts_sleep_ms(20);
     ts_assert_array(ts_cmd(c, "MGET foo gone bar l {t}foo missing foo"), "1", NULL, "2", NULL, "3", NULL, "1");
     ts_assert_error(ts_cmd(c, "MSET foo 1 bar"), "ERR wrong number of arguments for 'mset' command");
