@@ -76,24 +76,33 @@ static struct msg_seg *seg_new(struct msg_batch *b, int dbid, int resp)
 
 /* Packed command: [cmd pointer][u32 argc]([u32 len][bytes])*. The pointer
  * is into the immutable command table, valid on every shard. */
-static void pack_command(struct msg_batch *b, struct msg_seg *seg, const struct cmd_def *cmd, const struct cmd_args *a)
+void msg_pack_arg(struct obuf *out, const void *data, size_t len)
 {
-    size_t need = sizeof(cmd) + 4;
-    for (int i = 0; i < a->argc; i++) need += 4 + a->len[i];
-    obuf_reserve(&b->args, need);
-    char *p = b->args.data + b->args.len;
-    uint32_t argc = (uint32_t)a->argc;
-    memcpy(p, &cmd, sizeof(cmd));
-    p += sizeof(cmd);
-    memcpy(p, &argc, 4);
-    p += 4;
-    for (int i = 0; i < a->argc; i++) {
-        uint32_t l = (uint32_t)a->len[i];
-        memcpy(p, &l, 4);
-        memcpy(p + 4, a->argv[i], l);
+    uint32_t l = (uint32_t)len;
+    obuf_reserve(out, 4 + len);
+    memcpy(out->data + out->len, &l, 4);
+    memcpy(out->data + out->len + 4, data, len);
+    out->len += 4 + len;
+}
+
+const char *msg_unpack_args(const char *p, uint32_t argc, const char **argv, size_t *lens)
+{
+    for (uint32_t j = 0; j < argc; j++) {
+        uint32_t l;
+        memcpy(&l, p, 4);
+        argv[j] = p + 4;
+        lens[j] = l;
         p += 4 + l;
     }
-    b->args.len += need;
+    return p;
+}
+
+static void pack_command(struct msg_batch *b, struct msg_seg *seg, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    uint32_t argc = (uint32_t)a->argc;
+    obuf_append(&b->args, &cmd, sizeof(cmd));
+    obuf_append(&b->args, &argc, 4);
+    for (int i = 0; i < a->argc; i++) msg_pack_arg(&b->args, a->argv[i], a->len[i]);
     seg->args_end = b->args.len;
     seg->ncmds++;
     b->ncmds++;
@@ -191,16 +200,8 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
             memcpy(&argc, p + sizeof(cmd), 4);
             p += sizeof(cmd) + 4;
             shard_scratch_reserve(s, argc);
-            const char **argv = s->scratch_argv;
-            size_t *argl = s->scratch_argl;
-            for (uint32_t j = 0; j < argc; j++) {
-                uint32_t l;
-                memcpy(&l, p, 4);
-                argv[j] = p + 4;
-                argl[j] = l;
-                p += 4 + l;
-            }
-            struct cmd_args a = {(int)argc, argv, argl};
+            p = msg_unpack_args(p, argc, s->scratch_argv, s->scratch_argl);
+            struct cmd_args a = {(int)argc, s->scratch_argv, s->scratch_argl};
             shard_exec(s, cmd, &a, seg->dbid, &r, NULL, seg->client_id);
         }
         seg->reply_end = b->replies.len;

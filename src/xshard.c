@@ -159,11 +159,8 @@ static void plan_add(struct xrun *x, struct obuf *args_by_shard, uint32_t *count
     char rec[RECORD_SIZE];
     struct obuf tmp = {rec, 0, sizeof(rec)};
     put_record(&tmp, kv, when);
-    uint32_t lens[2] = {(uint32_t)klen, (uint32_t)RECORD_SIZE};
-    obuf_append(&args_by_shard[owner], &lens[0], 4);
-    obuf_append(&args_by_shard[owner], key, klen);
-    obuf_append(&args_by_shard[owner], &lens[1], 4);
-    obuf_append(&args_by_shard[owner], rec, RECORD_SIZE);
+    msg_pack_arg(&args_by_shard[owner], key, klen);
+    msg_pack_arg(&args_by_shard[owner], rec, RECORD_SIZE);
     count[owner]++;
 }
 
@@ -221,14 +218,7 @@ static void store_back(struct xrun *x, struct shard *sc, struct conn *c)
             size_t *lens = rk_malloc(argc * sizeof(size_t));
             argv[0] = xstore_cmd.name;
             lens[0] = strlen(xstore_cmd.name);
-            const char *p = by_shard[t].data;
-            for (uint32_t i = 1; i < argc; i++) {
-                uint32_t l;
-                memcpy(&l, p, 4);
-                argv[i] = p + 4;
-                lens[i] = l;
-                p += 4 + l;
-            }
+            msg_unpack_args(by_shard[t].data, argc - 1, argv + 1, lens + 1);
             struct cmd_args sa = {(int)argc, argv, lens};
             gather_add_part(x->s, g2, t, dbid, &xstore_cmd, &sa);
             rk_free(argv);

@@ -133,6 +133,11 @@ void msg_gather_part_done(struct gather *g, uint32_t part, const char *data, siz
 /* Tells msg.c which shard runs on this thread (set once by the shard). */
 void msg_set_thread_shard(struct shard *s);
 
+/* Packed arguments, as they travel in messages: [u32 len][bytes] each. */
+void msg_pack_arg(struct obuf *out, const void *data, size_t len);
+/* Points argv/lens at `argc` packed arguments starting at p; returns the end. */
+const char *msg_unpack_args(const char *p, uint32_t argc, const char **argv, size_t *lens);
+
 /* Runs one command on this shard: the single place handlers are called. */
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
                 int dbid, struct reply *r, struct conn *conn, uint64_t client_id);
