@@ -173,14 +173,15 @@ static void prefetch_keys(struct conn *c, const char *p, const char *end)
     size_t lens[PREFETCH_MAX];
     uint64_t hashes[PREFETCH_MAX];
     int n = 0;
-    const struct server *srv = c->shard->srv;
     struct db *db = shard_db(c->shard, c->dbid);
     while (n < PREFETCH_MAX && p < end) {
         long long argc = scan_header(&p, end, '*'), l;
         if (argc < 2) break;
         for (long long i = 0; i < argc; i++) {
             if ((l = scan_header(&p, end, '$')) < 0 || end - p < l + 2) return;
-            if (i == 1 && (srv->nshards == 1 || shard_of_key(srv, p, (size_t)l) == c->shard->id)) {
+            /* Keys of other shards are prefetched too: a wasted load is
+             * cheaper than computing their slot twice. */
+            if (i == 1) {
                 keys[n] = p;
                 lens[n++] = (size_t)l;
             }
