@@ -351,11 +351,10 @@ static void move_value(struct cmd_ctx *c, struct kv *src, struct kv *dst, const 
     listval_index(src, from == LISTVAL_HEAD ? 0 : -1, &e);
     /* The value must outlive its removal: copy it (an integer is
      * formatted, which the push stores as an integer again). */
-    char num[RK_LONG_STR_SIZE], small[64], *val = small;
+    char small[64], *val = small; /* 64 >= RK_LONG_STR_SIZE */
     size_t len = e.len;
     if (!e.str) {
-        len = ll2string(num, e.ll);
-        memcpy(small, num, len);
+        len = ll2string(small, e.ll);
     } else {
         if (len > sizeof small) val = rk_malloc(len);
         memcpy(val, e.str, len);

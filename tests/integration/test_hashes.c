@@ -452,3 +452,32 @@ TS_TEST(hashes, many_keys_across_shards)
     ts_assert_int(ts_cmd(c, "DBSIZE"), N);
     redisFree(c);
 }
+
+/* COPY, RENAME and MOVE of hashes (both encodings) to keys of other slots
+ * (other shards) and databases: the copy is deep, each side changes alone. */
+TS_TEST(hashes, copy_rename_move)
+{
+    redisContext *c = ts_connect(g_server);
+    fill_hash(c, "big", 700, 3);
+    ts_assert_int(ts_cmd(c, "HSET small a 1 b 2"), 2);
+    const char *srcs[] = {"small", "big"};
+    for (int i = 0; i < 2; i++) {
+        const char *src = srcs[i];
+        long long n = i == 0 ? 2 : 700;
+        ts_assert_int(ts_cmd(c, "COPY %s %s-copy", src, src), 1);
+        assert_encoding(c, i == 0 ? "small-copy" : "big-copy", i == 0 ? "listpack" : "hashtable");
+        ts_assert_int(ts_cmd(c, "HSET %s-copy extra x", src), 1);
+        ts_assert_int(ts_cmd(c, "HDEL %s %s", src, i == 0 ? "a" : "f0"), 1);
+        ts_assert_int(ts_cmd(c, "HLEN %s", src), n - 1);
+        ts_assert_int(ts_cmd(c, "HLEN %s-copy", src), n + 1);
+        ts_assert_bulk(ts_cmd(c, "HGET %s-copy %s", src, i == 0 ? "a" : "f0"), i == 0 ? "1" : "v0.");
+        ts_assert_ok(ts_cmd(c, "RENAME %s-copy %s-renamed", src, src));
+        ts_assert_status(ts_cmd(c, "TYPE %s-renamed", src), "hash");
+        ts_assert_int(ts_cmd(c, "MOVE %s-renamed 1", src), 1);
+    }
+    ts_assert_ok(ts_cmd(c, "SELECT 1"));
+    ts_assert_array(ts_cmd(c, "HGETALL small-renamed"), "a", "1", "b", "2", "extra", "x");
+    ts_assert_int(ts_cmd(c, "HLEN big-renamed"), 701);
+    assert_encoding(c, "big-renamed", "hashtable");
+    redisFree(c);
+}

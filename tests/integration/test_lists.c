@@ -486,3 +486,32 @@ TS_TEST(lists, small_fill_conversions)
     }
     redisFree(c);
 }
+
+/* COPY, RENAME and MOVE of lists (small and big) to keys of other slots
+ * (other shards) and databases: the copy is deep, each side changes alone. */
+TS_TEST(lists, copy_rename_move)
+{
+    redisContext *c = ts_connect(g_server);
+    push_n(c, "big", 1000, 30);
+    ts_assert_int(ts_cmd(c, "RPUSH small a 1 b"), 3);
+    const char *srcs[] = {"small", "big"};
+    for (int i = 0; i < 2; i++) {
+        const char *src = srcs[i];
+        long long n = i == 0 ? 3 : 1000;
+        ts_assert_int(ts_cmd(c, "COPY %s %s-copy", src, src), 1);
+        ts_assert_int(ts_cmd(c, "RPUSH %s-copy tail", src), n + 1);
+        ts_assert_int(ts_cmd(c, "LLEN %s", src), n);
+        ts_assert_bulk(ts_cmd(c, "LPOP %s", src), i == 0 ? "a" : "v0xxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        ts_assert_bulk(ts_cmd(c, "LINDEX %s-copy 0", src), i == 0 ? "a" : "v0xxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        ts_assert_bulk(ts_cmd(c, "LINDEX %s-copy -1", src), "tail");
+        ts_assert_ok(ts_cmd(c, "RENAME %s-copy %s-renamed", src, src));
+        ts_assert_int(ts_cmd(c, "LLEN %s-renamed", src), n + 1);
+        ts_assert_status(ts_cmd(c, "TYPE %s-renamed", src), "list");
+        ts_assert_int(ts_cmd(c, "MOVE %s-renamed 1", src), 1);
+        ts_assert_int(ts_cmd(c, "EXISTS %s-renamed", src), 0);
+    }
+    ts_assert_ok(ts_cmd(c, "SELECT 1"));
+    ts_assert_array(ts_cmd(c, "LRANGE small-renamed 0 -1"), "a", "1", "b", "tail");
+    ts_assert_int(ts_cmd(c, "LLEN big-renamed"), 1001);
+    redisFree(c);
+}
