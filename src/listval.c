@@ -96,22 +96,11 @@ void listval_try_shrink(struct kv *kv, int fill)
 
 /* ---- reading ---- */
 
-static void lp_entry_fill(listval_entry *e, unsigned char *p)
-{
-    lp_value v;
-    lp_get(p, &v);
-    e->node = NULL;
-    e->p = p;
-    e->str = v.str;
-    e->len = v.len;
-    e->ll = v.ll;
-}
-
 bool listval_index(struct kv *kv, long index, listval_entry *e)
 {
     if (!is_lp(kv)) return quicklist_index(kv->v.ptr, index, e);
     unsigned char *p = lp_seek(kv->v.ptr, index);
-    if (p) lp_entry_fill(e, p);
+    if (p) quicklist_entry_fill(e, NULL, p);
     return p != NULL;
 }
 
@@ -151,7 +140,7 @@ bool listval_next(struct listval_iter *it, listval_entry *e)
         return false;
     }
     it->p = p;
-    lp_entry_fill(e, p);
+    quicklist_entry_fill(e, NULL, p);
     return true;
 }
 

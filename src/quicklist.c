@@ -241,7 +241,7 @@ bool quicklist_pop(quicklist *ql, enum quicklist_where where, unsigned char **da
 
 /* ---- by index ---- */
 
-static void entry_fill(quicklist_entry *e, quicklist_node *n, unsigned char *p)
+void quicklist_entry_fill(quicklist_entry *e, quicklist_node *n, unsigned char *p)
 {
     lp_value v;
     lp_get(p, &v);
@@ -279,7 +279,7 @@ bool quicklist_index(quicklist *ql, long index, quicklist_entry *e)
     quicklist_node *n;
     size_t off;
     if (!locate(ql, index, &n, &off)) return false;
-    entry_fill(e, n, lp_seek(n->lp, (long)off));
+    quicklist_entry_fill(e, n, lp_seek(n->lp, (long)off));
     return true;
 }
 
@@ -370,7 +370,7 @@ void quicklist_replace_entry(quicklist *ql, quicklist_entry *e, const void *s, s
     unsigned char *p = e->p;
     delete_at(ql, n, &p);
     quicklist_entry at;
-    entry_fill(&at, n, p ? p : lp_last(n->lp));
+    quicklist_entry_fill(&at, n, p ? p : lp_last(n->lp));
     quicklist_insert(ql, &at, p == NULL, s, len);
 }
 
@@ -442,7 +442,7 @@ bool quicklist_next(quicklist_iter *it, quicklist_entry *e)
         it->ready = false;
         if (p) {
             it->p = p;
-            entry_fill(e, it->node, p);
+            quicklist_entry_fill(e, it->node, p);
             return true;
         }
         it->node = fwd ? it->node->next : it->node->prev;

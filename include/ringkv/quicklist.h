@@ -105,6 +105,9 @@ bool quicklist_pop(quicklist *ql, enum quicklist_where where, unsigned char **da
 
 /* Entry at index (negative counts from the tail); false if out of range. */
 bool quicklist_index(quicklist *ql, long index, quicklist_entry *e);
+/* Fills e from the listpack entry at p, which lives in node n (NULL for a
+ * bare listpack, as listval's small encoding uses). */
+void quicklist_entry_fill(quicklist_entry *e, quicklist_node *n, unsigned char *p);
 /* Inserts next to an entry found by index or iteration (LINSERT). Other
  * entries and iterators are invalid afterwards. */
 void quicklist_insert(quicklist *ql, quicklist_entry *e, bool after, const void *s, size_t len);
