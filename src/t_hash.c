@@ -299,30 +299,20 @@ static void hrandfield_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* ---- HSCAN ---- */
 
-struct scan_batch {
-    lp_value *items; /* field, value, field, value... */
-    size_t n, cap;
-};
-
 static void batch_add(const lp_value *field, const lp_value *value, void *arg)
 {
-    struct scan_batch *b = arg;
-    if (b->n + 2 > b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 32;
-        b->items = rk_realloc(b->items, b->cap * sizeof *b->items);
-    }
-    b->items[b->n++] = *field;
-    b->items[b->n++] = *value;
+    scan_batch_push(arg, field);
+    scan_batch_push(arg, value);
 }
 
 static void hscan_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     uint64_t cursor;
-    if (!scan_cursor_or_reply(c, a->argv[2], a->len[2], &cursor)) return;
-    struct kv *kv = hash_or_reply(c, a, false, scan_reply_empty);
     struct scan_opts o;
-    if (!kv || !scan_opts_or_reply(c, a, 3, &o)) return;
-    struct scan_batch b = {0};
+    struct kv *kv = scan_key_or_reply(c, a, OBJ_HASH, &cursor, &o);
+    if (!kv) return;
+    /* field, value, field, value... */
+    struct scan_batch b = {.size = sizeof(lp_value)};
     if (kv->enc == ENC_HASHTABLE) {
         /* Redis's bound: ten times COUNT steps, so a sparse table cannot
          * make one call walk it all; a field and its value count two. */
@@ -337,13 +327,14 @@ static void hscan_command(struct cmd_ctx *c, const struct cmd_args *a)
     scan_reply_cursor(c->r, cursor);
     size_t at = reply_defer(c->r);
     long long n = 0;
+    const lp_value *items = b.items;
     for (size_t i = 0; i < b.n; i += 2) {
         char buf[RK_LONG_STR_SIZE];
         size_t len;
-        const char *s = hashval_str(&b.items[i], buf, &len);
+        const char *s = hashval_str(&items[i], buf, &len);
         if (!scan_matches(&o, s, len)) continue;
         reply_bulk(c->r, s, len);
-        reply_view(c->r, &b.items[i + 1]);
+        reply_view(c->r, &items[i + 1]);
         n += 2;
     }
     reply_defer_array(c->r, at, n);

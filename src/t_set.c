@@ -521,40 +521,19 @@ static void sdiffstore_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* ---- SSCAN ---- */
 
-struct scan_batch {
-    struct set_elem *items;
-    size_t n, cap;
-};
-
-static void batch_push(struct scan_batch *b, const struct set_elem *e)
-{
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        b->items = rk_realloc(b->items, b->cap * sizeof(*b->items));
-    }
-    b->items[b->n++] = *e;
-}
-
 static void scan_collect(const char *s, size_t len, void *arg)
 {
     struct set_elem e = {s, len, 0};
-    batch_push(arg, &e);
+    scan_batch_push(arg, &e);
 }
 
 static void sscan_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     uint64_t cursor;
-    if (!scan_cursor_or_reply(c, a->argv[2], a->len[2], &cursor)) return;
-    bool err;
-    struct kv *kv = tc_lookup_read(c, a->argv[1], a->len[1], OBJ_SET, &err);
-    if (err) return;
-    if (!kv) {
-        scan_reply_empty(c->r);
-        return;
-    }
     struct scan_opts o;
-    if (!scan_opts_or_reply(c, a, 3, &o)) return;
-    struct scan_batch b = {0};
+    struct kv *kv = scan_key_or_reply(c, a, OBJ_SET, &cursor, &o);
+    if (!kv) return;
+    struct scan_batch b = {.size = sizeof(struct set_elem)};
     if (kv->enc == ENC_HASHTABLE) {
         long budget = o.count * 10;
         do {
@@ -564,17 +543,18 @@ static void sscan_command(struct cmd_ctx *c, const struct cmd_args *a)
         struct set_iter it;
         struct set_elem e;
         set_iter_init(&it, kv);
-        while (set_iter_next(&it, &e)) batch_push(&b, &e);
+        while (set_iter_next(&it, &e)) scan_batch_push(&b, &e);
         set_iter_done(&it);
         cursor = 0;
     }
     scan_reply_cursor(c->r, cursor);
     size_t at = reply_defer(c->r);
     long long n = 0;
+    const struct set_elem *items = b.items;
     for (size_t i = 0; i < b.n; i++) {
         char buf[RK_LONG_STR_SIZE];
         size_t len;
-        const char *s = set_elem_str(&b.items[i], buf, &len);
+        const char *s = set_elem_str(&items[i], buf, &len);
         if (!scan_matches(&o, s, len)) continue;
         reply_bulk(c->r, s, len);
         n++;

@@ -637,40 +637,19 @@ static void zrandmember_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* ---- ZSCAN ---- */
 
-struct zscan_batch {
-    struct zset_elem *items;
-    size_t n, cap;
-};
-
-static void zbatch_push(struct zscan_batch *b, const struct zset_elem *e)
-{
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        b->items = rk_realloc(b->items, b->cap * sizeof(*b->items));
-    }
-    b->items[b->n++] = *e;
-}
-
 static void zscan_collect(const char *m, size_t mlen, double score, void *arg)
 {
     struct zset_elem e = {m, mlen, 0, score};
-    zbatch_push(arg, &e);
+    scan_batch_push(arg, &e);
 }
 
 static void zscan_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     uint64_t cursor;
-    if (!scan_cursor_or_reply(c, a->argv[2], a->len[2], &cursor)) return;
-    bool err;
-    struct kv *kv = tc_lookup_read(c, a->argv[1], a->len[1], OBJ_ZSET, &err);
-    if (err) return;
-    if (!kv) {
-        scan_reply_empty(c->r);
-        return;
-    }
     struct scan_opts o;
-    if (!scan_opts_or_reply(c, a, 3, &o)) return;
-    struct zscan_batch b = {0};
+    struct kv *kv = scan_key_or_reply(c, a, OBJ_ZSET, &cursor, &o);
+    if (!kv) return;
+    struct scan_batch b = {.size = sizeof(struct zset_elem)};
     if (kv->enc == ENC_SKIPLIST) {
         long budget = o.count * 10;
         do {
@@ -680,19 +659,20 @@ static void zscan_command(struct cmd_ctx *c, const struct cmd_args *a)
         struct zset_iter it;
         struct zset_elem e;
         zset_iter_rank(&it, kv, 0, false);
-        while (zset_iter_next(&it, &e)) zbatch_push(&b, &e);
+        while (zset_iter_next(&it, &e)) scan_batch_push(&b, &e);
         cursor = 0;
     }
     scan_reply_cursor(c->r, cursor);
     size_t at = reply_defer(c->r);
     long long n = 0;
+    const struct zset_elem *items = b.items;
     for (size_t i = 0; i < b.n; i++) {
         char buf[RK_LONG_STR_SIZE], sbuf[RK_MAX_D_CHARS];
         size_t len;
-        const char *m = zset_elem_str(&b.items[i], buf, &len);
+        const char *m = zset_elem_str(&items[i], buf, &len);
         if (!scan_matches(&o, m, len)) continue;
         reply_bulk(c->r, m, len);
-        reply_bulk(c->r, sbuf, d2string(sbuf, sizeof sbuf, b.items[i].score));
+        reply_bulk(c->r, sbuf, d2string(sbuf, sizeof sbuf, items[i].score));
         n += 2;
     }
     reply_defer_array(c->r, at, n);

@@ -1,11 +1,13 @@
 /* typecmd.c — helpers for collection command modules; see typecmd.h.
  * Handlers' helpers run on the shard running the command. */
 #include "ringkv/typecmd.h"
+#include "ringkv/alloc.h"
 #include "ringkv/db.h"
 #include "ringkv/glob.h"
 #include "ringkv/util.h"
 
 #include <limits.h>
+#include <string.h>
 
 static struct kv *check_type(struct cmd_ctx *c, struct kv *kv, enum obj_type type, bool *err)
 {
@@ -148,6 +150,24 @@ bool scan_opts_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int first, 
 bool scan_matches(const struct scan_opts *o, const char *s, size_t len)
 {
     return !o->use_pattern || glob_match(o->pat, o->plen, s, len, false);
+}
+
+struct kv *scan_key_or_reply(struct cmd_ctx *c, const struct cmd_args *a, enum obj_type type, uint64_t *cursor,
+                             struct scan_opts *o)
+{
+    if (!scan_cursor_or_reply(c, a->argv[2], a->len[2], cursor)) return NULL;
+    struct kv *kv = tc_lookup_or_reply(c, a, 1, type, false, scan_reply_empty);
+    if (!kv || !scan_opts_or_reply(c, a, 3, o)) return NULL;
+    return kv;
+}
+
+void scan_batch_push(struct scan_batch *b, const void *item)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 16;
+        b->items = rk_realloc(b->items, b->cap * b->size);
+    }
+    memcpy((char *)b->items + b->n++ * b->size, item, b->size);
 }
 
 void scan_reply_cursor(struct reply *r, uint64_t cursor)

@@ -63,6 +63,19 @@ bool scan_cursor_parse(const char *s, size_t len, uint64_t *cursor);
 bool scan_opts_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int first, struct scan_opts *o);
 /* Whether an element passes the MATCH filter. */
 bool scan_matches(const struct scan_opts *o, const char *s, size_t len);
+/* The common start of SSCAN, ZSCAN and HSCAN (key cursor [MATCH p]
+ * [COUNT n]) in Redis's order: the cursor, then the key (WRONGTYPE; a
+ * missing key replies an empty scan), then the options. The record of
+ * argv[1], or NULL after a reply. */
+struct kv *scan_key_or_reply(struct cmd_ctx *c, const struct cmd_args *a, enum obj_type type, uint64_t *cursor,
+                             struct scan_opts *o);
+/* The elements one scan call collected before filtering: a growable array
+ * of `size`-byte items, owned by the caller (rk_free(items) when done). */
+struct scan_batch {
+    void *items;
+    size_t n, cap, size;
+};
+void scan_batch_push(struct scan_batch *b, const void *item);
 /* The reply for a missing key: cursor 0 and no elements. */
 void scan_reply_empty(struct reply *r);
 /* The first part of a scan reply: *2 and the cursor as a bulk string. */
