@@ -57,6 +57,9 @@ static void add_item(struct sort_ctx *sc, const char *s, size_t len, long long l
         sc->items = rk_realloc(sc->items, sc->cap * sizeof(*sc->items));
     }
     sc->items[sc->n++] = (struct sort_item){.off = sc->arena.len, .len = len};
+    /* Never a NULL arena: an empty element must read as "", not as an
+     * integer (a NULL string), even when all elements are empty. */
+    obuf_reserve(&sc->arena, len + 1);
     obuf_append(&sc->arena, s, len);
 }
 

@@ -515,3 +515,15 @@ TS_TEST(lists, copy_rename_move)
     ts_assert_int(ts_cmd(c, "LLEN big-renamed"), 1001);
     redisFree(c);
 }
+
+/* SORT over a list whose only elements are empty strings: "" each time
+ * (an empty element once came back as "0"). */
+TS_TEST(lists, sort_empty_elements)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_int(ts_cmd(c, "RPUSH l %s %s", "", ""), 2);
+    ts_assert_array(ts_cmd(c, "SORT l ALPHA GET #"), "", "");
+    ts_assert_array(ts_cmd(c, "SORT_RO l ALPHA DESC GET #"), "", "");
+    ts_assert_array(ts_cmd(c, "SORT l ALPHA"), "", "");
+    redisFree(c);
+}
