@@ -235,25 +235,33 @@ static void spop_with_count(struct cmd_ctx *c, const struct cmd_args *a)
     else spop_keep(c, kv, count);
 }
 
-static void spop_command(struct cmd_ctx *c, const struct cmd_args *a)
+typedef void with_count_fn(struct cmd_ctx *c, const struct cmd_args *a);
+
+/* SPOP and SRANDMEMBER: "key [count]". The counted form runs with_count;
+ * otherwise a random member of the set goes into *e and the set's record
+ * is returned. NULL once replied (the counted form, a syntax error, nil
+ * for a missing key, WRONGTYPE). */
+static struct kv *random_member_or_reply(struct cmd_ctx *c, const struct cmd_args *a, bool write,
+                                         with_count_fn *with_count, struct set_elem *e)
 {
     if (a->argc == 3) {
-        spop_with_count(c, a);
-        return;
+        with_count(c, a);
+        return NULL;
     }
     if (a->argc > 3) {
         reply_error(c->r, RK_ERR_SYNTAX);
-        return;
+        return NULL;
     }
-    bool err;
-    struct kv *kv = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_SET, &err);
-    if (err) return;
-    if (!kv) {
-        reply_null(c->r);
-        return;
-    }
+    struct kv *kv = tc_lookup_or_reply(c, a, 1, OBJ_SET, write, reply_null);
+    if (kv) set_random(kv, e);
+    return kv;
+}
+
+static void spop_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
     struct set_elem e;
-    set_random(kv, &e);
+    struct kv *kv = random_member_or_reply(c, a, true, spop_with_count, &e);
+    if (!kv) return;
     struct elem_copies ec;
     copies_make(&ec, &e, 1);
     reply_bulk(c->r, ec.buf, ec.len[0]);
@@ -307,24 +315,8 @@ static void srandmember_with_count(struct cmd_ctx *c, const struct cmd_args *a)
 
 static void srandmember_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    if (a->argc == 3) {
-        srandmember_with_count(c, a);
-        return;
-    }
-    if (a->argc > 3) {
-        reply_error(c->r, RK_ERR_SYNTAX);
-        return;
-    }
-    bool err;
-    struct kv *kv = tc_lookup_read(c, a->argv[1], a->len[1], OBJ_SET, &err);
-    if (err) return;
-    if (!kv) {
-        reply_null(c->r);
-        return;
-    }
     struct set_elem e;
-    set_random(kv, &e);
-    reply_elem(c->r, &e);
+    if (random_member_or_reply(c, a, false, srandmember_with_count, &e)) reply_elem(c->r, &e);
 }
 
 /* ---- set algebra ---- */
