@@ -355,6 +355,18 @@ static void zdiffstore_command(struct cmd_ctx *c, const struct cmd_args *a)
 static int numkeys_at1(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 1, 0, pos, max); }
 static int store_numkeys_at2(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 2, 1, pos, max); }
 
+/* Facts the read and STORE forms share (Redis documents them alike). */
+#define ZOP_READ_KEYS (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}}
+#define ZOP_STORE_KEYS \
+    (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1), KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 2), {0}}
+#define ZOP_WEIGHTS_SYNTAX "[WEIGHTS weight:integer [weight:integer ...]] aggregate=[AGGREGATE <SUM | MIN | MAX>]"
+#define ZINTER_COMPLEXITY                                                                                  \
+    "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input " \
+    "sorted sets and M being the number of elements in the resulting sorted set."
+#define ZDIFF_COMPLEXITY                                                                                   \
+    "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size " \
+    "of the first set, and K is the size of the result set."
+
 #define ZOPCMD(name_, arity_, flags_, fn_, getkeys_, summary_, since_, acl_, ...)                            \
     {.name = name_, .arity = arity_, .flags = flags_, .fn = fn_, .getkeys = getkeys_, .group = "sorted-set", \
      .summary = summary_, .since = since_, .acl_categories = acl_, __VA_ARGS__}
@@ -362,54 +374,43 @@ static int store_numkeys_at2(const struct cmd_args *a, int *pos, int max) { retu
 const struct cmd_def zsetops_commands[] = {
     ZOPCMD("zunion", -3, CMD_READONLY, zunion_command, numkeys_at1, "Add multiple sorted sets", "6.2.0",
            "read sortedset slow",
-           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
+           .key_specs = ZOP_READ_KEYS,
            .complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being "
                          "the number of elements in the resulting sorted set.",
-           .syntax = "numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
-                     "aggregate=[AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]"),
+           .syntax = "numkeys:integer key [key ...] " ZOP_WEIGHTS_SYNTAX " [WITHSCORES]"),
     ZOPCMD("zinter", -3, CMD_READONLY, zinter_command, numkeys_at1, "Intersect multiple sorted sets", "6.2.0",
            "read sortedset slow",
-           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
-           .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the "
-                         "number of input sorted sets and M being the number of elements in the resulting sorted set.",
-           .syntax = "numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
-                     "aggregate=[AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]"),
+           .key_specs = ZOP_READ_KEYS,
+           .complexity = ZINTER_COMPLEXITY,
+           .syntax = "numkeys:integer key [key ...] " ZOP_WEIGHTS_SYNTAX " [WITHSCORES]"),
     ZOPCMD("zdiff", -3, CMD_READONLY, zdiff_command, numkeys_at1, "Subtract multiple sorted sets", "6.2.0",
            "read sortedset slow",
-           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
-           .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is "
-                         "the size of the first set, and K is the size of the result set.",
+           .key_specs = ZOP_READ_KEYS,
+           .complexity = ZDIFF_COMPLEXITY,
            .syntax = "numkeys:integer key [key ...] [WITHSCORES]"),
     ZOPCMD("zintercard", -3, CMD_READONLY, zintercard_command, numkeys_at1,
            "Intersect multiple sorted sets and return the cardinality of the result", "7.0.0", "read sortedset slow",
-           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
+           .key_specs = ZOP_READ_KEYS,
            .complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input "
                          "sorted sets.",
            .syntax = "numkeys:integer key [key ...] [LIMIT limit:integer]"),
     ZOPCMD("zunionstore", -4, CMD_WRITE | CMD_DENYOOM, zunionstore_command, store_numkeys_at2,
            "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0", "write sortedset slow",
-           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1),
-                                                      KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 2), {0}},
+           .key_specs = ZOP_STORE_KEYS,
            .complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being "
                          "the number of elements in the resulting sorted set.",
-           .syntax = "destination:key numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
-                     "aggregate=[AGGREGATE <SUM | MIN | MAX>]"),
+           .syntax = "destination:key numkeys:integer key [key ...] " ZOP_WEIGHTS_SYNTAX),
     ZOPCMD("zinterstore", -4, CMD_WRITE | CMD_DENYOOM, zinterstore_command, store_numkeys_at2,
            "Intersect multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
            "write sortedset slow",
-           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1),
-                                                      KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 2), {0}},
-           .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the "
-                         "number of input sorted sets and M being the number of elements in the resulting sorted set.",
-           .syntax = "destination:key numkeys:integer key [key ...] [WEIGHTS weight:integer [weight:integer ...]] "
-                     "aggregate=[AGGREGATE <SUM | MIN | MAX>]"),
+           .key_specs = ZOP_STORE_KEYS,
+           .complexity = ZINTER_COMPLEXITY,
+           .syntax = "destination:key numkeys:integer key [key ...] " ZOP_WEIGHTS_SYNTAX),
     ZOPCMD("zdiffstore", -4, CMD_WRITE | CMD_DENYOOM, zdiffstore_command, store_numkeys_at2,
            "Subtract multiple sorted sets and store the resulting sorted set in a new key", "6.2.0",
            "write sortedset slow",
-           .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1),
-                                                      KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 2), {0}},
-           .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is "
-                         "the size of the first set, and K is the size of the result set.",
+           .key_specs = ZOP_STORE_KEYS,
+           .complexity = ZDIFF_COMPLEXITY,
            .syntax = "destination:key numkeys:integer key [key ...]"),
     {0},
 };
