@@ -681,6 +681,18 @@ static void zscan_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 static int zmpop_getkeys(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 1, 0, pos, max); }
 
+/* Complexity texts Redis gives several commands alike. */
+#define ZRANGE_LIMIT_COMPLEXITY                                                                            \
+    "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being " \
+    "returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can "        \
+    "consider it O(log(N))."
+#define ZREMRANGE_COMPLEXITY                                                                               \
+    "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements "      \
+    "removed by the operation."
+#define ZPOP_COMPLEXITY                                                                                    \
+    "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of "        \
+    "elements popped."
+
 #define ZCMD(name_, arity_, flags_, fn_, first_, last_, summary_, since_, acl_, ...)                     \
     {.name = name_, .arity = arity_, .flags = flags_, .first_key = first_, .last_key = last_, .key_step = 1, \
      .fn = fn_, .group = "sorted-set", .summary = summary_, .since = since_, .acl_categories = acl_, __VA_ARGS__}
@@ -772,9 +784,7 @@ const struct cmd_def zset_commands[] = {
     ZCMD("zrangebyscore", -4, CMD_READONLY, zrangebyscore_command, 1, 1,
          "Return a range of members in a sorted set, by score", "1.0.5", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
-         .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-                       "elements being returned. If M is constant (e.g. always asking for the first 10 elements with "
-                       "LIMIT), you can consider it O(log(N)).",
+         .complexity = ZRANGE_LIMIT_COMPLEXITY,
          .syntax = "key min:double max:double [WITHSCORES]@2.0.0 [LIMIT offset:integer count:integer]",
          .history = (const char *const[]){"2.0.0", "Added the `WITHSCORES` modifier.", NULL},
          .deprecated_since = "6.2.0",
@@ -783,9 +793,7 @@ const struct cmd_def zset_commands[] = {
          "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0",
          "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
-         .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-                       "elements being returned. If M is constant (e.g. always asking for the first 10 elements with "
-                       "LIMIT), you can consider it O(log(N)).",
+         .complexity = ZRANGE_LIMIT_COMPLEXITY,
          .syntax = "key max:double min:double [WITHSCORES] [LIMIT offset:integer count:integer]",
          .history = (const char *const[]){"2.1.6", "`min` and `max` can be exclusive.", NULL},
          .deprecated_since = "6.2.0",
@@ -793,9 +801,7 @@ const struct cmd_def zset_commands[] = {
     ZCMD("zrangebylex", -4, CMD_READONLY, zrangebylex_command, 1, 1,
          "Return a range of members in a sorted set, by lexicographical range", "2.8.9", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
-         .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-                       "elements being returned. If M is constant (e.g. always asking for the first 10 elements with "
-                       "LIMIT), you can consider it O(log(N)).",
+         .complexity = ZRANGE_LIMIT_COMPLEXITY,
          .syntax = "key min max [LIMIT offset:integer count:integer]",
          .deprecated_since = "6.2.0",
          .replaced_by = "`ZRANGE` with the `BYLEX` argument"),
@@ -803,41 +809,34 @@ const struct cmd_def zset_commands[] = {
          "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
          "2.8.9", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
-         .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-                       "elements being returned. If M is constant (e.g. always asking for the first 10 elements with "
-                       "LIMIT), you can consider it O(log(N)).",
+         .complexity = ZRANGE_LIMIT_COMPLEXITY,
          .syntax = "key max min [LIMIT offset:integer count:integer]",
          .deprecated_since = "6.2.0",
          .replaced_by = "`ZRANGE` with the `REV` and `BYLEX` arguments"),
     ZCMD("zremrangebyrank", 4, CMD_WRITE, zremrangebyrank_command, 1, 1,
          "Remove all members in a sorted set within the given indexes", "2.0.0", "write sortedset slow",
          .key_flags = KS_RW | KS_DELETE,
-         .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-                       "elements removed by the operation.",
+         .complexity = ZREMRANGE_COMPLEXITY,
          .syntax = "key start:integer stop:integer"),
     ZCMD("zremrangebyscore", 4, CMD_WRITE, zremrangebyscore_command, 1, 1,
          "Remove all members in a sorted set within the given scores", "1.2.0", "write sortedset slow",
          .key_flags = KS_RW | KS_DELETE,
-         .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-                       "elements removed by the operation.",
+         .complexity = ZREMRANGE_COMPLEXITY,
          .syntax = "key min:double max:double"),
     ZCMD("zremrangebylex", 4, CMD_WRITE, zremrangebylex_command, 1, 1,
          "Remove all members in a sorted set between the given lexicographical range", "2.8.9", "write sortedset slow",
          .key_flags = KS_RW | KS_DELETE,
-         .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
-                       "elements removed by the operation.",
+         .complexity = ZREMRANGE_COMPLEXITY,
          .syntax = "key min max"),
     ZCMD("zpopmin", -2, CMD_WRITE | CMD_FAST, zpopmin_command, 1, 1,
          "Remove and return members with the lowest scores in a sorted set", "5.0.0", "write sortedset fast",
          .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
-         .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of "
-                       "elements popped.",
+         .complexity = ZPOP_COMPLEXITY,
          .syntax = "key [count:integer]"),
     ZCMD("zpopmax", -2, CMD_WRITE | CMD_FAST, zpopmax_command, 1, 1,
          "Remove and return members with the highest scores in a sorted set", "5.0.0", "write sortedset fast",
          .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
-         .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of "
-                       "elements popped.",
+         .complexity = ZPOP_COMPLEXITY,
          .syntax = "key [count:integer]"),
     {.name = "zmpop", .arity = -4, .flags = CMD_WRITE, .fn = zmpop_command, .getkeys = zmpop_getkeys,
      .group = "sorted-set", .since = "7.0.0", .acl_categories = "write sortedset slow",
