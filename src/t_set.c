@@ -563,6 +563,10 @@ static int sintercard_getkeys(const struct cmd_args *a, int *pos, int max)
 #define SETCMD(name_, arity_, flags_, fn_, first_, last_, summary_, since_, acl_, ...)                   \
     {.name = name_, .arity = arity_, .flags = flags_, .first_key = first_, .last_key = last_, .key_step = 1, \
      .fn = fn_, .group = "set", .summary = summary_, .since = since_, .acl_categories = acl_, __VA_ARGS__}
+/* Complexity texts the set algebra commands share (SINTERCARD too). */
+#define SETS_TOTAL_COMPLEXITY "O(N) where N is the total number of elements in all given sets."
+#define SETS_INTER_COMPLEXITY \
+    "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."
 #define MEMBERS_HISTORY (const char *const[]){"2.4.0", "Accepts multiple `member` arguments.", NULL}
 
 const struct cmd_def set_commands[] = {
@@ -599,30 +603,30 @@ const struct cmd_def set_commands[] = {
            .complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count."),
     SETCMD("sinter", -2, CMD_READONLY, sinter_command, 1, -1, "Intersect multiple sets", "1.0.0", "set",
            .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output_order", .syntax = "key [key ...]",
-           .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+           .complexity = SETS_INTER_COMPLEXITY),
     {.name = "sintercard", .arity = -3, .flags = CMD_READONLY, .fn = sintercard_command, .getkeys = sintercard_getkeys,
      .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RO | KS_ACCESS, 1), {0}},
      .group = "set", .summary = "Intersect multiple sets and return the cardinality of the result", .since = "7.0.0",
      .acl_categories = "set", .syntax = "numkeys:integer key [key ...] [LIMIT limit:integer]",
-     .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+     .complexity = SETS_INTER_COMPLEXITY},
     SETCMD("sinterstore", -3, CMD_WRITE | CMD_DENYOOM, sinterstore_command, 1, -1,
            "Intersect multiple sets and store the resulting set in a key", "1.0.0", "set",
            .key_specs = KEY_SPECS_DEST_SOURCES(KS_RW | KS_UPDATE), .syntax = "destination:key key [key ...]",
-           .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+           .complexity = SETS_INTER_COMPLEXITY),
     SETCMD("sunion", -2, CMD_READONLY, sunion_command, 1, -1, "Add multiple sets", "1.0.0", "set",
            .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output_order", .syntax = "key [key ...]",
-           .complexity = "O(N) where N is the total number of elements in all given sets."),
+           .complexity = SETS_TOTAL_COMPLEXITY),
     SETCMD("sunionstore", -3, CMD_WRITE | CMD_DENYOOM, sunionstore_command, 1, -1,
            "Add multiple sets and store the resulting set in a key", "1.0.0", "set",
            .key_specs = KEY_SPECS_DEST_SOURCES(KS_OW | KS_UPDATE), .syntax = "destination:key key [key ...]",
-           .complexity = "O(N) where N is the total number of elements in all given sets."),
+           .complexity = SETS_TOTAL_COMPLEXITY),
     SETCMD("sdiff", -2, CMD_READONLY, sdiff_command, 1, -1, "Subtract multiple sets", "1.0.0", "set",
            .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output_order", .syntax = "key [key ...]",
-           .complexity = "O(N) where N is the total number of elements in all given sets."),
+           .complexity = SETS_TOTAL_COMPLEXITY),
     SETCMD("sdiffstore", -3, CMD_WRITE | CMD_DENYOOM, sdiffstore_command, 1, -1,
            "Subtract multiple sets and store the resulting set in a key", "1.0.0", "set",
            .key_specs = KEY_SPECS_DEST_SOURCES(KS_OW | KS_UPDATE), .syntax = "destination:key key [key ...]",
-           .complexity = "O(N) where N is the total number of elements in all given sets."),
+           .complexity = SETS_TOTAL_COMPLEXITY),
     SETCMD("sscan", -3, CMD_READONLY, sscan_command, 1, 1, "Incrementally iterate Set elements", "2.8.0", "set",
            .key_flags = KS_RO | KS_ACCESS, .tips = "nondeterministic_output",
            .syntax = "key cursor:integer [MATCH pattern] [COUNT count:integer]",
