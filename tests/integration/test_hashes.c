@@ -48,8 +48,9 @@ static void fill_hash(redisContext *c, const char *key, int n, size_t vsize)
 static size_t check_fields(redisReply *r, size_t stride, int n)
 {
     cr_assert_eq(r->type, REDIS_REPLY_ARRAY);
-    static unsigned char seen[100000];
-    memset(seen, 0, (size_t)n);
+    /* Counts, wide enough for thousands of picks of one field. */
+    static unsigned seen[100000];
+    memset(seen, 0, (size_t)n * sizeof(seen[0]));
     for (size_t i = 0; i < r->elements; i += stride) {
         int k;
         cr_assert(r->element[i]->type == REDIS_REPLY_STRING && sscanf(r->element[i]->str, "f%d", &k) == 1 &&
