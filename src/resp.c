@@ -138,7 +138,11 @@ static enum resp_status parse_inline(struct resp_parser *p, const char *buf, siz
     }
     size_t linelen = (size_t)(nl - buf);
     if (linelen && buf[linelen - 1] == '\r') linelen--;
-    if (linelen > RESP_INLINE_MAX) return fail(p, "Protocol error: too big inline request");
+    /* Redis refuses a line only while its end has not arrived after 64 KB;
+     * reading 16 KB at a time, it accepts lines up to 80 KB. The same here,
+     * with a cap in case much arrived at once (a line's arguments cost
+     * memory in proportion). */
+    if (linelen > 2 * RESP_INLINE_MAX) return fail(p, "Protocol error: too big inline request");
     p->pos = (size_t)(nl - buf) + 1;
     if (p->scratch_cap < linelen + 1) {
         rk_free(p->scratch);
