@@ -98,7 +98,7 @@ static void fault_end(struct fault_check *fc, long extra_kb)
         cr_assert_fail("%lld connections left behind:\n%.4000s", left, list->type == REDIS_REPLY_STRING ? list->str : "?");
     }
     /* Freed memory goes back to the OS lazily: give it a few seconds. */
-    long limit = fc->rss0 + 32 * 1024 + fc->fixed_kb + extra_kb + TS_RSS_SLACK_KB, rss = 0;
+    long limit = fc->rss0 + 32 * 1024 + fc->fixed_kb + extra_kb + ts_rss_slack_kb(), rss = 0;
     WAIT_FOR((rss = ts_server_rss_kb(g_server)) <= limit, 8000);
     cr_log_info("server RSS: %ld KB before, %ld KB after", fc->rss0, rss);
     cr_assert_leq(rss, limit, "server RSS %ld KB did not return near %ld KB", rss, fc->rss0);
@@ -276,7 +276,8 @@ TS_TEST(faults, pipelined_cross_shard_writes_abandoned)
 {
     struct fault_check fc;
     fault_begin(&fc);
-    enum { CLIENTS = 100, WRITES = TS_SANITIZED ? 2000 : 3000, KEYS = 500 };
+    enum { CLIENTS = 100, KEYS = 500 };
+    const int WRITES = ts_server_sanitized() ? 2000 : 3000;
     struct pump *p = calloc(CLIENTS, sizeof *p);
     uint64_t seed = 12345;
     char cmd[256];
