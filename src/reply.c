@@ -31,6 +31,7 @@ void obuf_reserve(struct obuf *b, size_t extra)
 
 void obuf_append(struct obuf *b, const void *data, size_t len)
 {
+    if (len == 0) return; /* an empty buffer has no data to copy into */
     obuf_reserve(b, len);
     memcpy(b->data + b->len, data, len);
     b->len += len;
