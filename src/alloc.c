@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void *oom(size_t size)
@@ -51,6 +52,45 @@ char *rk_strndup(const char *s, size_t len)
     memcpy(p, s, len);
     p[len] = '\0';
     return p;
+}
+
+void rk_collect(void)
+{
+#ifdef RK_ALLOC_LIBC
+    malloc_trim(0);
+#else
+    mi_collect(true);
+#endif
+}
+
+#define RELEASE_MIN (1u << 20)
+#define RELEASE_SETTLE_MS 200
+#define RELEASE_MAX_WAIT_MS 1000
+
+static __thread size_t released;
+static __thread long long last_release_ms, last_collect_ms;
+
+static long long coarse_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rk_note_release(size_t bytes)
+{
+    released += bytes;
+    last_release_ms = coarse_ms();
+}
+
+void rk_collect_released(void)
+{
+    if (released < RELEASE_MIN) return;
+    long long now = coarse_ms();
+    if (now - last_release_ms < RELEASE_SETTLE_MS && now - last_collect_ms < RELEASE_MAX_WAIT_MS) return;
+    rk_collect();
+    released = 0;
+    last_collect_ms = now;
 }
 
 size_t rk_usable_size(const void *ptr) { return ptr ? mi_usable_size(ptr) : 0; }

@@ -161,6 +161,7 @@ void conn_maybe_free(struct conn *c)
     resp_parser_deinit(&c->parser);
     obuf_free(&c->out);
     obuf_free(&c->sending);
+    if (c->in_cap > IN_KEEP) rk_note_release(c->in_cap);
     rk_free(c->in);
     rk_free(c->argv);
     rk_free(c->argl);
@@ -209,6 +210,7 @@ static void in_compact(struct conn *c)
     if (c->in_pos == c->in_len) {
         c->in_pos = c->in_len = 0;
         if (c->in_cap > IN_KEEP) {
+            rk_note_release(c->in_cap);
             rk_free(c->in);
             c->in = NULL;
             c->in_cap = 0;

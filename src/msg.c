@@ -207,6 +207,9 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         seg->reply_end = b->replies.len;
         seg->errors = r.errors;
     }
+    /* The sender frees these replies; their pages are this shard's to
+     * give back (alloc.h). */
+    if (b->replies.cap >= 64 * 1024) rk_note_release(b->replies.cap);
     post(s, b, b->from, on_response);
 }
 

@@ -9,8 +9,13 @@
 
 void obuf_init(struct obuf *b) { memset(b, 0, sizeof(*b)); }
 
+/* Buffers this big are transient (a big reply, a pipeline's worth): their
+ * memory should go back to the OS once they are gone (alloc.h). */
+#define OBUF_BIG (64 * 1024)
+
 void obuf_free(struct obuf *b)
 {
+    if (b->cap >= OBUF_BIG) rk_note_release(b->cap);
     rk_free(b->data);
     obuf_init(b);
 }
@@ -26,6 +31,7 @@ void obuf_reserve(struct obuf *b, size_t extra)
 
 void obuf_append(struct obuf *b, const void *data, size_t len)
 {
+    if (len == 0) return; /* an empty buffer has no data to copy into */
     obuf_reserve(b, len);
     memcpy(b->data + b->len, data, len);
     b->len += len;

@@ -138,7 +138,11 @@ static enum resp_status parse_inline(struct resp_parser *p, const char *buf, siz
     }
     size_t linelen = (size_t)(nl - buf);
     if (linelen && buf[linelen - 1] == '\r') linelen--;
-    if (linelen > RESP_INLINE_MAX) return fail(p, "Protocol error: too big inline request");
+    /* Redis refuses a line only while its end has not arrived after 64 KB;
+     * reading 16 KB at a time, it accepts lines up to 80 KB. The same here,
+     * with a cap in case much arrived at once (a line's arguments cost
+     * memory in proportion). */
+    if (linelen > 2 * RESP_INLINE_MAX) return fail(p, "Protocol error: too big inline request");
     p->pos = (size_t)(nl - buf) + 1;
     if (p->scratch_cap < linelen + 1) {
         rk_free(p->scratch);
@@ -252,18 +256,22 @@ static size_t line_end(const char *buf, size_t len)
 
 bool resp_aggregate_header(const char *buf, size_t len, long long *count, size_t *hdr_len)
 {
-    if (len == 0 || !strchr("*%~>|", buf[0])) return false;
+    if (len == 0 || buf[0] == '\0' || !strchr("*%~>|", buf[0])) return false;
     size_t e = line_end(buf, len);
     if (!e || !string2ll(buf + 1, e - 3, count)) return false;
     *hdr_len = e;
     return true;
 }
 
-size_t resp_value_span(const char *buf, size_t len)
+/* Deeper than any reply the server writes: treated as malformed, so a
+ * hostile buffer cannot exhaust the stack. */
+#define SPAN_MAX_DEPTH 128
+
+static size_t value_span(const char *buf, size_t len, int depth)
 {
     long long n;
     size_t e, hdr;
-    if (len == 0) return 0;
+    if (len == 0 || depth > SPAN_MAX_DEPTH) return 0;
     switch (buf[0]) {
     case '+': case '-': case ':': case ',': case '#': case '_': case '(':
         return line_end(buf, len);
@@ -274,13 +282,18 @@ size_t resp_value_span(const char *buf, size_t len)
         return len - e >= (size_t)n + 2 ? e + (size_t)n + 2 : 0;
     default:
         if (!resp_aggregate_header(buf, len, &n, &hdr)) return 0;
+        /* Each element takes 3 bytes at least: a count beyond what the
+         * buffer can hold is incomplete (and cannot overflow below). */
+        if (n > (long long)(len - hdr) / 3) return 0;
         if (buf[0] == '%' || buf[0] == '|') n *= 2;
         size_t off = hdr;
         for (long long i = 0; i < n; i++) {
-            size_t span = resp_value_span(buf + off, len - off);
+            size_t span = value_span(buf + off, len - off, depth + 1);
             if (!span) return 0;
             off += span;
         }
         return off;
     }
 }
+
+size_t resp_value_span(const char *buf, size_t len) { return value_span(buf, len, 0); }

@@ -218,6 +218,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     }
     for (int i = 0; i < s->cfg.databases; i++) db_maintain(&s->dbs[i], 1000);
     close_idle_clients(s, now);
+    rk_collect_released();
     resume_accepting(s);
     if (s->draining) {
         bool idle = true;

@@ -20,6 +20,17 @@ void rk_free(void *ptr);
 char *rk_strndup(const char *s, size_t len);
 /* Usable size of a block from rk_malloc: the memory it really costs. */
 size_t rk_usable_size(const void *ptr);
+/* Gives the calling thread's free memory back to the OS now (mimalloc
+ * otherwise does it lazily, on later allocations that may never come). */
+void rk_collect(void);
+/* Big transient buffers (a client's input and output, a message's replies)
+ * die in bursts when clients go. rk_note_release() counts such a buffer,
+ * on the thread that allocated it (the owner collects it); the owner's
+ * timer calls rk_collect_released(), which collects once the releases
+ * have settled (200 ms after the last, or each second while they go on).
+ * Per thread. */
+void rk_note_release(size_t bytes);
+void rk_collect_released(void);
 /* Bytes this process has from the OS (resident), for INFO memory. */
 size_t rk_process_rss(void);
 

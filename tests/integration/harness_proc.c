@@ -15,6 +15,30 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define BUILT_SANITIZED true
+#else
+#define BUILT_SANITIZED false
+#endif
+
+static const char *server_sanitizer(void)
+{
+    const char *s = getenv("RINGKV_SERVER_SANITIZER");
+    if (s && *s)
+        return s;
+    return BUILT_SANITIZED ? "address" : NULL;
+}
+
+bool ts_server_sanitized(void) { return server_sanitizer() != NULL; }
+
+long ts_rss_slack_kb(void)
+{
+    const char *s = server_sanitizer();
+    if (!s)
+        return 0;
+    return strcmp(s, "thread") == 0 ? 64L * 1024 * 1024 : 320L * 1024;
+}
+
 long ts_server_rss_kb(const struct test_server *ts)
 {
     char path[64], line[256];

@@ -184,3 +184,23 @@ Test(resp, deferred_lengths_are_exact)
     cr_assert_eq(resp_value_span(b.data, b.len), b.len);
     obuf_free(&b);
 }
+
+/* Found by fuzz_resp: a huge map count overflowed when doubled, and deep
+ * nesting recursed without bound. Both are malformed, not fatal. */
+Test(resp, span_of_hostile_aggregates)
+{
+    const char *huge = "%9223372036854775807\r\n:1\r\n";
+    cr_assert_eq(resp_value_span(huge, strlen(huge)), 0);
+    const char *null_array = "*-1\r\n";
+    cr_assert_eq(resp_value_span(null_array, 5), 5);
+    enum { DEPTH = 100000 };
+    char *deep = rk_malloc(DEPTH * 4 + 3);
+    for (int i = 0; i < DEPTH; i++) memcpy(deep + i * 4, "*1\r\n", 4);
+    memcpy(deep + DEPTH * 4, ":1\r", 3);
+    cr_assert_eq(resp_value_span(deep, DEPTH * 4 + 3), 0);
+    rk_free(deep);
+    const char *nul = "\0" "1\r\n";
+    long long count;
+    size_t hdr;
+    cr_assert(!resp_aggregate_header(nul, 4, &count, &hdr));
+}
