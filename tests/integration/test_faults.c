@@ -101,7 +101,10 @@ static void fault_end(struct fault_check *fc, long extra_kb)
     long limit = fc->rss0 + 32 * 1024 + fc->fixed_kb + extra_kb + ts_rss_slack_kb(), rss = 0;
     WAIT_FOR((rss = ts_server_rss_kb(g_server)) <= limit, 8000);
     cr_log_info("server RSS: %ld KB before, %ld KB after", fc->rss0, rss);
-    cr_assert_leq(rss, limit, "server RSS %ld KB did not return near %ld KB", rss, fc->rss0);
+    /* Returning memory to the OS is ringkv's promise: redis-server's jemalloc
+     * may keep freed pages for reuse, so the reference run skips this check. */
+    if (!ts_is_redis())
+        cr_assert_leq(rss, limit, "server RSS %ld KB did not return near %ld KB", rss, fc->rss0);
     /* A fresh client is served normally. */
     redisContext *fresh = ts_connect(g_server);
     ts_assert_ok(ts_cmd(fresh, "SET after ok"));
