@@ -192,7 +192,8 @@ static void close_idle_clients(struct shard *s, long long now_ms)
     if (s->cfg.timeout <= 0) return;
     for (struct conn *c = s->conns, *next; c; c = next) {
         next = c->next;
-        if (!(c->flags & CONN_CLOSING) && c->busy == 0 && now_ms - c->last_ms > s->cfg.timeout * 1000) {
+        /* As Redis: subscribers wait for messages, so they are never idle. */
+        if (!(c->flags & (CONN_CLOSING | CONN_PUBSUB)) && c->busy == 0 && now_ms - c->last_ms > s->cfg.timeout * 1000) {
             conn_close(c);
             conn_maybe_free(c);
         }

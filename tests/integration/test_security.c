@@ -62,7 +62,7 @@ static void expect_noauth(struct ts_raw *raw, redisContext *admin, const struct 
     const char *bar = strchr(cmd->name, '|');
     snprintf(words[0], sizeof words[0], "%.*s", bar ? (int)(bar - cmd->name) : 63, cmd->name);
     snprintf(words[1], sizeof words[1], "%s", bar ? bar + 1 : "");
-    if (!redis_knows(admin, words[0]))
+    if (!redis_knows(admin, cmd->name)) /* "config|get": Redis 7 knows subcommands by that name */
         return;
     argv[0] = words[0];
     int i = 1;
