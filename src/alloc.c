@@ -93,7 +93,7 @@ void rk_collect_released(void)
     last_collect_ms = now;
 }
 
-size_t rk_usable_size(const void *ptr) { return ptr ? mi_usable_size(ptr) : 0; }
+size_t rk_usable_size(const void *ptr) { return ptr ? mi_usable_size((void *)ptr) : 0; }
 
 size_t rk_process_rss(void)
 {
