@@ -25,6 +25,8 @@ static const struct cmd_def *const parts[] = {
     zsetops_commands,
     sort_commands,
     hash_commands,
+    memory_commands,
+    function_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

@@ -212,6 +212,8 @@ extern const struct cmd_def zset_commands[];
 extern const struct cmd_def zsetops_commands[];
 extern const struct cmd_def sort_commands[];
 extern const struct cmd_def hash_commands[];
+extern const struct cmd_def memory_commands[];
+extern const struct cmd_def function_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

@@ -1,9 +1,11 @@
 /* test_server.c — server commands redis-diff found missing or different:
- * LASTSAVE. Every expectation holds on redis-server 7.0.15
+ * LASTSAVE, MEMORY, FUNCTION FLUSH. Every expectation holds on redis-server 7.0.15
  * (RINGKV_TEST_REDIS=1). */
 #include "harness.h"
+#include "strings_util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 TestSuite(server, .timeout = 60);
 
@@ -29,5 +31,51 @@ TS_TEST(server, lastsave_is_the_start_time)
     ts_sleep_ms(1100);
     cr_expect_eq(int_reply(c, "LASTSAVE"), last);
     ts_assert_error(ts_cmd(c, "LASTSAVE x"), "ERR wrong number of arguments for 'lastsave' command");
+    redisFree(c);
+}
+
+/* MEMORY USAGE: nil for a missing key, a size that grows with the value,
+ * Redis's argument errors. */
+TS_TEST(server, memory_usage)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_nil(ts_cmd(c, "MEMORY USAGE missing"));
+    ts_assert_ok(ts_cmd(c, "SET small v"));
+    long long small = su_int(ts_cmd(c, "MEMORY USAGE small"));
+    cr_assert(small > 0, "%lld", small);
+    static char x10k[10001], v100[101];
+    memset(x10k, 'x', 10000);
+    memset(v100, 'v', 100);
+    ts_assert_ok(ts_cmd(c, "SET big %s", x10k));
+    long long big = su_int(ts_cmd(c, "MEMORY USAGE big SAMPLES 0"));
+    cr_assert(big >= 10000 && big < 20000, "%lld", big);
+    for (int i = 0; i < 200; i++) ts_assert_int(ts_cmd(c, "HSET h field:%d %s", i, v100), 1);
+    long long hash = su_int(ts_cmd(c, "MEMORY USAGE h"));
+    cr_assert(hash >= 200 * 100, "%lld", hash);
+    ts_assert_error(ts_cmd(c, "MEMORY USAGE small SAMPLES -1"), "ERR syntax error");
+    ts_assert_error(ts_cmd(c, "MEMORY USAGE small SAMPLES x"), "ERR value is not an integer or out of range");
+    ts_assert_error(ts_cmd(c, "MEMORY USAGE small SAMPLES"), "ERR syntax error");
+    ts_assert_error(ts_cmd(c, "MEMORY USAGE small FOO"), "ERR syntax error");
+    ts_assert_error(ts_cmd(c, "MEMORY USAGE"), "ERR wrong number of arguments for 'memory|usage' command");
+    ts_assert_error(ts_cmd(c, "MEMORY FOO"), "ERR unknown subcommand 'FOO'. Try MEMORY HELP.");
+    ts_assert_ok(ts_cmd(c, "MEMORY PURGE"));
+    ts_assert_bulk(ts_cmd(c, "GET small"), "v");
+    redisFree(c);
+}
+
+/* FUNCTION FLUSH empties the (always empty) function library; its
+ * arguments are checked as Redis does. */
+TS_TEST(server, function_flush)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "SET k v"));
+    ts_assert_ok(ts_cmd(c, "FUNCTION FLUSH"));
+    ts_assert_ok(ts_cmd(c, "FUNCTION FLUSH ASYNC"));
+    ts_assert_ok(ts_cmd(c, "FUNCTION FLUSH sync"));
+    ts_assert_error(ts_cmd(c, "FUNCTION FLUSH X"), "ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    ts_assert_error(ts_cmd(c, "FUNCTION FLUSH a b"),
+                    "ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.");
+    ts_assert_error(ts_cmd(c, "FUNCTION"), "ERR wrong number of arguments for 'function' command");
+    ts_assert_bulk(ts_cmd(c, "GET k"), "v"); /* keys are not functions */
     redisFree(c);
 }
