@@ -222,31 +222,42 @@ uint64_t dict_scan(struct dict *d, uint64_t v, dict_scan_fn fn, void *arg)
     return v;
 }
 
+/* A uniform bucket, then a uniform slot of FAIR_SLOTS in its chain, an
+ * empty slot (or bucket) being a retry: every node is equally likely
+ * whatever its chain's length, which HRANDFIELD/SRANDMEMBER users test
+ * with a chi-square (picking a uniform element of a uniform bucket would
+ * favour nodes alone in their bucket). A chain longer than FAIR_SLOTS,
+ * rare at a load factor of at most 1, is sampled whole. */
+#define FAIR_SLOTS 4
+
+static struct dict_node *random_bucket(struct dict *d, uint64_t (*rng)(void *), void *arg)
+{
+    if (!rehashing(d)) return d->table[0][rng(arg) & (d->size[0] - 1)];
+    uint64_t total = d->size[0] + d->size[1];
+    uint64_t i = (uint64_t)d->rehash_idx + rng(arg) % (total - (uint64_t)d->rehash_idx);
+    return i >= d->size[0] ? d->table[1][i - d->size[0]] : d->table[0][i];
+}
+
 struct dict_node *dict_random(struct dict *d, uint64_t (*rng)(void *), void *arg)
 {
     if (dict_size(d) == 0) return NULL;
     if (rehashing(d)) rehash_step(d);
-    struct dict_node *bucket = NULL;
-    /* Pick a non-empty bucket, then a uniform element of its chain. */
-    for (int tries = 0; !bucket; tries++) {
-        if (rehashing(d)) {
-            uint64_t total = d->size[0] + d->size[1];
-            uint64_t i = (uint64_t)d->rehash_idx + rng(arg) % (total - (uint64_t)d->rehash_idx);
-            bucket = i >= d->size[0] ? d->table[1][i - d->size[0]] : d->table[0][i];
-        } else {
-            bucket = d->table[0][rng(arg) & (d->size[0] - 1)];
-        }
-        if (tries > 1000 && !bucket) {
-            /* Sparse table: fall back to a linear search from a random spot. */
+    for (int tries = 0;; tries++) {
+        struct dict_node *bucket = random_bucket(d, rng, arg);
+        if (!bucket && tries > 1000) {
+            /* Sparse table (before it shrinks): the first chain from the
+             * start, rather than spin. */
             for (int t = 0; t < 2 && !bucket; t++)
                 for (uint64_t i = 0; i < d->size[t] && !bucket; i++) bucket = d->table[t][i];
         }
+        if (!bucket) continue;
+        unsigned len = 0;
+        for (struct dict_node *n = bucket; n; n = n->next) len++;
+        unsigned slot = (unsigned)(rng(arg) % (len > FAIR_SLOTS || tries > 1000 ? len : FAIR_SLOTS));
+        if (slot >= len) continue;
+        while (slot--) bucket = bucket->next;
+        return bucket;
     }
-    unsigned len = 0;
-    for (struct dict_node *n = bucket; n; n = n->next) len++;
-    unsigned pick = (unsigned)(rng(arg) % len);
-    while (pick--) bucket = bucket->next;
-    return bucket;
 }
 
 void dict_prefetch(const struct dict *d, uint64_t hash, int stage)

@@ -57,7 +57,7 @@ void dict_replace(struct dict *d, struct dict_node *old, struct dict_node *repl,
 typedef void (*dict_scan_fn)(struct dict_node *n, void *arg);
 uint64_t dict_scan(struct dict *d, uint64_t cursor, dict_scan_fn fn, void *arg);
 
-/* A random node, or NULL when empty (fair enough for sampling). */
+/* A uniformly random node (see dict.c), or NULL when empty. */
 struct dict_node *dict_random(struct dict *d, uint64_t (*rng)(void *), void *rng_arg);
 
 /* Rehash work for the timer: moves buckets for up to `us` microseconds and

@@ -482,3 +482,29 @@ TS_TEST(hashes, copy_rename_move)
     assert_encoding(c, "big-renamed", "hashtable");
     redisFree(c);
 }
+
+/* Random picks are uniform over a hashtable-encoded hash too (the check
+ * Redis's own suite makes: a chi-square over 1000 picks of 10 fields, 9
+ * degrees of freedom, 40 being a 0.00001 tail). */
+TS_TEST(hashes, hrandfield_is_uniform)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "CONFIG SET hash-max-listpack-value 10"));
+    for (int i = 0; i < 10; i++) ts_assert_int(ts_cmd(c, "HSET h field-number-%d a-value-longer-than-ten", i), 1);
+    redisReply *enc = ts_cmd(c, "OBJECT ENCODING h");
+    cr_assert_str_eq(enc->str, "hashtable");
+    freeReplyObject(enc);
+    redisReply *r = ts_cmd(c, "HRANDFIELD h -1000");
+    cr_assert_eq(r->elements, 1000);
+    int hits[10] = {0};
+    for (size_t i = 0; i < r->elements; i++) {
+        int idx = -1;
+        cr_assert(sscanf(r->element[i]->str, "field-number-%d", &idx) == 1 && idx >= 0 && idx < 10);
+        hits[idx]++;
+    }
+    freeReplyObject(r);
+    double chi2 = 0;
+    for (int i = 0; i < 10; i++) chi2 += (hits[i] - 100.0) * (hits[i] - 100.0) / 100.0;
+    cr_assert(chi2 < 40, "chi-square %.1f", chi2);
+    redisFree(c);
+}
