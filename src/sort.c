@@ -3,12 +3,11 @@
  * sortCommandGeneric does it.
  *
  * BY and GET patterns name other keys ("weight_*", "obj_*->field"): they
- * are looked up in the database the command runs on, so they are found
- * when they live on the shard that owns the sorted key (hash tags make
- * sure of it: SORT {u}list BY {u}w_*). When the command itself spans
- * shards (SORT a STORE b, a and b apart) it runs on copies of a and b
- * only, and pattern keys read as missing. Handlers run on the shard
- * owning the keys (or the cross-shard scratch keyspace).
+ * are looked up in the database the command runs on. When a hash tag pins
+ * them to the sorted key's shard (SORT {u}list BY {u}w_*) the command runs
+ * there; otherwise it takes the cross-shard path, which fetches the keys
+ * sort_value_keys names along with the sorted key. Handlers run on the
+ * shard owning the keys (or the cross-shard scratch keyspace).
  */
 #include "ringkv/alloc.h"
 #include "ringkv/commands.h"
@@ -72,9 +71,48 @@ struct pat_value {
     long long ll;
 };
 
+/* The key a pattern names for an element: the first '*' replaced by the
+ * element, up to "->field" if one follows the '*'. Redis reads the
+ * pattern as a C string. */
+struct pat_key {
+    const char *field; /* NULL: the key's string value is wanted */
+    size_t flen, klen;
+    char *key;         /* small, or a heap copy the caller frees (pat_key_done) */
+};
+
+static bool pattern_key(const char *pat, size_t plen, const char *elem, size_t elen, char *small, size_t cap,
+                        struct pat_key *out)
+{
+    size_t clen = strnlen(pat, plen);
+    const char *star = memchr(pat, '*', clen);
+    if (!star) return false;
+    out->field = NULL;
+    out->flen = 0;
+    for (const char *f = star + 1; f + 2 < pat + clen; f++) {
+        if (f[0] == '-' && f[1] == '>') {
+            out->field = f + 2;
+            out->flen = plen - (size_t)(out->field - pat);
+            break;
+        }
+    }
+    size_t prefix = (size_t)(star - pat);
+    size_t postfix = plen - prefix - 1 - (out->field ? out->flen + 2 : 0);
+    out->klen = prefix + elen + postfix;
+    out->key = out->klen <= cap ? small : rk_malloc(out->klen);
+    memcpy(out->key, pat, prefix);
+    memcpy(out->key + prefix, elem, elen);
+    memcpy(out->key + prefix + elen, star + 1, postfix);
+    return true;
+}
+
+static void pat_key_done(struct pat_key *k, const char *small)
+{
+    if (k->key != small) rk_free(k->key);
+}
+
 /* Redis's lookupKeyByPattern: "#" is the element itself; otherwise the
- * first '*' is replaced by the element and the key read, as a string, or
- * as a hash field when "->field" follows the '*'. False when missing. */
+ * key the pattern names, read as a string, or as a hash field when
+ * "->field" follows the '*'. False when missing. */
 static bool pattern_lookup(struct cmd_ctx *c, const char *pat, size_t plen, const char *elem, size_t elen,
                            struct pat_value *out, char *keybuf_small)
 {
@@ -82,31 +120,14 @@ static bool pattern_lookup(struct cmd_ctx *c, const char *pat, size_t plen, cons
         *out = (struct pat_value){elem, elen, 0};
         return true;
     }
-    size_t clen = strnlen(pat, plen); /* Redis reads the pattern as a C string */
-    const char *star = memchr(pat, '*', clen);
-    if (!star) return false;
-    const char *field = NULL;
-    size_t flen = 0;
-    for (const char *f = star + 1; f + 2 < pat + clen; f++) {
-        if (f[0] == '-' && f[1] == '>') {
-            field = f + 2;
-            flen = plen - (size_t)(field - pat);
-            break;
-        }
-    }
-    size_t prefix = (size_t)(star - pat);
-    size_t postfix = plen - prefix - 1 - (field ? flen + 2 : 0);
-    size_t klen = prefix + elen + postfix;
-    char *key = klen <= 256 ? keybuf_small : rk_malloc(klen);
-    memcpy(key, pat, prefix);
-    memcpy(key + prefix, elem, elen);
-    memcpy(key + prefix + elen, star + 1, postfix);
-    struct kv *kv = db_lookup(c->db, key, klen);
-    if (key != keybuf_small) rk_free(key);
+    struct pat_key k;
+    if (!pattern_key(pat, plen, elem, elen, keybuf_small, 256, &k)) return false;
+    struct kv *kv = db_lookup(c->db, k.key, k.klen);
+    pat_key_done(&k, keybuf_small);
     if (!kv) return false;
-    if (field) {
+    if (k.field) {
         lp_value v;
-        if (kv->type != OBJ_HASH || !hashval_get(kv, field, flen, &v)) return false;
+        if (kv->type != OBJ_HASH || !hashval_get(kv, k.field, k.flen, &v)) return false;
         *out = (struct pat_value){(const char *)v.str, v.len, v.ll};
         return true;
     }
@@ -403,6 +424,83 @@ out:
 static void sort_command(struct cmd_ctx *c, const struct cmd_args *a) { sort_generic(c, a, false); }
 static void sort_ro_command(struct cmd_ctx *c, const struct cmd_args *a) { sort_generic(c, a, true); }
 
+/* ---- pattern keys on other shards ---- */
+
+static void visit_pattern(const char *pat, size_t plen, const char *elem, size_t elen, cmd_key_visitor visit,
+                          void *arg)
+{
+    char small[256];
+    struct pat_key k;
+    if (!pattern_key(pat, plen, elem, elen, small, sizeof small, &k)) return;
+    visit(arg, k.key, k.klen);
+    pat_key_done(&k, small);
+}
+
+/* Every key the call's BY and GET patterns name, over all the elements
+ * (a superset of what LIMIT will read). Errors are the handler's to
+ * report: here they only end the visit. */
+static void sort_value_keys_generic(struct cmd_ctx *c, const struct cmd_args *a, bool readonly, cmd_key_visitor visit,
+                                    void *arg)
+{
+    struct sort_args o = {.limit_count = -1, .ops = rk_malloc((size_t)a->argc * sizeof(struct sort_getop))};
+    struct sort_ctx sc = {.c = c};
+    struct kv *kv = parse_sort(c, a, readonly, &o) ? db_lookup(c->db, a->argv[1], a->len[1]) : NULL;
+    if (kv && (kv->type == OBJ_SET || kv->type == OBJ_LIST || kv->type == OBJ_ZSET)) {
+        long long start = 0, end = LLONG_MAX;
+        load_items(&sc, kv, false, &start, &end);
+        resolve(&sc);
+        for (size_t i = 0; i < sc.n; i++) {
+            const struct sort_item *it = &sc.items[i];
+            if (o.by_at && !o.dontsort) visit_pattern(a->argv[o.by_at], a->len[o.by_at], it->s, it->len, visit, arg);
+            for (int g = 0; g < o.nops; g++) visit_pattern(o.ops[g].pat, o.ops[g].len, it->s, it->len, visit, arg);
+        }
+    }
+    rk_free(o.ops);
+    rk_free(sc.items);
+    obuf_free(&sc.arena);
+}
+
+static void sort_value_keys(struct cmd_ctx *c, const struct cmd_args *a, cmd_key_visitor visit, void *arg)
+{
+    sort_value_keys_generic(c, a, false, visit, arg);
+}
+
+static void sort_ro_value_keys(struct cmd_ctx *c, const struct cmd_args *a, cmd_key_visitor visit, void *arg)
+{
+    sort_value_keys_generic(c, a, true, visit, arg);
+}
+
+/* Whether every key a pattern can name is on shard `home`: true when it
+ * names none ("#", no '*') or when the part before the '*' holds a whole,
+ * non-empty {hash tag}, which then decides the slot of every such key. */
+static bool pattern_on(const struct server *srv, const char *pat, size_t plen, unsigned home)
+{
+    size_t clen = strnlen(pat, plen);
+    const char *star = memchr(pat, '*', clen);
+    if (!star) return true;
+    size_t prefix = (size_t)(star - pat);
+    const char *open = memchr(pat, '{', prefix);
+    if (!open) return false;
+    const char *close = memchr(open + 1, '}', (size_t)(star - open - 1));
+    if (!close || close == open + 1) return false;
+    return shard_of_key(srv, pat, prefix) == home;
+}
+
+static bool sort_patterns_home(const struct cmd_args *a, const struct server *srv, unsigned home)
+{
+    for (int i = 2; i < a->argc; i++) {
+        if (arg_is(a, i, "limit")) {
+            i += 2;
+        } else if (arg_is(a, i, "store")) {
+            i += 1;
+        } else if ((arg_is(a, i, "get") || arg_is(a, i, "by")) && i + 1 < a->argc) {
+            if (!pattern_on(srv, a->argv[i + 1], a->len[i + 1], home)) return false;
+            i += 1;
+        }
+    }
+    return true;
+}
+
 /* The sorted key and the last STORE destination (Redis's sortGetKeys). */
 static int sort_getkeys(const struct cmd_args *a, int *pos, int max)
 {
@@ -428,6 +526,7 @@ static int sort_getkeys(const struct cmd_args *a, int *pos, int max)
 
 const struct cmd_def sort_commands[] = {
     {.name = "sort", .arity = -2, .flags = CMD_WRITE | CMD_DENYOOM, .fn = sort_command, .getkeys = sort_getkeys,
+     .value_keys = sort_value_keys, .value_keys_home = sort_patterns_home,
      .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 1, 0, 1), SORT_BY_GET_SPEC,
                                                 KEY_SPEC_UNKNOWN(KS_OW | KS_UPDATE,
                                                                  "For the optional STORE keyword. It is marked 'unknown' "
@@ -439,6 +538,7 @@ const struct cmd_def sort_commands[] = {
      .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of "
                    "returned elements. When the elements are not sorted, complexity is O(N)."},
     {.name = "sort_ro", .arity = -2, .flags = CMD_READONLY, .fn = sort_ro_command, .first_key = 1, .last_key = 1,
+     .value_keys = sort_ro_value_keys, .value_keys_home = sort_patterns_home,
      .key_step = 1,
      .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 1, 0, 1), SORT_BY_GET_SPEC, {0}},
      .syntax = SORT_SYNTAX, .group = "generic", .since = "7.0.0",

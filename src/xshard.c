@@ -6,6 +6,9 @@
  *  1. fetch: every owner sends back a deep copy of each key it holds (with
  *     its TTL). The copy is made by the owner, on its thread; the message
  *     carries the copy's ownership, never a pointer into a keyspace.
+ *     A command whose values name more keys (SORT ... BY weight_*: see
+ *     cmd_def.value_keys) asks for them once the copies are in, and they
+ *     are fetched the same way, in a second round, to be read only.
  *  2. run: the connection's shard puts the copies in a scratch keyspace and
  *     runs the handler there, exactly as if all keys were local.
  *  3. store (write commands only): every key the command names, and every
@@ -25,6 +28,7 @@
 #include "ringkv/shard.h"
 #include "ringkv/util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A fetched key: [u8 present][struct kv *][i64 expire ms or -1]. */
@@ -40,6 +44,13 @@ struct xrun {
     uint32_t *key_part;        /* fetch part of each key */
     int *key_db;               /* database of each key (cmd_def.key_db) */
     struct obuf reply;         /* the handler's reply, held until stored */
+    /* Keys named by the fetched values (cmd_def.value_keys), fetched in a
+     * second round, read-only: dropped from the scratch before storing. */
+    struct shard *scratch;     /* kept between the two rounds */
+    struct gather *first;      /* the first round, owner of args */
+    struct obuf extra_names;   /* the extra keys' bytes */
+    size_t *extra_off, *extra_len;
+    uint32_t *extra_part, nextra;
 };
 
 static void put_record(struct obuf *out, struct kv *kv, long long when)
@@ -90,6 +101,10 @@ static const struct cmd_def xstore_cmd = {.name = "xshard|store", .arity = -1, .
 
 static void xrun_free(struct xrun *x)
 {
+    obuf_free(&x->extra_names);
+    rk_free(x->extra_off);
+    rk_free(x->extra_len);
+    rk_free(x->extra_part);
     rk_free(x->key_arg);
     rk_free(x->key_part);
     rk_free(x->key_db);
@@ -119,24 +134,34 @@ static void scratch_destroy(struct shard *sc)
 static void stored(struct gather *g);
 static void store_back(struct xrun *x, struct shard *sc, struct conn *c);
 
-/* Step 2, when every fetch has answered. */
-static void fetched(struct gather *g)
+static bool fetch_value_keys(struct xrun *x, struct gather *g);
+static void drop_value_keys(struct xrun *x, struct shard *sc);
+
+/* Puts the records the parts sent back in the scratch: key k's record is
+ * the next one of part key_part[k], to go in database key_db[k]. */
+static void load_records(struct gather *g, struct shard *sc, uint32_t nkeys, const uint32_t *key_part,
+                         const int *key_db, int dbid)
 {
-    struct xrun *x = g->user;
-    struct shard *s = x->s, *sc = scratch_create(s);
     size_t *cursor = rk_calloc(g->nparts, sizeof(size_t));
-    for (uint32_t k = 0; k < x->nkeys; k++) {
-        uint32_t p = x->key_part[k];
+    for (uint32_t k = 0; k < nkeys; k++) {
+        uint32_t p = key_part[k];
         struct kv *kv;
         long long when;
         get_record(g->part_reply[p].data + cursor[p], &kv, &when);
         cursor[p] += RECORD_SIZE;
         if (!kv) continue;
-        struct db *db = &sc->dbs[x->key_db[k]];
+        struct db *db = &sc->dbs[key_db ? key_db[k] : dbid];
         db_add(db, kv);
         if (when >= 0) db_set_expire(db, kv, when);
     }
     rk_free(cursor);
+}
+
+/* Step 2: the handler runs on the scratch keyspace; g is the first
+ * round's gather (it owns x->args). */
+static void run_on_scratch(struct xrun *x, struct gather *g, struct shard *sc)
+{
+    struct shard *s = x->s;
     struct conn *c = g->conn;
     struct reply r;
     reply_init(&r, &x->reply, g->resp);
@@ -144,12 +169,34 @@ static void fetched(struct gather *g)
     s->stats.commands_processed++;
     s->stats.error_replies += r.errors;
     if (x->cmd->flags & CMD_WRITE) {
+        drop_value_keys(x, sc);
         store_back(x, sc, c); /* may finish x at once */
         gather_free(g);
     } else {
         scratch_destroy(sc);
         stored(g);
     }
+}
+
+/* When every fetch of the first round has answered. */
+static void fetched(struct gather *g)
+{
+    struct xrun *x = g->user;
+    struct shard *sc = scratch_create(x->s);
+    load_records(g, sc, x->nkeys, x->key_part, x->key_db, x->dbid);
+    x->scratch = sc;
+    x->first = g;
+    if (x->cmd->value_keys && fetch_value_keys(x, g)) return;
+    run_on_scratch(x, g, sc);
+}
+
+/* When the second round (the keys the values name) has answered. */
+static void value_keys_fetched(struct gather *g2)
+{
+    struct xrun *x = g2->user;
+    load_records(g2, x->scratch, x->nextra, x->extra_part, NULL, x->dbid);
+    gather_free(g2);
+    run_on_scratch(x, x->first, x->scratch);
 }
 
 static void plan_add(struct xrun *x, struct obuf *args_by_shard, uint32_t *count, const char *key, size_t klen,
@@ -242,6 +289,124 @@ static void stored(struct gather *g)
     gather_free(g);
     xrun_free(x);
     conn_done_busy(c);
+}
+
+/* ---- the second round: keys named by values (SORT BY/GET) ---- */
+
+static void collect_value_key(void *arg, const char *key, size_t len)
+{
+    struct xrun *x = arg;
+    if (x->nextra % 64 == 0) {
+        x->extra_off = rk_realloc(x->extra_off, (x->nextra + 64) * sizeof(size_t));
+        x->extra_len = rk_realloc(x->extra_len, (x->nextra + 64) * sizeof(size_t));
+    }
+    x->extra_off[x->nextra] = x->extra_names.len;
+    x->extra_len[x->nextra++] = len;
+    obuf_append(&x->extra_names, key, len);
+}
+
+static int cmp_extra(const void *pa, const void *pb, void *arg)
+{
+    const struct xrun *x = arg;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    size_t la = x->extra_len[a], lb = x->extra_len[b];
+    int r = memcmp(x->extra_names.data + x->extra_off[a], x->extra_names.data + x->extra_off[b], la < lb ? la : lb);
+    return r ? r : (la > lb) - (la < lb);
+}
+
+static bool is_named_key(const struct xrun *x, const char *key, size_t len)
+{
+    for (uint32_t k = 0; k < x->nkeys; k++) {
+        uint32_t i = x->key_arg[k];
+        if (x->key_db[k] == x->dbid && x->args.len[i] == len && memcmp(x->args.argv[i], key, len) == 0) return true;
+    }
+    return false;
+}
+
+/* Distinct extra keys, not among the named ones (the first round has
+ * them), in a stable order; returns how many are left. */
+static uint32_t unique_value_keys(struct xrun *x)
+{
+    uint32_t *order = rk_malloc((size_t)x->nextra * sizeof(uint32_t) + 1);
+    for (uint32_t i = 0; i < x->nextra; i++) order[i] = i;
+    qsort_r(order, x->nextra, sizeof(uint32_t), cmp_extra, x);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < x->nextra; i++) {
+        if (n && cmp_extra(&order[n - 1], &order[i], x) == 0) continue;
+        if (is_named_key(x, x->extra_names.data + x->extra_off[order[i]], x->extra_len[order[i]])) continue;
+        order[n++] = order[i];
+    }
+    size_t *off = rk_malloc((size_t)n * sizeof(size_t) + 1), *len = rk_malloc((size_t)n * sizeof(size_t) + 1);
+    for (uint32_t i = 0; i < n; i++) {
+        off[i] = x->extra_off[order[i]];
+        len[i] = x->extra_len[order[i]];
+    }
+    rk_free(order);
+    rk_free(x->extra_off);
+    rk_free(x->extra_len);
+    x->extra_off = off;
+    x->extra_len = len;
+    x->nextra = n;
+    return n;
+}
+
+/* Asks the command which keys its fetched values name and fetches them
+ * from their owners; false when there are none (run at once). */
+static bool fetch_value_keys(struct xrun *x, struct gather *g)
+{
+    struct obuf discard = {0};
+    struct reply r;
+    reply_init(&r, &discard, g->resp);
+    struct cmd_ctx ctx = {.shard = x->scratch, .db = &x->scratch->dbs[x->dbid], .dbid = x->dbid, .r = &r,
+                          .client_id = g->conn->id};
+    x->cmd->value_keys(&ctx, &x->args, collect_value_key, x);
+    obuf_free(&discard);
+    if (unique_value_keys(x) == 0) return false;
+    unsigned nshards = x->s->srv->nshards;
+    uint32_t *count = rk_calloc(nshards, sizeof(uint32_t));
+    unsigned *owner = rk_malloc((size_t)x->nextra * sizeof(unsigned));
+    for (uint32_t k = 0; k < x->nextra; k++) {
+        owner[k] = shard_of_key(x->s->srv, x->extra_names.data + x->extra_off[k], x->extra_len[k]);
+        count[owner[k]]++;
+    }
+    x->extra_part = rk_malloc((size_t)x->nextra * sizeof(uint32_t));
+    struct gather *g2 = gather_new(g->conn, x->cmd, nshards);
+    g2->on_done = value_keys_fetched;
+    g2->user = x;
+    const char **argv = rk_malloc(((size_t)x->nextra + 1) * sizeof(char *));
+    size_t *lens = rk_malloc(((size_t)x->nextra + 1) * sizeof(size_t));
+    uint32_t part = 0;
+    for (unsigned t = 0; t < nshards; t++) {
+        if (count[t] == 0) continue;
+        int n = 0;
+        argv[n] = xfetch_cmd.name;
+        lens[n++] = strlen(xfetch_cmd.name);
+        for (uint32_t k = 0; k < x->nextra; k++) {
+            if (owner[k] != t) continue;
+            x->extra_part[k] = part;
+            argv[n] = x->extra_names.data + x->extra_off[k];
+            lens[n++] = x->extra_len[k];
+        }
+        struct cmd_args fa = {n, argv, lens};
+        gather_add_part(x->s, g2, t, x->dbid, &xfetch_cmd, &fa);
+        part++;
+    }
+    rk_free(argv);
+    rk_free(lens);
+    rk_free(owner);
+    rk_free(count);
+    gather_launch(g2);
+    return true;
+}
+
+/* The extra keys were read, never written: they must not go back. */
+static void drop_value_keys(struct xrun *x, struct shard *sc)
+{
+    struct db *db = &sc->dbs[x->dbid];
+    for (uint32_t k = 0; k < x->nextra; k++) {
+        const char *key = x->extra_names.data + x->extra_off[k];
+        db_delete(db, key, x->extra_len[k]);
+    }
 }
 
 void xshard_run(struct shard *s, struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a,

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct server;
 struct shard;
 struct db;
 struct conn;
@@ -152,6 +153,15 @@ typedef unsigned (*cmd_route_fn)(const struct cmd_args *a, unsigned nshards);
  * a key in another database than the selected one (COPY ... DB n); the
  * cross-shard path fetches and stores that key there. */
 typedef int (*cmd_key_db_fn)(const struct cmd_args *a, int pos, int selected_db);
+/* Keys a call reads through its keys' values (SORT's BY and GET patterns
+ * name "weight_<element>"): cmd_value_keys_fn visits them, run on the
+ * values; cmd_value_keys_home_fn says whether every key the call's
+ * patterns can name lives on shard `home` (a hash tag pins them), so the
+ * call may run there alone. When not, it takes the cross-shard path,
+ * which fetches the visited keys too (xshard.c). */
+typedef void (*cmd_key_visitor)(void *arg, const char *key, size_t len);
+typedef void (*cmd_value_keys_fn)(struct cmd_ctx *c, const struct cmd_args *a, cmd_key_visitor visit, void *arg);
+typedef bool (*cmd_value_keys_home_fn)(const struct cmd_args *a, const struct server *srv, unsigned home);
 
 /* One command. COMMAND INFO / DOCS report exactly these fields (and what
  * follows from them, as Redis derives it), so fill them as Redis 7.0's
@@ -177,6 +187,8 @@ struct cmd_def {
     cmd_getkeys_fn getkeys;
     cmd_route_fn route;
     cmd_key_db_fn key_db;      /* NULL: every key is in the selected db */
+    cmd_value_keys_fn value_keys;           /* NULL: the call names all its keys */
+    cmd_value_keys_home_fn value_keys_home; /* set with value_keys */
     const struct cmd_def *subcommands; /* NULL-name terminated, for CONFIG GET etc. */
     const char *group;         /* COMMAND DOCS group: "string", "generic", ... */
     const char *summary;

@@ -1,6 +1,6 @@
 /* test_sort.c — SORT and SORT_RO over TCP: numeric and ALPHA order, ASC
  * and DESC, LIMIT, BY and GET patterns (on keys sharing a hash tag with
- * the sorted key, which is where patterns reach at several shards), STORE
+ * the sorted key, and on keys of any shard), STORE
  * (also across shards), each source type and errors. Every expectation
  * also holds on redis-server 7.0. */
 #include "coll_util.h"
@@ -165,5 +165,31 @@ TS_TEST(sort, cross_shard_store)
     ts_assert_array(ts_cmd(c, "LRANGE dst 0 -1"), "a", "b");
     ts_assert_int(ts_cmd(c, "SORT nokey STORE dst"), 0);
     ts_assert_int(ts_cmd(c, "EXISTS dst"), 0);
+    redisFree(c);
+}
+
+/* Pattern keys without a hash tag live on any shard: BY and GET still read
+ * them, STORE writes only its destination, and the pattern keys are left
+ * as they were. */
+TS_TEST(sort, patterns_on_other_shards)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_int(ts_cmd(c, "RPUSH list 3 1 2 5"), 4);
+    ts_assert_ok(ts_cmd(c, "MSET w_1 30 w_2 10 w_3 20 w_5 5 o_1 one o_2 two o_3 three"));
+    ts_assert_int(ts_cmd(c, "HSET h_1 f c"), 1);
+    ts_assert_int(ts_cmd(c, "HSET h_2 f a"), 1);
+    ts_assert_int(ts_cmd(c, "HSET h_3 f b"), 1);
+    ts_assert_array(ts_cmd(c, "SORT list BY w_*"), "5", "2", "3", "1");
+    ts_assert_array(ts_cmd(c, "SORT list BY w_* DESC LIMIT 1 2 GET o_* GET #"), "three", "3", "two", "2");
+    ts_assert_array(ts_cmd(c, "SORT list BY h_*->f ALPHA GET h_*->f"), NULL, "a", "b", "c");
+    ts_assert_array(ts_cmd(c, "SORT_RO list BY w_* GET o_*"), NULL, "two", "three", "one");
+    ts_assert_array(ts_cmd(c, "SORT list BY nosort GET o_*"), "three", "one", "two", NULL);
+    ts_assert_int(ts_cmd(c, "SORT list BY w_* GET o_* STORE dst"), 4);
+    ts_assert_array(ts_cmd(c, "LRANGE dst 0 -1"), "", "two", "three", "one");
+    ts_assert_bulk(ts_cmd(c, "GET w_1"), "30");
+    ts_assert_bulk(ts_cmd(c, "GET o_3"), "three");
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 12);
+    ts_assert_ok(ts_cmd(c, "SET w_2 notanumber"));
+    ts_assert_error(ts_cmd(c, "SORT list BY w_*"), "ERR One or more scores can't be converted into double");
     redisFree(c);
 }
