@@ -54,10 +54,17 @@ char *rk_strndup(const char *s, size_t len)
     return p;
 }
 
+#ifdef RK_ALLOC_LIBC
+/* Under a sanitizer its allocator owns the heap: glibc's malloc_trim would
+ * walk arenas glibc never set up, and two shards calling it first race
+ * setting them up (a SEGV in mtrim). AddressSanitizer offers its own. */
+void __sanitizer_purge_allocator(void) __attribute__((weak));
+#endif
+
 void rk_collect(void)
 {
 #ifdef RK_ALLOC_LIBC
-    malloc_trim(0);
+    if (__sanitizer_purge_allocator) __sanitizer_purge_allocator();
 #else
     mi_collect(true);
 #endif
