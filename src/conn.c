@@ -260,6 +260,11 @@ static void on_recv(struct ring_op *op, int res, uint32_t flags)
     conn_maybe_free(c);
 }
 
+/* While a command is away on another shard, replies before it wait for
+ * its reply (up to a bound), so a pipeline goes back in one send: a
+ * partial send costs a syscall, TCP segments and a client wake-up each. */
+#define HOLD_WHILE_BUSY 16384
+
 void conn_start_send(struct conn *c)
 {
     if (c->flags & (CONN_SENDING | CONN_CLOSING)) return;
@@ -268,6 +273,7 @@ void conn_start_send(struct conn *c)
             if ((c->flags & CONN_CLOSE_AFTER_REPLY) && c->busy == 0) conn_close(c);
             return;
         }
+        if (c->busy && c->out.len < HOLD_WHILE_BUSY) return; /* conn_done_busy sends */
         struct obuf t = c->sending;
         c->sending = c->out;
         c->out = t;
