@@ -346,7 +346,7 @@ void conn_describe(const struct conn *c, struct obuf *out)
                      "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d "
                      "omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d shard=%u\n",
                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-                     (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, c->in_len - c->in_pos,
+                     (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, c->in_running ? c->in_running : c->in_len - c->in_pos,
                      c->in_cap - c->in_len, c->out.cap + c->sending.cap, c->out.cap + c->sending.cap, c->out.len, oll, conn_output_pending(c),
                      sizeof(*c) + c->in_cap + c->out.cap + c->sending.cap + c->parser.args_cap * sizeof(struct resp_arg) +
                          c->parser.scratch_cap + c->argv_cap * (sizeof(*c->argv) + sizeof(*c->argl)),

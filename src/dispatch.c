@@ -228,7 +228,10 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
             c->argl[i] = c->parser.args[i].len;
         }
         struct cmd_args a = {(int)argc, c->argv, c->argl};
-        if (run_command(c, &a) == RUN_WAIT) {
+        c->in_running = len - off;
+        enum run_result ran = run_command(c, &a);
+        c->in_running = 0;
+        if (ran == RUN_WAIT) {
             resp_parser_reset(&c->parser);
             break;
         }

@@ -53,6 +53,9 @@ struct conn {
     struct resp_parser parser;
     char *in;
     size_t in_len, in_cap, in_pos;
+    /* While a command runs: the input bytes from its start on (Redis's
+     * qbuf counts the running command, CLIENT LIST/INFO show it) */
+    size_t in_running;
     /* argument vectors handed to commands */
     const char **argv;
     size_t *argl;

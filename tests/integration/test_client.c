@@ -101,3 +101,16 @@ TS_TEST(client, help_and_config_set_errors)
     }
     ts_raw_close(raw);
 }
+
+/* qbuf counts the running command itself, as in Redis: CLIENT INFO is
+ * "*2\r\n$6\r\nclient\r\n$4\r\ninfo\r\n", 26 bytes. */
+TS_TEST(client, qbuf_counts_the_running_command)
+{
+    redisContext *c = ts_connect(g_server);
+    redisReply *r = ts_cmd(c, "CLIENT INFO");
+    cr_assert_eq(r->type, REDIS_REPLY_STRING);
+    cr_assert(strstr(r->str, " qbuf=26 "), "%s", r->str);
+    cr_assert(strstr(r->str, " cmd=client|info "), "%s", r->str);
+    freeReplyObject(r);
+    redisFree(c);
+}
