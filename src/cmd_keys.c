@@ -425,8 +425,7 @@ static void object_help_command(struct cmd_ctx *c, const struct cmd_args *a)
         "HELP",
         "    Prints this help.",
     };
-    reply_array(c->r, RK_ARRAY_LEN(lines));
-    for (size_t i = 0; i < RK_ARRAY_LEN(lines); i++) reply_status(c->r, lines[i]);
+    reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }
 
 static const struct cmd_def object_subcommands[] = {
