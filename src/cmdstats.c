@@ -8,13 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The TSC and CLOCK_MONOTONIC read at (nearly) the same moment: of a few
+ * tries, the one where the TSC moved least across the monotonic read, so a
+ * preemption in between does not skew the rate. */
+static void clock_pair(uint64_t *ticks, long long *us)
+{
+    uint64_t best_gap = UINT64_MAX;
+    *ticks = 0;
+    *us = 0;
+    for (int i = 0; i < 5; i++) {
+        uint64_t t0 = cmdstats_ticks_now();
+        long long u = monotonic_us();
+        uint64_t gap = cmdstats_ticks_now() - t0;
+        if (gap < best_gap) {
+            best_gap = gap;
+            *ticks = t0 + gap / 2;
+            *us = u;
+        }
+    }
+}
+
 struct cmdstats *cmdstats_create(void)
 {
     struct cmdstats *cs = rk_calloc(1, sizeof(*cs));
     cs->ncmds = cmd_index_count();
     cs->per_cmd = rk_calloc(cs->ncmds ? cs->ncmds : 1, sizeof(*cs->per_cmd));
-    cs->base_ticks = cmdstats_ticks_now();
-    cs->base_us = monotonic_us();
+    clock_pair(&cs->base_ticks, &cs->base_us);
     return cs;
 }
 
@@ -82,16 +101,19 @@ void cmdstats_error(struct cmdstats *cs, const char *msg, size_t len)
     else add_error_code(cs, "ERR", 3, 1);
 }
 
-static uint64_t ticks_to_us(const struct cmdstats *cs, uint64_t ticks)
+/* Microseconds per tick, measured over the shard's life so far. */
+static long double us_per_tick(const struct cmdstats *cs)
 {
 #if defined(__x86_64__) || defined(__i386__)
-    long long us = monotonic_us() - cs->base_us;
-    uint64_t elapsed = cmdstats_ticks_now() - cs->base_ticks;
-    if (us <= 0 || elapsed == 0) return 0;
-    return (uint64_t)((long double)ticks * (long double)us / (long double)elapsed);
+    uint64_t now_ticks;
+    long long now_us;
+    clock_pair(&now_ticks, &now_us);
+    long long us = now_us - cs->base_us;
+    uint64_t elapsed = now_ticks - cs->base_ticks;
+    return us > 0 && elapsed > 0 ? (long double)us / (long double)elapsed : 0;
 #else
     (void)cs;
-    return ticks / 1000;
+    return 0.001L; /* nanoseconds */
 #endif
 }
 
@@ -100,12 +122,13 @@ static uint64_t ticks_to_us(const struct cmdstats *cs, uint64_t ticks)
 void cmdstats_report(const struct cmdstats *cs, struct obuf *out)
 {
     char line[128];
+    long double rate = us_per_tick(cs);
     LINE("n %llu\n", (unsigned long long)cs->error_replies);
     for (size_t i = 0; i < cs->ncmds; i++) {
         const struct cmd_stat *st = &cs->per_cmd[i];
         if (!st->calls && !st->rejected && !st->failed && !st->time) continue;
         LINE("c %zu %llu %llu %llu %llu\n", i, (unsigned long long)st->calls,
-             (unsigned long long)ticks_to_us(cs, st->time), (unsigned long long)st->rejected,
+             (unsigned long long)((long double)st->time * rate), (unsigned long long)st->rejected,
              (unsigned long long)st->failed);
     }
     for (uint32_t i = 0; i < cs->nerrors; i++)
