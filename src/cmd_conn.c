@@ -306,8 +306,7 @@ static void join_bulks(struct reply *r, const struct cmd_args *a, const char *co
     obuf_init(&all);
     for (int p = 0; p < n; p++) {
         if (lens[p] && parts[p][0] == '-') {
-            reply_raw(r, parts[p], lens[p]);
-            r->errors++;
+            reply_error_raw(r, parts[p], lens[p]);
             obuf_free(&all);
             return;
         }
@@ -347,8 +346,7 @@ static void kill_combine(struct reply *r, const struct cmd_args *a, const char *
     long long sum = 0, v;
     for (int p = 0; p < n; p++) {
         if (lens[p] && parts[p][0] == '-') {
-            reply_raw(r, parts[p], lens[p]);
-            r->errors++;
+            reply_error_raw(r, parts[p], lens[p]);
             return;
         }
         if (lens[p] > 3 && string2ll(parts[p] + 1, lens[p] - 3, &v)) sum += v;

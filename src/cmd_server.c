@@ -1,5 +1,6 @@
 /* cmd_server.c — server commands: PING, ECHO, TIME, DBSIZE, FLUSHDB,
  * FLUSHALL, CONFIG. Handlers run on the shard the dispatcher picked. */
+#include "ringkv/cmdstats.h"
 #include "ringkv/commands.h"
 #include "ringkv/config.h"
 #include "ringkv/conn.h"
@@ -123,6 +124,9 @@ static void config_resetstat_command(struct cmd_ctx *c, const struct cmd_args *a
 {
     memset(&c->shard->stats, 0, sizeof(c->shard->stats));
     memset(&c->shard->db_stats, 0, sizeof(c->shard->db_stats));
+    cmdstats_reset(c->shard->cmdstats);
+    /* Server-wide; every shard storing 0 is harmless. */
+    __atomic_store_n(&c->shard->srv->rejected_conns, 0, __ATOMIC_RELAXED);
     reply_ok(c->r);
 }
 

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -34,6 +35,41 @@ static const struct cmd_def *by_name[CMD_SLOTS];
 static const struct cmd_def *all[CMD_SLOTS];
 static size_t ncommands;
 
+/* Numbering for per-command counters: commands and subcommands. */
+#define IDX_SLOTS 4096 /* power of two, at least twice the numbered count */
+static struct {
+    const struct cmd_def *cmd;
+    uint32_t idx;
+} by_ptr[IDX_SLOTS];
+static const struct cmd_def *numbered[IDX_SLOTS / 2];
+static size_t nnumbered;
+
+static size_t ptr_slot(const struct cmd_def *cmd)
+{
+    return (size_t)(((uint64_t)(uintptr_t)cmd * 0x9E3779B97F4A7C15ull) >> 52) & (IDX_SLOTS - 1);
+}
+
+static void number(const struct cmd_def *cmd)
+{
+    if (nnumbered == RK_ARRAY_LEN(numbered)) abort(); /* raise IDX_SLOTS */
+    size_t i = ptr_slot(cmd);
+    while (by_ptr[i].cmd) i = (i + 1) & (IDX_SLOTS - 1);
+    by_ptr[i].cmd = cmd;
+    by_ptr[i].idx = (uint32_t)nnumbered;
+    numbered[nnumbered++] = cmd;
+}
+
+int cmd_index(const struct cmd_def *cmd)
+{
+    for (size_t i = ptr_slot(cmd);; i = (i + 1) & (IDX_SLOTS - 1)) {
+        if (by_ptr[i].cmd == cmd) return (int)by_ptr[i].idx;
+        if (!by_ptr[i].cmd) return -1;
+    }
+}
+
+size_t cmd_index_count(void) { return nnumbered; }
+const struct cmd_def *cmd_by_index(size_t i) { return i < nnumbered ? numbered[i] : NULL; }
+
 static uint64_t name_hash(const char *name, size_t len) { return hash_bytes_nocase(name, len); }
 
 void commands_setup(void)
@@ -46,6 +82,8 @@ void commands_setup(void)
             while (by_name[i & (CMD_SLOTS - 1)]) i++;
             by_name[i & (CMD_SLOTS - 1)] = c;
             all[ncommands++] = c;
+            number(c);
+            for (const struct cmd_def *sub = c->subcommands; sub && sub->name; sub++) number(sub);
         }
     }
 }

@@ -2,6 +2,7 @@
  * Thread: the connection's shard. */
 #include "ringkv/dispatch.h"
 #include "ringkv/alloc.h"
+#include "ringkv/cmdstats.h"
 #include "ringkv/commands.h"
 #include "ringkv/conn.h"
 #include "ringkv/msg.h"
@@ -24,18 +25,29 @@ static void argv_reserve(struct conn *c, uint32_t n)
     c->argv_cap = cap;
 }
 
+typedef void (*error_writer)(struct reply *, const struct cmd_args *, const void *);
+
 /* Errors the connection answers itself; they queue behind pending replies
  * like any other reply, so they too wait until nothing is in flight. */
-static enum run_result reply_here(struct conn *c, void (*write)(struct reply *, const struct cmd_args *, const void *),
-                                  const struct cmd_args *a, const void *arg)
+static enum run_result reply_here(struct conn *c, error_writer write, const struct cmd_args *a, const void *arg)
 {
     if (c->busy) return RUN_WAIT;
     struct reply r;
     reply_init(&r, &c->out, c->resp);
+    reply_counted(&r, c->shard->cmdstats);
     write(&r, a, arg);
-    c->shard->stats.error_replies += r.errors;
     conn_want_send(c);
     return RUN_DONE;
+}
+
+/* A known command refused before it runs: Redis counts it as the
+ * command's rejected call. */
+static enum run_result reject(struct conn *c, const struct cmd_def *cmd, error_writer write, const struct cmd_args *a,
+                              const void *arg)
+{
+    enum run_result res = reply_here(c, write, a, arg);
+    if (res == RUN_DONE) cmdstats_rejected(c->shard->cmdstats, cmd);
+    return res;
 }
 
 static void write_unknown_command(struct reply *r, const struct cmd_args *a, const void *unused)
@@ -77,8 +89,8 @@ static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, con
     if (c->busy) return RUN_WAIT;
     struct reply r;
     reply_init(&r, &c->out, c->resp);
+    reply_counted(&r, c->shard->cmdstats);
     shard_exec(c->shard, cmd, a, c->dbid, &r, c, c->id);
-    c->shard->stats.error_replies += r.errors;
     conn_want_send(c);
     return RUN_DONE;
 }
@@ -130,15 +142,15 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     c->last_cmd = NULL;
     if (!cmd) return reply_here(c, write_unknown_command, a, NULL);
     if (cmd->subcommands && (a->argc >= 2 || !cmd->fn)) {
-        if (a->argc < 2) return reply_here(c, write_arity, a, cmd);
+        if (a->argc < 2) return reject(c, cmd, write_arity, a, cmd);
         const struct cmd_def *sub = cmd_lookup_sub(cmd, a->argv[1], a->len[1]);
         if (!sub) return reply_here(c, write_unknown_subcommand, a, cmd);
         cmd = sub;
     }
     c->last_cmd = cmd->name; /* as Redis: CLIENT INFO shows itself */
-    if (!cmd_arity_ok(cmd, a->argc)) return reply_here(c, write_arity, a, cmd);
+    if (!cmd_arity_ok(cmd, a->argc)) return reject(c, cmd, write_arity, a, cmd);
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
-        return reply_here(c, write_noauth, a, NULL);
+        return reject(c, cmd, write_noauth, a, NULL);
 
     int *keypos = NULL, nkeys = 0;
     int where = route(c, cmd, a, &keypos, &nkeys);
@@ -211,6 +223,7 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
             }
             struct reply r;
             reply_init(&r, &c->out, c->resp);
+            reply_counted(&r, c->shard->cmdstats);
             reply_errorf(&r, "ERR %s", resp_error(&c->parser));
             c->flags |= CONN_CLOSE_AFTER_REPLY;
             conn_want_send(c);

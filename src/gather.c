@@ -2,6 +2,7 @@
  * combined (MGET/MSET/DEL over keys on different shards, DBSIZE, KEYS,
  * FLUSHALL, INFO...). Thread: the connection's shard. */
 #include "ringkv/alloc.h"
+#include "ringkv/cmdstats.h"
 #include "ringkv/conn.h"
 #include "ringkv/msg.h"
 #include "ringkv/resp.h"
@@ -156,8 +157,7 @@ static bool first_error(struct gather *g, struct reply *r)
     for (uint32_t p = 0; p < g->nparts; p++) {
         const struct obuf *b = &g->part_reply[p];
         if (b->len && b->data[0] == '-') {
-            reply_raw(r, b->data, b->len);
-            r->errors++;
+            reply_error_raw(r, b->data, b->len);
             return true;
         }
     }
@@ -235,12 +235,18 @@ static void finish(struct gather *g)
         return;
     }
     struct conn *c = g->conn;
+    struct cmdstats *stats = c->shard->cmdstats;
+    bool failed = false;
     if (!(c->flags & CONN_CLOSING)) {
         struct reply r;
         reply_init(&r, &c->out, g->resp);
+        reply_counted(&r, stats);
         combine(g, &r);
-        c->shard->stats.error_replies += r.errors;
+        failed = r.errors > 0;
     }
+    /* Counted after the combine, as Redis counts a call after it ran:
+     * INFO commandstats does not include the INFO asking. */
+    cmdstats_call_done(stats, g->cmd, failed);
     gather_free(g);
     conn_done_busy(c);
 }

@@ -2,6 +2,7 @@
  * the connection's shard adds them up and formats Redis's sections with
  * Redis's field names, adding the server-wide facts. */
 #include "ringkv/alloc.h"
+#include "ringkv/cmdstats.h"
 #include "ringkv/commands.h"
 #include "ringkv/db.h"
 #include "ringkv/resp.h"
@@ -20,7 +21,7 @@
 #define MAX_DBS 256
 
 /* The counters one shard reports, in this order. */
-enum { F_CONNS, F_CLIENTS, F_CMDS, F_NET_IN, F_NET_OUT, F_ERRORS, F_EXPIRED, F_HITS, F_MISSES,
+enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
        F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_NFIELDS };
 
 struct shard_report {
@@ -29,6 +30,7 @@ struct shard_report {
     /* avg_ttl: each shard's estimate weighted by its keys with a TTL */
     long double ttl_sum[MAX_DBS];
     unsigned long long ttl_weight[MAX_DBS];
+    struct cmdstats *cmds;     /* commands and errors, summed */
 };
 
 static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -42,8 +44,8 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct obuf out;
     obuf_init(&out);
     unsigned long long f[F_NFIELDS] = {
-        s->stats.connections_received, s->nconns, s->stats.commands_processed, s->stats.net_input_bytes,
-        s->stats.net_output_bytes, s->stats.error_replies, s->db_stats.expired_keys, s->db_stats.hits,
+        s->stats.connections_received, s->nconns, s->stats.net_input_bytes,
+        s->stats.net_output_bytes, s->db_stats.expired_keys, s->db_stats.hits,
         s->db_stats.misses, s->stats.msgs_sent, s->stats.msgs_received, s->stats.cmds_forwarded, cpu,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
@@ -53,6 +55,7 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
                                                  (unsigned long long)db_size(db),
                                                  (unsigned long long)db_expires_size(db), db->avg_ttl));
     }
+    cmdstats_report(s->cmdstats, &out);
     reply_bulk(c->r, out.data, out.len);
     obuf_free(&out);
 }
@@ -73,6 +76,8 @@ static void parse_report(const char *bulk, size_t len, struct shard_report *rep,
             rep->ttl_weight[d] += e;
         }
     }
+    if (p < bulk + len && *p == '\n') p++;
+    cmdstats_merge_report(rep->cmds, p, bulk + len);
 }
 
 static bool wants(const struct cmd_args *a, const char *section, bool in_default)
@@ -100,6 +105,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
 {
     const struct server *srv = server_instance();
     struct shard_report *rep = rk_calloc(1, sizeof(*rep));
+    rep->cmds = cmdstats_create();
     for (int p = 0; p < nparts; p++) parse_report(parts[p], lens[p], rep, srv->cfg.databases);
     struct obuf out;
     char buf[512];
@@ -133,9 +139,10 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
             "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
             "total_error_replies:%llu\r\nshard_messages_sent:%llu\r\nshard_messages_received:%llu\r\n"
             "shard_commands_forwarded:%llu\r\n\r\n",
-            rep->f[F_CONNS], rep->f[F_CMDS], rep->f[F_NET_IN], rep->f[F_NET_OUT],
+            rep->f[F_CONNS], (unsigned long long)rep->cmds->commands_processed, rep->f[F_NET_IN], rep->f[F_NET_OUT],
             __atomic_load_n(&srv->rejected_conns, __ATOMIC_RELAXED), rep->f[F_EXPIRED], rep->f[F_HITS],
-            rep->f[F_MISSES], rep->f[F_ERRORS], rep->f[F_MSGS_SENT], rep->f[F_MSGS_RECV], rep->f[F_FORWARDED]);
+            rep->f[F_MISSES], (unsigned long long)rep->cmds->error_replies, rep->f[F_MSGS_SENT], rep->f[F_MSGS_RECV],
+            rep->f[F_FORWARDED]);
     }
     if (wants(a, "cpu", true)) {
         struct rusage ru;
@@ -143,6 +150,18 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
         ADD("# CPU\r\nused_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\nused_cpu_shards:%.6f\r\n\r\n",
             (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec, (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
             (double)rep->f[F_CPU_US] / 1e6);
+    }
+    /* As Redis 7.0: errorstats is in the default set, commandstats only
+     * in all/everything or by name. */
+    if (wants(a, "commandstats", false)) {
+        ADD("# Commandstats\r\n");
+        cmdstats_info_commands(rep->cmds, &out);
+        ADD("\r\n");
+    }
+    if (wants(a, "errorstats", true)) {
+        ADD("# Errorstats\r\n");
+        cmdstats_info_errors(rep->cmds, &out);
+        ADD("\r\n");
     }
     if (wants(a, "keyspace", true)) {
         ADD("# Keyspace\r\n");
@@ -155,6 +174,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     while (out.len >= 4 && memcmp(out.data + out.len - 4, "\r\n\r\n", 4) == 0) out.len -= 2;
     reply_verbatim(r, out.data ? out.data : "", out.len, "txt");
     obuf_free(&out);
+    cmdstats_destroy(rep->cmds);
     rk_free(rep);
 }
 

@@ -4,6 +4,7 @@
  * when executing). */
 #include "ringkv/msg.h"
 #include "ringkv/alloc.h"
+#include "ringkv/cmdstats.h"
 #include "ringkv/conn.h"
 #include "ringkv/log.h"
 #include "ringkv/shard.h"
@@ -27,8 +28,10 @@ void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_arg
                 int dbid, struct reply *r, struct conn *conn, uint64_t client_id)
 {
     struct cmd_ctx ctx = {s, shard_db(s, dbid), dbid, r, conn, client_id};
-    s->stats.commands_processed++;
+    uint32_t errors = r->errors;
+    uint64_t start = cmdstats_ticks_now();
     cmd->fn(&ctx, a);
+    cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL, r->errors != errors);
 }
 
 static struct msg_batch *batch_new(struct shard *s, unsigned target)
@@ -240,6 +243,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         struct msg_seg *seg = &b->segs[i];
         struct reply r;
         reply_init(&r, &b->replies, seg->resp);
+        if (!seg->gather) reply_counted(&r, s->cmdstats); /* a client's own commands */
         seg->reply_off = b->replies.len;
         const char *p = b->args.data + seg->args_off;
         for (uint32_t k = 0; k < seg->ncmds; k++) {
@@ -257,7 +261,6 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
             shard_exec(s, cmd, &a, seg->dbid, &r, NULL, seg->client_id);
         }
         seg->reply_end = b->replies.len;
-        seg->errors = r.errors;
     }
     /* The sender frees these replies; their pages are this shard's to
      * give back (alloc.h). */
@@ -280,10 +283,7 @@ static void on_response(struct ring_op *op, int res, uint32_t flags)
             continue;
         }
         struct conn *c = seg->conn;
-        if (!(c->flags & CONN_CLOSING)) {
-            obuf_append(&c->out, data, len);
-            s->stats.error_replies += seg->errors;
-        }
+        if (!(c->flags & CONN_CLOSING)) obuf_append(&c->out, data, len);
         conn_done_busy(c);
     }
     batch_free(b);

@@ -1,6 +1,7 @@
 /* reply.c — RESP reply encoding; see reply.h. Single-threaded per buffer. */
 #include "ringkv/reply.h"
 #include "ringkv/alloc.h"
+#include "ringkv/cmdstats.h"
 #include "ringkv/numfmt.h"
 #include "ringkv/util.h"
 
@@ -47,6 +48,7 @@ void reply_init(struct reply *r, struct obuf *buf, int resp)
     r->buf = buf;
     r->resp = (uint8_t)resp;
     r->errors = 0;
+    r->stats = NULL;
 }
 
 /* "<prefix><n>\r\n" */
@@ -85,6 +87,14 @@ void reply_error_len(struct reply *r, const char *msg, size_t len)
     b->data[b->len++] = '\r';
     b->data[b->len++] = '\n';
     r->errors++;
+    if (r->stats) cmdstats_error(r->stats, msg, len);
+}
+
+void reply_error_raw(struct reply *r, const char *data, size_t len)
+{
+    obuf_append(r->buf, data, len);
+    r->errors++;
+    if (r->stats && len >= 3) cmdstats_error(r->stats, data + 1, len - 3);
 }
 
 void reply_error(struct reply *r, const char *msg) { reply_error_len(r, msg, strlen(msg)); }

@@ -2,6 +2,7 @@
  * Thread: the shard's own, except shard_of_key (pure). */
 #include "ringkv/shard.h"
 #include "ringkv/alloc.h"
+#include "ringkv/cmdstats.h"
 #include "ringkv/conn.h"
 #include "ringkv/log.h"
 #include "ringkv/msg.h"
@@ -379,6 +380,7 @@ void *shard_main(void *arg)
     }
     s->dbs = rk_calloc((size_t)s->cfg.databases, sizeof(struct db));
     for (int i = 0; i < s->cfg.databases; i++) db_init(&s->dbs[i], &s->db_stats, (uint64_t)(s->id + 1) * 7919 + (uint64_t)i);
+    s->cmdstats = cmdstats_create();
     s->outbox = rk_calloc(MAX_SHARDS, sizeof(*s->outbox));
     s->credits = rk_calloc(MAX_SHARDS, sizeof(*s->credits));
     s->outbox_waiters = rk_calloc(MAX_SHARDS, sizeof(*s->outbox_waiters));
@@ -408,5 +410,6 @@ void *shard_main(void *arg)
     rk_free(s->scratch_argv);
     rk_free(s->scratch_argl);
     rk_free(s->scratch_keypos);
+    cmdstats_destroy(s->cmdstats);
     return NULL;
 }

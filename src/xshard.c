@@ -119,6 +119,7 @@ static struct shard *scratch_create(struct shard *s)
     sc->id = s->id;
     sc->srv = s->srv;
     sc->cfg = s->cfg; /* shallow: the scratch never frees it */
+    sc->cmdstats = s->cmdstats; /* the command's time and call count as this shard's */
     sc->dbs = rk_calloc((size_t)s->cfg.databases, sizeof(struct db));
     for (int i = 0; i < s->cfg.databases; i++) db_init(&sc->dbs[i], &sc->db_stats, (uint64_t)i + 1);
     return sc;
@@ -165,9 +166,8 @@ static void run_on_scratch(struct xrun *x, struct gather *g, struct shard *sc)
     struct conn *c = g->conn;
     struct reply r;
     reply_init(&r, &x->reply, g->resp);
+    reply_counted(&r, s->cmdstats); /* the client's reply, counted here */
     shard_exec(sc, x->cmd, &x->args, x->dbid, &r, NULL, c->id);
-    s->stats.commands_processed++;
-    s->stats.error_replies += r.errors;
     if (x->cmd->flags & CMD_WRITE) {
         drop_value_keys(x, sc);
         store_back(x, sc, c); /* may finish x at once */

@@ -244,6 +244,13 @@ const struct cmd_def *cmd_at(size_t i);
 /* A command by full name ("get", "config|get"), case-insensitively. */
 const struct cmd_def *cmd_lookup_fullname(const char *name, size_t len);
 
+/* Every command and subcommand numbered 0..cmd_index_count()-1, for
+ * counters kept per command (cmdstats.h); -1 for a command outside the
+ * table (internal ones). A pointer hash: a few nanoseconds. */
+int cmd_index(const struct cmd_def *cmd);
+size_t cmd_index_count(void);
+const struct cmd_def *cmd_by_index(size_t i);
+
 /* Argument helpers for handlers. */
 static inline bool arg_is(const struct cmd_args *a, int i, const char *word)
 {

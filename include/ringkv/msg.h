@@ -50,7 +50,6 @@ struct msg_seg {
     uint64_t client_id;
     size_t args_off, args_end; /* packed commands in batch->args */
     size_t reply_off, reply_end; /* replies in batch->replies, by the target */
-    uint32_t errors;
     /* The client's output hard limit (0: none): once the segment's replies
      * reach it the client is disconnected anyway, so the target stops
      * running its commands there, as Redis stops a client over its limit. */
@@ -138,7 +137,9 @@ void msg_pack_arg(struct obuf *out, const void *data, size_t len);
 /* Points argv/lens at `argc` packed arguments starting at p; returns the end. */
 const char *msg_unpack_args(const char *p, uint32_t argc, const char **argv, size_t *lens);
 
-/* Runs one command on this shard: the single place handlers are called. */
+/* Runs one command on this shard: the single place handlers are called.
+ * Counts its time, and when r has stats (a client's whole call, not a
+ * part) the call and whether it failed (cmdstats.h). */
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
                 int dbid, struct reply *r, struct conn *conn, uint64_t client_id);
 

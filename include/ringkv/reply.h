@@ -28,13 +28,22 @@ void obuf_append(struct obuf *b, const void *data, size_t len);
 /* Releases memory of an emptied buffer that grew beyond `keep` bytes. */
 void obuf_shrink(struct obuf *b, size_t keep);
 
+struct cmdstats;
+
 struct reply {
     struct obuf *buf;
     uint8_t resp;        /* 2 or 3 */
-    uint32_t errors;     /* error replies written (INFO errorstats) */
+    uint32_t errors;     /* error replies written */
+    /* Where error replies are counted (INFO errorstats), and a sign that
+     * this reply goes to a client as it is: set by whoever delivers it, on
+     * the delivering shard. NULL for a part of a fanned-out call: the
+     * combined reply is counted instead. */
+    struct cmdstats *stats;
 };
 
+/* Starts a reply with no stats (reply_counted sets them). */
 void reply_init(struct reply *r, struct obuf *buf, int resp);
+static inline void reply_counted(struct reply *r, struct cmdstats *stats) { r->stats = stats; }
 
 void reply_status(struct reply *r, const char *status);  /* +status */
 void reply_ok(struct reply *r);
@@ -60,6 +69,9 @@ void reply_verbatim(struct reply *r, const char *data, size_t len, const char *e
 void reply_help(struct reply *r, const char *const *lines, size_t n);
 /* Raw bytes that are already RESP (a reply computed elsewhere). */
 void reply_raw(struct reply *r, const void *data, size_t len);
+/* An error reply computed elsewhere ("-CODE msg\r\n", a part's reply),
+ * passed on and counted as this reply's error. */
+void reply_error_raw(struct reply *r, const char *data, size_t len);
 
 /* Deferred aggregate length: reserve now, fill in when the count is known. */
 size_t reply_defer(struct reply *r);

@@ -21,6 +21,7 @@
 
 struct conn;
 struct msg_batch;
+struct cmdstats;
 
 struct listener {
     struct ring_op op;
@@ -31,9 +32,7 @@ struct listener {
 
 struct shard_stats {
     uint64_t connections_received;
-    uint64_t commands_processed;
     uint64_t net_input_bytes, net_output_bytes;
-    uint64_t error_replies;
     uint64_t msgs_sent, msgs_received, cmds_forwarded;
 };
 
@@ -57,6 +56,7 @@ struct shard {
     struct db *dbs;
     struct db_stats db_stats;
     struct shard_stats stats;
+    struct cmdstats *cmdstats;          /* commands run, errors replied */
 
     /* messages to other shards: the batch being filled and credits left */
     struct msg_batch **outbox;

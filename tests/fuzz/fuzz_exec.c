@@ -16,6 +16,7 @@
  * (blocking, pub/sub, CONFIG SET, SHUTDOWN) are skipped, and so are counts
  * that only make a command slow (see too_costly). */
 #include "ringkv/alloc.h"
+#include "ringkv/cmdstats.h"
 #include "ringkv/commands.h"
 #include "ringkv/config.h"
 #include "ringkv/conn.h"
@@ -62,6 +63,7 @@ static struct shard *shard_new(void)
     s->cfg.proto_max_bulk_len = 1 << 20;
     s->dbs = rk_calloc(DATABASES, sizeof(struct db));
     for (int i = 0; i < DATABASES; i++) db_init(&s->dbs[i], &s->db_stats, (uint64_t)i + 1);
+    s->cmdstats = cmdstats_create();
     return s;
 }
 
@@ -73,6 +75,7 @@ static void shard_free(struct shard *s)
     rk_free(s->scratch_argv);
     rk_free(s->scratch_argl);
     rk_free(s->scratch_keypos);
+    cmdstats_destroy(s->cmdstats);
     rk_free(s);
 }
 
