@@ -44,3 +44,25 @@ Test(util, ll2string_round_trips)
         cr_expect_eq(back, samples[i]);
     }
 }
+
+/* The two-bytes-a-step crc16 against the bit-by-bit definition. */
+static uint16_t crc16_bitwise(const unsigned char *p, size_t len)
+{
+    uint16_t crc = 0;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= (uint16_t)(p[i] << 8);
+        for (int b = 0; b < 8; b++) crc = (crc & 0x8000) ? (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+    }
+    return crc;
+}
+
+Test(util, crc16_matches_its_definition)
+{
+    unsigned char buf[64];
+    unsigned seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        size_t len = (size_t)round % sizeof(buf);
+        for (size_t i = 0; i < len; i++) buf[i] = (unsigned char)((seed = seed * 1103515245u + 12345u) >> 16);
+        cr_assert_eq(crc16((const char *)buf, len), crc16_bitwise(buf, len), "len %zu", len);
+    }
+}
