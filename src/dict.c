@@ -70,6 +70,7 @@ static bool rehash(struct dict *d, int n)
         d->table[1] = NULL;
         d->size[1] = d->used[1] = 0;
         d->rehash_idx = -1;
+        d->longest_chain = 0;
         return false;
     }
     return true;
@@ -222,12 +223,13 @@ uint64_t dict_scan(struct dict *d, uint64_t v, dict_scan_fn fn, void *arg)
     return v;
 }
 
-/* A uniform bucket, then a uniform slot of FAIR_SLOTS in its chain, an
+/* A uniform bucket, then a uniform slot among `bound` in its chain, an
  * empty slot (or bucket) being a retry: every node is equally likely
  * whatever its chain's length, which HRANDFIELD/SRANDMEMBER users test
  * with a chi-square (picking a uniform element of a uniform bucket would
- * favour nodes alone in their bucket). A chain longer than FAIR_SLOTS,
- * rare at a load factor of at most 1, is sampled whole. */
+ * favour nodes alone in their bucket). The bound must be at least the
+ * longest chain: FAIR_SLOTS covers nearly every chain at a load factor of
+ * at most 1, and a longer one, once met, raises the dict's bound. */
 #define FAIR_SLOTS 4
 
 static struct dict_node *random_bucket(struct dict *d, uint64_t (*rng)(void *), void *arg)
@@ -253,7 +255,9 @@ struct dict_node *dict_random(struct dict *d, uint64_t (*rng)(void *), void *arg
         if (!bucket) continue;
         unsigned len = 0;
         for (struct dict_node *n = bucket; n; n = n->next) len++;
-        unsigned slot = (unsigned)(rng(arg) % (len > FAIR_SLOTS || tries > 1000 ? len : FAIR_SLOTS));
+        if (len > d->longest_chain) d->longest_chain = len;
+        unsigned bound = d->longest_chain > FAIR_SLOTS ? d->longest_chain : FAIR_SLOTS;
+        unsigned slot = (unsigned)(rng(arg) % (tries > 1000 ? len : bound));
         if (slot >= len) continue;
         while (slot--) bucket = bucket->next;
         return bucket;

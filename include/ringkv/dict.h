@@ -35,6 +35,7 @@ struct dict {
     uint64_t used[2];
     int64_t rehash_idx;   /* next bucket of table[0] to move, -1: not rehashing */
     int pause_rehash;     /* > 0 while a caller walks raw buckets */
+    uint32_t longest_chain; /* longest chain dict_random has met (since the last resize) */
 };
 
 void dict_init(struct dict *d, const struct dict_type *type);
