@@ -106,6 +106,10 @@ int server_start(struct server *srv, struct config *cfg)
                  "sysctl kernel.io_uring_disabled or a seccomp filter).", strerror(-err));
         return -1;
     }
+    if (srv->cfg.port > 0 && shard_check_port_free(&srv->cfg) < 0) {
+        ring_destroy(srv->ring);
+        return -1;
+    }
     pthread_barrier_init(&srv->start_barrier, NULL, srv->nshards + 1);
     srv->shards = rk_calloc(srv->nshards, sizeof(*srv->shards));
     for (unsigned i = 0; i < srv->nshards; i++) {

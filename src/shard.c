@@ -147,7 +147,9 @@ static const char *bind_address(const char *spec, bool *optional)
     return spec;
 }
 
-static int listen_on(struct shard *s, const char *addr, int port)
+/* A TCP socket bound to addr:port, not yet listening, or -errno. Shards
+ * share the port through SO_REUSEPORT, one listener each. */
+static int bind_socket(const char *addr, int port, bool reuseport)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
@@ -170,14 +172,42 @@ static int listen_on(struct shard *s, const char *addr, int port)
     if (fd < 0) return -errno;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, (int)s->cfg.tcp_backlog) < 0) {
+    if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
         int err = -errno;
         close(fd);
         return err;
     }
     return fd;
+}
+
+static int listen_on(struct shard *s, const char *addr, int port)
+{
+    int fd = bind_socket(addr, port, true);
+    if (fd >= 0 && listen(fd, (int)s->cfg.tcp_backlog) < 0) {
+        int err = -errno;
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
+int shard_check_port_free(const struct config *cfg)
+{
+    for (int i = 0; i < cfg->bind_count; i++) {
+        bool optional;
+        const char *addr = bind_address(cfg->bind[i], &optional);
+        /* Without SO_REUSEPORT the bind fails where anyone listens, where
+         * the shards' own binds would quietly share the port. */
+        int fd = bind_socket(addr, cfg->port, false);
+        if (fd == -EADDRINUSE) {
+            log_warn("Could not create server TCP listening socket %s:%d: %s", addr, cfg->port, strerror(EADDRINUSE));
+            return fd;
+        }
+        if (fd >= 0) close(fd);
+    }
+    return 0;
 }
 
 static void on_timer(struct ring_op *op, int res, uint32_t flags);

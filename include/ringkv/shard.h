@@ -83,6 +83,10 @@ struct shard {
 
 /* Thread entry, started by the server. */
 void *shard_main(void *arg);
+/* Before the shards start: -EADDRINUSE (logged) if another process
+ * listens on the configured port, which SO_REUSEPORT would let the shards
+ * share silently; else 0. */
+int shard_check_port_free(const struct config *cfg);
 /* Callback of control messages the server posts to a shard. */
 void shard_on_ctl(struct ring_op *op, int res, uint32_t flags);
 /* The owning shard of a key. */

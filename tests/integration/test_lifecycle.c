@@ -156,3 +156,20 @@ Test(lifecycle, bad_directives_fail_startup_naming_them)
     rk_free(out);
     unlink(path);
 }
+
+/* A second server on a port already taken refuses to start, as Redis does,
+ * instead of sharing the port through the shards' SO_REUSEPORT; the
+ * first one keeps serving. */
+TS_TEST(lifecycle, port_in_use_fails_startup)
+{
+    const char *server = getenv("RINGKV_SERVER");
+    cr_assert_not_null(server, "RINGKV_SERVER must be set");
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "SET canary alive"));
+    char *out = NULL;
+    cr_assert_eq(ts_runl(&out, 10000, server, "--port", ts_port_str(g_server), NULL), 1, "%s", out);
+    cr_assert(strstr(out, "Address already in use"), "%s", out);
+    rk_free(out);
+    ts_assert_bulk(ts_cmd(c, "GET canary"), "alive");
+    redisFree(c);
+}
