@@ -26,4 +26,31 @@ static inline long long su_int(redisReply *r)
     return v;
 }
 
+/* Asserts that TTL key reads `want` seconds, as set by a command sent
+ * after t0 (a ts_now_ms() reading): at most want, and at least want less
+ * one (TTL rounds to the nearest second) less every whole second that has
+ * passed since t0. An exact `want` would assume the commands in between
+ * took under half a second, which a loaded machine (or a sanitizer) does
+ * not promise. */
+static inline void su_assert_ttl(redisContext *c, const char *key, long long want, long long t0)
+{
+    long long ttl = su_int(ts_cmd(c, "TTL %s", key));
+    long long elapsed = ts_now_ms() - t0, low = want - 1 - elapsed / 1000;
+    if (low < 0)
+        low = 0;
+    cr_assert(ttl >= low && ttl <= want, "TTL %s: %lld, want %lld (at least %lld, %lld ms after it was set)", key,
+              ttl, want, low, elapsed);
+}
+
+/* The same for PTTL, in milliseconds (10 ms for the clocks' granularity). */
+static inline void su_assert_pttl(redisContext *c, const char *key, long long want_ms, long long t0)
+{
+    long long pttl = su_int(ts_cmd(c, "PTTL %s", key));
+    long long elapsed = ts_now_ms() - t0, low = want_ms - 10 - elapsed;
+    if (low < 0)
+        low = 0;
+    cr_assert(pttl >= low && pttl <= want_ms, "PTTL %s: %lld, want %lld (at least %lld, %lld ms after it was set)",
+              key, pttl, want_ms, low, elapsed);
+}
+
 #endif

@@ -22,11 +22,12 @@ TestSuite(keys, .timeout = 90);
 
 static void rename_with(redisContext *c, const char *a, const char *b)
 {
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET %s hello EX 100", a));
     ts_assert_ok(ts_cmd(c, "RENAME %s %s", a, b));
     ts_assert_int(ts_cmd(c, "EXISTS %s", a), 0);
     ts_assert_bulk(ts_cmd(c, "GET %s", b), "hello");
-    ts_assert_int(ts_cmd(c, "TTL %s", b), 100); /* the TTL moves along */
+    su_assert_ttl(c, b, 100, t0); /* the TTL moves along */
     /* Over an existing key: its value and TTL are replaced. */
     ts_assert_ok(ts_cmd(c, "SET %s other", a));
     ts_assert_ok(ts_cmd(c, "RENAME %s %s", a, b));
@@ -65,10 +66,11 @@ TS_TEST(keys, rename)
     ts_assert_error(ts_cmd(c, "RENAME missing dst"), "ERR no such key");
     ts_assert_error(ts_cmd(c, "RENAMENX missing dst"), "ERR no such key");
     ts_assert_error(ts_cmd(c, "RENAME missing missing"), "ERR no such key");
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET same v EX 100"));
     ts_assert_ok(ts_cmd(c, "RENAME same same"));
     ts_assert_int(ts_cmd(c, "RENAMENX same same"), 0);
-    ts_assert_int(ts_cmd(c, "TTL same"), 100);
+    su_assert_ttl(c, "same", 100, t0);
     /* An expired source is missing. */
     ts_assert_ok(ts_cmd(c, "SET gone v PX 1"));
     ts_sleep_ms(20);
@@ -79,10 +81,11 @@ TS_TEST(keys, rename)
 
 static void copy_with(redisContext *c, const char *a, const char *b)
 {
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET %s %s EX 100", a, "a value longer than forty-four bytes, so raw!"));
     ts_assert_int(ts_cmd(c, "COPY %s %s", a, b), 1);
     ts_assert_bulk(ts_cmd(c, "GET %s", b), "a value longer than forty-four bytes, so raw!");
-    ts_assert_int(ts_cmd(c, "TTL %s", b), 100);
+    su_assert_ttl(c, b, 100, t0);
     ts_assert_bulk(ts_cmd(c, "OBJECT ENCODING %s", b), "raw");
     /* The copy is independent of its source. */
     ts_assert_int(ts_cmd(c, "APPEND %s !", b), 46);
@@ -141,14 +144,14 @@ TS_TEST(keys, copy)
 TS_TEST(keys, move)
 {
     redisContext *c = ts_connect(g_server);
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET k v PX 100000"));
     ts_assert_int(ts_cmd(c, "MOVE k 1"), 1);
     ts_assert_int(ts_cmd(c, "EXISTS k"), 0);
     ts_assert_int(ts_cmd(c, "MOVE k 1"), 0);
     ts_assert_ok(ts_cmd(c, "SELECT 1"));
     ts_assert_bulk(ts_cmd(c, "GET k"), "v");
-    long long ttl = su_int(ts_cmd(c, "TTL k"));
-    cr_assert(ttl >= 99 && ttl <= 100, "TTL after MOVE: %lld", ttl);
+    su_assert_ttl(c, "k", 100, t0); /* the TTL moves along */
     /* An existing key in the target stays; the source is kept. */
     ts_assert_ok(ts_cmd(c, "SELECT 0"));
     ts_assert_ok(ts_cmd(c, "SET k other"));
@@ -170,6 +173,7 @@ TS_TEST(keys, swapdb)
 {
     redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
     ts_assert_ok(ts_cmd(c, "MSET a 1 b 2 {t}c 3"));
+    long long t0 = ts_now_ms();
     ts_assert_int(ts_cmd(c, "EXPIRE a 100"), 1);
     ts_assert_ok(ts_cmd(c, "SELECT 1"));
     ts_assert_ok(ts_cmd(c, "SET only1 x"));
@@ -177,7 +181,7 @@ TS_TEST(keys, swapdb)
     ts_assert_ok(ts_cmd(c, "SWAPDB 0 1"));
     /* Every connection sees the swapped contents of its selected db. */
     ts_assert_array(ts_cmd(other, "MGET a b {t}c only1"), "1", "2", "3", NULL);
-    ts_assert_int(ts_cmd(other, "TTL a"), 100);
+    su_assert_ttl(other, "a", 100, t0);
     ts_assert_int(ts_cmd(c, "DBSIZE"), 3);
     ts_assert_ok(ts_cmd(c, "SELECT 0"));
     ts_assert_array(ts_cmd(c, "MGET a only1"), NULL, "x");
@@ -428,9 +432,23 @@ TS_TEST(keys, keys_glob)
     redisFree(c);
 }
 
+/* OBJECT IDLETIME of a key last touched after t0: whole seconds of a clock
+ * that ticks once a second (Redis's LRU clock), so anything from 0 to the
+ * seconds since t0 plus one for a tick in between. A loaded machine may
+ * take over a second for a few commands, or cross a tick in one. */
+static long long idle_since(redisContext *c, const char *key, long long t0)
+{
+    long long idle = su_int(ts_cmd(c, "OBJECT IDLETIME %s", key));
+    long long elapsed = ts_now_ms() - t0;
+    cr_assert(idle >= 0 && idle <= elapsed / 1000 + 1, "OBJECT IDLETIME %s: %lld, %lld ms after it was touched", key,
+              idle, elapsed);
+    return idle;
+}
+
 TS_TEST(keys, object)
 {
     redisContext *c = ts_connect(g_server);
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "MSET small 5 big 10000 neg -1 str abc"));
     ts_assert_int(ts_cmd(c, "OBJECT REFCOUNT small"), INT_MAX); /* a shared integer */
     ts_assert_int(ts_cmd(c, "OBJECT REFCOUNT big"), 1);
@@ -442,7 +460,7 @@ TS_TEST(keys, object)
     ts_assert_error(ts_cmd(c, "OBJECT FREQ str"),
                     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
                     "when switching between policies at runtime LRU and LFU data will take some time to adjust.");
-    ts_assert_int(ts_cmd(c, "OBJECT IDLETIME str"), 0);
+    idle_since(c, "str", t0);
     ts_assert_error(ts_cmd(c, "OBJECT FOO str"), "ERR unknown subcommand 'FOO'. Try OBJECT HELP.");
     ts_assert_error(ts_cmd(c, "OBJECT ENCODING"), "ERR wrong number of arguments for 'object|encoding' command");
     ts_assert_error(ts_cmd(c, "OBJECT ENCODING a b"), "ERR wrong number of arguments for 'object|encoding' command");
@@ -460,19 +478,26 @@ TS_TEST(keys, object)
 TS_TEST(keys, idletime)
 {
     redisContext *c = ts_connect(g_server);
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "MSET a 1 b 2 c 3"));
-    ts_sleep_ms(2200);
+    /* 2.5 s: at least two ticks of a once-a-second clock, even one that
+     * lags (Redis updates its LRU clock from a 100 ms timer). */
+    ts_sleep_ms(2500);
     ts_assert_status(ts_cmd(c, "TYPE a"), "string");
     ts_assert_int(ts_cmd(c, "EXISTS a"), 1);
     ts_assert_int(ts_cmd(c, "TTL a"), -1);
     ts_assert_bulk(ts_cmd(c, "OBJECT ENCODING a"), "int");
-    long long idle = su_int(ts_cmd(c, "OBJECT IDLETIME a"));
-    cr_assert(idle >= 1 && idle <= 4, "idle %lld", idle);
+    long long idle = idle_since(c, "a", t0);
+    cr_assert(idle >= 2, "idle %lld after 2.5 s", idle);
+    /* A reset reads 0, or 1 when the clock ticks in between: never the 2+
+     * an untouched key shows. */
+    long long t1 = ts_now_ms();
     ts_assert_bulk(ts_cmd(c, "GET a"), "1");
-    ts_assert_int(ts_cmd(c, "OBJECT IDLETIME a"), 0);
+    idle_since(c, "a", t1);
+    t1 = ts_now_ms();
     ts_assert_int(ts_cmd(c, "TOUCH b c missing b"), 3);
-    ts_assert_int(ts_cmd(c, "OBJECT IDLETIME b"), 0);
-    ts_assert_int(ts_cmd(c, "OBJECT IDLETIME c"), 0);
+    idle_since(c, "b", t1);
+    idle_since(c, "c", t1);
     redisFree(c);
 }
 

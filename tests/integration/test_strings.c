@@ -50,9 +50,10 @@ TS_TEST(strings, append)
     cr_assert(r->type == REDIS_REPLY_STRING && r->len == 6 && memcmp(r->str, "a\0b\r\n\0", 6) == 0);
     freeReplyObject(r);
     /* The TTL survives an append. */
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET t v EX 100"));
     ts_assert_int(ts_cmd(c, "APPEND t w"), 2);
-    ts_assert_int(ts_cmd(c, "TTL t"), 100);
+    su_assert_ttl(c, "t", 100, t0);
     if (su_make_set(c, "l", "member")) ts_assert_error(ts_cmd(c, "APPEND l x"), WRONGTYPE);
     ts_assert_error(ts_cmd(c, "APPEND k"), "ERR wrong number of arguments for 'append' command");
     redisFree(c);
@@ -189,10 +190,12 @@ TS_TEST(strings, getex)
     ts_assert_ok(ts_cmd(c, "SET k v"));
     ts_assert_bulk(ts_cmd(c, "GETEX k"), "v");
     ts_assert_int(ts_cmd(c, "TTL k"), -1);
+    long long t0 = ts_now_ms();
     ts_assert_bulk(ts_cmd(c, "GETEX k EX 100"), "v");
-    ts_assert_int(ts_cmd(c, "TTL k"), 100);
+    su_assert_ttl(c, "k", 100, t0);
+    t0 = ts_now_ms();
     ts_assert_bulk(ts_cmd(c, "GETEX k PX 200000"), "v");
-    ts_assert_int(ts_cmd(c, "TTL k"), 200);
+    su_assert_ttl(c, "k", 200, t0);
     long long at = (long long)time(NULL) + 300;
     ts_assert_bulk(ts_cmd(c, "GETEX k EXAT %lld", at), "v");
     ts_assert_int(ts_cmd(c, "EXPIRETIME k"), at);
@@ -216,22 +219,25 @@ TS_TEST(strings, getex)
         {"GETEX k PX -1", "ERR invalid expire time in 'getex' command"},
         {"GETEX k EX 9223372036854775807", "ERR invalid expire time in 'getex' command"},
     };
+    t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET k v EX 50"));
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) ts_assert_error(ts_cmd(c, errs[i].cmd), errs[i].err);
-    ts_assert_int(ts_cmd(c, "TTL k"), 50);
+    su_assert_ttl(c, "k", 50, t0);
     /* EX repeated is allowed, the last one wins; PERSIST may repeat. */
+    t0 = ts_now_ms();
     ts_assert_bulk(ts_cmd(c, "GETEX k EX 10 EX 20"), "v");
-    ts_assert_int(ts_cmd(c, "TTL k"), 20);
+    su_assert_ttl(c, "k", 20, t0);
     ts_assert_bulk(ts_cmd(c, "GETEX k PERSIST PERSIST"), "v");
     /* A missing key answers nil before the expire value is checked. */
     ts_assert_nil(ts_cmd(c, "GETEX missing EX 0"));
     ts_assert_nil(ts_cmd(c, "GETEX missing EX abc"));
     ts_assert_error(ts_cmd(c, "GETEX missing EX 1 PX 1"), SYNTAX);
     if (su_make_set(c, "l", "member")) ts_assert_error(ts_cmd(c, "GETEX l EX 0"), WRONGTYPE);
-    long long pttl;
-    ts_assert_bulk(ts_cmd(c, "GETEX k PX 1500"), "v");
-    pttl = su_int(ts_cmd(c, "PTTL k"));
-    cr_assert(pttl > 1000 && pttl <= 1500, "PTTL %lld", pttl);
+    /* PX is in milliseconds (long enough that a slow machine never sees it
+     * expire before PTTL reads it). */
+    t0 = ts_now_ms();
+    ts_assert_bulk(ts_cmd(c, "GETEX k PX 150000"), "v");
+    su_assert_pttl(c, "k", 150000, t0);
     redisFree(c);
 }
 
@@ -241,26 +247,30 @@ TS_TEST(strings, set_variants)
     ts_assert_int(ts_cmd(c, "SETNX k a"), 1);
     ts_assert_int(ts_cmd(c, "SETNX k b"), 0);
     ts_assert_bulk(ts_cmd(c, "GET k"), "a");
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SETEX e 100 v"));
-    ts_assert_int(ts_cmd(c, "TTL e"), 100);
+    su_assert_ttl(c, "e", 100, t0);
+    long long tp = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "PSETEX p 100000 v"));
-    ts_assert_int(ts_cmd(c, "TTL p"), 100);
+    su_assert_ttl(c, "p", 100, tp);
     ts_assert_error(ts_cmd(c, "SETEX e 0 v"), "ERR invalid expire time in 'setex' command");
     ts_assert_error(ts_cmd(c, "SETEX e -5 v"), "ERR invalid expire time in 'setex' command");
     ts_assert_error(ts_cmd(c, "PSETEX e 0 v"), "ERR invalid expire time in 'psetex' command");
     ts_assert_error(ts_cmd(c, "SETEX e abc v"), NOT_INT);
-    ts_assert_int(ts_cmd(c, "TTL e"), 100);
+    su_assert_ttl(c, "e", 100, t0);
     /* GETSET drops the TTL, like SET. */
     ts_assert_bulk(ts_cmd(c, "GETSET e w"), "v");
     ts_assert_int(ts_cmd(c, "TTL e"), -1);
     ts_assert_nil(ts_cmd(c, "GETSET fresh 1"));
     /* A time option may repeat (the last wins), NX may too. */
+    t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET r v EX 10 EX 20"));
-    ts_assert_int(ts_cmd(c, "TTL r"), 20);
+    su_assert_ttl(c, "r", 20, t0);
+    t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET r v PX 30000 px 40000"));
-    ts_assert_int(ts_cmd(c, "TTL r"), 40);
+    su_assert_ttl(c, "r", 40, t0);
     ts_assert_ok(ts_cmd(c, "SET r v KEEPTTL KEEPTTL"));
-    ts_assert_int(ts_cmd(c, "TTL r"), 40);
+    su_assert_ttl(c, "r", 40, t0);
     ts_assert_error(ts_cmd(c, "SET r v PERSIST"), SYNTAX);
     ts_assert_error(ts_cmd(c, "SET r v EX 10 KEEPTTL"), SYNTAX);
     if (su_make_set(c, "l", "member")) {
@@ -326,9 +336,10 @@ TS_TEST(strings, incrbyfloat)
     /* 1e30 parsed as a long double, printed with "%.17Lf" */
     ts_assert_bulk(ts_cmd(c, "INCRBYFLOAT big 1e30"), "1000000000000000000024696061952");
     /* The TTL stays. */
+    long long t0 = ts_now_ms();
     ts_assert_ok(ts_cmd(c, "SET t 1 EX 100"));
     ts_assert_bulk(ts_cmd(c, "INCRBYFLOAT t 1.5"), "2.5");
-    ts_assert_int(ts_cmd(c, "TTL t"), 100);
+    su_assert_ttl(c, "t", 100, t0);
 
     ts_assert_error(ts_cmd(c, "INCRBYFLOAT k abc"), NOT_FLOAT);
     ts_assert_error(ts_cmd(c, "INCRBYFLOAT k nan"), NOT_FLOAT);
