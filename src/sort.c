@@ -194,8 +194,8 @@ static int sort_cmp(const void *x, const void *y, void *arg)
  * [start, end] in the requested direction (and start/end are rebased). */
 static void load_items(struct sort_ctx *sc, struct kv *kv, bool dontsort, long long *start, long long *end)
 {
-    long long len = *end - *start + 1;
     bool ranged = dontsort && kv && kv->type != OBJ_SET;
+    long long len = ranged ? *end - *start + 1 : 0; /* unranged: end may be LLONG_MAX */
     if (!kv) return;
     if (kv->type == OBJ_LIST) {
         struct listval_iter it;
