@@ -23,12 +23,13 @@ TS_TEST(expire, set_and_read_ttl)
 {
     redisContext *c = ts_connect(g_server);
     ts_assert_ok(ts_cmd(c, "SET k v"));
+    long long t0 = ts_now_ms();
     ts_assert_int(ts_cmd(c, "EXPIRE k 100"), 1);
-    ts_assert_int(ts_cmd(c, "TTL k"), 100);
-    long long pttl = su_int(ts_cmd(c, "PTTL k"));
-    cr_assert(pttl > 99000 && pttl <= 100000, "PTTL %lld", pttl);
+    su_assert_ttl(c, "k", 100, t0);
+    su_assert_pttl(c, "k", 100000, t0);
+    t0 = ts_now_ms();
     ts_assert_int(ts_cmd(c, "PEXPIRE k 200000"), 1);
-    ts_assert_int(ts_cmd(c, "TTL k"), 200);
+    su_assert_ttl(c, "k", 200, t0);
     ts_assert_int(ts_cmd(c, "EXPIREAT k %lld", FAR), 1);
     ts_assert_int(ts_cmd(c, "EXPIRETIME k"), FAR);
     ts_assert_int(ts_cmd(c, "PEXPIRETIME k"), FAR * 1000);
@@ -59,16 +60,18 @@ TS_TEST(expire, set_and_read_ttl)
     ts_assert_int(ts_cmd(c, "PERSIST k"), 0);
     ts_assert_int(ts_cmd(c, "PERSIST missing"), 0);
     /* Writes that replace the value drop the TTL, edits keep it. */
+    long long t1 = ts_now_ms();
     ts_assert_int(ts_cmd(c, "EXPIRE k 100"), 1);
     ts_assert_int(ts_cmd(c, "APPEND k x"), 2);
     ts_assert_int(ts_cmd(c, "SETRANGE k 0 y"), 2);
     ts_assert_int(ts_cmd(c, "SETBIT k 0 1"), 0);
-    ts_assert_int(ts_cmd(c, "TTL k"), 100);
+    su_assert_ttl(c, "k", 100, t1);
     ts_assert_ok(ts_cmd(c, "SET k 5"));
     ts_assert_int(ts_cmd(c, "TTL k"), -1);
+    t1 = ts_now_ms();
     ts_assert_int(ts_cmd(c, "EXPIRE k 100"), 1);
     ts_assert_int(ts_cmd(c, "INCR k"), 6);
-    ts_assert_int(ts_cmd(c, "TTL k"), 100);
+    su_assert_ttl(c, "k", 100, t1);
     redisFree(c);
 }
 
