@@ -2,6 +2,7 @@
 #include "ringkv/util.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -29,11 +30,8 @@ static void crc16_init_table(void)
 
 uint16_t crc16(const char *buf, size_t len)
 {
-    static int ready;
-    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-        crc16_init_table();
-        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-    }
+    static pthread_once_t once = PTHREAD_ONCE_INIT; /* shards route keys from their first command */
+    pthread_once(&once, crc16_init_table);
     const uint8_t *p = (const uint8_t *)buf;
     uint16_t crc = 0;
     size_t i = 0;
