@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
@@ -129,6 +130,12 @@ void conn_want_send(struct conn *c)
     if (output_over_limit(c)) {
         log_warn("Client id=%llu addr=%s closed for overcoming of output buffer limits.", (unsigned long long)c->id,
                  c->addr);
+        /* Reset, not FIN: what the kernel still holds for this reader (up
+         * to its send buffer) would otherwise stay queued before the FIN
+         * for as long as the client does not read, and the client would
+         * never learn it was dropped. */
+        struct linger reset = {1, 0};
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
         conn_close(c);
         return;
     }
