@@ -41,6 +41,16 @@ static void lastsave_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_int(c->r, c->shard->srv->start_time_us / 1000000);
 }
 
+/* ringkv has no replication: every server is a master without replicas,
+ * which is what ROLE and INFO replication say. */
+static void role_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    reply_array(c->r, 3);
+    reply_bulk_cstr(c->r, "master");
+    reply_int(c->r, 0);
+    reply_array(c->r, 0);
+}
+
 static void dbsize_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)db_size(c->db)); }
 
 /* FLUSHDB/FLUSHALL [ASYNC|SYNC]: freeing is synchronous either way. */
@@ -180,6 +190,9 @@ const struct cmd_def server_commands[] = {
     {.name = "lastsave", .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_CONN, .fn = lastsave_command,
      .group = "server", .summary = "Get the UNIX time stamp of the last successful save to disk", .since = "1.0.0",
      .complexity = "O(1)", .acl_categories = "admin dangerous", .tips = "nondeterministic_output"},
+    {.name = "role", .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, .fn = role_command,
+     .group = "server", .summary = "Return the role of the instance in the context of replication",
+     .since = "2.8.12", .complexity = "O(1)", .acl_categories = "admin dangerous"},
     {.name = "dbsize", .arity = 1, .flags = CMD_READONLY | CMD_FAST | CMD_ALL_SHARDS, .fn = dbsize_command,
      .combine = COMBINE_SUM, .group = "server", .summary = "Return the number of keys in the selected database",
      .since = "1.0.0", .complexity = "O(1)", .acl_categories = "keyspace",

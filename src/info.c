@@ -144,6 +144,21 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
             rep->f[F_MISSES], (unsigned long long)rep->cmds->error_replies, rep->f[F_MSGS_SENT], rep->f[F_MSGS_RECV],
             rep->f[F_FORWARDED]);
     }
+    if (wants(a, "replication", true)) {
+        /* A master without replicas (ringkv has no replication). The
+         * replication ID names this server's dataset history: random per
+         * start in Redis, here derived from the start time and pid. */
+        char id[41];
+        for (int i = 0; i < 5; i++) {
+            uint64_t seed[2] = {(uint64_t)srv->start_time_us, (uint64_t)getpid() ^ ((uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull)};
+            snprintf(id + 8 * i, 9, "%08x", (unsigned)hash_bytes(seed, sizeof(seed)));
+        }
+        ADD("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
+            "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
+            "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
+            "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n\r\n",
+            id);
+    }
     if (wants(a, "cpu", true)) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

@@ -79,3 +79,30 @@ TS_TEST(server, function_flush)
     ts_assert_bulk(ts_cmd(c, "GET k"), "v"); /* keys are not functions */
     redisFree(c);
 }
+
+/* A server without replicas: ROLE and INFO replication say so, in Redis's
+ * shapes (clients check them to find the master). */
+TS_TEST(server, role_and_info_replication)
+{
+    redisContext *c = ts_connect(g_server);
+    redisReply *r = ts_cmd(c, "ROLE");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 3);
+    cr_assert(r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0);
+    cr_assert(r->element[1]->type == REDIS_REPLY_INTEGER && r->element[1]->integer == 0);
+    cr_assert(r->element[2]->type == REDIS_REPLY_ARRAY && r->element[2]->elements == 0);
+    freeReplyObject(r);
+    ts_assert_error(ts_cmd(c, "ROLE x"), "ERR wrong number of arguments for 'role' command");
+    r = ts_cmd(c, "INFO replication");
+    cr_assert(r->type == REDIS_REPLY_STRING);
+    cr_assert(strncmp(r->str, "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n", 48) == 0, "%s", r->str);
+    const char *id = strstr(r->str, "\r\nmaster_replid:");
+    cr_assert(id, "%s", r->str);
+    id += strlen("\r\nmaster_replid:");
+    cr_assert(strspn(id, "0123456789abcdef") == 40 && id[40] == '\r', "%s", r->str);
+    cr_assert(strstr(r->str, "\r\nmaster_repl_offset:0\r\n"), "%s", r->str);
+    freeReplyObject(r);
+    r = ts_cmd(c, "INFO");
+    cr_assert(strstr(r->str, "\r\n# Replication\r\n"), "INFO's default sections include Replication");
+    freeReplyObject(r);
+    redisFree(c);
+}
