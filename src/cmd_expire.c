@@ -94,7 +94,7 @@ static void expire_generic(struct cmd_ctx *c, const struct cmd_args *a, bool rel
         reply_int(c->r, 0);
         return;
     }
-    if (when <= mstime()) db_delete_kv(c->db, kv);
+    if (when <= db_now_ms()) db_delete_kv(c->db, kv);
     else db_set_expire(c->db, kv, when);
     reply_int(c->r, 1);
     return;

@@ -122,10 +122,27 @@ bool db_persist(struct db *db, struct kv *kv)
     return true;
 }
 
+/* Expiry is judged against one clock reading per command, like Redis's
+ * command time snapshot: a key cannot expire between two lookups of the
+ * same command (BITOP AND d b b, or a source that is also the target), so
+ * the records a command already holds stay valid. -1: outside a command;
+ * 0: in one, clock not read yet (most commands touch no TTL). */
+static __thread long long command_now_ms = -1;
+
+void db_command_begin(void) { command_now_ms = 0; }
+void db_command_end(void) { command_now_ms = -1; }
+
+long long db_now_ms(void)
+{
+    if (command_now_ms < 0) return mstime();
+    if (command_now_ms == 0) command_now_ms = mstime();
+    return command_now_ms;
+}
+
 static struct kv *lookup(struct db *db, const char *key, size_t len, uint64_t hash)
 {
     struct kv *kv = (struct kv *)dict_find(&db->keys, key, len, hash);
-    if (kv && kv->expires && db_is_expired(db, kv, mstime())) {
+    if (kv && kv->expires && db_is_expired(db, kv, db_now_ms())) {
         db_delete_kv(db, kv);
         db->stats->expired_keys++;
         return NULL;
@@ -310,7 +327,7 @@ void db_maintain(struct db *db, long long budget_us)
 
 struct kv *db_random(struct db *db)
 {
-    long long now = mstime();
+    long long now = db_now_ms();
     for (int tries = 0; tries < 100; tries++) {
         struct kv *kv = (struct kv *)dict_random(&db->keys, rng_cb, db);
         if (!kv) return NULL;

@@ -6,6 +6,7 @@
 #include "ringkv/alloc.h"
 #include "ringkv/cmdstats.h"
 #include "ringkv/conn.h"
+#include "ringkv/db.h"
 #include "ringkv/log.h"
 #include "ringkv/shard.h"
 #include "ringkv/util.h"
@@ -30,7 +31,9 @@ void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_arg
     struct cmd_ctx ctx = {s, shard_db(s, dbid), dbid, r, conn, client_id};
     uint32_t errors = r->errors;
     uint64_t start = cmdstats_ticks_now();
+    db_command_begin();
     cmd->fn(&ctx, a);
+    db_command_end();
     cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL, r->errors != errors);
 }
 

@@ -226,7 +226,7 @@ static void getex_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (expire_arg > 0 && !expire_at_ms(c, a->argv[expire_arg], a->len[expire_arg], flags & SET_ANY_EXPIRE, "getex", &when))
         return;
     reply_string_value(c->r, kv);
-    if ((flags & (SET_EXAT | SET_PXAT)) && when <= mstime()) db_delete_kv(c->db, kv);
+    if ((flags & (SET_EXAT | SET_PXAT)) && when <= db_now_ms()) db_delete_kv(c->db, kv);
     else if (when >= 0) db_set_expire(c->db, kv, when);
     else if (flags & SET_PERSIST) db_persist(c->db, kv);
 }

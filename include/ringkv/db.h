@@ -33,6 +33,13 @@ void db_deinit(struct db *db);
 
 uint64_t db_key_hash(const char *key, size_t len);
 
+/* Brackets one command (shard_exec): within it, expiry is judged against a
+ * single clock reading, db_now_ms(), so no key expires midway. */
+void db_command_begin(void);
+void db_command_end(void);
+/* The time keys expire against: the command's snapshot, else the clock. */
+long long db_now_ms(void);
+
 /* The live record for key, or NULL; an expired key is deleted on the way.
  * db_lookup counts a keyspace hit or miss (reads); db_lookup_write doesn't. */
 struct kv *db_lookup(struct db *db, const char *key, size_t len);
