@@ -291,6 +291,45 @@ static void stored(struct gather *g)
     conn_done_busy(c);
 }
 
+/* ---- fetch parts, shared by both rounds ---- */
+
+/* The part that fetches from (shard, db), added to the list if new. */
+static uint32_t part_for(unsigned shard, int db, unsigned *part_shard, int *part_db, uint32_t *nparts)
+{
+    uint32_t p = 0;
+    while (p < *nparts && (part_shard[p] != shard || part_db[p] != db)) p++;
+    if (p == *nparts) {
+        part_shard[p] = shard;
+        part_db[(*nparts)++] = db;
+    }
+    return p;
+}
+
+/* One xfetch per part: part p asks its shard for the keys k with
+ * key_part[k] == p, in order, which is the order load_records reads the
+ * records back in. */
+static void add_fetch_parts(struct shard *s, struct gather *g, uint32_t nkeys, const char *const *key,
+                            const size_t *klen, const uint32_t *key_part, uint32_t nparts,
+                            const unsigned *part_shard, const int *part_db)
+{
+    const char **argv = rk_malloc(((size_t)nkeys + 1) * sizeof(char *));
+    size_t *lens = rk_malloc(((size_t)nkeys + 1) * sizeof(size_t));
+    for (uint32_t p = 0; p < nparts; p++) {
+        int n = 0;
+        argv[n] = xfetch_cmd.name;
+        lens[n++] = strlen(xfetch_cmd.name);
+        for (uint32_t k = 0; k < nkeys; k++) {
+            if (key_part[k] != p) continue;
+            argv[n] = key[k];
+            lens[n++] = klen[k];
+        }
+        struct cmd_args fa = {n, argv, lens};
+        gather_add_part(s, g, part_shard[p], part_db[p], &xfetch_cmd, &fa);
+    }
+    rk_free(argv);
+    rk_free(lens);
+}
+
 /* ---- the second round: keys named by values (SORT BY/GET) ---- */
 
 static void collect_value_key(void *arg, const char *key, size_t len)
@@ -363,38 +402,23 @@ static bool fetch_value_keys(struct xrun *x, struct gather *g)
     obuf_free(&discard);
     if (unique_value_keys(x) == 0) return false;
     unsigned nshards = x->s->srv->nshards;
-    uint32_t *count = rk_calloc(nshards, sizeof(uint32_t));
-    unsigned *owner = rk_malloc((size_t)x->nextra * sizeof(unsigned));
-    for (uint32_t k = 0; k < x->nextra; k++) {
-        owner[k] = shard_of_key(x->s->srv, x->extra_names.data + x->extra_off[k], x->extra_len[k]);
-        count[owner[k]]++;
-    }
+    unsigned *part_shard = rk_malloc(nshards * sizeof(unsigned));
+    int *part_db = rk_malloc(nshards * sizeof(int));
+    const char **key = rk_malloc((size_t)x->nextra * sizeof(char *));
+    uint32_t nparts = 0;
     x->extra_part = rk_malloc((size_t)x->nextra * sizeof(uint32_t));
-    struct gather *g2 = gather_new(g->conn, x->cmd, nshards);
+    for (uint32_t k = 0; k < x->nextra; k++) {
+        key[k] = x->extra_names.data + x->extra_off[k];
+        unsigned owner = shard_of_key(x->s->srv, key[k], x->extra_len[k]);
+        x->extra_part[k] = part_for(owner, x->dbid, part_shard, part_db, &nparts);
+    }
+    struct gather *g2 = gather_new(g->conn, x->cmd, nparts);
     g2->on_done = value_keys_fetched;
     g2->user = x;
-    const char **argv = rk_malloc(((size_t)x->nextra + 1) * sizeof(char *));
-    size_t *lens = rk_malloc(((size_t)x->nextra + 1) * sizeof(size_t));
-    uint32_t part = 0;
-    for (unsigned t = 0; t < nshards; t++) {
-        if (count[t] == 0) continue;
-        int n = 0;
-        argv[n] = xfetch_cmd.name;
-        lens[n++] = strlen(xfetch_cmd.name);
-        for (uint32_t k = 0; k < x->nextra; k++) {
-            if (owner[k] != t) continue;
-            x->extra_part[k] = part;
-            argv[n] = x->extra_names.data + x->extra_off[k];
-            lens[n++] = x->extra_len[k];
-        }
-        struct cmd_args fa = {n, argv, lens};
-        gather_add_part(x->s, g2, t, x->dbid, &xfetch_cmd, &fa);
-        part++;
-    }
-    rk_free(argv);
-    rk_free(lens);
-    rk_free(owner);
-    rk_free(count);
+    add_fetch_parts(x->s, g2, x->nextra, key, x->extra_len, x->extra_part, nparts, part_shard, part_db);
+    rk_free(key);
+    rk_free(part_shard);
+    rk_free(part_db);
     gather_launch(g2);
     return true;
 }
@@ -425,11 +449,9 @@ void xshard_run(struct shard *s, struct conn *c, const struct cmd_def *cmd, cons
     struct gather *g = gather_new(c, cmd, (uint32_t)nkeys);
     g->on_done = fetched;
     g->user = x;
-    const char **argv = rk_malloc(((size_t)nkeys + 1) * sizeof(char *));
-    size_t *lens = rk_malloc(((size_t)nkeys + 1) * sizeof(size_t));
-    unsigned *owners = rk_malloc((size_t)nkeys * sizeof(unsigned));
-    int *owner_db = rk_malloc((size_t)nkeys * sizeof(int));
-    unsigned nowners = 0;
+    unsigned *part_shard = rk_malloc((size_t)nkeys * sizeof(unsigned));
+    int *part_db = rk_malloc((size_t)nkeys * sizeof(int));
+    uint32_t nparts = 0;
     for (int k = 0; k < nkeys; k++) {
         int db = cmd->key_db ? cmd->key_db(a, keypos[k], c->dbid) : c->dbid;
         if (db < 0 || db >= s->cfg.databases) db = c->dbid; /* the handler will refuse it */
@@ -438,34 +460,24 @@ void xshard_run(struct shard *s, struct conn *c, const struct cmd_def *cmd, cons
             dup = x->key_db[j] == db && a->len[x->key_arg[j]] == a->len[keypos[k]] &&
                   memcmp(a->argv[x->key_arg[j]], a->argv[keypos[k]], a->len[keypos[k]]) == 0;
         if (dup) continue;
-        unsigned sh = shard_of_key(s->srv, a->argv[keypos[k]], a->len[keypos[k]]), p = 0;
-        while (p < nowners && (owners[p] != sh || owner_db[p] != db)) p++;
-        if (p == nowners) {
-            owners[nowners] = sh;
-            owner_db[nowners++] = db;
-        }
+        unsigned owner = shard_of_key(s->srv, a->argv[keypos[k]], a->len[keypos[k]]);
         x->key_arg[x->nkeys] = (uint32_t)keypos[k];
         x->key_db[x->nkeys] = db;
-        x->key_part[x->nkeys++] = p;
+        x->key_part[x->nkeys++] = part_for(owner, db, part_shard, part_db, &nparts);
     }
     /* Keep a copy of the call for step 2 (the fetch gather owns it). */
     gather_copy_args(g, a);
     x->args = g->args;
-    for (unsigned p = 0; p < nowners; p++) {
-        int n = 0;
-        argv[n] = xfetch_cmd.name;
-        lens[n++] = strlen(xfetch_cmd.name);
-        for (uint32_t k = 0; k < x->nkeys; k++) {
-            if (x->key_part[k] != p) continue;
-            argv[n] = x->args.argv[x->key_arg[k]];
-            lens[n++] = x->args.len[x->key_arg[k]];
-        }
-        struct cmd_args fa = {n, argv, lens};
-        gather_add_part(s, g, owners[p], owner_db[p], &xfetch_cmd, &fa);
+    const char **key = rk_malloc((size_t)x->nkeys * sizeof(char *));
+    size_t *klen = rk_malloc((size_t)x->nkeys * sizeof(size_t));
+    for (uint32_t k = 0; k < x->nkeys; k++) {
+        key[k] = x->args.argv[x->key_arg[k]];
+        klen[k] = x->args.len[x->key_arg[k]];
     }
-    rk_free(owners);
-    rk_free(owner_db);
-    rk_free(argv);
-    rk_free(lens);
+    add_fetch_parts(s, g, x->nkeys, key, klen, x->key_part, nparts, part_shard, part_db);
+    rk_free(key);
+    rk_free(klen);
+    rk_free(part_shard);
+    rk_free(part_db);
     gather_launch(g);
 }
