@@ -4,12 +4,12 @@
  *   - a cross-shard request/response round trip over MSG_RING between two
  *     rings on two threads, one message at a time and in batches.
  * Run: ninja -C build bench-micro  (or ./build/bench/micro) */
-#include "ringkv/alloc.h"
-#include "ringkv/db.h"
-#include "ringkv/object.h"
-#include "ringkv/resp.h"
-#include "ringkv/ring.h"
-#include "ringkv/util.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/data/db.h"
+#include "ringkv/data/object.h"
+#include "ringkv/proto/resp.h"
+#include "ringkv/core/ring.h"
+#include "ringkv/base/util.h"
 
 #include <pthread.h>
 #include <stdio.h>

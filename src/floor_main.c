@@ -8,10 +8,10 @@
  * (Dragonfly's ok_main, Pelikan's pingserver). Usage:
  *   ringkv-floor --port N [--shards N]
  */
-#include "ringkv/alloc.h"
-#include "ringkv/reply.h"
-#include "ringkv/resp.h"
-#include "ringkv/ring.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/proto/reply.h"
+#include "ringkv/proto/resp.h"
+#include "ringkv/core/ring.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* main.c — ringkv-server's entry point: parse the configuration as
  * redis-server does, start the server actor, run until a signal. */
-#include "ringkv/config.h"
-#include "ringkv/log.h"
-#include "ringkv/server.h"
+#include "ringkv/base/config.h"
+#include "ringkv/base/log.h"
+#include "ringkv/core/server.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -15,18 +15,18 @@
  * Commands that need a real connection, another shard or wall-clock waits
  * (blocking, pub/sub, CONFIG SET, SHUTDOWN) are skipped, and so are counts
  * that only make a command slow (see too_costly). */
-#include "ringkv/alloc.h"
-#include "ringkv/cmdstats.h"
-#include "ringkv/commands.h"
-#include "ringkv/config.h"
-#include "ringkv/conn.h"
-#include "ringkv/db.h"
-#include "ringkv/msg.h"
-#include "ringkv/object.h"
-#include "ringkv/resp.h"
-#include "ringkv/server.h"
-#include "ringkv/shard.h"
-#include "ringkv/util.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/cmdstats.h"
+#include "ringkv/cmd/commands.h"
+#include "ringkv/base/config.h"
+#include "ringkv/net/conn.h"
+#include "ringkv/data/db.h"
+#include "ringkv/core/msg.h"
+#include "ringkv/data/object.h"
+#include "ringkv/proto/resp.h"
+#include "ringkv/core/server.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/base/util.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * inside the bytes fed (or the inline scratch), progress is made, errors
  * carry a message, and the reply scanner (resp_value_span) and the inline
  * splitter survive the same bytes. */
-#include "ringkv/resp.h"
+#include "ringkv/proto/resp.h"
 
 #include <stdint.h>
 #include <stdlib.h>

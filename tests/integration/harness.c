@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ringkv/alloc.h"
+#include "ringkv/base/alloc.h"
 
 #define TS_START_TIMEOUT_MS 10000
 #define TS_STOP_TIMEOUT_MS 10000

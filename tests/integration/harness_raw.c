@@ -13,7 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "ringkv/alloc.h"
+#include "ringkv/base/alloc.h"
 
 #define RAW_MAX_BUFFER (64u << 20) /* bound on one reply under test */
 #define RAW_MAX_DEPTH 64

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ringkv/alloc.h"
+#include "ringkv/base/alloc.h"
 
 #define RUN_MAX_OUTPUT (16u << 20)
 #define RUN_MAX_ARGS 64

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ringkv/alloc.h"
-#include "ringkv/commands.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/cmd/commands.h"
 
 TestSuite(command, .timeout = 60);
 

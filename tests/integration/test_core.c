@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ringkv/util.h"
+#include "ringkv/base/util.h"
 
 TestSuite(core, .timeout = 60);
 

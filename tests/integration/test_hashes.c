@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ringkv/util.h"
+#include "ringkv/base/util.h"
 
 TestSuite(hashes, .timeout = 120);
 

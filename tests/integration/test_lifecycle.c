@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ringkv/alloc.h"
+#include "ringkv/base/alloc.h"
 
 TestSuite(lifecycle, .timeout = 60);
 TestSuite(tools, .timeout = 120);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ringkv/util.h"
+#include "ringkv/base/util.h"
 
 TestSuite(lists, .timeout = 120);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ringkv/alloc.h"
+#include "ringkv/base/alloc.h"
 
 TestSuite(protocol, .timeout = 60);
 

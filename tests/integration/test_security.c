@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ringkv/commands.h"
+#include "ringkv/cmd/commands.h"
 
 TestSuite(security, .timeout = 90);
 

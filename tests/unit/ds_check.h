@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ringkv/random.h"
-#include "ringkv/util.h"
+#include "ringkv/base/random.h"
+#include "ringkv/base/util.h"
 
 /* cr_assert records every passing assertion; randomized loops make
  * millions of checks, so only failures go through Criterion. */

@@ -3,10 +3,10 @@
  * as Redis takes them, and a shard's report survives the trip through INFO
  * (report, merge, format) with the numbers Redis would print. */
 #include <criterion/criterion.h>
-#include "ringkv/alloc.h"
-#include "ringkv/cmdstats.h"
-#include "ringkv/commands.h"
-#include "ringkv/util.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/cmdstats.h"
+#include "ringkv/cmd/commands.h"
+#include "ringkv/base/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,10 +3,10 @@
  * module's part must keep; the syntax renderings are redis-cli 7.0's `help`
  * output for the same commands against redis-server 7.0.15. */
 #include <criterion/criterion.h>
-#include "ringkv/cmd_spec.h"
-#include "ringkv/cmd_syntax.h"
-#include "ringkv/commands.h"
-#include "ringkv/util.h"
+#include "ringkv/cmd/cmd_spec.h"
+#include "ringkv/cmd/cmd_syntax.h"
+#include "ringkv/cmd/commands.h"
+#include "ringkv/base/util.h"
 
 #include <ctype.h>
 #include <stdio.h>

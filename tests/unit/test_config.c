@@ -1,7 +1,7 @@
 /* test_config.c — directives from files and the command line: values with
  * several words, Redis's defaults, client-output-buffer-limit's syntax. */
 #include <criterion/criterion.h>
-#include "ringkv/config.h"
+#include "ringkv/base/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,9 +3,9 @@
  * BITOP AND d b b read freed memory when b expired between its two
  * lookups, found by fuzz_exec). */
 #include <criterion/criterion.h>
-#include "ringkv/db.h"
-#include "ringkv/object.h"
-#include "ringkv/util.h"
+#include "ringkv/data/db.h"
+#include "ringkv/data/object.h"
+#include "ringkv/base/util.h"
 
 #include <time.h>
 

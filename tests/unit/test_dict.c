@@ -1,9 +1,9 @@
 /* The intrusive dict: lookups through growth and shrinking, and SCAN's
  * guarantee that an element present for a whole scan is seen. */
 #include <criterion/criterion.h>
-#include "ringkv/alloc.h"
-#include "ringkv/dict.h"
-#include "ringkv/util.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/data/dict.h"
+#include "ringkv/base/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,9 +2,9 @@
  * with KEYS on a scratch db, every GI() row whose string is a config name
  * with CONFIG GET (run tests/crosscheck_redis.py to redo it). */
 #include <criterion/criterion.h>
-#include "ringkv/alloc.h"
-#include "ringkv/glob.h"
-#include "ringkv/util.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/glob.h"
+#include "ringkv/base/util.h"
 #include <string.h>
 
 struct glob_case {

@@ -3,9 +3,9 @@
  * every step, foreach/scan/random picks covering exactly the fields, and
  * dup as a deep copy. */
 #include "ds_check.h"
-#include "ringkv/dict.h"
-#include "ringkv/hashval.h"
-#include "ringkv/object.h"
+#include "ringkv/data/dict.h"
+#include "ringkv/data/hashval.h"
+#include "ringkv/data/object.h"
 
 /* The model: fields and values, fields distinct. */
 typedef struct model {

@@ -1,9 +1,9 @@
 /* Unit tests for intset: layout as Redis writes it, width upgrades, edge
  * values, and randomized add/remove/find against a sorted array. */
 #include "ds_check.h"
-#include "ringkv/alloc.h"
-#include "ringkv/intset.h"
-#include "ringkv/util.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/data/intset.h"
+#include "ringkv/base/util.h"
 
 /* ---- reference model: sorted distinct array ---- */
 

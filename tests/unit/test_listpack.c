@@ -1,9 +1,9 @@
 /* Unit tests for listpack: byte-exact layout against Redis 7, edge cases,
  * and randomized operation sequences checked against a plain array. */
 #include "ds_check.h"
-#include "ringkv/alloc.h"
-#include "ringkv/listpack.h"
-#include "ringkv/util.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/data/listpack.h"
+#include "ringkv/base/util.h"
 
 /* ---- checks ---- */
 

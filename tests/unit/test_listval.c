@@ -3,9 +3,9 @@
  * every step (a listpack never breaks the fill; a quicklist that got small
  * enough turns back), and dup as a deep copy. */
 #include "ds_check.h"
-#include "ringkv/listpack.h"
-#include "ringkv/listval.h"
-#include "ringkv/object.h"
+#include "ringkv/data/listpack.h"
+#include "ringkv/data/listval.h"
+#include "ringkv/data/object.h"
 
 static bool entry_is(const listval_entry *e, const tval *t)
 {

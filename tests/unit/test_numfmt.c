@@ -3,8 +3,8 @@
  * RESP2 and RESP3); every LD() row with SET k <input> + INCRBYFLOAT k 0
  * (tests/crosscheck_redis.py redoes both). */
 #include <criterion/criterion.h>
-#include "ringkv/numfmt.h"
-#include "ringkv/util.h"
+#include "ringkv/base/numfmt.h"
+#include "ringkv/base/util.h"
 #include <float.h>
 #include <math.h>
 #include <stdio.h>

@@ -3,9 +3,9 @@
  * (push/pop/index/insert/set/trim/remove-while-iterating) against an
  * array. */
 #include "ds_check.h"
-#include "ringkv/alloc.h"
-#include "ringkv/listpack.h"
-#include "ringkv/quicklist.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/data/listpack.h"
+#include "ringkv/data/quicklist.h"
 
 /* ---- invariants ---- */
 

@@ -1,9 +1,9 @@
 /* The RESP request parser: compose-then-parse round trips, every byte
  * split of a pipeline, malformed input, and the reply scanner. */
 #include <criterion/criterion.h>
-#include "ringkv/alloc.h"
-#include "ringkv/reply.h"
-#include "ringkv/resp.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/proto/reply.h"
+#include "ringkv/proto/resp.h"
 
 #include <string.h>
 

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ringkv/config.h"
-#include "ringkv/random.h"
-#include "ringkv/set.h"
+#include "ringkv/base/config.h"
+#include "ringkv/base/random.h"
+#include "ringkv/data/set.h"
 
 static struct config cfg;
 

@@ -1,5 +1,5 @@
 #include <criterion/criterion.h>
-#include "ringkv/util.h"
+#include "ringkv/base/util.h"
 #include <string.h>
 
 /* Known slots from Redis Cluster (CLUSTER KEYSLOT). */

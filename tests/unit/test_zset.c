@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ringkv/config.h"
-#include "ringkv/random.h"
-#include "ringkv/zset.h"
+#include "ringkv/base/config.h"
+#include "ringkv/base/random.h"
+#include "ringkv/data/zset.h"
 
 static struct config cfg;
 

@@ -3,8 +3,8 @@
  * against a sorted array, checking links, spans and order every step; and
  * range argument parsing as Redis 7.0 does it. */
 #include "ds_check.h"
-#include "ringkv/alloc.h"
-#include "ringkv/zskiplist.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/data/zskiplist.h"
 
 #include <math.h>
 

@@ -1,0 +1,62 @@
+/* server.h — the server actor: starts the shards, holds what they share
+ * read-only (slot map, ring fds, command table), waits for a signal and
+ * shuts them down in order.
+ *
+ * Lifecycle: server_start() creates one thread per shard; each builds its
+ * ring and listeners and meets the others at a startup barrier. After the
+ * barrier the fields below are immutable except the atomics. server_run()
+ * blocks the main thread (not a shard) on its own small ring until SIGINT
+ * or SIGTERM, then sends SHUTDOWN to each shard, waits for every shard to
+ * report it drained its clients, sends EXIT, and joins the threads.
+ */
+#ifndef RINGKV_SERVER_H
+#define RINGKV_SERVER_H
+
+#include "ringkv/base/config.h"
+#include "ringkv/base/util.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define MAX_SHARDS 256
+
+struct shard;
+struct ring;
+
+struct server {
+    struct config cfg;
+    unsigned nshards;
+    struct shard **shards;
+    int ring_fds[MAX_SHARDS];
+    uint16_t slot_owner[RK_SLOTS];
+    struct ring *ring;             /* the main thread's ring (signals, control) */
+    long long start_time_us;
+    long long max_fds;             /* the fd limit after raising it */
+    /* shared counters, touched on connect/disconnect only */
+    long long connected_clients;   /* atomic */
+    uint64_t next_client_id;       /* atomic */
+    long long rejected_conns;      /* atomic */
+    int shutdown_requested;        /* atomic: SHUTDOWN command */
+    pthread_barrier_t start_barrier;
+    int start_failed;              /* written between the two barrier waits */
+    unsigned drained;              /* main thread only */
+};
+
+/* 0 on success; on failure logs why and returns -1. Takes ownership of cfg. */
+int server_start(struct server *srv, struct config *cfg);
+/* Runs until a signal or SHUTDOWN, then stops every shard. Returns exit status. */
+int server_run(struct server *srv);
+
+/* The running server (read-only fields and atomics), for INFO and the like. */
+const struct server *server_instance(void);
+
+/* Callback of control messages shards post to the server's ring. */
+struct ring_op;
+void server_on_ctl(struct ring_op *op, int res, uint32_t flags);
+
+static inline unsigned server_shard_of_slot(const struct server *srv, unsigned slot)
+{
+    return srv->slot_owner[slot];
+}
+
+#endif

@@ -1,0 +1,100 @@
+/* shard.h — the shard actor: one thread, one io_uring, its listeners, the
+ * connections it accepted, its slice of the keyspace (all databases) and
+ * its timers. Nothing here is touched by another thread; other shards
+ * reach a shard only through messages posted to its ring (msg.h).
+ *
+ * The loop: flush (post batched messages, start sends), submit and wait,
+ * run each completion's callback, resume connections whose pending work
+ * completed. The timer runs active expiry and table maintenance.
+ */
+#ifndef RINGKV_SHARD_H
+#define RINGKV_SHARD_H
+
+#include "ringkv/base/config.h"
+#include "ringkv/data/db.h"
+#include "ringkv/core/ring.h"
+#include "ringkv/core/server.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct conn;
+struct msg_batch;
+struct cmdstats;
+
+struct listener {
+    struct ring_op op;
+    struct shard *shard;
+    int fd;
+    bool paused;    /* out of fds: accepting resumes on the next timer tick */
+};
+
+struct shard_stats {
+    uint64_t connections_received;
+    uint64_t net_input_bytes, net_output_bytes;
+    uint64_t msgs_sent, msgs_received, cmds_forwarded;
+};
+
+/* A growable list of connections waiting for the loop's attention. */
+struct conn_list {
+    struct conn **items;
+    uint32_t len, cap;
+};
+
+struct shard {
+    unsigned id;
+    struct server *srv;
+    struct config cfg;
+    struct ring *ring;
+    struct ring_bufs *bufs;
+    struct listener listeners[CONFIG_MAX_BIND * 2];
+    int nlisteners;
+    struct ring_timer timer;
+    int expire_next_db;                 /* where the next active expiry cycle starts */
+    struct ring_op ctl_fail_op;
+    struct db *dbs;
+    struct db_stats db_stats;
+    struct shard_stats stats;
+    struct cmdstats *cmdstats;          /* commands run, errors replied */
+
+    /* messages to other shards: the batch being filled and credits left */
+    struct msg_batch **outbox;
+    uint32_t *credits;
+    struct conn_list *outbox_waiters;   /* per target: conns waiting for room */
+
+    struct conn *conns;                 /* all connections, doubly linked */
+    uint32_t nconns;
+    struct conn_list send_list;         /* output ready, no send in flight */
+    struct conn_list resume_list;       /* input ready to process again */
+    struct conn_list rearm_list;        /* multishot recv to re-arm */
+
+    /* scratch vectors reused by every command this shard runs */
+    const char **scratch_argv;
+    size_t *scratch_argl;
+    int *scratch_keypos;
+    uint32_t scratch_cap;
+
+    bool draining, exiting;
+    long long drain_deadline_us;
+    pthread_t thread;
+    int start_error;
+};
+
+/* Thread entry, started by the server. */
+void *shard_main(void *arg);
+/* Before the shards start: -EADDRINUSE (logged) if another process
+ * listens on the configured port, which SO_REUSEPORT would let the shards
+ * share silently; else 0. */
+int shard_check_port_free(const struct config *cfg);
+/* Callback of control messages the server posts to a shard. */
+void shard_on_ctl(struct ring_op *op, int res, uint32_t flags);
+/* The owning shard of a key. */
+unsigned shard_of_key(const struct server *srv, const char *key, size_t len);
+struct db *shard_db(struct shard *s, int id);
+
+void conn_list_push(struct conn_list *l, struct conn *c);
+/* Makes the shard's scratch vectors hold at least n entries. */
+void shard_scratch_reserve(struct shard *s, uint32_t n);
+
+#endif

@@ -1,0 +1,107 @@
+/* db.h — one logical database (SELECT n) of one shard's keyspace slice.
+ *
+ * Keys live in an intrusive dict of kv records. Keys with a time to live
+ * also have an entry in a second dict (key -> expiry in unix ms), as in
+ * Redis, so that active expiry samples only keys that can expire and keys
+ * without a TTL pay nothing. Expired keys are removed lazily by every
+ * lookup and actively by db_active_expire(), driven by the shard's timer.
+ * Single-threaded: a db belongs to one shard.
+ */
+#ifndef RINGKV_DB_H
+#define RINGKV_DB_H
+
+#include "ringkv/data/dict.h"
+#include "ringkv/data/object.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db_stats {
+    uint64_t hits, misses, expired_keys, expired_stale_perc, expire_cycles;
+};
+
+struct db {
+    struct dict keys;
+    struct dict expires;
+    struct db_stats *stats;   /* the shard's counters */
+    uint64_t rng_state;
+    long long avg_ttl;        /* running estimate from active expiry, ms */
+};
+
+void db_init(struct db *db, struct db_stats *stats, uint64_t seed);
+void db_deinit(struct db *db);
+
+uint64_t db_key_hash(const char *key, size_t len);
+
+/* Brackets one command (shard_exec): within it, expiry is judged against a
+ * single clock reading, db_now_ms(), so no key expires midway. */
+void db_command_begin(void);
+void db_command_end(void);
+/* The time keys expire against: the command's snapshot, else the clock. */
+long long db_now_ms(void);
+
+/* The live record for key, or NULL; an expired key is deleted on the way.
+ * db_lookup counts a keyspace hit or miss (reads); db_lookup_write doesn't. */
+struct kv *db_lookup(struct db *db, const char *key, size_t len);
+struct kv *db_lookup_write(struct db *db, const char *key, size_t len);
+/* Warms the cache for a coming lookup of key (stage 0, then 1: dict_prefetch). */
+static inline void db_prefetch(struct db *db, const char *key, size_t len, int stage, uint64_t *hash)
+{
+    if (stage == 0) *hash = db_key_hash(key, len);
+    dict_prefetch(&db->keys, *hash, stage);
+}
+
+/* Like db_lookup, but leaves the LRU clock alone (Redis's LOOKUP_NOTOUCH:
+ * TYPE, EXISTS, TTL, OBJECT). */
+struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len);
+/* Whether the key exists, without touching its LRU or the hit counters. */
+bool db_exists(struct db *db, const char *key, size_t len);
+
+/* Adds a record whose key is absent. */
+void db_add(struct db *db, struct kv *kv);
+/* Adds or overwrites; the old record is freed. keep_ttl carries its TTL
+ * over (SET KEEPTTL), otherwise the key ends up persistent. */
+void db_set(struct db *db, struct kv *kv, bool keep_ttl);
+/* Stores a string value for key, whose live record is `old` (NULL: absent;
+ * the caller has just looked it up). Overwrites in place when the old
+ * record's encoding and room fit the new value (no allocation: the common
+ * SET over an existing key); otherwise builds a new record. keep_ttl as
+ * db_set. Returns the record holding the value. */
+struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t klen, const char *val,
+                         size_t vlen, bool keep_ttl);
+/* Puts `repl` (same key) in place of `old`, keeping the TTL; frees nothing. */
+void db_swap_record(struct db *db, struct kv *old, struct kv *repl);
+bool db_delete(struct db *db, const char *key, size_t len);
+void db_delete_kv(struct db *db, struct kv *kv);
+/* Takes the record out of the db without freeing it; *when gets its TTL (-1). */
+struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when);
+
+/* Expiry in unix milliseconds; -1 when the key is persistent. */
+long long db_get_expire(struct db *db, const struct kv *kv);
+void db_set_expire(struct db *db, struct kv *kv, long long when_ms);
+bool db_persist(struct db *db, struct kv *kv);
+
+uint64_t db_size(const struct db *db);
+uint64_t db_expires_size(const struct db *db);
+void db_flush(struct db *db);
+
+/* Redis's adaptive cycle: samples keys with a TTL and deletes the expired
+ * ones, repeating while more than a quarter of a sample was stale, until
+ * `budget_us` is spent. Returns the number of keys deleted. */
+uint64_t db_active_expire(struct db *db, long long now_ms, long long budget_us);
+/* Incremental rehash/shrink work for the timer. */
+void db_maintain(struct db *db, long long budget_us);
+
+/* SWAPDB: exchanges the contents (keys, TTLs, TTL estimate) of two dbs. */
+void db_swap(struct db *a, struct db *b);
+
+/* A random live key, or NULL. */
+struct kv *db_random(struct db *db);
+uint64_t db_rand(struct db *db);
+/* Scan step over the keys (dict_scan cursor semantics). */
+uint64_t db_scan(struct db *db, uint64_t cursor, dict_scan_fn fn, void *arg);
+
+/* Whether a record's TTL has passed at now_ms. */
+bool db_is_expired(struct db *db, const struct kv *kv, long long now_ms);
+
+#endif

@@ -1,0 +1,121 @@
+/* conn.h — the connection actor: one client socket on one shard.
+ *
+ * It owns the socket, the bytes received but not yet executed, the replies
+ * not yet sent, and the client's protocol state (selected db, RESP version,
+ * auth, name). Input arrives through the shard's multishot recv into
+ * provided buffers; complete commands are handed to dispatch (dispatch.h),
+ * which runs them inline or sends them to their shard. One send is in
+ * flight at a time; replies gathered meanwhile go out with the next one.
+ *
+ * A connection is freed only when nothing refers to it any more: no recv or
+ * send in flight, no request of it in flight to another shard (`busy`), and
+ * no loop list holding it. Closing first cancels its I/O, then waits for
+ * those to drain. Single-threaded: only its shard touches it.
+ */
+#ifndef RINGKV_CONN_H
+#define RINGKV_CONN_H
+
+#include "ringkv/proto/reply.h"
+#include "ringkv/proto/resp.h"
+#include "ringkv/core/ring.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+struct shard;
+struct msg_batch;
+
+enum {
+    CONN_RECV_ARMED = 1u << 0,
+    CONN_SENDING = 1u << 1,
+    CONN_CLOSING = 1u << 2,
+    CONN_CLOSE_AFTER_REPLY = 1u << 3,
+    CONN_IN_SEND_LIST = 1u << 4,
+    CONN_IN_RESUME_LIST = 1u << 5,
+    CONN_IN_REARM_LIST = 1u << 6,
+    CONN_WAITING = 1u << 7,        /* in an outbox waiter list */
+    CONN_NO_EVICT = 1u << 8,       /* CLIENT NO-EVICT on */
+    CONN_PUBSUB = 1u << 9,         /* subscribed: the pubsub output-limit class, no idle timeout */
+};
+
+struct conn {
+    struct ring_op recv_op;
+    struct ring_op send_op;
+    struct shard *shard;
+    struct conn *prev, *next;
+    int fd;
+    uint32_t flags;
+    uint64_t id;
+
+    /* input not yet executed: in[in_pos, in_len) */
+    struct resp_parser parser;
+    char *in;
+    size_t in_len, in_cap, in_pos;
+    /* While a command runs: the input bytes from its start on (Redis's
+     * qbuf counts the running command, CLIENT LIST/INFO show it) */
+    size_t in_running;
+    /* argument vectors handed to commands */
+    const char **argv;
+    size_t *argl;
+    uint32_t argv_cap;
+
+    /* output: replies gathered, and the bytes handed to the kernel */
+    struct obuf out;
+    struct obuf sending;
+    size_t sent;
+    long long obuf_soft_since_ms;  /* when output first passed the soft limit, 0: under it */
+    struct msghdr mh;
+    struct iovec iov;
+
+    /* protocol state */
+    int dbid;
+    uint8_t resp;
+    bool authenticated;
+    char *name;
+
+    /* pending work elsewhere: segments and fan-outs not answered yet */
+    uint32_t busy;
+    struct msg_batch *seg_batch;   /* batch holding its open segment */
+    uint32_t seg_index;
+    int seg_target;
+
+    long long ctime_ms, last_ms;
+    uint64_t commands;
+    char addr[64], laddr[64];
+    const char *last_cmd;          /* table name of the last command, NULL if unknown */
+};
+
+/* Takes an accepted socket. */
+struct conn *conn_create(struct shard *s, int fd);
+/* Starts closing (idempotent). Never frees: the caller ends its use of the
+ * connection with conn_maybe_free(). */
+void conn_close(struct conn *c);
+/* Queues the connection for a send at the end of this loop turn. */
+void conn_want_send(struct conn *c);
+/* Queues the connection to process its buffered input again. */
+void conn_want_resume(struct conn *c);
+/* Frees the connection if nothing refers to it any more. */
+void conn_maybe_free(struct conn *c);
+/* Loop hooks, called by the shard for each connection on its lists. */
+void conn_start_send(struct conn *c);
+void conn_resume(struct conn *c);
+void conn_rearm_recv(struct conn *c);
+/* A request of this connection came back: one less thing in flight. */
+void conn_done_busy(struct conn *c);
+
+/* Whether the client must still AUTH before running commands: it has not
+ * authenticated and a password is set now (CONFIG SET may have changed it). */
+bool conn_auth_required(const struct conn *c);
+/* Reply bytes not yet accepted by the kernel: what the output buffer limits
+ * (client-output-buffer-limit) measure. */
+size_t conn_output_pending(const struct conn *c);
+/* The hard output limit of the client's class in bytes, 0 if none. */
+size_t conn_output_hard_limit(const struct conn *c);
+
+/* For CMD_CONN handlers. */
+void conn_set_name(struct conn *c, const char *name, size_t len);
+void conn_describe(const struct conn *c, struct obuf *out); /* CLIENT LIST line */
+
+#endif

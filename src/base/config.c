@@ -1,0 +1,430 @@
+/* config.c — directives from redis.conf files and the command line; see
+ * config.h. Thread: main at startup; each shard on its own copy later. */
+#include "ringkv/base/config.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/glob.h"
+#include "ringkv/base/log.h"
+#include "ringkv/proto/resp.h"
+#include "ringkv/base/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT };
+
+struct directive {
+    const char *name;
+    enum dir_type type;
+    size_t offset;
+    long long min, max;
+    bool runtime;   /* CONFIG SET allowed */
+};
+
+#define F(field) offsetof(struct config, field)
+#define MB (1024LL * 1024)
+
+static const struct directive directives[] = {
+    {"port", T_INT, F(port), 0, 65535, false},
+    {"bind", T_BIND, 0, 0, 0, false},
+    {"shards", T_INT, F(shards), 1, 256, false},
+    {"pin-cpus", T_BOOL, F(pin_cpus), 0, 1, false},
+    {"databases", T_INT, F(databases), 1, 256, false},
+    {"requirepass", T_STRING, F(requirepass), 0, 0, true},
+    {"maxclients", T_INT, F(maxclients), 1, 10000000, true},
+    {"timeout", T_INT, F(timeout), 0, INT_MAX, true},
+    {"loglevel", T_LOGLEVEL, F(loglevel), 0, 3, true},
+    {"logfile", T_STRING, F(logfile), 0, 0, false},
+    {"dir", T_STRING, F(dir), 0, 0, false},
+    {"proto-max-bulk-len", T_MEMORY, F(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, true},
+    {"client-query-buffer-limit", T_MEMORY, F(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, true},
+    {"client-output-buffer-limit", T_OBUF_LIMIT, 0, 0, 0, true},
+    {"protected-mode", T_BOOL, F(protected_mode), 0, 1, true},
+    {"tcp-backlog", T_INT, F(tcp_backlog), 0, INT_MAX, false},
+    {"hz", T_INT, F(hz), 1, 500, true},
+    {"save", T_SAVE, 0, 0, 0, true},
+    {"appendonly", T_APPENDONLY, 0, 0, 0, true},
+    {"ring-entries", T_INT, F(ring_entries), 64, 32768, false},
+    {"recv-buffers", T_INT, F(recv_buffers), 16, 32768, false},
+    {"recv-buffer-size", T_MEMORY, F(recv_buffer_size), 1024, 1 * MB, false},
+    {"shard-msg-inflight", T_INT, F(shard_msg_inflight), 1, 1024, false},
+    {"list-max-listpack-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true},
+    {"list-max-ziplist-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true},
+    {"hash-max-listpack-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true},
+    {"hash-max-ziplist-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true},
+    {"hash-max-listpack-value", T_INT, F(hash_max_listpack_value), 0, LLONG_MAX, true},
+    {"hash-max-ziplist-value", T_INT, F(hash_max_listpack_value), 0, LLONG_MAX, true},
+    {"set-max-intset-entries", T_INT, F(set_max_intset_entries), 0, LLONG_MAX, true},
+    {"set-max-listpack-entries", T_INT, F(set_max_listpack_entries), 0, LLONG_MAX, true},
+    {"set-max-listpack-value", T_INT, F(set_max_listpack_value), 0, LLONG_MAX, true},
+    {"zset-max-listpack-entries", T_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, true},
+    {"zset-max-ziplist-entries", T_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, true},
+    {"zset-max-listpack-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
+    {"zset-max-ziplist-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
+};
+
+void config_init(struct config *cfg)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->port = 6379;
+    cfg->bind[0] = rk_strndup("127.0.0.1", 9);
+    cfg->bind[1] = rk_strndup("-::1", 4); /* optional: IPv6 may be off */
+    cfg->bind_count = 2;
+    cfg->shards = cpus > 0 ? (cpus > 256 ? 256 : (int)cpus) : 1;
+    cfg->databases = 16;
+    cfg->maxclients = 10000;
+    cfg->loglevel = 2; /* notice */
+    cfg->dir = rk_strndup(".", 1);
+    cfg->proto_max_bulk_len = 512 * MB;
+    cfg->client_query_buffer_limit = 1024 * MB;
+    cfg->obuf_limits[OBUF_NORMAL] = (struct config_obuf_limit){0, 0, 0};
+    cfg->obuf_limits[OBUF_REPLICA] = (struct config_obuf_limit){256 * MB, 64 * MB, 60};
+    cfg->obuf_limits[OBUF_PUBSUB] = (struct config_obuf_limit){32 * MB, 8 * MB, 60};
+    cfg->protected_mode = true;
+    cfg->tcp_backlog = 511;
+    cfg->hz = 10;
+    cfg->ring_entries = 4096;
+    cfg->recv_buffers = 256;
+    cfg->recv_buffer_size = 16384;
+    cfg->shard_msg_inflight = 16;
+    cfg->list_max_listpack_size = -2;
+    cfg->hash_max_listpack_entries = 512; /* Redis 7.0's default, as its redis.conf */
+    cfg->hash_max_listpack_value = 64;
+    cfg->set_max_intset_entries = 512;
+    cfg->set_max_listpack_entries = 128;
+    cfg->set_max_listpack_value = 64;
+    cfg->zset_max_listpack_entries = 128;
+    cfg->zset_max_listpack_value = 64;
+}
+
+static char **str_field(struct config *cfg, const struct directive *d) { return (char **)((char *)cfg + d->offset); }
+
+/* Fields declared `int` or `bool` in struct config are read and written
+ * with their own width. */
+static void store_int(struct config *cfg, const struct directive *d, long long v)
+{
+    void *p = (char *)cfg + d->offset;
+    if (d->offset == F(port) || d->offset == F(shards) || d->offset == F(databases) || d->offset == F(loglevel))
+        *(int *)p = (int)v;
+    else if (d->type == T_BOOL) *(bool *)p = v != 0;
+    else *(long long *)p = v;
+}
+
+static long long load_int(const struct config *cfg, const struct directive *d)
+{
+    const void *p = (const char *)cfg + d->offset;
+    if (d->offset == F(port) || d->offset == F(shards) || d->offset == F(databases) || d->offset == F(loglevel))
+        return *(const int *)p;
+    if (d->type == T_BOOL) return *(const bool *)p;
+    return *(const long long *)p;
+}
+
+void config_free(struct config *cfg)
+{
+    for (int i = 0; i < cfg->bind_count; i++) rk_free(cfg->bind[i]);
+    rk_free(cfg->requirepass);
+    rk_free(cfg->logfile);
+    rk_free(cfg->dir);
+    rk_free(cfg->config_file);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+static char *dup_or_null(const char *s) { return s ? rk_strndup(s, strlen(s)) : NULL; }
+
+void config_copy(struct config *dst, const struct config *src)
+{
+    *dst = *src;
+    for (int i = 0; i < src->bind_count; i++) dst->bind[i] = dup_or_null(src->bind[i]);
+    dst->requirepass = dup_or_null(src->requirepass);
+    dst->logfile = dup_or_null(src->logfile);
+    dst->dir = dup_or_null(src->dir);
+    dst->config_file = dup_or_null(src->config_file);
+}
+
+static const struct directive *find_directive(const char *name)
+{
+    for (size_t i = 0; i < RK_ARRAY_LEN(directives); i++)
+        if (strcasecmp(directives[i].name, name) == 0) return &directives[i];
+    return NULL;
+}
+
+/* Redis's memtoll: "1gb", "512mb", "100k", plain bytes. */
+static bool parse_memory(const char *s, long long *out)
+{
+    static const struct { const char *unit; long long mul; } units[] = {
+        {"", 1}, {"b", 1}, {"k", 1000}, {"kb", 1024}, {"m", 1000000}, {"mb", MB},
+        {"g", 1000000000LL}, {"gb", 1024 * MB},
+    };
+    size_t len = strlen(s), digits = 0;
+    while (digits < len && (isdigit((unsigned char)s[digits]) || (digits == 0 && s[0] == '-'))) digits++;
+    long long v;
+    if (!string2ll(s, digits, &v)) return false;
+    for (size_t i = 0; i < RK_ARRAY_LEN(units); i++) {
+        if (strcasecmp(s + digits, units[i].unit) == 0) {
+            if (v != 0 && llabs(v) > LLONG_MAX / units[i].mul) return false;
+            *out = v * units[i].mul;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_bool(const char *s, long long *out)
+{
+    if (strcasecmp(s, "yes") == 0) *out = 1;
+    else if (strcasecmp(s, "no") == 0) *out = 0;
+    else return false;
+    return true;
+}
+
+static bool set_scalar(struct config *cfg, const struct directive *d, const char *v, char *err, size_t errlen)
+{
+    static const char *levels[] = {"debug", "verbose", "notice", "warning"};
+    long long n = 0;
+    bool ok = true;
+    switch (d->type) {
+    case T_INT: ok = string2ll(v, strlen(v), &n); break;
+    case T_MEMORY: ok = parse_memory(v, &n); break;
+    case T_BOOL: ok = parse_bool(v, &n); break;
+    case T_LOGLEVEL:
+        ok = false;
+        for (int i = 0; i < 4; i++)
+            if (strcasecmp(v, levels[i]) == 0) { n = i; ok = true; }
+        break;
+    case T_STRING: {
+        char **f = str_field(cfg, d);
+        rk_free(*f);
+        *f = *v ? rk_strndup(v, strlen(v)) : NULL;
+        return true;
+    }
+    case T_SAVE:
+        if (*v == '\0') return true;
+        snprintf(err, errlen, "'save' must be \"\": ringkv does not persist data yet");
+        return false;
+    case T_APPENDONLY:
+        if (strcasecmp(v, "no") == 0) return true;
+        snprintf(err, errlen, "'appendonly' must be no: ringkv does not persist data yet");
+        return false;
+    default: break;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "argument couldn't be parsed into an integer");
+        if (d->type == T_BOOL) snprintf(err, errlen, "argument must be 'yes' or 'no'");
+        if (d->type == T_LOGLEVEL) snprintf(err, errlen, "argument(s) must be one of the following: debug, verbose, notice, warning");
+        return false;
+    }
+    if (n < d->min || n > d->max) {
+        snprintf(err, errlen, "argument must be between %lld and %lld inclusive", d->min, d->max);
+        return false;
+    }
+    store_int(cfg, d, n);
+    return true;
+}
+
+/* client-output-buffer-limit <class> <hard> <soft> <soft seconds> [...]:
+ * the words may come one per value (config file, command line) or all in
+ * one value (CONFIG SET). All groups are checked before any is applied. */
+static bool set_obuf_limits(struct config *cfg, const char *const *values, int nvalues, char *err, size_t errlen)
+{
+    static const char *const class_names[] = {"normal", "slave", "replica", "pubsub"};
+    static const enum config_obuf_class classes[] = {OBUF_NORMAL, OBUF_REPLICA, OBUF_REPLICA, OBUF_PUBSUB};
+    char joined[1024] = "";
+    for (int i = 0; i < nvalues; i++) {
+        size_t at = strlen(joined);
+        if ((size_t)snprintf(joined + at, sizeof(joined) - at, "%s%s", i ? " " : "", values[i]) >= sizeof(joined) - at) {
+            snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
+            return false;
+        }
+    }
+    char *words[65];
+    int n = 0;
+    for (char *save = NULL, *w = strtok_r(joined, " \t", &save); w && n < 65; w = strtok_r(NULL, " \t", &save))
+        words[n++] = w;
+    if (n % 4 != 0 || n > 64) {
+        snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
+        return false;
+    }
+    struct config_obuf_limit next[OBUF_CLASSES];
+    memcpy(next, cfg->obuf_limits, sizeof(next));
+    for (int i = 0; i < n; i += 4) {
+        int cls = -1;
+        for (size_t k = 0; k < RK_ARRAY_LEN(class_names); k++)
+            if (strcasecmp(words[i], class_names[k]) == 0) cls = (int)classes[k];
+        if (cls < 0) {
+            snprintf(err, errlen, "Invalid client class specified in buffer limit configuration.");
+            return false;
+        }
+        long long hard, soft, secs;
+        if (!parse_memory(words[i + 1], &hard) || !parse_memory(words[i + 2], &soft) ||
+            !string2ll(words[i + 3], strlen(words[i + 3]), &secs) || hard < 0 || soft < 0 || secs < 0) {
+            snprintf(err, errlen, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+            return false;
+        }
+        next[cls] = (struct config_obuf_limit){hard, soft, secs};
+    }
+    memcpy(cfg->obuf_limits, next, sizeof(next));
+    return true;
+}
+
+bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
+                char *err, size_t errlen)
+{
+    const struct directive *d = find_directive(name);
+    if (!d) {
+        snprintf(err, errlen, "Bad directive or wrong number of arguments");
+        return false;
+    }
+    if (at_runtime && !d->runtime) {
+        snprintf(err, errlen, "can't set immutable config");
+        return false;
+    }
+    if (d->type == T_OBUF_LIMIT) return set_obuf_limits(cfg, values, nvalues, err, errlen);
+    if (d->type == T_BIND) {
+        if (nvalues < 1 || nvalues > CONFIG_MAX_BIND) {
+            snprintf(err, errlen, "Too many bind addresses specified.");
+            return false;
+        }
+        for (int i = 0; i < cfg->bind_count; i++) rk_free(cfg->bind[i]);
+        cfg->bind_count = 0;
+        /* Kept as written ("-::1", "*"); the shard's listener reads them. */
+        for (int i = 0; i < nvalues; i++) cfg->bind[cfg->bind_count++] = rk_strndup(values[i], strlen(values[i]));
+        return true;
+    }
+    if (d->type == T_SAVE) {
+        /* "save" with several "<seconds> <changes>" pairs, or "". */
+        if (nvalues == 1) return set_scalar(cfg, d, values[0], err, errlen);
+        snprintf(err, errlen, "'save' must be \"\": ringkv does not persist data yet");
+        return false;
+    }
+    if (nvalues != 1) {
+        snprintf(err, errlen, "wrong number of arguments");
+        return false;
+    }
+    return set_scalar(cfg, d, values[0], err, errlen);
+}
+
+static void set_from_words(struct config *cfg, char **words, int n, const char *where, int line, char *err,
+                           size_t errlen, bool *ok)
+{
+    char why[256] = "";
+    if (!config_set(cfg, words[0], (const char *const *)words + 1, n - 1, false, why, sizeof(why))) {
+        if (line > 0)
+            snprintf(err, errlen, "*** FATAL CONFIG FILE ERROR ***\nReading the configuration file, at line %d\n>>> '%s'\n%s",
+                     line, words[0], why);
+        else
+            snprintf(err, errlen, "*** FATAL CONFIG FILE ERROR ***\n%s '%s': %s", where, words[0], why);
+        *ok = false;
+    }
+}
+
+static bool load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "Fatal error, can't open config file '%s': %s", path, strerror(errno));
+        return false;
+    }
+    char line[4096];
+    int lineno = 0;
+    bool ok = true;
+    while (ok && fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *args[64];
+        char out[4096], words[4096 + 64];
+        struct resp_arg spans[64];
+        size_t len = strlen(line);
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        char *p = line;
+        while (isspace((unsigned char)*p)) p++;
+        if (*p == '#' || *p == '\0') continue;
+        int n = resp_split_inline(p, strlen(p), out, spans, 64);
+        if (n <= 0) {
+            snprintf(err, errlen, "*** FATAL CONFIG FILE ERROR ***\nat line %d: Unbalanced quotes in configuration line", lineno);
+            ok = false;
+            break;
+        }
+        /* The split arguments lie back to back in `out`: each gets its own
+         * NUL-terminated copy. */
+        size_t at = 0;
+        for (int i = 0; i < n; i++) {
+            memcpy(words + at, out + spans[i].off, spans[i].len);
+            words[at + spans[i].len] = '\0';
+            args[i] = words + at;
+            at += spans[i].len + 1;
+        }
+        set_from_words(cfg, args, n, path, lineno, err, errlen, &ok);
+    }
+    fclose(f);
+    return ok;
+}
+
+bool config_parse_args(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    int i = 1;
+    bool ok = true;
+    if (i < argc && strncmp(argv[i], "--", 2) != 0) {
+        cfg->config_file = rk_strndup(argv[i], strlen(argv[i]));
+        if (!load_file(cfg, argv[i], err, errlen)) return false;
+        i++;
+    }
+    while (ok && i < argc) {
+        if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
+            snprintf(err, errlen, "*** FATAL CONFIG FILE ERROR ***\nInvalid argument '%s': options start with --", argv[i]);
+            return false;
+        }
+        char *words[64];
+        int n = 0;
+        words[n++] = argv[i] + 2;
+        i++;
+        while (i < argc && strncmp(argv[i], "--", 2) != 0 && n < 64) words[n++] = argv[i++];
+        if (n == 1) {
+            /* A flag without a value: only booleans, meaning yes. */
+            static char yes[] = "yes";
+            words[n++] = yes;
+        }
+        set_from_words(cfg, words, n, "command line option", 0, err, errlen, &ok);
+    }
+    return ok;
+}
+
+void config_get(const struct config *cfg, const char *pattern, size_t plen,
+                void (*fn)(const char *name, const char *value, void *arg), void *arg)
+{
+    static const char *levels[] = {"debug", "verbose", "notice", "warning"};
+    for (size_t i = 0; i < RK_ARRAY_LEN(directives); i++) {
+        const struct directive *d = &directives[i];
+        if (!glob_match(pattern, plen, d->name, strlen(d->name), true)) continue;
+        char buf[1024] = "";
+        switch (d->type) {
+        case T_STRING: {
+            const char *s = *str_field((struct config *)cfg, d);
+            snprintf(buf, sizeof(buf), "%s", s ? s : "");
+            break;
+        }
+        case T_BOOL: snprintf(buf, sizeof(buf), "%s", load_int(cfg, d) ? "yes" : "no"); break;
+        case T_LOGLEVEL: snprintf(buf, sizeof(buf), "%s", levels[cfg->loglevel & 3]); break;
+        case T_BIND:
+            for (int b = 0; b < cfg->bind_count; b++)
+                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", b ? " " : "", cfg->bind[b]);
+            break;
+        case T_SAVE: break;
+        case T_APPENDONLY: snprintf(buf, sizeof(buf), "no"); break;
+        case T_OBUF_LIMIT: {
+            static const char *const names[OBUF_CLASSES] = {"normal", "slave", "pubsub"};
+            for (int k = 0; k < OBUF_CLASSES; k++)
+                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s %lld %lld %lld", k ? " " : "", names[k],
+                         cfg->obuf_limits[k].hard, cfg->obuf_limits[k].soft, cfg->obuf_limits[k].soft_seconds);
+            break;
+        }
+        default: snprintf(buf, sizeof(buf), "%lld", load_int(cfg, d)); break;
+        }
+        fn(d->name, buf, arg);
+    }
+}

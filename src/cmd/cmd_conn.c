@@ -1,0 +1,488 @@
+/* cmd_conn.c — connection commands: SELECT, HELLO, AUTH, QUIT, CLIENT.
+ * All but CLIENT LIST/KILL run on the connection's own shard (CMD_CONN);
+ * those two visit every shard, since clients live on all of them. */
+#include "ringkv/cmd/commands.h"
+#include "ringkv/net/conn.h"
+#include "ringkv/proto/resp.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/base/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define REDIS_COMPAT_VERSION "7.0.15"
+
+static void select_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    long long id;
+    if (!string2ll(a->argv[1], a->len[1], &id)) {
+        reply_error(c->r, RK_ERR_NOT_INT);
+        return;
+    }
+    if (id < 0 || id >= c->shard->cfg.databases) {
+        reply_error(c->r, RK_ERR_DB_RANGE);
+        return;
+    }
+    c->conn->dbid = (int)id;
+    reply_ok(c->r);
+}
+
+/* Checks a user/password pair against requirepass ("default" user only). */
+static bool password_ok(struct cmd_ctx *c, const char *user, size_t ulen, const char *pass, size_t plen)
+{
+    const char *want = c->shard->cfg.requirepass;
+    if (ulen != 7 || memcmp(user, "default", 7) != 0) return false;
+    if (!want || !*want) return true; /* the default user has no password */
+    size_t wlen = strlen(want);
+    /* Constant-time compare over the longer length. */
+    unsigned diff = (unsigned)(wlen ^ plen);
+    for (size_t i = 0; i < wlen || i < plen; i++)
+        diff |= (unsigned)(i < wlen ? want[i] : 0) ^ (unsigned)(i < plen ? pass[i] : 0);
+    return diff == 0;
+}
+
+static void auth_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (a->argc > 3) {
+        reply_error(c->r, RK_ERR_SYNTAX);
+        return;
+    }
+    const char *want = c->shard->cfg.requirepass;
+    if (a->argc == 2 && (!want || !*want)) {
+        reply_error(c->r, "ERR AUTH <password> called without any password configured for the default user. "
+                          "Are you sure your configuration is correct?");
+        return;
+    }
+    const char *user = a->argc == 3 ? a->argv[1] : "default";
+    size_t ulen = a->argc == 3 ? a->len[1] : 7;
+    if (!password_ok(c, user, ulen, a->argv[a->argc - 1], a->len[a->argc - 1])) {
+        reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
+        return;
+    }
+    c->conn->authenticated = true;
+    reply_ok(c->r);
+}
+
+static bool valid_client_name(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '!' || s[i] > '~') return false;
+    return true;
+}
+
+static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    long long ver = c->conn->resp;
+    int i = 1;
+    if (a->argc >= 2) {
+        if (!string2ll(a->argv[1], a->len[1], &ver)) {
+            reply_error(c->r, "ERR Protocol version is not an integer or out of range");
+            return;
+        }
+        if (ver < 2 || ver > 3) {
+            reply_error(c->r, "NOPROTO unsupported protocol version");
+            return;
+        }
+        i = 2;
+    }
+    const char *name = NULL;
+    size_t name_len = 0;
+    for (; i < a->argc; i++) {
+        int more = a->argc - i - 1;
+        if (arg_is(a, i, "auth") && more >= 2) {
+            if (!password_ok(c, a->argv[i + 1], a->len[i + 1], a->argv[i + 2], a->len[i + 2])) {
+                reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
+                return;
+            }
+            c->conn->authenticated = true;
+            i += 2;
+        } else if (arg_is(a, i, "setname") && more >= 1) {
+            name = a->argv[i + 1];
+            name_len = a->len[i + 1];
+            if (!valid_client_name(name, name_len)) {
+                reply_error(c->r, "ERR Client names cannot contain spaces, newlines or special characters.");
+                return;
+            }
+            i += 1;
+        } else {
+            reply_errorf(c->r, "ERR Syntax error in HELLO option '%.*s'", (int)a->len[i], a->argv[i]);
+            return;
+        }
+    }
+    if (!c->conn->authenticated) {
+        reply_error(c->r, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+                          "AUTH <user> <pass> option can be used to authenticate the client and select the "
+                          "RESP protocol version at the same time");
+        return;
+    }
+    if (name) conn_set_name(c->conn, name, name_len);
+    c->conn->resp = (uint8_t)ver;
+    c->r->resp = (uint8_t)ver;
+    reply_map(c->r, 7);
+    reply_bulk_cstr(c->r, "server");
+    reply_bulk_cstr(c->r, "redis");
+    reply_bulk_cstr(c->r, "version");
+    reply_bulk_cstr(c->r, REDIS_COMPAT_VERSION);
+    reply_bulk_cstr(c->r, "proto");
+    reply_int(c->r, ver);
+    reply_bulk_cstr(c->r, "id");
+    reply_int(c->r, (long long)c->conn->id);
+    reply_bulk_cstr(c->r, "mode");
+    reply_bulk_cstr(c->r, "standalone");
+    reply_bulk_cstr(c->r, "role");
+    reply_bulk_cstr(c->r, "master");
+    reply_bulk_cstr(c->r, "modules");
+    reply_array(c->r, 0);
+}
+
+static void quit_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    reply_ok(c->r);
+    c->conn->flags |= CONN_CLOSE_AFTER_REPLY;
+}
+
+static void client_id_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)c->conn->id); }
+
+static void client_setname_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (!valid_client_name(a->argv[2], a->len[2])) {
+        reply_error(c->r, "ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+    }
+    conn_set_name(c->conn, a->argv[2], a->len[2]);
+    reply_ok(c->r);
+}
+
+static void client_getname_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (c->conn->name) reply_bulk_cstr(c->r, c->conn->name);
+    else reply_null(c->r);
+}
+
+/* Only a flag until ringkv evicts clients (maxmemory-clients); shown in
+ * CLIENT LIST as Redis does. */
+static void client_no_evict_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (arg_is(a, 2, "on")) c->conn->flags |= CONN_NO_EVICT;
+    else if (arg_is(a, 2, "off")) c->conn->flags &= ~CONN_NO_EVICT;
+    else {
+        reply_error(c->r, RK_ERR_SYNTAX);
+        return;
+    }
+    reply_ok(c->r);
+}
+
+static void client_info_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct obuf line;
+    obuf_init(&line);
+    conn_describe(c->conn, &line);
+    reply_verbatim(c->r, line.data, line.len, "txt");
+    obuf_free(&line);
+}
+
+/* A filter of CLIENT LIST / CLIENT KILL, parsed from the arguments. */
+struct client_filter {
+    const struct cmd_args *a;
+    int ids_from, ids_to;      /* argv[ids_from..ids_to): client ids, all integers */
+    const char *addr, *laddr;
+    size_t addr_len, laddr_len;
+    bool none;                 /* a client type no connection has (only normal clients exist) */
+    bool skipme;
+};
+
+static bool filter_type(struct client_filter *f, const struct cmd_args *a, int i, struct reply *r)
+{
+    if (arg_is(a, i, "normal")) return true;
+    if (arg_is(a, i, "master") || arg_is(a, i, "replica") || arg_is(a, i, "slave") || arg_is(a, i, "pubsub")) {
+        f->none = true;
+        return true;
+    }
+    reply_errorf(r, "ERR Unknown client type '%.*s'", (int)a->len[i], a->argv[i]);
+    return false;
+}
+
+/* CLIENT LIST [TYPE type | ID id [id ...]], as Redis parses it: every id
+ * must be an integer, ids of no client just match nothing. */
+static bool parse_list_filter(const struct cmd_args *a, struct client_filter *f, struct reply *r)
+{
+    memset(f, 0, sizeof(*f));
+    f->a = a;
+    if (a->argc == 4 && arg_is(a, 2, "type")) return filter_type(f, a, 3, r);
+    if (a->argc > 3 && arg_is(a, 2, "id")) {
+        for (int i = 3; i < a->argc; i++) {
+            long long id;
+            if (!string2ll(a->argv[i], a->len[i], &id)) {
+                reply_error(r, "ERR Invalid client ID");
+                return false;
+            }
+        }
+        f->ids_from = 3;
+        f->ids_to = a->argc;
+        return true;
+    }
+    if (a->argc == 2) return true;
+    reply_error(r, RK_ERR_SYNTAX);
+    return false;
+}
+
+/* CLIENT KILL <option> <value> ...: each option takes one value; a
+ * repeated option replaces the earlier one, as in Redis. */
+static bool parse_kill_filter(const struct cmd_args *a, struct client_filter *f, struct reply *r)
+{
+    memset(f, 0, sizeof(*f));
+    f->a = a;
+    f->skipme = true;
+    for (int i = 2; i < a->argc; i += 2) {
+        if (i + 1 >= a->argc) {
+            reply_error(r, RK_ERR_SYNTAX);
+            return false;
+        }
+        int v = i + 1;
+        if (arg_is(a, i, "id")) {
+            long long id;
+            if (!string2ll(a->argv[v], a->len[v], &id) || id < 1) {
+                reply_error(r, "ERR client-id should be greater than 0");
+                return false;
+            }
+            f->ids_from = v;
+            f->ids_to = v + 1;
+        } else if (arg_is(a, i, "type")) {
+            if (!filter_type(f, a, v, r)) return false;
+        } else if (arg_is(a, i, "addr")) {
+            f->addr = a->argv[v];
+            f->addr_len = a->len[v];
+        } else if (arg_is(a, i, "laddr")) {
+            f->laddr = a->argv[v];
+            f->laddr_len = a->len[v];
+        } else if (arg_is(a, i, "user")) {
+            /* Only the default user exists, and every client is it. */
+            if (!arg_is(a, v, "default")) {
+                reply_errorf(r, "ERR No such user '%.*s'", (int)a->len[v], a->argv[v]);
+                return false;
+            }
+        } else if (arg_is(a, i, "skipme") && (arg_is(a, v, "yes") || arg_is(a, v, "no"))) {
+            f->skipme = arg_is(a, v, "yes");
+        } else {
+            reply_error(r, RK_ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool filter_match(const struct client_filter *f, const struct conn *c)
+{
+    if (f->none) return false;
+    if (f->ids_from) {
+        bool any = false;
+        for (int i = f->ids_from; i < f->ids_to && !any; i++) {
+            long long id;
+            any = string2ll(f->a->argv[i], f->a->len[i], &id) && id > 0 && (uint64_t)id == c->id;
+        }
+        if (!any) return false;
+    }
+    if (f->addr && (strlen(c->addr) != f->addr_len || memcmp(c->addr, f->addr, f->addr_len) != 0)) return false;
+    if (f->laddr && (strlen(c->laddr) != f->laddr_len || memcmp(c->laddr, f->laddr, f->laddr_len) != 0)) return false;
+    return true;
+}
+
+/* Each shard lists its own clients; the parts are joined. */
+static void client_list_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct client_filter f;
+    if (!parse_list_filter(a, &f, c->r)) return;
+    struct obuf out;
+    obuf_init(&out);
+    for (struct conn *cn = c->shard->conns; cn; cn = cn->next)
+        if (!(cn->flags & CONN_CLOSING) && filter_match(&f, cn)) conn_describe(cn, &out);
+    reply_bulk(c->r, out.data ? out.data : "", out.len);
+    obuf_free(&out);
+}
+
+static void join_bulks(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int n)
+{
+    struct obuf all;
+    obuf_init(&all);
+    for (int p = 0; p < n; p++) {
+        if (lens[p] && parts[p][0] == '-') {
+            reply_error_raw(r, parts[p], lens[p]);
+            obuf_free(&all);
+            return;
+        }
+        const char *crlf = memchr(parts[p], '\n', lens[p]);
+        if (!crlf) continue;
+        size_t hdr = (size_t)(crlf - parts[p]) + 1;
+        if (lens[p] >= hdr + 2) obuf_append(&all, parts[p] + hdr, lens[p] - hdr - 2);
+    }
+    reply_verbatim(r, all.data ? all.data : "", all.len, "txt");
+    obuf_free(&all);
+}
+
+static void client_kill_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct client_filter f;
+    bool old_form = a->argc == 3;
+    if (old_form) {
+        memset(&f, 0, sizeof(f));
+        f.addr = a->argv[2];
+        f.addr_len = a->len[2];
+    } else if (!parse_kill_filter(a, &f, c->r)) {
+        return;
+    }
+    long long killed = 0;
+    for (struct conn *cn = c->shard->conns; cn; cn = cn->next) {
+        if ((cn->flags & CONN_CLOSING) || !filter_match(&f, cn)) continue;
+        if (!old_form && f.skipme && cn->id == c->client_id) continue;
+        cn->flags |= CONN_CLOSE_AFTER_REPLY;
+        conn_want_send(cn);
+        killed++;
+    }
+    reply_int(c->r, killed);
+}
+
+static void kill_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int n)
+{
+    long long sum = 0, v;
+    for (int p = 0; p < n; p++) {
+        if (lens[p] && parts[p][0] == '-') {
+            reply_error_raw(r, parts[p], lens[p]);
+            return;
+        }
+        if (lens[p] > 3 && string2ll(parts[p] + 1, lens[p] - 3, &v)) sum += v;
+    }
+    if (a->argc == 3) {
+        if (sum == 0) reply_error(r, "ERR No such client");
+        else reply_ok(r);
+    } else {
+        reply_int(r, sum);
+    }
+}
+
+/* Redis 7.0's text, subcommands ringkv lacks included, so that clients
+ * and people see the same help. */
+static void client_help_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    static const char *const lines[] = {
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
+        "HELP",
+        "    Prints this help.",
+    };
+    reply_help(c->r, lines, RK_ARRAY_LEN(lines));
+}
+
+#define CLIENT_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+
+static const struct cmd_def client_subcommands[] = {
+    {.name = "client|id", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_id_command, .group = "connection",
+     .summary = "Returns the client ID for the current connection", .since = "5.0.0", .complexity = "O(1)",
+     .acl_categories = "connection"},
+    {.name = "client|setname", .arity = 3, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_setname_command,
+     .group = "connection", .summary = "Set the current connection name", .since = "2.6.9", .complexity = "O(1)",
+     .acl_categories = "connection", .syntax = "connection-name"},
+    {.name = "client|getname", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_getname_command,
+     .group = "connection", .summary = "Get the current connection name", .since = "2.6.9", .complexity = "O(1)",
+     .acl_categories = "connection"},
+    {.name = "client|help", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_CONN, .fn = client_help_command,
+     .group = "connection", .summary = "Show helpful text about the different subcommands", .since = "5.0.0",
+     .complexity = "O(1)", .acl_categories = "connection"},
+    {.name = "client|info", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_info_command, .group = "connection",
+     .summary = "Returns information about the current client connection.", .since = "6.2.0", .complexity = "O(1)",
+     .acl_categories = "connection", .tips = "nondeterministic_output"},
+    {.name = "client|no-evict", .arity = 3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_CONN, .fn = client_no_evict_command,
+     .group = "connection", .summary = "Set client eviction mode for the current connection", .since = "7.0.0",
+     .complexity = "O(1)", .acl_categories = "connection", .syntax = "enabled=<ON | OFF>"},
+    {.name = "client|list", .arity = -2, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_ALL_SHARDS, .fn = client_list_command,
+     .combine = COMBINE_CUSTOM, .combine_fn = join_bulks, .group = "connection",
+     .summary = "Get the list of client connections", .since = "2.4.0",
+     .complexity = "O(N) where N is the number of client connections", .acl_categories = "connection",
+     .tips = "nondeterministic_output",
+     .syntax = "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>]@5.0.0 id=[ID <client-id:integer [client-id:integer ...]>]@6.2.0",
+     .history = (const char *const[]){"2.8.12", "Added unique client `id` field.", "5.0.0", "Added optional `TYPE` filter.",
+                                      "6.0.0", "Added `user` field.", "6.2.0",
+                                      "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter.",
+                                      "7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields.", "7.0.3",
+                                      "Added `ssub` field.", NULL}},
+    {.name = "client|kill", .arity = -3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_ALL_SHARDS, .fn = client_kill_command,
+     .combine = COMBINE_CUSTOM, .combine_fn = kill_combine, .group = "connection",
+     .summary = "Kill the connection of a client", .since = "2.4.0",
+     .complexity = "O(N) where N is the number of client connections", .acl_categories = "connection",
+     .syntax = "filter=<ip:port@!2.8.12 | new-format=<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE <NORMAL | "
+               "MASTER@3.2.0 | SLAVE | REPLICA@5.0.0 | PUBSUB>]@2.8.12 | [USER username] | [ADDR ip:port] | [LADDR "
+               "ip:port]@6.2.0 | [SKIPME yes/no]> [<[ID client-id:integer]@2.8.12 | normal_master_slave_pubsub=[TYPE "
+               "<NORMAL | MASTER@3.2.0 | SLAVE | REPLICA@5.0.0 | PUBSUB>]@2.8.12 | [USER username] | [ADDR ip:port] | "
+               "[LADDR ip:port]@6.2.0 | [SKIPME yes/no]> ...]>",
+     .history = (const char *const[]){"2.8.12", "Added new filter format.", "2.8.12", "`ID` option.", "3.2.0",
+                                      "Added `master` type in for `TYPE` option.", "5.0.0",
+                                      "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward "
+                                      "compatibility.", "6.2.0", "`LADDR` option.", NULL}},
+    {0},
+};
+
+const struct cmd_def conn_commands[] = {
+    {.name = "select", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_CONN, .fn = select_command,
+     .group = "connection", .summary = "Change the selected database for the current connection", .since = "1.0.0",
+     .complexity = "O(1)", .acl_categories = "connection", .syntax = "index:integer"},
+    {.name = "auth", .arity = -2, .flags = CLIENT_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_SENTINEL | CMD_CONN,
+     .fn = auth_command, .group = "connection", .summary = "Authenticate to the server", .since = "1.0.0",
+     .complexity = "O(N) where N is the number of passwords defined for the user", .acl_categories = "connection",
+     .syntax = "[username]@6.0.0 password",
+     .history = (const char *const[]){"6.0.0", "Added ACL style (username and password).", NULL}},
+    {.name = "hello", .arity = -1, .flags = CLIENT_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_SENTINEL | CMD_CONN,
+     .fn = hello_command, .group = "connection", .summary = "Handshake with Redis", .since = "6.0.0",
+     .complexity = "O(1)", .acl_categories = "connection",
+     .syntax = "arguments=[protover:integer [AUTH username password] [SETNAME clientname]]",
+     .history = (const char *const[]){"6.2.0", "`protover` made optional; when called without arguments the command "
+                                      "reports the current connection's context.", NULL}},
+    {.name = "quit", .arity = -1, .flags = CLIENT_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_CONN, .fn = quit_command,
+     .group = "connection", .summary = "Close the connection", .since = "1.0.0", .complexity = "O(1)",
+     .acl_categories = "connection"},
+    {.name = "client", .arity = -2, .subcommands = client_subcommands, .group = "connection",
+     .summary = "A container for client connection commands", .since = "2.4.0", .complexity = "Depends on subcommand."},
+    {0},
+};

@@ -1,0 +1,204 @@
+/* info.c — INFO. Every shard reports its counters as "name:value" lines;
+ * the connection's shard adds them up and formats Redis's sections with
+ * Redis's field names, adding the server-wide facts. */
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/cmdstats.h"
+#include "ringkv/cmd/commands.h"
+#include "ringkv/data/db.h"
+#include "ringkv/proto/resp.h"
+#include "ringkv/core/server.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define MAX_DBS 256
+
+/* The counters one shard reports, in this order. */
+enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
+       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_NFIELDS };
+
+struct shard_report {
+    unsigned long long f[F_NFIELDS];
+    unsigned long long keys[MAX_DBS], expires[MAX_DBS];
+    /* avg_ttl: each shard's estimate weighted by its keys with a TTL */
+    long double ttl_sum[MAX_DBS];
+    unsigned long long ttl_weight[MAX_DBS];
+    struct cmdstats *cmds;     /* commands and errors, summed */
+};
+
+static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct shard *s = c->shard;
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    unsigned long long cpu = (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
+                             (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    char line[128];
+    struct obuf out;
+    obuf_init(&out);
+    unsigned long long f[F_NFIELDS] = {
+        s->stats.connections_received, s->nconns, s->stats.net_input_bytes,
+        s->stats.net_output_bytes, s->db_stats.expired_keys, s->db_stats.hits,
+        s->db_stats.misses, s->stats.msgs_sent, s->stats.msgs_received, s->stats.cmds_forwarded, cpu,
+    };
+    for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
+    for (int d = 0; d < s->cfg.databases; d++) {
+        struct db *db = shard_db(s, d);
+        obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu %llu %lld\n",
+                                                 (unsigned long long)db_size(db),
+                                                 (unsigned long long)db_expires_size(db), db->avg_ttl));
+    }
+    cmdstats_report(s->cmdstats, &out);
+    reply_bulk(c->r, out.data, out.len);
+    obuf_free(&out);
+}
+
+static void parse_report(const char *bulk, size_t len, struct shard_report *rep, int ndbs)
+{
+    const char *p = memchr(bulk, '\n', len);
+    if (!p) return;
+    p++;
+    for (int i = 0; i < F_NFIELDS; i++) rep->f[i] += strtoull(p, (char **)&p, 10);
+    for (int d = 0; d < ndbs && d < MAX_DBS; d++) {
+        unsigned long long k = strtoull(p, (char **)&p, 10), e = strtoull(p, (char **)&p, 10);
+        long long ttl = strtoll(p, (char **)&p, 10);
+        rep->keys[d] += k;
+        rep->expires[d] += e;
+        if (ttl > 0) {
+            rep->ttl_sum[d] += (long double)ttl * (long double)e;
+            rep->ttl_weight[d] += e;
+        }
+    }
+    if (p < bulk + len && *p == '\n') p++;
+    cmdstats_merge_report(rep->cmds, p, bulk + len);
+}
+
+static bool wants(const struct cmd_args *a, const char *section, bool in_default)
+{
+    if (a->argc < 2) return in_default;
+    for (int i = 1; i < a->argc; i++) {
+        if (arg_is(a, i, section) || arg_is(a, i, "all") || arg_is(a, i, "everything")) return true;
+        if (arg_is(a, i, "default") && in_default) return true;
+    }
+    return false;
+}
+
+static void human_bytes(char *out, size_t cap, double n)
+{
+    const char *units = "BKMGT";
+    int u = 0;
+    while (n >= 1024 && u < 4) { n /= 1024; u++; }
+    if (u == 0) snprintf(out, cap, "%.0fB", n);
+    else snprintf(out, cap, "%.2f%c", n, units[u]);
+}
+
+#define ADD(...) do { int n_ = snprintf(buf, sizeof(buf), __VA_ARGS__); obuf_append(&out, buf, (size_t)n_); } while (0)
+
+static void info_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int nparts)
+{
+    const struct server *srv = server_instance();
+    struct shard_report *rep = rk_calloc(1, sizeof(*rep));
+    rep->cmds = cmdstats_create();
+    for (int p = 0; p < nparts; p++) parse_report(parts[p], lens[p], rep, srv->cfg.databases);
+    struct obuf out;
+    char buf[512];
+    obuf_init(&out);
+    long long uptime = (ustime() - srv->start_time_us) / 1000000;
+    if (wants(a, "server", true)) {
+        struct utsname u;
+        uname(&u);
+        ADD("# Server\r\nredis_version:7.0.15\r\nringkv_version:%s\r\nredis_mode:standalone\r\nos:%s %s %s\r\n"
+            "arch_bits:64\r\nmultiplexing_api:io_uring\r\ngcc_version:%d.%d.%d\r\nprocess_id:%d\r\ntcp_port:%d\r\n",
+            RINGKV_VERSION, u.sysname, u.release, u.machine, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
+            (int)getpid(), srv->cfg.port);
+        ADD("uptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\nhz:%lld\r\nshards:%u\r\nconfig_file:%s\r\n\r\n", uptime,
+            uptime / 86400, srv->cfg.hz, srv->nshards, srv->cfg.config_file ? srv->cfg.config_file : "");
+    }
+    if (wants(a, "clients", true)) {
+        ADD("# Clients\r\nconnected_clients:%llu\r\nmaxclients:%lld\r\nmax_fds:%lld\r\nblocked_clients:0\r\n\r\n",
+            rep->f[F_CLIENTS], srv->cfg.maxclients, srv->max_fds);
+    }
+    if (wants(a, "memory", true)) {
+        char h[32];
+        size_t rss = rk_process_rss();
+        human_bytes(h, sizeof(h), (double)rss);
+        ADD("# Memory\r\nused_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n"
+            "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:mimalloc\r\n\r\n",
+            rss, h, rss, h);
+    }
+    if (wants(a, "stats", true)) {
+        ADD("# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
+            "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\nrejected_connections:%lld\r\n"
+            "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
+            "total_error_replies:%llu\r\nshard_messages_sent:%llu\r\nshard_messages_received:%llu\r\n"
+            "shard_commands_forwarded:%llu\r\n\r\n",
+            rep->f[F_CONNS], (unsigned long long)rep->cmds->commands_processed, rep->f[F_NET_IN], rep->f[F_NET_OUT],
+            __atomic_load_n(&srv->rejected_conns, __ATOMIC_RELAXED), rep->f[F_EXPIRED], rep->f[F_HITS],
+            rep->f[F_MISSES], (unsigned long long)rep->cmds->error_replies, rep->f[F_MSGS_SENT], rep->f[F_MSGS_RECV],
+            rep->f[F_FORWARDED]);
+    }
+    if (wants(a, "replication", true)) {
+        /* A master without replicas (ringkv has no replication). The
+         * replication ID names this server's dataset history: random per
+         * start in Redis, here derived from the start time and pid. */
+        char id[41];
+        for (int i = 0; i < 5; i++) {
+            uint64_t seed[2] = {(uint64_t)srv->start_time_us, (uint64_t)getpid() ^ ((uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull)};
+            snprintf(id + 8 * i, 9, "%08x", (unsigned)hash_bytes(seed, sizeof(seed)));
+        }
+        ADD("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
+            "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
+            "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
+            "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n\r\n",
+            id);
+    }
+    if (wants(a, "cpu", true)) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        ADD("# CPU\r\nused_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\nused_cpu_shards:%.6f\r\n\r\n",
+            (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec, (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+            (double)rep->f[F_CPU_US] / 1e6);
+    }
+    /* As Redis 7.0: errorstats is in the default set, commandstats only
+     * in all/everything or by name. */
+    if (wants(a, "commandstats", false)) {
+        ADD("# Commandstats\r\n");
+        cmdstats_info_commands(rep->cmds, &out);
+        ADD("\r\n");
+    }
+    if (wants(a, "errorstats", true)) {
+        ADD("# Errorstats\r\n");
+        cmdstats_info_errors(rep->cmds, &out);
+        ADD("\r\n");
+    }
+    if (wants(a, "keyspace", true)) {
+        ADD("# Keyspace\r\n");
+        for (int d = 0; d < srv->cfg.databases && d < MAX_DBS; d++)
+            if (rep->keys[d])
+                ADD("db%d:keys=%llu,expires=%llu,avg_ttl=%llu\r\n", d, rep->keys[d], rep->expires[d],
+                    rep->ttl_weight[d] ? (unsigned long long)(rep->ttl_sum[d] / rep->ttl_weight[d]) : 0ULL);
+    }
+    /* Redis ends with one CRLF less than it separates sections with. */
+    while (out.len >= 4 && memcmp(out.data + out.len - 4, "\r\n\r\n", 4) == 0) out.len -= 2;
+    reply_verbatim(r, out.data ? out.data : "", out.len, "txt");
+    obuf_free(&out);
+    cmdstats_destroy(rep->cmds);
+    rk_free(rep);
+}
+
+const struct cmd_def info_commands[] = {
+    {.name = "info", .arity = -1, .flags = CMD_LOADING | CMD_STALE | CMD_SENTINEL | CMD_ALL_SHARDS,
+     .fn = info_shard_command, .combine = COMBINE_CUSTOM, .combine_fn = info_combine, .group = "server",
+     .summary = "Get information and statistics about the server", .since = "1.0.0", .complexity = "O(1)",
+     .acl_categories = "dangerous", .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
+     .syntax = "[section [section ...]]",
+     .history = (const char *const[]){"7.0.0", "Added support for taking multiple section arguments.", NULL}},
+    {0},
+};

@@ -1,0 +1,359 @@
+/* db.c — one database of a shard's keyspace; see db.h. Single-threaded. */
+#include "ringkv/data/db.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/util.h"
+
+#include <string.h>
+
+struct expire_entry {
+    struct dict_node node;
+    struct kv *kv;
+    long long when;
+};
+
+uint64_t db_key_hash(const char *key, size_t len) { return hash_bytes(key, len); }
+
+static uint64_t kv_hash_node(const struct dict_node *n)
+{
+    const struct kv *kv = (const struct kv *)n;
+    return db_key_hash(kv_key(kv), kv->keylen);
+}
+
+static bool kv_key_eq(const struct dict_node *n, const void *key, size_t len)
+{
+    const struct kv *kv = (const struct kv *)n;
+    return kv->keylen == len && memcmp(kv_key(kv), key, len) == 0;
+}
+
+static uint64_t exp_hash_node(const struct dict_node *n)
+{
+    const struct expire_entry *e = (const struct expire_entry *)n;
+    return db_key_hash(kv_key(e->kv), e->kv->keylen);
+}
+
+static bool exp_key_eq(const struct dict_node *n, const void *key, size_t len)
+{
+    const struct expire_entry *e = (const struct expire_entry *)n;
+    return kv_key_eq(&e->kv->node, key, len);
+}
+
+static const struct dict_type keys_type = {kv_hash_node, kv_key_eq};
+static const struct dict_type expires_type = {exp_hash_node, exp_key_eq};
+
+void db_init(struct db *db, struct db_stats *stats, uint64_t seed)
+{
+    memset(db, 0, sizeof(*db));
+    dict_init(&db->keys, &keys_type);
+    dict_init(&db->expires, &expires_type);
+    db->stats = stats;
+    db->rng_state = seed | 1;
+}
+
+static void free_kv_node(struct dict_node *n, void *arg) { kv_free(kv_of(n)); }
+static void free_exp_node(struct dict_node *n, void *arg) { rk_free(n); }
+
+void db_flush(struct db *db)
+{
+    dict_clear(&db->expires, free_exp_node, NULL);
+    dict_clear(&db->keys, free_kv_node, NULL);
+    db->avg_ttl = 0;
+}
+
+void db_deinit(struct db *db) { db_flush(db); }
+
+uint64_t db_size(const struct db *db) { return dict_size(&db->keys); }
+uint64_t db_expires_size(const struct db *db) { return dict_size(&db->expires); }
+
+uint64_t db_rand(struct db *db)
+{
+    /* xorshift64*: cheap, and only used for sampling. */
+    uint64_t x = db->rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    db->rng_state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+static uint64_t rng_cb(void *arg) { return db_rand(arg); }
+
+static struct expire_entry *find_expire(struct db *db, const struct kv *kv)
+{
+    return (struct expire_entry *)dict_find(&db->expires, kv_key(kv), kv->keylen, db_key_hash(kv_key(kv), kv->keylen));
+}
+
+long long db_get_expire(struct db *db, const struct kv *kv)
+{
+    if (!kv->expires) return -1;
+    struct expire_entry *e = find_expire(db, kv);
+    return e ? e->when : -1;
+}
+
+bool db_is_expired(struct db *db, const struct kv *kv, long long now_ms)
+{
+    if (!kv->expires) return false;
+    long long when = db_get_expire(db, kv);
+    return when >= 0 && now_ms >= when;
+}
+
+void db_set_expire(struct db *db, struct kv *kv, long long when_ms)
+{
+    struct expire_entry *e = kv->expires ? find_expire(db, kv) : NULL;
+    if (!e) {
+        e = rk_malloc(sizeof(*e));
+        e->kv = kv;
+        dict_insert(&db->expires, &e->node, db_key_hash(kv_key(kv), kv->keylen));
+        kv->expires = 1;
+    }
+    e->when = when_ms;
+}
+
+static void remove_expire(struct db *db, struct kv *kv, uint64_t hash)
+{
+    struct dict_node *n = dict_unlink(&db->expires, kv_key(kv), kv->keylen, hash);
+    rk_free(n);
+    kv->expires = 0;
+}
+
+bool db_persist(struct db *db, struct kv *kv)
+{
+    if (!kv->expires) return false;
+    remove_expire(db, kv, db_key_hash(kv_key(kv), kv->keylen));
+    return true;
+}
+
+/* Expiry is judged against one clock reading per command, like Redis's
+ * command time snapshot: a key cannot expire between two lookups of the
+ * same command (BITOP AND d b b, or a source that is also the target), so
+ * the records a command already holds stay valid. -1: outside a command;
+ * 0: in one, clock not read yet (most commands touch no TTL). */
+static __thread long long command_now_ms = -1;
+
+void db_command_begin(void) { command_now_ms = 0; }
+void db_command_end(void) { command_now_ms = -1; }
+
+long long db_now_ms(void)
+{
+    if (command_now_ms < 0) return mstime();
+    if (command_now_ms == 0) command_now_ms = mstime();
+    return command_now_ms;
+}
+
+static struct kv *lookup(struct db *db, const char *key, size_t len, uint64_t hash)
+{
+    struct kv *kv = (struct kv *)dict_find(&db->keys, key, len, hash);
+    if (kv && kv->expires && db_is_expired(db, kv, db_now_ms())) {
+        db_delete_kv(db, kv);
+        db->stats->expired_keys++;
+        return NULL;
+    }
+    return kv;
+}
+
+struct kv *db_lookup(struct db *db, const char *key, size_t len)
+{
+    struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
+    if (kv) {
+        db->stats->hits++;
+        kv->lru = obj_lru_clock();
+    } else {
+        db->stats->misses++;
+    }
+    return kv;
+}
+
+struct kv *db_lookup_write(struct db *db, const char *key, size_t len)
+{
+    struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
+    if (kv) kv->lru = obj_lru_clock();
+    return kv;
+}
+
+struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len)
+{
+    struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
+    if (kv) db->stats->hits++;
+    else db->stats->misses++;
+    return kv;
+}
+
+bool db_exists(struct db *db, const char *key, size_t len)
+{
+    return lookup(db, key, len, db_key_hash(key, len)) != NULL;
+}
+
+void db_add(struct db *db, struct kv *kv)
+{
+    kv->expires = 0;
+    dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
+}
+
+void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
+{
+    uint64_t hash = db_key_hash(kv_key(old), old->keylen);
+    dict_replace(&db->keys, &old->node, &repl->node, hash);
+    repl->expires = old->expires;
+    if (old->expires) {
+        struct expire_entry *e = (struct expire_entry *)dict_find(&db->expires, kv_key(old), old->keylen, hash);
+        if (e) e->kv = repl;
+    }
+}
+
+void db_set(struct db *db, struct kv *kv, bool keep_ttl)
+{
+    uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
+    struct kv *old = lookup(db, kv_key(kv), kv->keylen, hash);
+    if (!old) {
+        kv->expires = 0;
+        dict_insert(&db->keys, &kv->node, hash);
+        return;
+    }
+    if (old->expires && !keep_ttl) remove_expire(db, old, hash);
+    db_swap_record(db, old, kv);
+    kv_free(old);
+}
+
+static bool overwrite_in_place(struct kv *old, const char *val, size_t vlen)
+{
+    long long ll;
+    if (vlen <= 20 && string2ll(val, vlen, &ll)) {
+        if (old->enc != ENC_INT) return false;
+        old->v.i = ll;
+        return true;
+    }
+    if (vlen > OBJ_EMBSTR_MAX) {
+        /* Not into a buffer much bigger than the value: Redis stores a new
+         * value trimmed (trimStringObjectIfNeeded: spare <= len/10). */
+        if (old->enc != ENC_RAW || old->v.str->cap < vlen || old->v.str->cap - vlen > vlen / 10) return false;
+        memcpy(old->v.str->data, val, vlen);
+        old->v.str->len = vlen;
+        return true;
+    }
+    if (old->enc != ENC_EMBSTR || rk_usable_size(old) < KV_HEADER_EMBSTR + old->keylen + vlen) return false;
+    memcpy(kv_key_mut(old) + old->keylen, val, vlen);
+    old->embstr_len = vlen;
+    return true;
+}
+
+struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t klen, const char *val,
+                         size_t vlen, bool keep_ttl)
+{
+    if (!old) {
+        struct kv *kv = kv_new_string(key, klen, val, vlen);
+        db_add(db, kv);
+        return kv;
+    }
+    if (old->expires && !keep_ttl) db_persist(db, old);
+    old->lru = obj_lru_clock();
+    if (old->type == OBJ_STRING && overwrite_in_place(old, val, vlen)) return old;
+    struct kv *kv = kv_new_string(key, klen, val, vlen);
+    db_swap_record(db, old, kv);
+    kv_free(old);
+    return kv;
+}
+
+struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when)
+{
+    uint64_t hash = db_key_hash(key, len);
+    struct kv *kv = lookup(db, key, len, hash);
+    if (!kv) return NULL;
+    *when = -1;
+    if (kv->expires) {
+        *when = db_get_expire(db, kv);
+        remove_expire(db, kv, hash);
+    }
+    dict_unlink(&db->keys, key, len, hash);
+    return kv;
+}
+
+void db_delete_kv(struct db *db, struct kv *kv)
+{
+    uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
+    if (kv->expires) remove_expire(db, kv, hash);
+    dict_unlink(&db->keys, kv_key(kv), kv->keylen, hash);
+    kv_free(kv);
+}
+
+bool db_delete(struct db *db, const char *key, size_t len)
+{
+    uint64_t hash = db_key_hash(key, len);
+    struct kv *kv = lookup(db, key, len, hash);
+    if (!kv) return false;
+    db_delete_kv(db, kv);
+    return true;
+}
+
+#define EXPIRE_SAMPLE 20
+
+uint64_t db_active_expire(struct db *db, long long now_ms, long long budget_us)
+{
+    long long start = monotonic_us();
+    uint64_t deleted = 0;
+    long long ttl_sum = 0, ttl_samples = 0;
+    for (;;) {
+        uint64_t n = dict_size(&db->expires);
+        if (n == 0) break;
+        unsigned sample = n < EXPIRE_SAMPLE ? (unsigned)n : EXPIRE_SAMPLE, stale = 0;
+        for (unsigned i = 0; i < sample; i++) {
+            struct expire_entry *e = (struct expire_entry *)dict_random(&db->expires, rng_cb, db);
+            if (!e) break;
+            if (now_ms >= e->when) {
+                db_delete_kv(db, e->kv);
+                db->stats->expired_keys++;
+                stale++;
+                deleted++;
+            } else {
+                ttl_sum += e->when - now_ms;
+                ttl_samples++;
+            }
+        }
+        db->stats->expire_cycles++;
+        if (stale * 4 <= sample || monotonic_us() - start > budget_us) break;
+    }
+    if (ttl_samples) {
+        long long avg = ttl_sum / ttl_samples;
+        /* Redis smooths the estimate the same way (2% of the new sample). */
+        db->avg_ttl = db->avg_ttl ? (db->avg_ttl / 50) * 49 + (avg / 50) : avg;
+    }
+    if (dict_size(&db->expires) == 0) db->avg_ttl = 0;
+    return deleted;
+}
+
+void db_maintain(struct db *db, long long budget_us)
+{
+    dict_rehash_for(&db->keys, budget_us);
+    dict_rehash_for(&db->expires, budget_us);
+}
+
+struct kv *db_random(struct db *db)
+{
+    long long now = db_now_ms();
+    for (int tries = 0; tries < 100; tries++) {
+        struct kv *kv = (struct kv *)dict_random(&db->keys, rng_cb, db);
+        if (!kv) return NULL;
+        if (!db_is_expired(db, kv, now)) return kv;
+        /* Redis returns an expired key only if all keys are volatile; we
+         * delete it and try again, so an expired key is never returned. */
+        db_delete_kv(db, kv);
+        db->stats->expired_keys++;
+    }
+    return NULL;
+}
+
+void db_swap(struct db *a, struct db *b)
+{
+    struct db tmp = *a;
+    *a = *b;
+    *b = tmp;
+    /* The counters and the sampling generator stay with the slot. */
+    b->stats = a->stats;
+    a->stats = tmp.stats;
+    uint64_t rng = a->rng_state;
+    a->rng_state = b->rng_state;
+    b->rng_state = rng;
+}
+
+uint64_t db_scan(struct db *db, uint64_t cursor, dict_scan_fn fn, void *arg)
+{
+    return dict_scan(&db->keys, cursor, fn, arg);
+}

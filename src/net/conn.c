@@ -1,0 +1,362 @@
+/* conn.c — the connection actor; see conn.h. Thread: its shard only. */
+#include "ringkv/net/conn.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/net/dispatch.h"
+#include "ringkv/base/log.h"
+#include "ringkv/core/msg.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/base/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* Buffers kept across requests; larger ones are released once drained. */
+#define IN_KEEP (64 * 1024)
+#define OUT_KEEP (64 * 1024)
+
+static void on_recv(struct ring_op *op, int res, uint32_t flags);
+static void on_send(struct ring_op *op, int res, uint32_t flags);
+
+static void format_addr(int fd, bool local, char *out, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    int r = local ? getsockname(fd, (struct sockaddr *)&ss, &sl) : getpeername(fd, (struct sockaddr *)&ss, &sl);
+    if (r == 0 && ss.ss_family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+        port = ntohs(sin->sin_port);
+    } else if (r == 0 && ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+        port = ntohs(sin6->sin6_port);
+    }
+    snprintf(out, cap, "%s:%d", host, port);
+}
+
+struct conn *conn_create(struct shard *s, int fd)
+{
+    struct conn *c = rk_calloc(1, sizeof(*c));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->recv_op.cb = on_recv;
+    c->send_op.cb = on_send;
+    c->shard = s;
+    c->fd = fd;
+    c->resp = 2;
+    c->seg_target = -1;
+    c->authenticated = s->cfg.requirepass == NULL || s->cfg.requirepass[0] == '\0';
+    c->id = __atomic_add_fetch(&s->srv->next_client_id, 1, __ATOMIC_RELAXED);
+    c->ctime_ms = c->last_ms = mstime();
+    resp_parser_init(&c->parser, s->cfg.proto_max_bulk_len);
+    obuf_init(&c->out);
+    obuf_init(&c->sending);
+    format_addr(fd, false, c->addr, sizeof(c->addr));
+    format_addr(fd, true, c->laddr, sizeof(c->laddr));
+    c->next = s->conns;
+    if (s->conns) s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    conn_rearm_recv(c);
+    return c;
+}
+
+void conn_rearm_recv(struct conn *c)
+{
+    if (c->flags & (CONN_CLOSING | CONN_RECV_ARMED)) return;
+    if (ring_recv_multishot(c->shard->ring, c->fd, 0, &c->recv_op) == 0) c->flags |= CONN_RECV_ARMED;
+    else conn_close(c);
+}
+
+static void push_once(struct conn *c, uint32_t flag, struct conn_list *l)
+{
+    if (c->flags & flag) return;
+    c->flags |= flag;
+    conn_list_push(l, c);
+}
+
+bool conn_auth_required(const struct conn *c)
+{
+    return !c->authenticated && c->shard->cfg.requirepass && c->shard->cfg.requirepass[0];
+}
+
+size_t conn_output_pending(const struct conn *c) { return c->out.len + (c->sending.len - c->sent); }
+
+/* Redis lets an unauthenticated client's replies fill its 16 KB reply
+ * buffer and 1 KB more (CVE-2025-21605): a stranger who never reads cannot
+ * grow the server's memory. */
+#define UNAUTH_OUTPUT_MAX (16 * 1024 + 1024)
+
+static const struct config_obuf_limit *output_limits(const struct conn *c)
+{
+    return &c->shard->cfg.obuf_limits[c->flags & CONN_PUBSUB ? OBUF_PUBSUB : OBUF_NORMAL];
+}
+
+size_t conn_output_hard_limit(const struct conn *c) { return (size_t)output_limits(c)->hard; }
+
+/* client-output-buffer-limit as Redis applies it: over the hard limit, or
+ * over the soft limit for longer than its seconds, and the client goes. */
+static bool output_over_limit(struct conn *c)
+{
+    const struct config_obuf_limit *l = output_limits(c);
+    bool unauth = !c->authenticated && conn_auth_required(c);
+    if (!unauth && l->hard == 0 && l->soft == 0) return false;
+    size_t used = conn_output_pending(c);
+    if (unauth && used > UNAUTH_OUTPUT_MAX) return true;
+    if (l->hard && used >= (unsigned long long)l->hard) return true;
+    if (!l->soft || used < (unsigned long long)l->soft) {
+        c->obuf_soft_since_ms = 0;
+        return false;
+    }
+    long long now = mstime();
+    if (c->obuf_soft_since_ms == 0) c->obuf_soft_since_ms = now;
+    return now - c->obuf_soft_since_ms > l->soft_seconds * 1000;
+}
+
+void conn_want_send(struct conn *c)
+{
+    if (c->flags & CONN_CLOSING) return;
+    if (output_over_limit(c)) {
+        log_warn("Client id=%llu addr=%s closed for overcoming of output buffer limits.", (unsigned long long)c->id,
+                 c->addr);
+        /* Reset, not FIN: what the kernel still holds for this reader (up
+         * to its send buffer) would otherwise stay queued before the FIN
+         * for as long as the client does not read, and the client would
+         * never learn it was dropped. */
+        struct linger reset = {1, 0};
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+        conn_close(c);
+        return;
+    }
+    if (c->flags & CONN_SENDING) return;
+    push_once(c, CONN_IN_SEND_LIST, &c->shard->send_list);
+}
+
+void conn_want_resume(struct conn *c) { push_once(c, CONN_IN_RESUME_LIST, &c->shard->resume_list); }
+
+void conn_close(struct conn *c)
+{
+    if (c->flags & CONN_CLOSING) return;
+    c->flags |= CONN_CLOSING;
+    __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
+    if (c->flags & (CONN_RECV_ARMED | CONN_SENDING)) ring_cancel_fd(c->shard->ring, c->fd);
+}
+
+void conn_maybe_free(struct conn *c)
+{
+    const uint32_t refs = CONN_RECV_ARMED | CONN_SENDING | CONN_IN_SEND_LIST | CONN_IN_RESUME_LIST |
+                          CONN_IN_REARM_LIST | CONN_WAITING;
+    if (!(c->flags & CONN_CLOSING) || (c->flags & refs) || c->busy) return;
+    struct shard *s = c->shard;
+    if (c->prev) c->prev->next = c->next;
+    else s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    s->nconns--;
+    /* The fd is closed only now, so no later request can hit a reused fd. */
+    ring_close(s->ring, c->fd);
+    resp_parser_deinit(&c->parser);
+    obuf_free(&c->out);
+    obuf_free(&c->sending);
+    if (c->in_cap > IN_KEEP) rk_note_release(c->in_cap);
+    rk_free(c->in);
+    rk_free(c->argv);
+    rk_free(c->argl);
+    rk_free(c->name);
+    rk_free(c);
+}
+
+void conn_done_busy(struct conn *c)
+{
+    c->busy--;
+    if (c->flags & CONN_CLOSING) {
+        conn_maybe_free(c);
+        return;
+    }
+    conn_want_send(c);
+    if (c->busy == 0) conn_want_resume(c);
+}
+
+/* Keeps bytes that could not run yet. */
+static void in_append(struct conn *c, const char *data, size_t len)
+{
+    if (c->in_pos && c->in_pos == c->in_len) c->in_pos = c->in_len = 0;
+    if (c->in_cap - c->in_len < len) {
+        if (c->in_pos) { /* reclaim the consumed prefix first */
+            memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
+            c->in_len -= c->in_pos;
+            c->in_pos = 0;
+        }
+        if (c->in_cap - c->in_len < len) {
+            size_t want = c->in_len + len;
+            size_t hint = resp_bytes_wanted(&c->parser);
+            size_t cap = c->in_cap ? c->in_cap : 16384;
+            /* Size for the whole bulk being read, so a big value is copied once. */
+            if (hint > want && hint <= (size_t)c->shard->cfg.client_query_buffer_limit) want = hint;
+            while (cap < want) cap *= 2;
+            c->in = rk_realloc(c->in, cap);
+            c->in_cap = cap;
+        }
+    }
+    memcpy(c->in + c->in_len, data, len);
+    c->in_len += len;
+}
+
+static void in_compact(struct conn *c)
+{
+    if (c->in_pos == c->in_len) {
+        c->in_pos = c->in_len = 0;
+        if (c->in_cap > IN_KEEP) {
+            rk_note_release(c->in_cap);
+            rk_free(c->in);
+            c->in = NULL;
+            c->in_cap = 0;
+        }
+    }
+}
+
+/* Runs what is buffered. */
+void conn_resume(struct conn *c)
+{
+    if (c->flags & CONN_CLOSING || c->busy) return;
+    if (c->in_pos < c->in_len) c->in_pos += dispatch_input(c, c->in + c->in_pos, c->in_len - c->in_pos);
+    in_compact(c);
+}
+
+static void on_recv(struct ring_op *op, int res, uint32_t flags)
+{
+    struct conn *c = container_of(op, struct conn, recv_op);
+    struct shard *s = c->shard;
+    if (!ring_cqe_more(flags)) c->flags &= ~CONN_RECV_ARMED;
+    if (res <= 0) {
+        if (res == -ENOBUFS && !(c->flags & CONN_CLOSING)) push_once(c, CONN_IN_REARM_LIST, &s->rearm_list);
+        else conn_close(c);
+        conn_maybe_free(c);
+        return;
+    }
+    unsigned id = ring_cqe_buf_id(flags);
+    const char *data = ring_bufs_data(s->bufs, id);
+    s->stats.net_input_bytes += (uint64_t)res;
+    if (!(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
+        c->last_ms = mstime();
+        if (c->in_pos == c->in_len && c->busy == 0) {
+            /* Fast path: run straight from the kernel's buffer, keep the tail. */
+            size_t used = dispatch_input(c, data, (size_t)res);
+            if (used < (size_t)res && !(c->flags & CONN_CLOSING)) in_append(c, data + used, (size_t)res - used);
+        } else {
+            in_append(c, data, (size_t)res);
+            conn_resume(c);
+        }
+        if (c->in_len - c->in_pos > (size_t)s->cfg.client_query_buffer_limit) {
+            log_warn("Closing client that reached max query buffer length (id=%llu)", (unsigned long long)c->id);
+            conn_close(c);
+        }
+    }
+    ring_bufs_recycle(s->bufs, id);
+    if (!(c->flags & CONN_RECV_ARMED) && !(c->flags & CONN_CLOSING)) push_once(c, CONN_IN_REARM_LIST, &s->rearm_list);
+    conn_maybe_free(c);
+}
+
+/* While a command is away on another shard, replies before it wait for
+ * its reply (up to a bound), so a pipeline goes back in one send: a
+ * partial send costs a syscall, TCP segments and a client wake-up each. */
+#define HOLD_WHILE_BUSY 16384
+
+void conn_start_send(struct conn *c)
+{
+    if (c->flags & (CONN_SENDING | CONN_CLOSING)) return;
+    if (c->sent == c->sending.len) {
+        if (c->out.len == 0) {
+            if ((c->flags & CONN_CLOSE_AFTER_REPLY) && c->busy == 0) conn_close(c);
+            return;
+        }
+        if (c->busy && c->out.len < HOLD_WHILE_BUSY) return; /* conn_done_busy sends */
+        struct obuf t = c->sending;
+        c->sending = c->out;
+        c->out = t;
+        c->out.len = 0;
+        c->sent = 0;
+    }
+    c->iov.iov_base = c->sending.data + c->sent;
+    c->iov.iov_len = c->sending.len - c->sent;
+    memset(&c->mh, 0, sizeof(c->mh));
+    c->mh.msg_iov = &c->iov;
+    c->mh.msg_iovlen = 1;
+    if (ring_sendmsg(c->shard->ring, c->fd, &c->mh, &c->send_op) == 0) c->flags |= CONN_SENDING;
+    else conn_close(c);
+}
+
+static void on_send(struct ring_op *op, int res, uint32_t flags)
+{
+    struct conn *c = container_of(op, struct conn, send_op);
+    c->flags &= ~CONN_SENDING;
+    if (res < 0) {
+        conn_close(c);
+        conn_maybe_free(c);
+        return;
+    }
+    c->shard->stats.net_output_bytes += (uint64_t)res;
+    c->sent += (size_t)res;
+    c->last_ms = mstime(); /* a client reading a long reply is not idle */
+    if (c->sent == c->sending.len) {
+        c->sending.len = c->sent = 0;
+        obuf_shrink(&c->sending, OUT_KEEP);
+    }
+    if (!(c->flags & CONN_CLOSING) &&
+        (c->sent < c->sending.len || c->out.len || (c->flags & CONN_CLOSE_AFTER_REPLY)))
+        conn_want_send(c);
+    conn_maybe_free(c);
+}
+
+void conn_set_name(struct conn *c, const char *name, size_t len)
+{
+    rk_free(c->name);
+    c->name = len ? rk_strndup(name, len) : NULL;
+}
+
+/* Redis's CLIENT LIST flags letters for what ringkv tracks. */
+static void describe_flags(const struct conn *c, char *out)
+{
+    size_t n = 0;
+    if (c->flags & CONN_PUBSUB) out[n++] = 'P';
+    if (c->flags & CONN_CLOSING) out[n++] = 'A';
+    else if (c->flags & CONN_CLOSE_AFTER_REPLY) out[n++] = 'c';
+    if (c->flags & CONN_NO_EVICT) out[n++] = 'e';
+    if (n == 0) out[n++] = 'N';
+    out[n] = '\0';
+}
+
+/* Buffer fields map to ringkv's two output buffers: obl is the replies
+ * gathered for the next send, oll how many buffers hold unsent bytes (the
+ * one in the kernel's hands and the gathering one), omem all unsent bytes;
+ * rbs (and rbp: no peak is tracked) the two buffers' allocated size. */
+void conn_describe(const struct conn *c, struct obuf *out)
+{
+    char line[640], flags[8];
+    long long now = mstime();
+    size_t unsent = c->sending.len - c->sent;
+    int oll = (unsent > 0) + (c->out.len > 0);
+    bool writing = (c->flags & CONN_SENDING) || c->out.len;
+    describe_flags(c, flags);
+    int n = snprintf(line, sizeof(line),
+                     "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
+                     "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d "
+                     "omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d shard=%u\n",
+                     (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
+                     (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, c->in_running ? c->in_running : c->in_len - c->in_pos,
+                     c->in_cap - c->in_len, c->out.cap + c->sending.cap, c->out.cap + c->sending.cap, c->out.len, oll, conn_output_pending(c),
+                     sizeof(*c) + c->in_cap + c->out.cap + c->sending.cap + c->parser.args_cap * sizeof(struct resp_arg) +
+                         c->parser.scratch_cap + c->argv_cap * (sizeof(*c->argv) + sizeof(*c->argl)),
+                     writing ? "rw" : "r", c->last_cmd ? c->last_cmd : "NULL", c->resp, c->shard->id);
+    if (n > 0) obuf_append(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}

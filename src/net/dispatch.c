@@ -1,0 +1,255 @@
+/* dispatch.c — request checks, routing and ordering; see dispatch.h.
+ * Thread: the connection's shard. */
+#include "ringkv/net/dispatch.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/cmdstats.h"
+#include "ringkv/cmd/commands.h"
+#include "ringkv/net/conn.h"
+#include "ringkv/core/msg.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/base/util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+enum run_result { RUN_DONE, RUN_WAIT };
+
+static void argv_reserve(struct conn *c, uint32_t n)
+{
+    if (c->argv_cap >= n) return;
+    uint32_t cap = c->argv_cap ? c->argv_cap : 16;
+    while (cap < n) cap *= 2;
+    c->argv = rk_realloc(c->argv, cap * sizeof(*c->argv));
+    c->argl = rk_realloc(c->argl, cap * sizeof(*c->argl));
+    c->argv_cap = cap;
+}
+
+typedef void (*error_writer)(struct reply *, const struct cmd_args *, const void *);
+
+/* Errors the connection answers itself; they queue behind pending replies
+ * like any other reply, so they too wait until nothing is in flight. */
+static enum run_result reply_here(struct conn *c, error_writer write, const struct cmd_args *a, const void *arg)
+{
+    if (c->busy) return RUN_WAIT;
+    struct reply r;
+    reply_init(&r, &c->out, c->resp);
+    reply_counted(&r, c->shard->cmdstats);
+    write(&r, a, arg);
+    conn_want_send(c);
+    return RUN_DONE;
+}
+
+/* A known command refused before it runs: Redis counts it as the
+ * command's rejected call. */
+static enum run_result reject(struct conn *c, const struct cmd_def *cmd, error_writer write, const struct cmd_args *a,
+                              const void *arg)
+{
+    enum run_result res = reply_here(c, write, a, arg);
+    if (res == RUN_DONE) cmdstats_rejected(c->shard->cmdstats, cmd);
+    return res;
+}
+
+static void write_unknown_command(struct reply *r, const struct cmd_args *a, const void *unused)
+{
+    char args[512];
+    size_t n = 0;
+    args[0] = '\0';
+    for (int i = 1; i < a->argc && n < 128; i++) {
+        int take = (int)(128 - n) < (int)a->len[i] ? (int)(128 - n) : (int)a->len[i];
+        n += (size_t)snprintf(args + n, sizeof(args) - n, "'%.*s' ", take, a->argv[i]);
+    }
+    int nl = a->len[0] < 128 ? (int)a->len[0] : 128;
+    reply_errorf(r, "ERR unknown command '%.*s', with args beginning with: %s", nl, a->argv[0], args);
+}
+
+static void write_unknown_subcommand(struct reply *r, const struct cmd_args *a, const void *parent)
+{
+    const struct cmd_def *p = parent;
+    char upper[64];
+    size_t i;
+    for (i = 0; p->name[i] && i < sizeof(upper) - 1; i++) upper[i] = (char)toupper((unsigned char)p->name[i]);
+    upper[i] = '\0';
+    int nl = a->len[1] < 128 ? (int)a->len[1] : 128;
+    reply_errorf(r, "ERR unknown subcommand '%.*s'. Try %s HELP.", nl, a->argv[1], upper);
+}
+
+static void write_arity(struct reply *r, const struct cmd_args *a, const void *cmd)
+{
+    reply_errorf(r, "ERR wrong number of arguments for '%s' command", ((const struct cmd_def *)cmd)->name);
+}
+
+static void write_noauth(struct reply *r, const struct cmd_args *a, const void *unused)
+{
+    reply_error(r, RK_ERR_NOAUTH);
+}
+
+static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    if (c->busy) return RUN_WAIT;
+    struct reply r;
+    reply_init(&r, &c->out, c->resp);
+    reply_counted(&r, c->shard->cmdstats);
+    shard_exec(c->shard, cmd, a, c->dbid, &r, c, c->id);
+    conn_want_send(c);
+    return RUN_DONE;
+}
+
+static enum run_result run_remote(struct conn *c, unsigned target, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    struct shard *s = c->shard;
+    bool joins_open_segment = c->seg_batch && c->seg_target == (int)target;
+    if (c->busy && !joins_open_segment) return RUN_WAIT;
+    if (!joins_open_segment && !msg_outbox_has_room(s, target)) {
+        if (!(c->flags & CONN_WAITING)) {
+            c->flags |= CONN_WAITING;
+            conn_list_push(&s->outbox_waiters[target], c);
+        }
+        return RUN_WAIT;
+    }
+    msg_add_command(s, target, c, cmd, a);
+    return RUN_DONE;
+}
+
+/* Where a command runs: -1 on this connection's shard with the connection,
+ * a shard id, or -2 for a fan-out over several shards. */
+static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, int **keypos, int *nkeys)
+{
+    const struct server *srv = c->shard->srv;
+
+    if (cmd->flags & CMD_CONN) return -1;
+    if (cmd->flags & CMD_ALL_SHARDS) return -2;
+    if (cmd->route) {
+        unsigned target = cmd->route(a, srv->nshards);
+        return target == c->shard->id || target >= srv->nshards ? -1 : (int)target;
+    }
+    shard_scratch_reserve(c->shard, (uint32_t)a->argc);
+    int *pos = c->shard->scratch_keypos;
+    int n = cmd_key_positions(cmd, a, pos, a->argc);
+    *keypos = pos;
+    *nkeys = n;
+    if (n == 0 || srv->nshards == 1) return -1;
+    unsigned first = shard_of_key(srv, a->argv[pos[0]], a->len[pos[0]]);
+    for (int i = 1; i < n; i++)
+        if (shard_of_key(srv, a->argv[pos[i]], a->len[pos[i]]) != first) return -2;
+    if (cmd->value_keys_home && !cmd->value_keys_home(a, srv, first)) return -2;
+    return first == c->shard->id ? -1 : (int)first;
+}
+
+static enum run_result run_command(struct conn *c, const struct cmd_args *a)
+{
+    const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
+    c->last_cmd = NULL;
+    if (!cmd) return reply_here(c, write_unknown_command, a, NULL);
+    if (cmd->subcommands && (a->argc >= 2 || !cmd->fn)) {
+        if (a->argc < 2) return reject(c, cmd, write_arity, a, cmd);
+        const struct cmd_def *sub = cmd_lookup_sub(cmd, a->argv[1], a->len[1]);
+        if (!sub) return reply_here(c, write_unknown_subcommand, a, cmd);
+        cmd = sub;
+    }
+    c->last_cmd = cmd->name; /* as Redis: CLIENT INFO shows itself */
+    if (!cmd_arity_ok(cmd, a->argc)) return reject(c, cmd, write_arity, a, cmd);
+    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
+        return reject(c, cmd, write_noauth, a, NULL);
+
+    int *keypos = NULL, nkeys = 0;
+    int where = route(c, cmd, a, &keypos, &nkeys);
+    if (where == -1) return run_inline(c, cmd, a);
+    if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);
+    if (c->busy) return RUN_WAIT;
+    c->busy++;
+    if (cmd->combine == COMBINE_NONE) xshard_run(c->shard, c, cmd, a, keypos, nkeys);
+    else msg_fan_out(c->shard, c, cmd, a, keypos, nkeys);
+    return RUN_DONE;
+}
+
+/* Reads "<prefix><digits>\r\n" at *p; returns the number or -1. */
+static long long scan_header(const char **p, const char *end, char prefix)
+{
+    const char *q = *p;
+    long long n = 0;
+    if (q >= end || *q++ != prefix) return -1;
+    while (q < end && *q >= '0' && *q <= '9' && n < 1000000000) n = n * 10 + (*q++ - '0');
+    if (end - q < 2 || q[0] != '\r' || q[1] != '\n') return -1;
+    *p = q + 2;
+    return n;
+}
+
+#define PREFETCH_MAX 32
+
+/* A pipeline's lookups miss the cache one after another; finding the keys
+ * of the next commands first and prefetching their buckets, then their
+ * records, overlaps those misses. A cheap scan: anything unusual stops it. */
+static void prefetch_keys(struct conn *c, const char *p, const char *end)
+{
+    const char *keys[PREFETCH_MAX];
+    size_t lens[PREFETCH_MAX];
+    uint64_t hashes[PREFETCH_MAX];
+    int n = 0;
+    struct db *db = shard_db(c->shard, c->dbid);
+    while (n < PREFETCH_MAX && p < end) {
+        long long argc = scan_header(&p, end, '*'), l;
+        if (argc < 2) break;
+        for (long long i = 0; i < argc; i++) {
+            if ((l = scan_header(&p, end, '$')) < 0 || end - p < l + 2) return;
+            /* Keys of other shards are prefetched too: a wasted load is
+             * cheaper than computing their slot twice. */
+            if (i == 1) {
+                keys[n] = p;
+                lens[n++] = (size_t)l;
+            }
+            p += l + 2;
+        }
+    }
+    if (n < 2) return;
+    for (int i = 0; i < n; i++) db_prefetch(db, keys[i], lens[i], 0, &hashes[i]);
+    for (int i = 0; i < n; i++) db_prefetch(db, keys[i], lens[i], 1, &hashes[i]);
+}
+
+size_t dispatch_input(struct conn *c, const char *buf, size_t len)
+{
+    size_t off = 0;
+    if (c->busy == 0 && len > 64) prefetch_keys(c, buf, buf + len);
+    while (off < len && !(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
+        /* Limits as of now: AUTH or CONFIG SET may have changed them. */
+        c->parser.max_bulk = c->shard->cfg.proto_max_bulk_len;
+        c->parser.unauth = !c->authenticated && conn_auth_required(c);
+        enum resp_status st = resp_parse(&c->parser, buf + off, len - off);
+        if (st == RESP_MORE) break;
+        if (st == RESP_ERROR) {
+            if (c->busy) { /* answer in order: after what is in flight */
+                resp_parser_reset(&c->parser);
+                break;
+            }
+            struct reply r;
+            reply_init(&r, &c->out, c->resp);
+            reply_counted(&r, c->shard->cmdstats);
+            reply_errorf(&r, "ERR %s", resp_error(&c->parser));
+            c->flags |= CONN_CLOSE_AFTER_REPLY;
+            conn_want_send(c);
+            resp_parser_reset(&c->parser);
+            return len;
+        }
+        if (st == RESP_EMPTY) {
+            off += resp_consumed(&c->parser);
+            continue;
+        }
+        uint32_t argc = c->parser.argc;
+        argv_reserve(c, argc);
+        for (uint32_t i = 0; i < argc; i++) {
+            c->argv[i] = resp_arg_ptr(&c->parser, buf + off, i);
+            c->argl[i] = c->parser.args[i].len;
+        }
+        struct cmd_args a = {(int)argc, c->argv, c->argl};
+        c->in_running = len - off;
+        enum run_result ran = run_command(c, &a);
+        c->in_running = 0;
+        if (ran == RUN_WAIT) {
+            resp_parser_reset(&c->parser);
+            break;
+        }
+        c->commands++;
+        off += resp_consumed(&c->parser);
+    }
+    return off;
+}
