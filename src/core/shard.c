@@ -218,16 +218,18 @@ static void arm_timer(struct shard *s)
     ring_timeout(s->ring, &s->timer, TIMER_NS(s->cfg.hz > 0 ? s->cfg.hz : 10));
 }
 
+/* Idle clients (the `timeout` directive) and lingering ones whose peer
+ * never closed. */
 static void close_idle_clients(struct shard *s, long long now_ms)
 {
-    if (s->cfg.timeout <= 0) return;
     for (struct conn *c = s->conns, *next; c; c = next) {
         next = c->next;
+        conn_check_linger(c, now_ms);
         /* As Redis: subscribers wait for messages, so they are never idle. */
-        if (!(c->flags & (CONN_CLOSING | CONN_PUBSUB)) && c->busy == 0 && now_ms - c->last_ms > s->cfg.timeout * 1000) {
+        if (s->cfg.timeout > 0 && !(c->flags & (CONN_CLOSING | CONN_PUBSUB)) && c->busy == 0 &&
+            now_ms - c->last_ms > s->cfg.timeout * 1000)
             conn_close(c);
-            conn_maybe_free(c);
-        }
+        conn_maybe_free(c);
     }
 }
 

@@ -22,6 +22,8 @@
 /* Buffers kept across requests; larger ones are released once drained. */
 #define IN_KEEP (64 * 1024)
 #define OUT_KEEP (64 * 1024)
+/* How long a connection that is done waits for its peer to close. */
+#define LINGER_MS 2000
 
 static void on_recv(struct ring_op *op, int res, uint32_t flags);
 static void on_send(struct ring_op *op, int res, uint32_t flags);
@@ -74,7 +76,7 @@ struct conn *conn_create(struct shard *s, int fd)
 
 void conn_rearm_recv(struct conn *c)
 {
-    if (c->flags & (CONN_CLOSING | CONN_RECV_ARMED)) return;
+    if (c->flags & (CONN_CLOSING | CONN_RECV_ARMED | CONN_INPUT_EOF)) return;
     if (ring_recv_multishot(c->shard->ring, c->fd, 0, &c->recv_op) == 0) c->flags |= CONN_RECV_ARMED;
     else conn_close(c);
 }
@@ -225,12 +227,50 @@ static void in_compact(struct conn *c)
     }
 }
 
+/* After the peer's FIN: once nothing is in flight or waiting for room,
+ * what is left of the input can never become a command, and the
+ * connection ends after its last reply. */
+static void end_if_input_done(struct conn *c)
+{
+    if (!(c->flags & CONN_INPUT_EOF) || c->busy || (c->flags & (CONN_WAITING | CONN_CLOSE_AFTER_REPLY))) return;
+    c->flags |= CONN_CLOSE_AFTER_REPLY;
+    conn_want_send(c);
+}
+
 /* Runs what is buffered. */
 void conn_resume(struct conn *c)
 {
     if (c->flags & CONN_CLOSING || c->busy) return;
     if (c->in_pos < c->in_len) c->in_pos += dispatch_input(c, c->in + c->in_pos, c->in_len - c->in_pos);
     in_compact(c);
+    end_if_input_done(c);
+}
+
+/* Whether the input left can still run is known only after conn_resume
+ * tried: a reply may have come back this turn with commands queued behind
+ * it. */
+static void on_input_eof(struct conn *c)
+{
+    c->flags |= CONN_INPUT_EOF;
+    if (c->flags & CONN_LINGERING) conn_close(c);
+    else conn_want_resume(c);
+}
+
+/* Every reply is in the kernel's hands: end the connection. */
+static void finish(struct conn *c)
+{
+    if (c->flags & CONN_LINGERING) return;
+    if ((c->flags & CONN_INPUT_EOF) || shutdown(c->fd, SHUT_WR) < 0) {
+        conn_close(c); /* nothing more can arrive, or the socket is gone */
+        return;
+    }
+    c->flags |= CONN_LINGERING;
+    c->linger_deadline_ms = mstime() + LINGER_MS;
+}
+
+void conn_check_linger(struct conn *c, long long now_ms)
+{
+    if ((c->flags & CONN_LINGERING) && now_ms >= c->linger_deadline_ms) conn_close(c);
 }
 
 static void on_recv(struct ring_op *op, int res, uint32_t flags)
@@ -240,6 +280,7 @@ static void on_recv(struct ring_op *op, int res, uint32_t flags)
     if (!ring_cqe_more(flags)) c->flags &= ~CONN_RECV_ARMED;
     if (res <= 0) {
         if (res == -ENOBUFS && !(c->flags & CONN_CLOSING)) push_once(c, CONN_IN_REARM_LIST, &s->rearm_list);
+        else if (res == 0 && !(c->flags & CONN_CLOSING)) on_input_eof(c);
         else conn_close(c);
         conn_maybe_free(c);
         return;
@@ -277,7 +318,7 @@ void conn_start_send(struct conn *c)
     if (c->flags & (CONN_SENDING | CONN_CLOSING)) return;
     if (c->sent == c->sending.len) {
         if (c->out.len == 0) {
-            if ((c->flags & CONN_CLOSE_AFTER_REPLY) && c->busy == 0) conn_close(c);
+            if ((c->flags & CONN_CLOSE_AFTER_REPLY) && c->busy == 0) finish(c);
             return;
         }
         if (c->busy && c->out.len < HOLD_WHILE_BUSY) return; /* conn_done_busy sends */

@@ -11,6 +11,20 @@
  * send in flight, no request of it in flight to another shard (`busy`), and
  * no loop list holding it. Closing first cancels its I/O, then waits for
  * those to drain. Single-threaded: only its shard touches it.
+ *
+ * The end of a connection, as Redis ends it:
+ *  - the peer's FIN (a half-close) means no more requests: everything
+ *    received before it still runs and is answered in order, including
+ *    commands away on other shards, and the socket closes after the last
+ *    reply has gone out;
+ *  - a connection that must end after its pending replies (a protocol
+ *    error, QUIT, CLIENT KILL, shutdown) sends them, then half-closes its
+ *    own side and reads, discarding, until the peer closes or a short
+ *    deadline passes ("lingering close"): closing a socket with unread
+ *    input makes the kernel send a reset, which can destroy replies still
+ *    on their way to the peer;
+ *  - an error on the socket, or a client over its output limit (reset on
+ *    purpose), closes at once.
  */
 #ifndef RINGKV_CONN_H
 #define RINGKV_CONN_H
@@ -38,6 +52,8 @@ enum {
     CONN_WAITING = 1u << 7,        /* in an outbox waiter list */
     CONN_NO_EVICT = 1u << 8,       /* CLIENT NO-EVICT on */
     CONN_PUBSUB = 1u << 9,         /* subscribed: the pubsub output-limit class, no idle timeout */
+    CONN_INPUT_EOF = 1u << 10,     /* the peer sent FIN: no more requests, but all it sent is answered */
+    CONN_LINGERING = 1u << 11,     /* replies sent and FIN queued; reading until the peer closes */
 };
 
 struct conn {
@@ -82,6 +98,7 @@ struct conn {
     int seg_target;
 
     long long ctime_ms, last_ms;
+    long long linger_deadline_ms;  /* CONN_LINGERING: closed at this time at the latest */
     uint64_t commands;
     char addr[64], laddr[64];
     const char *last_cmd;          /* table name of the last command, NULL if unknown */
@@ -104,6 +121,8 @@ void conn_resume(struct conn *c);
 void conn_rearm_recv(struct conn *c);
 /* A request of this connection came back: one less thing in flight. */
 void conn_done_busy(struct conn *c);
+/* Timer hook: closes a lingering connection whose peer never closed. */
+void conn_check_linger(struct conn *c, long long now_ms);
 
 /* Whether the client must still AUTH before running commands: it has not
  * authenticated and a password is set now (CONFIG SET may have changed it). */
