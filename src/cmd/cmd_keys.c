@@ -528,7 +528,7 @@ const struct cmd_def keys_commands[] = {
      .fn = move_command, .key_flags = KS_RW | KS_ACCESS | KS_UPDATE, .acl_categories = "keyspace",
      .group = "generic", .summary = "Move a key to another database", .since = "1.0.0", .complexity = "O(1)",
      .syntax = "key db:integer"},
-    {.name = "swapdb", .arity = 3, .flags = CMD_WRITE | CMD_FAST | CMD_ALL_SHARDS, .first_key = 0, .last_key = 0,
+    {.name = "swapdb", .arity = 3, .flags = CMD_WRITE | CMD_FAST | CMD_ALL_SHARDS | CMD_ALL_DBS, .first_key = 0, .last_key = 0,
      .key_step = 0, .fn = swapdb_command, .combine = COMBINE_OK, .acl_categories = "keyspace dangerous",
      .group = "server", .summary = "Swaps two Redis databases", .since = "4.0.0",
      .complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.",

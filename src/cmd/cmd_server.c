@@ -202,7 +202,7 @@ const struct cmd_def server_commands[] = {
      .complexity = "O(N) where N is the number of keys in the selected database", .acl_categories = "keyspace dangerous",
      .tips = "request_policy:all_shards response_policy:all_succeeded", .syntax = "async=[ASYNC@4.0.0 | SYNC@6.2.0]",
      .history = FLUSH_HISTORY},
-    {.name = "flushall", .arity = -1, .flags = CMD_WRITE | CMD_ALL_SHARDS, .fn = flushall_command, .combine = COMBINE_OK,
+    {.name = "flushall", .arity = -1, .flags = CMD_WRITE | CMD_ALL_SHARDS | CMD_ALL_DBS, .fn = flushall_command, .combine = COMBINE_OK,
      .group = "server", .summary = "Remove all keys from all databases", .since = "1.0.0",
      .complexity = "O(N) where N is the total number of keys in all databases", .acl_categories = "keyspace dangerous",
      .tips = "request_policy:all_shards response_policy:all_succeeded", .syntax = "async=[ASYNC@4.0.0 | SYNC@6.2.0]",

@@ -1,15 +1,12 @@
-/* msg.c — batches of commands between shards, and fan-outs; see msg.h for
- * the ownership rules. Thread: each function runs on the shard that owns
- * the message at that moment (sender when packing and consuming, target
- * when executing). */
+/* msg.c — batches of segments between shards; see msg.h for the ownership
+ * rules. Thread: each function runs on the shard that owns the message at
+ * that moment (sender when packing and consuming, target when executing). */
 #include "ringkv/core/msg.h"
 #include "ringkv/base/alloc.h"
-#include "ringkv/base/cmdstats.h"
-#include "ringkv/net/conn.h"
-#include "ringkv/data/db.h"
 #include "ringkv/base/log.h"
-#include "ringkv/core/shard.h"
 #include "ringkv/base/util.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/data/db.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -17,7 +14,7 @@
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 /* An outbox stops taking new segments past this many argument bytes; the
- * connections wait for the next turn (backpressure, bounded memory). */
+ * senders wait for the next turn (backpressure, bounded memory). */
 #define OUTBOX_MAX_BYTES (4u << 20)
 
 static __thread struct shard *self; /* the shard running on this thread */
@@ -25,17 +22,12 @@ static __thread struct shard *self; /* the shard running on this thread */
 static void on_request(struct ring_op *op, int res, uint32_t flags);
 static void on_response(struct ring_op *op, int res, uint32_t flags);
 
-void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                int dbid, struct reply *r, struct conn *conn, uint64_t client_id)
-{
-    struct cmd_ctx ctx = {s, shard_db(s, dbid), dbid, r, conn, client_id};
-    uint32_t errors = r->errors;
-    uint64_t start = cmdstats_ticks_now();
-    db_command_begin();
-    cmd->fn(&ctx, a);
-    db_command_end();
-    cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL, r->errors != errors);
-}
+/* A late reply (rule 6): the rest of one deferred segment's replies. */
+struct msg_late {
+    struct ring_op op;
+    struct msg_done *done;
+    struct obuf replies;
+};
 
 static struct msg_batch *batch_new(struct shard *s, unsigned target)
 {
@@ -61,12 +53,27 @@ static struct msg_batch *outbox(struct shard *s, unsigned target)
     return s->outbox[target];
 }
 
-bool msg_outbox_has_room(struct shard *s, unsigned target)
+static void waiter_list_push(struct waiter_list *l, struct msg_waiter *w)
 {
-    return !s->outbox[target] || s->outbox[target]->args.len < OUTBOX_MAX_BYTES;
+    if (l->len == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->items = rk_realloc(l->items, l->cap * sizeof(*l->items));
+    }
+    l->items[l->len++] = w;
 }
 
-static struct msg_seg *seg_new(struct msg_batch *b, int dbid, int resp)
+bool msg_outbox_has_room(struct shard *s, unsigned target, struct msg_waiter *w)
+{
+    if (!s->outbox[target] || s->outbox[target]->args.len < OUTBOX_MAX_BYTES) return true;
+    if (w && !w->queued) {
+        w->queued = true;
+        waiter_list_push(&s->outbox_waiters[target], w);
+    }
+    return false;
+}
+
+static struct msg_seg *seg_new(struct msg_batch *b, enum msg_seg_kind kind, struct msg_done *done, int dbid, int resp,
+                               uint64_t client_id)
 {
     if (b->nsegs == b->segs_cap) {
         b->segs_cap = b->segs_cap ? b->segs_cap * 2 : 8;
@@ -74,14 +81,15 @@ static struct msg_seg *seg_new(struct msg_batch *b, int dbid, int resp)
     }
     struct msg_seg *seg = &b->segs[b->nsegs++];
     memset(seg, 0, sizeof(*seg));
+    seg->kind = (uint8_t)kind;
+    seg->done = done;
     seg->dbid = (uint8_t)dbid;
     seg->resp = (uint8_t)resp;
+    seg->client_id = client_id;
     seg->args_off = seg->args_end = b->args.len;
     return seg;
 }
 
-/* Packed command: [cmd pointer][u32 argc]([u32 len][bytes])*. The pointer
- * is into the immutable command table, valid on every shard. */
 void msg_pack_arg(struct obuf *out, const void *data, size_t len)
 {
     uint32_t l = (uint32_t)len;
@@ -103,72 +111,89 @@ const char *msg_unpack_args(const char *p, uint32_t argc, const char **argv, siz
     return p;
 }
 
-static void pack_command(struct msg_batch *b, struct msg_seg *seg, const struct cmd_def *cmd, const struct cmd_args *a)
+void msg_pack_command(struct obuf *out, const struct cmd_def *cmd, const struct cmd_args *a)
 {
     uint32_t argc = (uint32_t)a->argc;
-    obuf_append(&b->args, &cmd, sizeof(cmd));
-    obuf_append(&b->args, &argc, 4);
-    for (int i = 0; i < a->argc; i++) msg_pack_arg(&b->args, a->argv[i], a->len[i]);
+    obuf_append(out, &cmd, sizeof(cmd));
+    obuf_append(out, &argc, 4);
+    for (int i = 0; i < a->argc; i++) msg_pack_arg(out, a->argv[i], a->len[i]);
+}
+
+const char *msg_unpack_command(struct shard *s, const char *p, const struct cmd_def **cmd, struct cmd_args *a)
+{
+    uint32_t argc;
+    memcpy(cmd, p, sizeof(*cmd));
+    memcpy(&argc, p + sizeof(*cmd), 4);
+    p += sizeof(*cmd) + 4;
+    shard_scratch_reserve(s, argc);
+    p = msg_unpack_args(p, argc, s->scratch_argv, s->scratch_argl);
+    *a = (struct cmd_args){(int)argc, s->scratch_argv, s->scratch_argl};
+    return p;
+}
+
+bool msg_sender_open_to(const struct msg_sender *snd, unsigned target)
+{
+    return snd->open_batch && snd->open_batch->to == target;
+}
+
+bool msg_add_command(struct shard *s, unsigned target, struct msg_sender *snd, const struct cmd_def *cmd,
+                     const struct cmd_args *a)
+{
+    struct msg_batch *b = outbox(s, target);
+    bool opened = !(snd->open_batch == b);
+    if (opened) {
+        struct msg_seg *seg = seg_new(b, SEG_COMMANDS, &snd->done, snd->dbid, snd->resp, snd->client_id);
+        seg->max_reply = snd->max_reply;
+        snd->open_batch = b;
+        snd->open_index = b->nsegs - 1;
+    }
+    struct msg_seg *seg = &b->segs[snd->open_index];
+    msg_pack_command(&b->args, cmd, a);
     seg->args_end = b->args.len;
     seg->ncmds++;
     b->ncmds++;
-}
-
-void msg_add_command(struct shard *s, unsigned target, struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
-{
-    struct msg_batch *b = outbox(s, target);
-    struct msg_seg *seg;
-    if (c->seg_batch == b && c->seg_target == (int)target) {
-        seg = &b->segs[c->seg_index];
-    } else {
-        seg = seg_new(b, c->dbid, c->resp);
-        seg->conn = c;
-        seg->client_id = c->id;
-        seg->max_reply = conn_output_hard_limit(c);
-        c->seg_batch = b;
-        c->seg_index = b->nsegs - 1;
-        c->seg_target = (int)target;
-        c->busy++;
-    }
-    pack_command(b, seg, cmd, a);
     s->stats.cmds_forwarded++;
+    return opened;
 }
 
-void msg_add_part(struct shard *s, unsigned target, struct gather *g, uint32_t part, int dbid,
-                  const struct cmd_def *cmd, const struct cmd_args *a)
+void msg_add_segment(struct shard *s, unsigned target, enum msg_seg_kind kind, struct msg_done *done, int dbid,
+                     int resp, uint64_t client_id, const void *payload, size_t len)
 {
     struct msg_batch *b = outbox(s, target);
-    struct msg_seg *seg = seg_new(b, dbid, g->resp);
-    seg->gather = g;
-    seg->part = part;
-    seg->client_id = g->conn->id;
-    pack_command(b, seg, cmd, a);
-}
-
-void msg_seal_segment(struct conn *c)
-{
-    c->seg_batch = NULL;
-    c->seg_target = -1;
+    struct msg_seg *seg = seg_new(b, kind, done, dbid, resp, client_id);
+    obuf_append(&b->args, payload, len);
+    seg->args_end = b->args.len;
+    seg->ncmds = 1;
 }
 
 static void wake_waiters(struct shard *s, unsigned target)
 {
-    struct conn_list *l = &s->outbox_waiters[target];
-    for (uint32_t i = 0; i < l->len; i++) {
-        struct conn *c = l->items[i];
-        c->flags &= ~CONN_WAITING;
-        if (c->flags & CONN_CLOSING) conn_maybe_free(c);
-        else conn_want_resume(c);
+    struct waiter_list *l = &s->outbox_waiters[target];
+    uint32_t n = l->len;
+    l->len = 0; /* a woken waiter may queue itself again */
+    for (uint32_t i = 0; i < n; i++) {
+        struct msg_waiter *w = l->items[i];
+        w->queued = false;
+        w->wake(w);
     }
-    l->len = 0;
 }
 
-static void post(struct shard *s, struct msg_batch *b, unsigned target, ring_cb cb)
+static void post(struct shard *s, struct ring_op *op, unsigned target, ring_cb cb)
 {
-    b->op.cb = cb;
-    if (ring_msg_post(s->ring, s->srv->ring_fds[target], &b->op, &s->ctl_fail_op) < 0)
+    op->cb = cb;
+    if (ring_msg_post(s->ring, s->srv->ring_fds[target], op, &s->ctl_fail_op) < 0)
         log_warn("shard %u: cannot post a message to shard %u", s->id, target);
     s->stats.msgs_sent++;
+}
+
+/* The senders whose segments are in b can no longer add to them. */
+static void seal_senders(struct msg_batch *b)
+{
+    for (uint32_t i = 0; i < b->nsegs; i++) {
+        if (b->segs[i].kind != SEG_COMMANDS) continue;
+        struct msg_sender *snd = container_of(b->segs[i].done, struct msg_sender, done);
+        if (snd->open_batch == b) snd->open_batch = NULL;
+    }
 }
 
 void msg_flush(struct shard *s)
@@ -176,28 +201,21 @@ void msg_flush(struct shard *s)
     for (unsigned t = 0; t < s->srv->nshards; t++) {
         struct msg_batch *b = s->outbox[t];
         if (!b || s->credits[t] == 0) continue;
-        for (uint32_t i = 0; i < b->nsegs; i++)
-            if (b->segs[i].conn && b->segs[i].conn->seg_batch == b) msg_seal_segment(b->segs[i].conn);
+        seal_senders(b);
         s->outbox[t] = NULL;
         s->credits[t]--;
-        post(s, b, t, on_request);
+        post(s, &b->op, t, on_request);
         wake_waiters(s, t);
     }
 }
 
 #define PREFETCH_MAX 32
 
-/* Where prefetching stopped in a batch: segment, command, its bytes. */
-struct prefetch_cursor {
-    uint32_t seg, cmd;
-    const char *p;
-};
-
 /* A batch's commands hit records scattered over the keyspace: finding the
  * keys (argv[1]) of the next commands and prefetching their buckets, then
  * their records, overlaps those cache misses, as dispatch.c does for a
  * local pipeline. Returns how many commands it covered. */
-static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struct prefetch_cursor *at)
+static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struct msg_prefetch *at)
 {
     const char *keys[PREFETCH_MAX];
     size_t lens[PREFETCH_MAX];
@@ -206,7 +224,7 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
     uint32_t n = 0, covered = 0;
     while (at->seg < b->nsegs && covered < PREFETCH_MAX) {
         const struct msg_seg *seg = &b->segs[at->seg];
-        if (at->cmd == seg->ncmds) {
+        if (at->cmd == seg->ncmds || seg->kind != SEG_COMMANDS) {
             at->seg++;
             at->cmd = 0;
             if (at->seg < b->nsegs) at->p = b->args.data + b->segs[at->seg].args_off;
@@ -233,45 +251,28 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
     return covered;
 }
 
-/* Target side: run every command of every segment, then send it all back. */
+/* Target side: run every segment, then send it all back. */
 static void on_request(struct ring_op *op, int res, uint32_t flags)
 {
     struct msg_batch *b = container_of(op, struct msg_batch, op);
     struct shard *s = self;
 
     s->stats.msgs_received++;
-    struct prefetch_cursor ahead = {0, 0, b->nsegs ? b->args.data + b->segs[0].args_off : NULL};
-    uint32_t prefetched = 0;
+    b->prefetch = (struct msg_prefetch){0, 0, b->nsegs ? b->args.data + b->segs[0].args_off : NULL, 0};
     for (uint32_t i = 0; i < b->nsegs; i++) {
         struct msg_seg *seg = &b->segs[i];
-        struct reply r;
-        reply_init(&r, &b->replies, seg->resp);
-        if (!seg->gather) reply_counted(&r, s->cmdstats); /* a client's own commands */
         seg->reply_off = b->replies.len;
-        const char *p = b->args.data + seg->args_off;
-        for (uint32_t k = 0; k < seg->ncmds; k++) {
-            if (prefetched == 0) prefetched = prefetch_ahead(s, b, &ahead);
-            prefetched--;
-            if (seg->max_reply && b->replies.len - seg->reply_off >= seg->max_reply) break;
-            const struct cmd_def *cmd;
-            uint32_t argc;
-            memcpy(&cmd, p, sizeof(cmd));
-            memcpy(&argc, p + sizeof(cmd), 4);
-            p += sizeof(cmd) + 4;
-            shard_scratch_reserve(s, argc);
-            p = msg_unpack_args(p, argc, s->scratch_argv, s->scratch_argl);
-            struct cmd_args a = {(int)argc, s->scratch_argv, s->scratch_argl};
-            shard_exec(s, cmd, &a, seg->dbid, &r, NULL, seg->client_id);
-        }
+        if (seg->kind == SEG_TX) tx_part_segment(s, b, seg);
+        else exec_segment(s, b, seg);
         seg->reply_end = b->replies.len;
     }
     /* The sender frees these replies; their pages are this shard's to
      * give back (alloc.h). */
     if (b->replies.cap >= 64 * 1024) rk_note_release(b->replies.cap);
-    post(s, b, b->from, on_response);
+    post(s, &b->op, b->from, on_response);
 }
 
-/* Sender side: hand each segment's replies to its connection or fan-out. */
+/* Sender side: hand each segment's replies to its completion. */
 static void on_response(struct ring_op *op, int res, uint32_t flags)
 {
     struct msg_batch *b = container_of(op, struct msg_batch, op);
@@ -279,17 +280,35 @@ static void on_response(struct ring_op *op, int res, uint32_t flags)
     s->credits[b->to]++;
     for (uint32_t i = 0; i < b->nsegs; i++) {
         struct msg_seg *seg = &b->segs[i];
-        const char *data = b->replies.data + seg->reply_off;
-        size_t len = seg->reply_end - seg->reply_off;
-        if (seg->gather) {
-            msg_gather_part_done(seg->gather, seg->part, data, len);
-            continue;
-        }
-        struct conn *c = seg->conn;
-        if (!(c->flags & CONN_CLOSING)) obuf_append(&c->out, data, len);
-        conn_done_busy(c);
+        /* A deferred segment's replies all come in its late reply, which
+         * may even have arrived first. */
+        if (!seg->done || seg->deferred) continue;
+        seg->done->fn(seg->done, b->replies.data + seg->reply_off, seg->reply_end - seg->reply_off, true);
     }
     batch_free(b);
+}
+
+void msg_prefetch_step(struct shard *s, struct msg_batch *b)
+{
+    if (b->prefetch.left == 0) b->prefetch.left = prefetch_ahead(s, b, &b->prefetch);
+    if (b->prefetch.left) b->prefetch.left--;
+}
+
+static void on_late(struct ring_op *op, int res, uint32_t flags)
+{
+    struct msg_late *m = container_of(op, struct msg_late, op);
+    if (m->done) m->done->fn(m->done, m->replies.data, m->replies.len, true);
+    obuf_free(&m->replies);
+    rk_free(m);
+}
+
+void msg_send_late(struct shard *s, unsigned to, struct msg_done *done, struct obuf *replies)
+{
+    struct msg_late *m = rk_calloc(1, sizeof(*m));
+    m->done = done;
+    m->replies = *replies;
+    obuf_init(replies);
+    post(s, &m->op, to, on_late);
 }
 
 void msg_set_thread_shard(struct shard *s) { self = s; }

@@ -50,17 +50,16 @@ static void raise_fd_limit(struct server *srv)
 
 void server_on_ctl(struct ring_op *op, int res, uint32_t flags)
 {
-    struct ctl_msg *m = container_of(op, struct ctl_msg, op);
-    if (m->kind == CTL_DRAINED) g_srv->drained++;
+    struct server_ctl_msg *m = container_of(op, struct server_ctl_msg, op);
+    if (m->kind == SERVER_CTL_DRAINED) g_srv->drained++;
     rk_free(m);
 }
 
-static void post_to_shards(struct server *srv, enum ctl_kind kind)
+static void post_to_shards(struct server *srv, enum shard_ctl kind)
 {
     for (unsigned i = 0; i < srv->nshards; i++) {
-        struct ctl_msg *m = rk_calloc(1, sizeof(*m));
+        struct shard_ctl_msg *m = rk_calloc(1, sizeof(*m));
         m->kind = kind;
-        m->shard = i;
         m->op.cb = shard_on_ctl;
         ring_msg_post(srv->ring, srv->ring_fds[i], &m->op, NULL);
     }
@@ -158,9 +157,9 @@ int server_run(struct server *srv)
     while (!sr.fired) ring_run(srv->ring, 1);
     log_notice("Received %s scheduling shutdown...", sr.info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 
-    post_to_shards(srv, CTL_SHUTDOWN);
+    post_to_shards(srv, SHARD_CTL_SHUTDOWN);
     while (srv->drained < srv->nshards) ring_run(srv->ring, 1);
-    post_to_shards(srv, CTL_EXIT);
+    post_to_shards(srv, SHARD_CTL_EXIT);
     join_shards(srv);
     close(sr.fd);
     ring_destroy(srv->ring);

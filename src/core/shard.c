@@ -6,6 +6,7 @@
 #include "ringkv/net/conn.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
+#include "ringkv/core/txlock.h"
 #include "ringkv/base/util.h"
 
 #include <arpa/inet.h>
@@ -28,6 +29,25 @@ unsigned shard_of_key(const struct server *srv, const char *key, size_t len)
 }
 
 struct db *shard_db(struct shard *s, int id) { return &s->dbs[id]; }
+
+struct shard *shard_scratch_create(struct shard *s)
+{
+    struct shard *sc = rk_calloc(1, sizeof(*sc));
+    sc->id = s->id;
+    sc->srv = s->srv;
+    sc->cfg = s->cfg;           /* shallow: the scratch never frees it */
+    sc->cmdstats = s->cmdstats; /* the command's time and call count as this shard's */
+    sc->dbs = rk_calloc((size_t)s->cfg.databases, sizeof(struct db));
+    for (int i = 0; i < s->cfg.databases; i++) db_init(&sc->dbs[i], &sc->db_stats, (uint64_t)i + 1);
+    return sc;
+}
+
+void shard_scratch_destroy(struct shard *sc)
+{
+    for (int i = 0; i < sc->cfg.databases; i++) db_deinit(&sc->dbs[i]);
+    rk_free(sc->dbs);
+    rk_free(sc);
+}
 
 void shard_scratch_reserve(struct shard *s, uint32_t n)
 {
@@ -289,11 +309,11 @@ static void on_ctl_failed(struct ring_op *op, int res, uint32_t flags)
 
 void shard_on_ctl(struct ring_op *op, int res, uint32_t flags)
 {
-    struct ctl_msg *m = container_of(op, struct ctl_msg, op);
+    struct shard_ctl_msg *m = container_of(op, struct shard_ctl_msg, op);
     struct shard *s = shard_self;
-    enum ctl_kind kind = m->kind;
+    enum shard_ctl kind = m->kind;
     rk_free(m);
-    if (kind == CTL_SHUTDOWN) {
+    if (kind == SHARD_CTL_SHUTDOWN) {
         s->draining = true;
         s->drain_deadline_us = monotonic_us() + DRAIN_US;
         stop_listening(s);
@@ -302,14 +322,14 @@ void shard_on_ctl(struct ring_op *op, int res, uint32_t flags)
             c->flags |= CONN_CLOSE_AFTER_REPLY;
             conn_want_send(c);
         }
-    } else if (kind == CTL_EXIT) {
+    } else if (kind == SHARD_CTL_EXIT) {
         s->exiting = true;
     }
 }
 
-static void post_ctl(struct shard *s, enum ctl_kind kind)
+static void post_ctl(struct shard *s, enum server_ctl kind)
 {
-    struct ctl_msg *m = rk_calloc(1, sizeof(*m));
+    struct server_ctl_msg *m = rk_calloc(1, sizeof(*m));
     m->kind = kind;
     m->shard = s->id;
     m->op.cb = server_on_ctl;
@@ -393,7 +413,7 @@ static void run_loop(struct shard *s)
         drain_list(&s->resume_list, CONN_IN_RESUME_LIST, conn_resume);
         if (s->draining && !drained_reported && s->conns == NULL) {
             drained_reported = true;
-            post_ctl(s, CTL_DRAINED);
+            post_ctl(s, SERVER_CTL_DRAINED);
         }
     }
 }
@@ -416,6 +436,7 @@ void *shard_main(void *arg)
     s->outbox = rk_calloc(MAX_SHARDS, sizeof(*s->outbox));
     s->credits = rk_calloc(MAX_SHARDS, sizeof(*s->credits));
     s->outbox_waiters = rk_calloc(MAX_SHARDS, sizeof(*s->outbox_waiters));
+    s->locks = lock_table_create(s->cfg.databases);
     for (unsigned t = 0; t < MAX_SHARDS; t++) s->credits[t] = (uint32_t)s->cfg.shard_msg_inflight;
 
     setup(s);
@@ -426,6 +447,7 @@ void *shard_main(void *arg)
 
     for (int i = 0; i < s->cfg.databases; i++) db_deinit(&s->dbs[i]);
     rk_free(s->dbs);
+    lock_table_destroy(s->locks);
     stop_listening(s);
     if (s->ring) {
         ring_run(s->ring, 0);

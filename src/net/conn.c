@@ -27,6 +27,8 @@
 
 static void on_recv(struct ring_op *op, int res, uint32_t flags);
 static void on_send(struct ring_op *op, int res, uint32_t flags);
+static void on_replies(struct msg_done *d, const char *data, size_t len, bool final);
+static void on_outbox_room(struct msg_waiter *w);
 
 static void format_addr(int fd, bool local, char *out, size_t cap)
 {
@@ -57,7 +59,8 @@ struct conn *conn_create(struct shard *s, int fd)
     c->shard = s;
     c->fd = fd;
     c->resp = 2;
-    c->seg_target = -1;
+    c->sender.done.fn = on_replies;
+    c->waiter.wake = on_outbox_room;
     c->authenticated = s->cfg.requirepass == NULL || s->cfg.requirepass[0] == '\0';
     c->id = __atomic_add_fetch(&s->srv->next_client_id, 1, __ATOMIC_RELAXED);
     c->ctime_ms = c->last_ms = mstime();
@@ -158,8 +161,8 @@ void conn_close(struct conn *c)
 void conn_maybe_free(struct conn *c)
 {
     const uint32_t refs = CONN_RECV_ARMED | CONN_SENDING | CONN_IN_SEND_LIST | CONN_IN_RESUME_LIST |
-                          CONN_IN_REARM_LIST | CONN_WAITING;
-    if (!(c->flags & CONN_CLOSING) || (c->flags & refs) || c->busy) return;
+                          CONN_IN_REARM_LIST;
+    if (!(c->flags & CONN_CLOSING) || (c->flags & refs) || c->busy || c->waiter.queued) return;
     struct shard *s = c->shard;
     if (c->prev) c->prev->next = c->next;
     else s->conns = c->next;
@@ -176,6 +179,22 @@ void conn_maybe_free(struct conn *c)
     rk_free(c->argl);
     rk_free(c->name);
     rk_free(c);
+}
+
+/* The replies of what was away (a segment, a transaction, a command that
+ * waited for its keys): in order, since only one thing is away at a time. */
+static void on_replies(struct msg_done *d, const char *data, size_t len, bool final)
+{
+    struct conn *c = container_of(d, struct conn, sender.done);
+    if (!(c->flags & CONN_CLOSING)) obuf_append(&c->out, data, len);
+    if (final) conn_done_busy(c);
+}
+
+static void on_outbox_room(struct msg_waiter *w)
+{
+    struct conn *c = container_of(w, struct conn, waiter);
+    if (c->flags & CONN_CLOSING) conn_maybe_free(c);
+    else conn_want_resume(c);
 }
 
 void conn_done_busy(struct conn *c)
@@ -232,7 +251,7 @@ static void in_compact(struct conn *c)
  * connection ends after its last reply. */
 static void end_if_input_done(struct conn *c)
 {
-    if (!(c->flags & CONN_INPUT_EOF) || c->busy || (c->flags & (CONN_WAITING | CONN_CLOSE_AFTER_REPLY))) return;
+    if (!(c->flags & CONN_INPUT_EOF) || c->busy || c->waiter.queued || (c->flags & CONN_CLOSE_AFTER_REPLY)) return;
     c->flags |= CONN_CLOSE_AFTER_REPLY;
     conn_want_send(c);
 }

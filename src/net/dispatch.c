@@ -5,7 +5,9 @@
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
+#include "ringkv/core/tx.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/base/util.h"
 
@@ -84,9 +86,27 @@ static void write_noauth(struct reply *r, const struct cmd_args *a, const void *
     reply_error(r, RK_ERR_NOAUTH);
 }
 
+/* A local command whose keys a transaction holds waits for them (exec.h),
+ * and the connection waits behind it. */
+static void wait_for_keys(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    struct obuf packed;
+    obuf_init(&packed);
+    msg_pack_command(&packed, cmd, a);
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, c->resp, c->id,
+                            conn_output_hard_limit(c), true};
+    c->busy++;
+    exec_wait(c->shard, &o, packed.data, packed.len, 1, NULL, 0);
+    obuf_free(&packed);
+}
+
 static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
 {
     if (c->busy) return RUN_WAIT;
+    if (exec_must_wait(c->shard, cmd, a, c->dbid)) {
+        wait_for_keys(c, cmd, a);
+        return RUN_DONE;
+    }
     struct reply r;
     reply_init(&r, &c->out, c->resp);
     reply_counted(&r, c->shard->cmdstats);
@@ -98,16 +118,25 @@ static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, con
 static enum run_result run_remote(struct conn *c, unsigned target, const struct cmd_def *cmd, const struct cmd_args *a)
 {
     struct shard *s = c->shard;
-    bool joins_open_segment = c->seg_batch && c->seg_target == (int)target;
+    bool joins_open_segment = msg_sender_open_to(&c->sender, target);
     if (c->busy && !joins_open_segment) return RUN_WAIT;
-    if (!joins_open_segment && !msg_outbox_has_room(s, target)) {
-        if (!(c->flags & CONN_WAITING)) {
-            c->flags |= CONN_WAITING;
-            conn_list_push(&s->outbox_waiters[target], c);
-        }
-        return RUN_WAIT;
-    }
-    msg_add_command(s, target, c, cmd, a);
+    if (!joins_open_segment && !msg_outbox_has_room(s, target, &c->waiter)) return RUN_WAIT;
+    c->sender.dbid = (uint8_t)c->dbid;
+    c->sender.resp = c->resp;
+    c->sender.client_id = c->id;
+    c->sender.max_reply = conn_output_hard_limit(c);
+    if (msg_add_command(s, target, &c->sender, cmd, a)) c->busy++;
+    return RUN_DONE;
+}
+
+/* A command over several shards: a transaction (tx.h). */
+static enum run_result run_transaction(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a,
+                                       const int *keypos, int nkeys)
+{
+    if (c->busy) return RUN_WAIT;
+    c->busy++;
+    struct tx_client cl = {&c->sender.done, c->dbid, c->resp, c->id};
+    tx_run_command(c->shard, &cl, cmd, a, keypos, nkeys);
     return RUN_DONE;
 }
 
@@ -156,11 +185,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     int where = route(c, cmd, a, &keypos, &nkeys);
     if (where == -1) return run_inline(c, cmd, a);
     if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);
-    if (c->busy) return RUN_WAIT;
-    c->busy++;
-    if (cmd->combine == COMBINE_NONE) xshard_run(c->shard, c, cmd, a, keypos, nkeys);
-    else msg_fan_out(c->shard, c, cmd, a, keypos, nkeys);
-    return RUN_DONE;
+    return run_transaction(c, cmd, a, keypos, nkeys);
 }
 
 /* Reads "<prefix><digits>\r\n" at *p; returns the number or -1. */

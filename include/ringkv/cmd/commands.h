@@ -72,6 +72,7 @@ enum {
     /* ringkv's own */
     CMD_CONN = 1u << 20,      /* needs the connection: runs on its shard */
     CMD_ALL_SHARDS = 1u << 21, /* runs on every shard; replies combined */
+    CMD_ALL_DBS = 1u << 24,    /* with CMD_ALL_SHARDS: touches every database (FLUSHALL, SWAPDB) */
 };
 
 /* Key spec flags (Redis 7's key specs, server.h CMD_KEY_*): what a command

@@ -5,8 +5,9 @@
  *     MSG_RING; the target runs its callback on its own thread.
  *  2. A request carries copies of everything it needs (the packed command
  *     arguments): never a pointer into the sender's keyspace or buffers.
- *     Pointers it carries for the sender's own use (the connection a
- *     segment belongs to) are opaque to the target, which never follows them.
+ *     Pointers it carries for the sender's own use (a segment's completion)
+ *     are opaque to the target, which never follows them; the same holds
+ *     the other way for the transaction layer's handles (tx.h).
  *  3. The target executes, writes the replies into the message, and posts
  *     the same message back. The sender, which allocated it, frees it after
  *     consuming the response. The reply bytes the target allocated travel
@@ -14,15 +15,27 @@
  *  4. A shard never waits for another: requests and responses are just
  *     completions, and a request never causes the target to send a request
  *     of its own, so chains of requests form no cycles.
- *  5. Batching and credits: during a loop turn, all commands for target T
- *     from all connections go into one batch (the outbox for T), posted once
- *     per turn. At most cfg.shard_msg_inflight batches per target are in
- *     flight; a full outbox makes connections wait, never memory grow
- *     without bound or a CQ overflow.
+ *  5. Batching and credits: during a loop turn, all segments for target T
+ *     from everyone on this shard go into one batch (the outbox for T),
+ *     posted once per turn. At most cfg.shard_msg_inflight batches per
+ *     target are in flight; a full outbox makes senders wait, never memory
+ *     grow without bound or a CQ overflow.
+ *  6. A segment the target cannot finish at once (its commands wait for
+ *     keys a transaction holds, or a transaction's locks are queued) is
+ *     marked deferred in the batch, which goes back at once, and all its
+ *     replies (those of commands that ran before the wait too) follow in a
+ *     late reply, a message of its own that the sender frees after
+ *     consuming it; the two may arrive in either order. A batch is
+ *     therefore always answered in the turn it arrives, and its credit
+ *     comes back whatever waits: waiting never holds up the messages that
+ *     end the wait. Late replies take no credit; there is at most one per
+ *     waiting segment.
  *
  * A batch holds segments: a segment is the run of consecutive commands of
- * one connection (or one part of a fan-out, see gather below), so replies
- * return to the right place in request order.
+ * one sender (a connection, or one shard's part of a transaction), so
+ * replies return to the right place in request order. Each segment names
+ * its sender's completion, which the message layer calls with the replies
+ * and nothing else: it never knows who is behind a completion.
  *
  * Single-threaded except as the rules say: a message is owned by exactly one
  * shard at any time.
@@ -38,22 +51,59 @@
 #include <stdint.h>
 
 struct shard;
-struct conn;
-struct gather;
 
-struct msg_seg {
-    struct conn *conn;         /* sender-side owner of the replies... */
-    struct gather *gather;     /* ...or the fan-out part they belong to */
-    uint32_t part;
-    uint32_t ncmds;
+/* A completion owned by a segment's sender: it receives the segment's
+ * replies, all at once (`final` is always true from the message layer; a
+ * plan may pass partial results internally). */
+struct msg_done;
+typedef void (*msg_done_fn)(struct msg_done *d, const char *replies, size_t len, bool final);
+struct msg_done {
+    msg_done_fn fn;
+};
+
+/* What a sender of plain commands (a connection) keeps between the
+ * commands it adds to its open segment. */
+struct msg_sender {
+    struct msg_done done;
+    /* the segment commands join while it is open: sealed at each flush */
+    struct msg_batch *open_batch;
+    uint32_t open_index;
+    /* set by the sender before adding commands */
     uint8_t dbid, resp;
     uint64_t client_id;
-    size_t args_off, args_end; /* packed commands in batch->args */
+    size_t max_reply;          /* output hard limit, 0: none (see msg_seg) */
+};
+
+/* Someone waiting for room in an outbox: woken once, after a flush. */
+struct msg_waiter {
+    void (*wake)(struct msg_waiter *w);
+    bool queued;
+};
+
+enum msg_seg_kind {
+    SEG_COMMANDS = 0,   /* a client's commands, run as they come */
+    SEG_TX,             /* a transaction's part: see tx.h */
+};
+
+struct msg_seg {
+    struct msg_done *done;     /* the sender's completion; NULL: nobody waits */
+    uint8_t kind, dbid, resp;
+    bool deferred;             /* set by the target: a late reply follows */
+    uint32_t ncmds;
+    uint64_t client_id;
+    size_t args_off, args_end; /* packed payload in batch->args */
     size_t reply_off, reply_end; /* replies in batch->replies, by the target */
     /* The client's output hard limit (0: none): once the segment's replies
      * reach it the client is disconnected anyway, so the target stops
      * running its commands there, as Redis stops a client over its limit. */
     size_t max_reply;
+};
+
+/* Target side: how far a batch's keys have been prefetched. */
+struct msg_prefetch {
+    uint32_t seg, cmd;
+    const char *p;
+    uint32_t left;             /* prefetched commands not run yet */
 };
 
 struct msg_batch {
@@ -64,71 +114,42 @@ struct msg_batch {
     struct obuf args;
     struct obuf replies;
     uint64_t ncmds;
+    struct msg_prefetch prefetch;
 };
 
-/* A control message between the server actor and a shard. */
-enum ctl_kind { CTL_SHUTDOWN, CTL_DRAINED, CTL_EXIT, CTL_EXITED };
-struct ctl_msg {
-    struct ring_op op;
-    enum ctl_kind kind;
-    unsigned shard;
-};
+/* ---- sender side ---- */
 
-/* Sender side: append a command to the open segment of conn for target. */
-bool msg_outbox_has_room(struct shard *s, unsigned target);
-void msg_add_command(struct shard *s, unsigned target, struct conn *c,
-                     const struct cmd_def *cmd, const struct cmd_args *a);
-/* Closes a connection's open segment (its next command goes elsewhere). */
-void msg_seal_segment(struct conn *c);
+/* Whether target's outbox takes another segment now; when not, the waiter
+ * (if given) is woken after the next flush. */
+bool msg_outbox_has_room(struct shard *s, unsigned target, struct msg_waiter *w);
+/* Appends a command to the sender's open segment for target, opening one
+ * (and counting nothing: the sender tracks what it has in flight). Returns
+ * true when it opened a new segment. */
+bool msg_add_command(struct shard *s, unsigned target, struct msg_sender *snd, const struct cmd_def *cmd,
+                     const struct cmd_args *a);
+/* Whether the sender's open segment goes to target (its next command for
+ * target may join it). */
+bool msg_sender_open_to(const struct msg_sender *snd, unsigned target);
+/* A new segment of another kind, its payload copied in; for the
+ * transaction layer. */
+void msg_add_segment(struct shard *s, unsigned target, enum msg_seg_kind kind, struct msg_done *done, int dbid,
+                     int resp, uint64_t client_id, const void *payload, size_t len);
 /* Posts every non-empty outbox that has credit. Called once per loop turn. */
 void msg_flush(struct shard *s);
 
-/* A command fanned out over several shards: one part per shard involved,
- * replies gathered and combined in the caller's order. */
-struct gather {
-    struct conn *conn;
-    const struct cmd_def *cmd;
-    uint32_t nparts, pending;
-    uint16_t *part_shard;
-    struct obuf *part_reply;
-    struct cmd_args args;      /* a copy of the original call */
-    char *arg_storage;
-    uint32_t *key_part;        /* COMBINE_KEYED: for key group k, its part */
-    uint32_t nkeys;
-    uint8_t resp;
-    /* Internal multi-phase work (xshard.c) finishes here instead of by
-     * combining replies; it runs even if the connection closed, since it
-     * owns what the parts sent back. */
-    void (*on_done)(struct gather *g);
-    void *user;
-};
+/* ---- target side ---- */
 
-/* An empty fan-out for internal work: parts are added with gather_add_part. */
-struct gather *gather_new(struct conn *c, const struct cmd_def *cmd, uint32_t max_parts);
-/* Adds a part for shard `target` running cmd with args; runs it now if local. */
-void gather_add_part(struct shard *s, struct gather *g, unsigned target, int dbid,
-                     const struct cmd_def *cmd, const struct cmd_args *a);
-/* Call after the last gather_add_part: finishes at once if all parts were local. */
-void gather_launch(struct gather *g);
-void gather_free(struct gather *g);
-/* Gives the gather its own copy of a call (g->args). */
-void gather_copy_args(struct gather *g, const struct cmd_args *a);
+/* Runs a segment's payload into b->replies (see exec.h, tx.h); sets
+ * seg->deferred when a late reply will carry the rest. */
+void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+void tx_part_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+/* Call before running each command of a batch: warms the cache for the
+ * keys of the next ones (see msg.c). */
+void msg_prefetch_step(struct shard *s, struct msg_batch *b);
+/* Sends the rest of a deferred segment's replies to its sender, taking
+ * the buffer's memory over. */
+void msg_send_late(struct shard *s, unsigned to, struct msg_done *done, struct obuf *replies);
 
-/* Runs a command whose keys span shards and whose replies cannot simply be
- * combined (RENAME, SMOVE, SUNIONSTORE...): see xshard.c. */
-void xshard_run(struct shard *s, struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a,
-                const int *keypos, int nkeys);
-
-/* Starts a fan-out of the call over the shards that own its keys (or all
- * shards for CMD_ALL_SHARDS). Local parts run inline. Calls
- * conn_gather_done() when every part has answered. */
-void msg_fan_out(struct shard *s, struct conn *c, const struct cmd_def *cmd,
-                 const struct cmd_args *a, const int *keypos, int nkeys);
-/* Sends one part of a fan-out to target (in this turn's batch). */
-void msg_add_part(struct shard *s, unsigned target, struct gather *g, uint32_t part, int dbid,
-                  const struct cmd_def *cmd, const struct cmd_args *a);
-/* A part's reply arrived; the last one combines and answers the client. */
-void msg_gather_part_done(struct gather *g, uint32_t part, const char *data, size_t len);
 /* Tells msg.c which shard runs on this thread (set once by the shard). */
 void msg_set_thread_shard(struct shard *s);
 
@@ -136,11 +157,11 @@ void msg_set_thread_shard(struct shard *s);
 void msg_pack_arg(struct obuf *out, const void *data, size_t len);
 /* Points argv/lens at `argc` packed arguments starting at p; returns the end. */
 const char *msg_unpack_args(const char *p, uint32_t argc, const char **argv, size_t *lens);
-
-/* Runs one command on this shard: the single place handlers are called.
- * Counts its time, and when r has stats (a client's whole call, not a
- * part) the call and whether it failed (cmdstats.h). */
-void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                int dbid, struct reply *r, struct conn *conn, uint64_t client_id);
+/* A packed command: [cmd pointer][u32 argc] then its arguments. The
+ * pointer is into the immutable command table, valid on every shard. */
+void msg_pack_command(struct obuf *out, const struct cmd_def *cmd, const struct cmd_args *a);
+/* Reads one packed command at p into (cmd, a), with a's vectors taken from
+ * the shard's scratch; returns the end. */
+const char *msg_unpack_command(struct shard *s, const char *p, const struct cmd_def **cmd, struct cmd_args *a);
 
 #endif

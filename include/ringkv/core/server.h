@@ -50,8 +50,15 @@ int server_run(struct server *srv);
 /* The running server (read-only fields and atomics), for INFO and the like. */
 const struct server *server_instance(void);
 
+/* The server's inbox from the shards: what a control message reports. */
+#include "ringkv/core/ring.h"
+enum server_ctl { SERVER_CTL_DRAINED };
+struct server_ctl_msg {
+    struct ring_op op;
+    enum server_ctl kind;
+    unsigned shard;
+};
 /* Callback of control messages shards post to the server's ring. */
-struct ring_op;
 void server_on_ctl(struct ring_op *op, int res, uint32_t flags);
 
 static inline unsigned server_shard_of_slot(const struct server *srv, unsigned slot)

@@ -42,6 +42,15 @@ struct conn_list {
     uint32_t len, cap;
 };
 
+/* Senders waiting for room in one outbox (msg.h). */
+struct msg_waiter;
+struct waiter_list {
+    struct msg_waiter **items;
+    uint32_t len, cap;
+};
+
+struct lock_table;
+
 struct shard {
     unsigned id;
     struct server *srv;
@@ -61,7 +70,8 @@ struct shard {
     /* messages to other shards: the batch being filled and credits left */
     struct msg_batch **outbox;
     uint32_t *credits;
-    struct conn_list *outbox_waiters;   /* per target: conns waiting for room */
+    struct waiter_list *outbox_waiters; /* per target: senders waiting for room */
+    struct lock_table *locks;           /* key intents of transactions (txlock.h) */
 
     struct conn *conns;                 /* all connections, doubly linked */
     uint32_t nconns;
@@ -81,6 +91,13 @@ struct shard {
     int start_error;
 };
 
+/* The shard's inbox from the server actor: what a control message asks. */
+enum shard_ctl { SHARD_CTL_SHUTDOWN, SHARD_CTL_EXIT };
+struct shard_ctl_msg {
+    struct ring_op op;
+    enum shard_ctl kind;
+};
+
 /* Thread entry, started by the server. */
 void *shard_main(void *arg);
 /* Before the shards start: -EADDRINUSE (logged) if another process
@@ -92,6 +109,10 @@ void shard_on_ctl(struct ring_op *op, int res, uint32_t flags);
 /* The owning shard of a key. */
 unsigned shard_of_key(const struct server *srv, const char *key, size_t len);
 struct db *shard_db(struct shard *s, int id);
+/* An empty keyspace with this shard's settings, for running a command on
+ * values handed over from other shards (tx_move.c). */
+struct shard *shard_scratch_create(struct shard *s);
+void shard_scratch_destroy(struct shard *sc);
 
 void conn_list_push(struct conn_list *l, struct conn *c);
 /* Makes the shard's scratch vectors hold at least n entries. */

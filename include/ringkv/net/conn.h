@@ -29,6 +29,7 @@
 #ifndef RINGKV_CONN_H
 #define RINGKV_CONN_H
 
+#include "ringkv/core/msg.h"
 #include "ringkv/proto/reply.h"
 #include "ringkv/proto/resp.h"
 #include "ringkv/core/ring.h"
@@ -49,7 +50,6 @@ enum {
     CONN_IN_SEND_LIST = 1u << 4,
     CONN_IN_RESUME_LIST = 1u << 5,
     CONN_IN_REARM_LIST = 1u << 6,
-    CONN_WAITING = 1u << 7,        /* in an outbox waiter list */
     CONN_NO_EVICT = 1u << 8,       /* CLIENT NO-EVICT on */
     CONN_PUBSUB = 1u << 9,         /* subscribed: the pubsub output-limit class, no idle timeout */
     CONN_INPUT_EOF = 1u << 10,     /* the peer sent FIN: no more requests, but all it sent is answered */
@@ -91,11 +91,11 @@ struct conn {
     bool authenticated;
     char *name;
 
-    /* pending work elsewhere: segments and fan-outs not answered yet */
+    /* pending work elsewhere: a segment, a transaction, or a command
+     * waiting for keys, not answered yet (at most one: see dispatch.h) */
     uint32_t busy;
-    struct msg_batch *seg_batch;   /* batch holding its open segment */
-    uint32_t seg_index;
-    int seg_target;
+    struct msg_sender sender;      /* its commands to other shards; done: their replies */
+    struct msg_waiter waiter;      /* waiting for room in an outbox */
 
     long long ctime_ms, last_ms;
     long long linger_deadline_ms;  /* CONN_LINGERING: closed at this time at the latest */

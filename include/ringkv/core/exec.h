@@ -1,0 +1,60 @@
+/* exec.h — running commands on the shard that owns their keys.
+ *
+ * shard_exec() is the one place command handlers are called. Around it,
+ * this module makes a client's commands (inline on the client's shard, or
+ * arriving in a message segment) respect the transaction layer's key
+ * intents (txlock.h): a command whose keys a transaction holds does not
+ * run beside it. It waits, queued for those keys in line with everyone
+ * else, and runs as soon as they are free; the commands the same client
+ * sent after it wait behind it, so its order holds. While no transaction
+ * holds anything on the shard (lock_table_busy false), the check is one
+ * load and the command runs as before.
+ *
+ * Thread: the shard's own.
+ */
+#ifndef RINGKV_EXEC_H
+#define RINGKV_EXEC_H
+
+#include "ringkv/cmd/commands.h"
+#include "ringkv/core/msg.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct shard;
+struct conn;
+
+/* Runs one command on this shard: the single place handlers are called.
+ * Counts its time, and when r has stats (a client's whole call, not a
+ * part) the call and whether it failed (cmdstats.h). */
+void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,
+                struct conn *conn, uint64_t client_id);
+
+/* Whether a command that holds no lock must wait before it runs here: a
+ * transaction holds one of its keys (or its database) in a conflicting
+ * mode. False at once while the shard's lock table is empty. */
+bool exec_must_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid);
+
+/* Who a waiting run answers, and how its commands run. */
+struct exec_origin {
+    struct msg_done *done;     /* receives the replies */
+    int reply_shard;           /* where done lives: this shard, or a late reply goes there */
+    uint8_t dbid, resp;
+    uint64_t client_id;
+    size_t max_reply;          /* as msg_seg.max_reply */
+    bool counted;              /* a client's own commands: errors count in cmdstats */
+};
+
+/* Queues commands that must wait (the first of them must): a copy of the
+ * `n` packed commands at `cmds` (msg_pack_command) runs in order as their
+ * keys come free, and the replies go to o->done in one final call,
+ * after `before` (replies of the same segment's earlier commands). */
+void exec_wait(struct shard *s, const struct exec_origin *o, const char *cmds, size_t len, uint32_t n,
+               const char *before, size_t before_len);
+
+/* Lock wants for a command's keys, for the transaction layer: appends to
+ * `wants` (packed, see tx.h) and returns how many it added. */
+uint32_t exec_key_wants(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid,
+                        struct obuf *wants);
+
+#endif

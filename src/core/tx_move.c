@@ -1,0 +1,297 @@
+/* tx_move.c — the move plan: a command whose keys live on several shards
+ * and whose effect cannot be split per shard (RENAME, COPY, SMOVE, LMOVE,
+ * MSETNX, SUNIONSTORE, ZUNIONSTORE, BITOP, SORT ... STORE, LCS, SINTER...)
+ * runs whole on the client's shard, with its own handler, on the values it
+ * names, inside one transaction:
+ *
+ *  1. lock: every owner locks its keys, X for a write command, S for a
+ *     read-only one, and hands them over: a write command's values are
+ *     taken out of the owner's keyspace (moved, not copied: the record
+ *     itself travels, and no one can miss it, its key being locked); a
+ *     read-only command gets copies and the owners keep theirs.
+ *  2. run: the client's shard puts them in a scratch keyspace and runs the
+ *     handler there, as if all keys were local.
+ *  3. store (write commands): every key the command names goes back to its
+ *     owner, changed, unchanged or deleted, and the locks go with it.
+ *
+ * Keys a command reaches through its values (SORT ... BY weight_*: see
+ * cmd_def.value_keys) are only known after step 1; they are copied from
+ * their owners between steps 1 and 2 without locks (README, "Limits").
+ * Thread: the coordinator's shard; the internal commands run on owners.
+ */
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/util.h"
+#include "ringkv/core/exec.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/core/txplan.h"
+#include "ringkv/data/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A handed-over key: [u8 present][struct kv *][i64 expire ms or -1]. */
+#define RECORD_SIZE (1 + sizeof(void *) + sizeof(long long))
+
+static void put_record(struct obuf *out, struct kv *kv, long long when)
+{
+    char rec[RECORD_SIZE];
+    rec[0] = kv != NULL;
+    memcpy(rec + 1, &kv, sizeof(kv));
+    memcpy(rec + 1 + sizeof(kv), &when, sizeof(when));
+    obuf_append(out, rec, sizeof(rec));
+}
+
+static void get_record(const char *p, struct kv **kv, long long *when)
+{
+    memcpy(kv, p + 1, sizeof(*kv));
+    memcpy(when, p + 1 + sizeof(*kv), sizeof(*when));
+    if (!p[0]) *kv = NULL;
+}
+
+/* ---- the owners' side: argv = [name, db, key (, record)] ---- */
+
+static struct db *arg_db(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    long long db = 0;
+    string2ll(a->argv[1], a->len[1], &db);
+    return shard_db(c->shard, (int)db);
+}
+
+static void take_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct db *db = arg_db(c, a);
+    long long when = -1;
+    struct kv *kv = db_lookup_write(db, a->argv[2], a->len[2]); /* expired: gone */
+    if (kv) kv = db_detach(db, a->argv[2], a->len[2], &when);
+    put_record(c->r->buf, kv, kv ? when : -1);
+}
+
+static void copy_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct db *db = arg_db(c, a);
+    struct kv *kv = db_lookup_notouch(db, a->argv[2], a->len[2]);
+    put_record(c->r->buf, kv ? kv_dup(kv, a->argv[2], a->len[2]) : NULL, kv ? db_get_expire(db, kv) : -1);
+}
+
+static void put_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct db *db = arg_db(c, a);
+    struct kv *kv;
+    long long when;
+    get_record(a->argv[3], &kv, &when);
+    if (!kv) {
+        db_delete(db, a->argv[2], a->len[2]);
+        return;
+    }
+    db_set(db, kv, false);
+    if (when >= 0) db_set_expire(db, kv, when);
+}
+
+static const struct cmd_def take_cmd = {.name = "tx|take", .arity = 3, .fn = take_command};
+static const struct cmd_def copy_cmd = {.name = "tx|copy", .arity = 3, .fn = copy_command};
+static const struct cmd_def put_cmd = {.name = "tx|put", .arity = 4, .fn = put_command};
+
+static void add_key_command(struct tx_part *p, const struct cmd_def *cmd, int dbid, const char *key, size_t len,
+                            const char *record)
+{
+    char dbbuf[RK_LONG_STR_SIZE];
+    size_t dblen = ll2string(dbbuf, dbid);
+    const char *argv[4] = {cmd->name, dbbuf, key, record};
+    size_t lens[4] = {strlen(cmd->name), dblen, len, RECORD_SIZE};
+    struct cmd_args a = {record ? 4 : 3, argv, lens};
+    tx_part_add_command(p, cmd, &a);
+}
+
+/* ---- the coordinator's side ---- */
+
+struct mkey {                  /* a key the plan hands over */
+    int db;
+    unsigned owner;
+    uint32_t seq;              /* its record's place in the owner's answer */
+    size_t off, len;           /* its name in names */
+};
+
+struct move {
+    const struct cmd_def *cmd;
+    struct cmd_args args;      /* a copy of the call */
+    char *arg_storage;
+    struct obuf names;
+    struct mkey *keys;         /* the named keys, then the value keys */
+    uint32_t nkeys, nnamed, cap;
+    uint32_t seq[MAX_SHARDS];  /* records asked of each shard this round */
+    struct shard *scratch;
+    struct obuf reply;
+    bool storing;
+};
+
+static const char *key_name(const struct move *m, const struct mkey *k) { return m->names.data + k->off; }
+
+static struct mkey *find_key(struct move *m, int db, const char *key, size_t len)
+{
+    for (uint32_t i = 0; i < m->nkeys; i++) {
+        struct mkey *k = &m->keys[i];
+        if (k->db == db && k->len == len && memcmp(key_name(m, k), key, len) == 0) return k;
+    }
+    return NULL;
+}
+
+/* Adds a key to hand over (once), asking its owner for it. */
+static void want_key(struct tx *t, struct move *m, int db, const char *key, size_t len, bool lock)
+{
+    if (find_key(m, db, key, len)) return;
+    if (m->nkeys == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 8;
+        m->keys = rk_realloc(m->keys, m->cap * sizeof(*m->keys));
+    }
+    unsigned owner = shard_of_key(t->s->srv, key, len);
+    struct mkey *k = &m->keys[m->nkeys++];
+    *k = (struct mkey){db, owner, m->seq[owner]++, m->names.len, len};
+    obuf_append(&m->names, key, len);
+    struct tx_part *p = tx_part_of(t, owner);
+    bool write = m->cmd->flags & CMD_WRITE;
+    if (lock) {
+        tx_pack_want(&p->wants, db, key, len, write ? LOCK_X : LOCK_S);
+        p->nwants++;
+    }
+    add_key_command(p, write && lock ? &take_cmd : &copy_cmd, db, key, len, NULL);
+}
+
+static void move_free(void *state)
+{
+    struct move *m = state;
+    if (m->scratch) shard_scratch_destroy(m->scratch);
+    obuf_free(&m->names);
+    obuf_free(&m->reply);
+    rk_free(m->keys);
+    rk_free(m->arg_storage);
+    rk_free((void *)m->args.argv);
+    rk_free(m);
+}
+
+/* Puts keys [from, to) into the scratch, from their owners' answers. */
+static void load_keys(struct tx *t, struct move *m, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; i < to; i++) {
+        struct mkey *k = &m->keys[i];
+        const struct obuf *ans = &tx_part_of(t, k->owner)->reply;
+        struct kv *kv;
+        long long when;
+        get_record(ans->data + (size_t)k->seq * RECORD_SIZE, &kv, &when);
+        if (!kv) continue;
+        struct db *db = shard_db(m->scratch, k->db);
+        db_add(db, kv);
+        if (when >= 0) db_set_expire(db, kv, when);
+    }
+}
+
+static void collect_value_key(void *arg, const char *key, size_t len)
+{
+    struct tx *t = arg;
+    struct move *m = t->state;
+    want_key(t, m, t->cl.dbid, key, len, false);
+}
+
+/* Step 3: every named key back to its owner, and the locks with them. */
+static void store_back(struct tx *t, struct move *m)
+{
+    for (uint32_t i = 0; i < m->nkeys; i++) {
+        struct mkey *k = &m->keys[i];
+        long long when = -1;
+        struct kv *kv = db_detach(shard_db(m->scratch, k->db), key_name(m, k), k->len, &when);
+        if (i >= m->nnamed) { /* a value key: read, never written */
+            if (kv) kv_free(kv);
+            continue;
+        }
+        struct obuf rec = {0};
+        put_record(&rec, kv, when);
+        add_key_command(tx_part_of(t, k->owner), &put_cmd, k->db, key_name(m, k), k->len, rec.data);
+        obuf_free(&rec);
+    }
+    m->storing = true;
+    tx_round(t, true);
+}
+
+/* Step 2, once every key the handler reads is in the scratch. */
+static void run_handler(struct tx *t, struct move *m)
+{
+    struct reply r;
+    reply_init(&r, &m->reply, t->cl.resp);
+    reply_counted(&r, t->s->cmdstats); /* the client's reply, counted here */
+    shard_exec(m->scratch, m->cmd, &m->args, t->cl.dbid, &r, NULL, t->cl.client_id);
+    if (m->cmd->flags & CMD_WRITE) {
+        store_back(t, m);
+        return;
+    }
+    tx_finish(t, m->reply.data, m->reply.len);
+}
+
+static void move_locked(struct tx *t)
+{
+    struct move *m = t->state;
+    m->scratch = shard_scratch_create(t->s);
+    load_keys(t, m, 0, m->nkeys);
+    if (m->cmd->value_keys) {
+        memset(m->seq, 0, sizeof(m->seq));
+        struct obuf discard = {0};
+        struct reply r;
+        reply_init(&r, &discard, t->cl.resp);
+        struct cmd_ctx ctx = {.shard = m->scratch, .db = shard_db(m->scratch, t->cl.dbid), .dbid = t->cl.dbid,
+                              .r = &r, .client_id = t->cl.client_id};
+        m->cmd->value_keys(&ctx, &m->args, collect_value_key, t);
+        obuf_free(&discard);
+        if (m->nkeys > m->nnamed) {
+            tx_round(t, false);
+            return;
+        }
+    }
+    run_handler(t, m);
+}
+
+static void move_round_done(struct tx *t)
+{
+    struct move *m = t->state;
+    if (m->storing) {
+        tx_finish(t, m->reply.data, m->reply.len);
+        return;
+    }
+    load_keys(t, m, m->nnamed, m->nkeys); /* the value keys arrived */
+    run_handler(t, m);
+}
+
+static const struct tx_plan_ops move_ops = {move_locked, move_round_done, move_free};
+
+static void copy_call(struct move *m, const struct cmd_args *a)
+{
+    size_t total = 0;
+    for (int i = 0; i < a->argc; i++) total += a->len[i];
+    m->arg_storage = rk_malloc(total + 1);
+    const char **argv = rk_malloc((size_t)a->argc * (sizeof(char *) + sizeof(size_t)));
+    size_t *lens = (size_t *)(argv + a->argc);
+    char *p = m->arg_storage;
+    for (int i = 0; i < a->argc; i++) {
+        memcpy(p, a->argv[i], a->len[i]);
+        argv[i] = p;
+        lens[i] = a->len[i];
+        p += a->len[i];
+    }
+    m->args = (struct cmd_args){a->argc, argv, lens};
+}
+
+void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
+                 const int *keypos, int nkeys)
+{
+    struct move *m = rk_calloc(1, sizeof(*m));
+    m->cmd = cmd;
+    copy_call(m, a);
+    struct tx *t = tx_new(s, cl, &move_ops, m);
+    /* A read-only command's copies are all it needs: its owners let go as
+     * soon as everything is locked. */
+    t->one_shot = !(cmd->flags & CMD_WRITE);
+    for (int i = 0; i < nkeys; i++) {
+        int db = cmd->key_db ? cmd->key_db(a, keypos[i], cl->dbid) : cl->dbid;
+        if (db < 0 || db >= s->cfg.databases) db = cl->dbid; /* the handler will refuse it */
+        want_key(t, m, db, a->argv[keypos[i]], a->len[keypos[i]], true);
+    }
+    m->nnamed = m->nkeys;
+    tx_start(t);
+}
