@@ -132,7 +132,7 @@ static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_arg
     unsigned first = shard_of_key(srv, a->argv[pos[0]], a->len[pos[0]]);
     for (int i = 1; i < n; i++)
         if (shard_of_key(srv, a->argv[pos[i]], a->len[pos[i]]) != first) return -2;
-    if (cmd->value_keys_home && !cmd->value_keys_home(a, srv, first)) return -2;
+    if (cmd->value_keys_home && !cmd->value_keys_home(a, srv->slot_owner, first)) return -2;
     return first == c->shard->id ? -1 : (int)first;
 }
 

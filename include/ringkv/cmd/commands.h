@@ -156,12 +156,13 @@ typedef int (*cmd_key_db_fn)(const struct cmd_args *a, int pos, int selected_db)
 /* Keys a call reads through its keys' values (SORT's BY and GET patterns
  * name "weight_<element>"): cmd_value_keys_fn visits them, run on the
  * values; cmd_value_keys_home_fn says whether every key the call's
- * patterns can name lives on shard `home` (a hash tag pins them), so the
- * call may run there alone. When not, it takes the cross-shard path,
- * which fetches the visited keys too (xshard.c). */
+ * patterns can name lives on shard `home` (a hash tag pins them), given
+ * the shard owning each hash slot, so the call may run there alone. When
+ * not, it takes the cross-shard path, which fetches the visited keys too
+ * (xshard.c). */
 typedef void (*cmd_key_visitor)(void *arg, const char *key, size_t len);
 typedef void (*cmd_value_keys_fn)(struct cmd_ctx *c, const struct cmd_args *a, cmd_key_visitor visit, void *arg);
-typedef bool (*cmd_value_keys_home_fn)(const struct cmd_args *a, const struct server *srv, unsigned home);
+typedef bool (*cmd_value_keys_home_fn)(const struct cmd_args *a, const uint16_t *slot_owner, unsigned home);
 
 /* One command. COMMAND INFO / DOCS report exactly these fields (and what
  * follows from them, as Redis derives it), so fill them as Redis 7.0's
