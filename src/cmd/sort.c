@@ -15,7 +15,7 @@
 #include "ringkv/data/hashval.h"
 #include "ringkv/data/listval.h"
 #include "ringkv/data/set.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/base/config.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 #include "ringkv/data/zset.h"
@@ -302,7 +302,7 @@ static void emit_reply(struct sort_ctx *sc, const struct sort_getop *ops, int no
 static void emit_store(struct sort_ctx *sc, const struct sort_getop *ops, int nops, long long start, long long end,
                        const char *dst, size_t dlen)
 {
-    int fill = (int)sc->c->shard->cfg.list_max_listpack_size;
+    int fill = (int)sc->c->cfg->list_max_listpack_size;
     struct kv *list = NULL;
     long long count = 0;
     for (long long j = start; j <= end; j++) {

@@ -27,7 +27,7 @@ unsigned shard_of_key(const struct server *srv, const char *key, size_t len)
     return srv->slot_owner[key_hash_slot(key, len)];
 }
 
-struct db *shard_db(struct shard *s, int id) { return &s->dbs[id]; }
+struct db *shard_db(struct shard *s, int id) { return ks_db(s->ks, id); }
 
 void shard_scratch_reserve(struct shard *s, uint32_t n)
 {
@@ -246,9 +246,9 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
             s->expire_next_db = i;
             break;
         }
-        db_active_expire(&s->dbs[i], now, left);
+        db_active_expire(ks_db(s->ks, i), now, left);
     }
-    for (int i = 0; i < s->cfg.databases; i++) db_maintain(&s->dbs[i], 1000);
+    for (int i = 0; i < s->cfg.databases; i++) db_maintain(ks_db(s->ks, i), 1000);
     close_idle_clients(s, now);
     rk_collect_released();
     resume_accepting(s);
@@ -408,8 +408,7 @@ void *shard_main(void *arg)
         CPU_SET(s->id % CPU_SETSIZE, &set);
         pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
     }
-    s->dbs = rk_calloc((size_t)s->cfg.databases, sizeof(struct db));
-    for (int i = 0; i < s->cfg.databases; i++) db_init(&s->dbs[i], &s->db_stats, (uint64_t)(s->id + 1) * 7919 + (uint64_t)i);
+    s->ks = ks_create(s->cfg.databases, (uint64_t)(s->id + 1) * 7919);
     s->cmdstats = cmdstats_create();
     s->outbox = rk_calloc(MAX_SHARDS, sizeof(*s->outbox));
     s->credits = rk_calloc(MAX_SHARDS, sizeof(*s->credits));
@@ -422,8 +421,7 @@ void *shard_main(void *arg)
     pthread_barrier_wait(&s->srv->start_barrier);
     if (!s->srv->start_failed) run_loop(s);
 
-    for (int i = 0; i < s->cfg.databases; i++) db_deinit(&s->dbs[i]);
-    rk_free(s->dbs);
+    ks_destroy(s->ks);
     stop_listening(s);
     if (s->ring) {
         ring_run(s->ring, 0);

@@ -46,7 +46,7 @@ struct xrun {
     struct obuf reply;         /* the handler's reply, held until stored */
     /* Keys named by the fetched values (cmd_def.value_keys), fetched in a
      * second round, read-only: dropped from the scratch before storing. */
-    struct shard *scratch;     /* kept between the two rounds */
+    struct keyspace *scratch;  /* kept between the two rounds */
     struct gather *first;      /* the first round, owner of args */
     struct obuf extra_names;   /* the extra keys' bytes */
     size_t *extra_off, *extra_len;
@@ -112,35 +112,20 @@ static void xrun_free(struct xrun *x)
     rk_free(x);
 }
 
-/* The keyspace the handler runs in: this shard's settings, empty dbs. */
-static struct shard *scratch_create(struct shard *s)
-{
-    struct shard *sc = rk_calloc(1, sizeof(*sc));
-    sc->id = s->id;
-    sc->srv = s->srv;
-    sc->cfg = s->cfg; /* shallow: the scratch never frees it */
-    sc->cmdstats = s->cmdstats; /* the command's time and call count as this shard's */
-    sc->dbs = rk_calloc((size_t)s->cfg.databases, sizeof(struct db));
-    for (int i = 0; i < s->cfg.databases; i++) db_init(&sc->dbs[i], &sc->db_stats, (uint64_t)i + 1);
-    return sc;
-}
-
-static void scratch_destroy(struct shard *sc)
-{
-    for (int i = 0; i < sc->cfg.databases; i++) db_deinit(&sc->dbs[i]);
-    rk_free(sc->dbs);
-    rk_free(sc);
-}
+/* The keyspace the handler runs in: as many databases as this shard's,
+ * empty. The handler still runs as this shard's (its settings, and its
+ * time and call counted here: run_on_scratch). */
+static struct keyspace *scratch_create(struct shard *s) { return ks_create(s->cfg.databases, 1); }
 
 static void stored(struct gather *g);
-static void store_back(struct xrun *x, struct shard *sc, struct conn *c);
+static void store_back(struct xrun *x, struct keyspace *sc, struct conn *c);
 
 static bool fetch_value_keys(struct xrun *x, struct gather *g);
-static void drop_value_keys(struct xrun *x, struct shard *sc);
+static void drop_value_keys(struct xrun *x, struct keyspace *sc);
 
 /* Puts the records the parts sent back in the scratch: key k's record is
  * the next one of part key_part[k], to go in database key_db[k]. */
-static void load_records(struct gather *g, struct shard *sc, uint32_t nkeys, const uint32_t *key_part,
+static void load_records(struct gather *g, struct keyspace *sc, uint32_t nkeys, const uint32_t *key_part,
                          const int *key_db, int dbid)
 {
     size_t *cursor = rk_calloc(g->nparts, sizeof(size_t));
@@ -151,7 +136,7 @@ static void load_records(struct gather *g, struct shard *sc, uint32_t nkeys, con
         get_record(g->part_reply[p].data + cursor[p], &kv, &when);
         cursor[p] += RECORD_SIZE;
         if (!kv) continue;
-        struct db *db = &sc->dbs[key_db ? key_db[k] : dbid];
+        struct db *db = ks_db(sc, key_db ? key_db[k] : dbid);
         db_add(db, kv);
         if (when >= 0) db_set_expire(db, kv, when);
     }
@@ -160,20 +145,21 @@ static void load_records(struct gather *g, struct shard *sc, uint32_t nkeys, con
 
 /* Step 2: the handler runs on the scratch keyspace; g is the first
  * round's gather (it owns x->args). */
-static void run_on_scratch(struct xrun *x, struct gather *g, struct shard *sc)
+static void run_on_scratch(struct xrun *x, struct gather *g, struct keyspace *sc)
 {
     struct shard *s = x->s;
     struct conn *c = g->conn;
     struct reply r;
     reply_init(&r, &x->reply, g->resp);
     reply_counted(&r, s->cmdstats); /* the client's reply, counted here */
-    shard_exec(sc, x->cmd, &x->args, x->dbid, &r, NULL, c->id);
+    struct cmd_ctx ctx = shard_cmd_ctx(s, sc, x->dbid, &r, NULL, c->id);
+    shard_exec_ctx(s, x->cmd, &x->args, &ctx);
     if (x->cmd->flags & CMD_WRITE) {
         drop_value_keys(x, sc);
         store_back(x, sc, c); /* may finish x at once */
         gather_free(g);
     } else {
-        scratch_destroy(sc);
+        ks_destroy(sc);
         stored(g);
     }
 }
@@ -182,7 +168,7 @@ static void run_on_scratch(struct xrun *x, struct gather *g, struct shard *sc)
 static void fetched(struct gather *g)
 {
     struct xrun *x = g->user;
-    struct shard *sc = scratch_create(x->s);
+    struct keyspace *sc = scratch_create(x->s);
     load_records(g, sc, x->nkeys, x->key_part, x->key_db, x->dbid);
     x->scratch = sc;
     x->first = g;
@@ -227,14 +213,14 @@ static void collect_kv(struct dict_node *n, void *arg)
 }
 
 /* Sends one store per owner and db: the values, moved out of the scratch. */
-static void store_back(struct xrun *x, struct shard *sc, struct conn *c)
+static void store_back(struct xrun *x, struct keyspace *sc, struct conn *c)
 {
     unsigned nshards = x->s->srv->nshards;
-    struct gather *g2 = gather_new(c, x->cmd, nshards * (unsigned)sc->cfg.databases);
+    struct gather *g2 = gather_new(c, x->cmd, nshards * (unsigned)sc->ndbs);
     g2->on_done = stored;
     g2->user = x;
-    for (int dbid = 0; dbid < sc->cfg.databases; dbid++) {
-        struct db *db = &sc->dbs[dbid];
+    for (int dbid = 0; dbid < sc->ndbs; dbid++) {
+        struct db *db = ks_db(sc, dbid);
         struct obuf *by_shard = rk_calloc(nshards, sizeof(struct obuf));
         uint32_t *count = rk_calloc(nshards, sizeof(uint32_t));
         {
@@ -275,7 +261,7 @@ static void store_back(struct xrun *x, struct shard *sc, struct conn *c)
         rk_free(by_shard);
         rk_free(count);
     }
-    scratch_destroy(sc);
+    ks_destroy(sc);
     gather_launch(g2);
 }
 
@@ -396,8 +382,7 @@ static bool fetch_value_keys(struct xrun *x, struct gather *g)
     struct obuf discard = {0};
     struct reply r;
     reply_init(&r, &discard, g->resp);
-    struct cmd_ctx ctx = {.shard = x->scratch, .db = &x->scratch->dbs[x->dbid], .dbid = x->dbid, .r = &r,
-                          .client_id = g->conn->id};
+    struct cmd_ctx ctx = shard_cmd_ctx(x->s, x->scratch, x->dbid, &r, NULL, g->conn->id);
     x->cmd->value_keys(&ctx, &x->args, collect_value_key, x);
     obuf_free(&discard);
     if (unique_value_keys(x) == 0) return false;
@@ -424,9 +409,9 @@ static bool fetch_value_keys(struct xrun *x, struct gather *g)
 }
 
 /* The extra keys were read, never written: they must not go back. */
-static void drop_value_keys(struct xrun *x, struct shard *sc)
+static void drop_value_keys(struct xrun *x, struct keyspace *sc)
 {
-    struct db *db = &sc->dbs[x->dbid];
+    struct db *db = ks_db(sc, x->dbid);
     for (uint32_t k = 0; k < x->nextra; k++) {
         const char *key = x->extra_names.data + x->extra_off[k];
         db_delete(db, key, x->extra_len[k]);

@@ -40,6 +40,7 @@
 struct shard;
 struct conn;
 struct gather;
+struct keyspace;
 
 struct msg_seg {
     struct conn *conn;         /* sender-side owner of the replies... */
@@ -139,8 +140,15 @@ const char *msg_unpack_args(const char *p, uint32_t argc, const char **argv, siz
 
 /* Runs one command on this shard: the single place handlers are called.
  * Counts its time, and when r has stats (a client's whole call, not a
- * part) the call and whether it failed (cmdstats.h). */
+ * part) the call and whether it failed (cmdstats.h). conn is the calling
+ * connection for CMD_CONN commands, else NULL. */
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
                 int dbid, struct reply *r, struct conn *conn, uint64_t client_id);
+/* The same in two steps, for a command run on another keyspace than the
+ * shard's own (xshard.c's scratch): the context a handler of shard s gets
+ * when it runs on ks, then the run. */
+struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r, struct conn *conn,
+                             uint64_t client_id);
+void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);
 
 #endif
