@@ -8,7 +8,7 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/object.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/base/config.h"
 #include "ringkv/cmd/t_string.h"
 #include "ringkv/base/util.h"
 
@@ -26,7 +26,7 @@ static bool bit_offset_or_reply(struct cmd_ctx *c, const char *s, size_t len, in
     long long v;
     if (!string2ll(s + hash, len - hash, &v)) goto err;
     if (hash) v = (long long)((unsigned long long)v * (unsigned long long)bits); /* wraps as in Redis */
-    if (v < 0 || (v >> 3) >= c->shard->cfg.proto_max_bulk_len) goto err;
+    if (v < 0 || (v >> 3) >= c->cfg->proto_max_bulk_len) goto err;
     *out = (uint64_t)v;
     return true;
 err:

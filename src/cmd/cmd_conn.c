@@ -1,10 +1,12 @@
 /* cmd_conn.c — connection commands: SELECT, HELLO, AUTH, QUIT, CLIENT.
- * All but CLIENT LIST/KILL run on the connection's own shard (CMD_CONN);
- * those two visit every shard, since clients live on all of them. */
+ * All but CLIENT LIST/KILL run on the connection's own shard (CMD_CONN)
+ * and change their client through its handle (host.h); those two visit
+ * every shard, since clients live on all of them. */
 #include "ringkv/cmd/commands.h"
-#include "ringkv/net/conn.h"
+#include "ringkv/base/config.h"
+#include "ringkv/cmd/host.h"
+#include "ringkv/data/keyspace.h"
 #include "ringkv/proto/resp.h"
-#include "ringkv/core/shard.h"
 #include "ringkv/base/util.h"
 
 #include <stdio.h>
@@ -19,18 +21,18 @@ static void select_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, RK_ERR_NOT_INT);
         return;
     }
-    if (id < 0 || id >= c->shard->cfg.databases) {
+    if (id < 0 || id >= c->ks->ndbs) {
         reply_error(c->r, RK_ERR_DB_RANGE);
         return;
     }
-    c->conn->dbid = (int)id;
+    client_select_db(c->client, (int)id);
     reply_ok(c->r);
 }
 
 /* Checks a user/password pair against requirepass ("default" user only). */
 static bool password_ok(struct cmd_ctx *c, const char *user, size_t ulen, const char *pass, size_t plen)
 {
-    const char *want = c->shard->cfg.requirepass;
+    const char *want = c->cfg->requirepass;
     if (ulen != 7 || memcmp(user, "default", 7) != 0) return false;
     if (!want || !*want) return true; /* the default user has no password */
     size_t wlen = strlen(want);
@@ -47,7 +49,7 @@ static void auth_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
     }
-    const char *want = c->shard->cfg.requirepass;
+    const char *want = c->cfg->requirepass;
     if (a->argc == 2 && (!want || !*want)) {
         reply_error(c->r, "ERR AUTH <password> called without any password configured for the default user. "
                           "Are you sure your configuration is correct?");
@@ -59,7 +61,7 @@ static void auth_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
         return;
     }
-    c->conn->authenticated = true;
+    client_set_authenticated(c->client);
     reply_ok(c->r);
 }
 
@@ -72,7 +74,7 @@ static bool valid_client_name(const char *s, size_t len)
 
 static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    long long ver = c->conn->resp;
+    long long ver = c->r->resp; /* the client's current version */
     int i = 1;
     if (a->argc >= 2) {
         if (!string2ll(a->argv[1], a->len[1], &ver)) {
@@ -94,7 +96,7 @@ static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
                 reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
                 return;
             }
-            c->conn->authenticated = true;
+            client_set_authenticated(c->client);
             i += 2;
         } else if (arg_is(a, i, "setname") && more >= 1) {
             name = a->argv[i + 1];
@@ -109,14 +111,14 @@ static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
             return;
         }
     }
-    if (!c->conn->authenticated) {
+    if (!client_is_authenticated(c->client)) {
         reply_error(c->r, "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
                           "AUTH <user> <pass> option can be used to authenticate the client and select the "
                           "RESP protocol version at the same time");
         return;
     }
-    if (name) conn_set_name(c->conn, name, name_len);
-    c->conn->resp = (uint8_t)ver;
+    if (name) client_set_name(c->client, name, name_len);
+    client_set_resp(c->client, (int)ver);
     c->r->resp = (uint8_t)ver;
     reply_map(c->r, 7);
     reply_bulk_cstr(c->r, "server");
@@ -126,7 +128,7 @@ static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_bulk_cstr(c->r, "proto");
     reply_int(c->r, ver);
     reply_bulk_cstr(c->r, "id");
-    reply_int(c->r, (long long)c->conn->id);
+    reply_int(c->r, (long long)c->client_id);
     reply_bulk_cstr(c->r, "mode");
     reply_bulk_cstr(c->r, "standalone");
     reply_bulk_cstr(c->r, "role");
@@ -138,10 +140,10 @@ static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
 static void quit_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     reply_ok(c->r);
-    c->conn->flags |= CONN_CLOSE_AFTER_REPLY;
+    client_close_after_reply(c->client);
 }
 
-static void client_id_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)c->conn->id); }
+static void client_id_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)c->client_id); }
 
 static void client_setname_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
@@ -149,13 +151,14 @@ static void client_setname_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, "ERR Client names cannot contain spaces, newlines or special characters.");
         return;
     }
-    conn_set_name(c->conn, a->argv[2], a->len[2]);
+    client_set_name(c->client, a->argv[2], a->len[2]);
     reply_ok(c->r);
 }
 
 static void client_getname_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    if (c->conn->name) reply_bulk_cstr(c->r, c->conn->name);
+    const char *name = client_name(c->client);
+    if (name) reply_bulk_cstr(c->r, name);
     else reply_null(c->r);
 }
 
@@ -163,8 +166,8 @@ static void client_getname_command(struct cmd_ctx *c, const struct cmd_args *a)
  * CLIENT LIST as Redis does. */
 static void client_no_evict_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    if (arg_is(a, 2, "on")) c->conn->flags |= CONN_NO_EVICT;
-    else if (arg_is(a, 2, "off")) c->conn->flags &= ~CONN_NO_EVICT;
+    if (arg_is(a, 2, "on")) client_set_no_evict(c->client, true);
+    else if (arg_is(a, 2, "off")) client_set_no_evict(c->client, false);
     else {
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
@@ -176,7 +179,7 @@ static void client_info_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct obuf line;
     obuf_init(&line);
-    conn_describe(c->conn, &line);
+    client_describe(c->client, &line);
     reply_verbatim(c->r, line.data, line.len, "txt");
     obuf_free(&line);
 }
@@ -188,7 +191,8 @@ struct client_filter {
     const char *addr, *laddr;
     size_t addr_len, laddr_len;
     bool none;                 /* a client type no connection has (only normal clients exist) */
-    bool skipme;
+    bool skipme;               /* CLIENT KILL: the caller is spared */
+    uint64_t caller;
 };
 
 static bool filter_type(struct client_filter *f, const struct cmd_args *a, int i, struct reply *r)
@@ -271,20 +275,37 @@ static bool parse_kill_filter(const struct cmd_args *a, struct client_filter *f,
     return true;
 }
 
-static bool filter_match(const struct client_filter *f, const struct conn *c)
+static bool addr_is(const char *addr, const char *want, size_t want_len)
 {
-    if (f->none) return false;
+    return strlen(addr) == want_len && memcmp(addr, want, want_len) == 0;
+}
+
+static bool filter_match(const struct client_filter *f, const struct client *cl)
+{
+    uint64_t id = client_id(cl);
+    if (f->none || (f->skipme && id == f->caller)) return false;
     if (f->ids_from) {
         bool any = false;
         for (int i = f->ids_from; i < f->ids_to && !any; i++) {
-            long long id;
-            any = string2ll(f->a->argv[i], f->a->len[i], &id) && id > 0 && (uint64_t)id == c->id;
+            long long want;
+            any = string2ll(f->a->argv[i], f->a->len[i], &want) && want > 0 && (uint64_t)want == id;
         }
         if (!any) return false;
     }
-    if (f->addr && (strlen(c->addr) != f->addr_len || memcmp(c->addr, f->addr, f->addr_len) != 0)) return false;
-    if (f->laddr && (strlen(c->laddr) != f->laddr_len || memcmp(c->laddr, f->laddr, f->laddr_len) != 0)) return false;
+    if (f->addr && !addr_is(client_addr(cl), f->addr, f->addr_len)) return false;
+    if (f->laddr && !addr_is(client_laddr(cl), f->laddr, f->laddr_len)) return false;
     return true;
+}
+
+struct list_visit {
+    const struct client_filter *f;
+    struct obuf out;
+};
+
+static void list_one(struct client *cl, void *arg)
+{
+    struct list_visit *v = arg;
+    if (filter_match(v->f, cl)) client_describe(cl, &v->out);
 }
 
 /* Each shard lists its own clients; the parts are joined. */
@@ -292,12 +313,11 @@ static void client_list_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct client_filter f;
     if (!parse_list_filter(a, &f, c->r)) return;
-    struct obuf out;
-    obuf_init(&out);
-    for (struct conn *cn = c->shard->conns; cn; cn = cn->next)
-        if (!(cn->flags & CONN_CLOSING) && filter_match(&f, cn)) conn_describe(cn, &out);
-    reply_bulk(c->r, out.data ? out.data : "", out.len);
-    obuf_free(&out);
+    struct list_visit v = {.f = &f};
+    obuf_init(&v.out);
+    host_foreach_client(c->host, list_one, &v);
+    reply_bulk(c->r, v.out.data ? v.out.data : "", v.out.len);
+    obuf_free(&v.out);
 }
 
 static void join_bulks(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int n)
@@ -319,26 +339,33 @@ static void join_bulks(struct reply *r, const struct cmd_args *a, const char *co
     obuf_free(&all);
 }
 
+struct kill_visit {
+    const struct client_filter *f;
+    long long killed;
+};
+
+static void kill_one(struct client *cl, void *arg)
+{
+    struct kill_visit *v = arg;
+    if (!filter_match(v->f, cl)) return;
+    client_kill(cl);
+    v->killed++;
+}
+
 static void client_kill_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct client_filter f;
-    bool old_form = a->argc == 3;
-    if (old_form) {
+    if (a->argc == 3) { /* the old form, CLIENT KILL addr: no SKIPME */
         memset(&f, 0, sizeof(f));
         f.addr = a->argv[2];
         f.addr_len = a->len[2];
     } else if (!parse_kill_filter(a, &f, c->r)) {
         return;
     }
-    long long killed = 0;
-    for (struct conn *cn = c->shard->conns; cn; cn = cn->next) {
-        if ((cn->flags & CONN_CLOSING) || !filter_match(&f, cn)) continue;
-        if (!old_form && f.skipme && cn->id == c->client_id) continue;
-        cn->flags |= CONN_CLOSE_AFTER_REPLY;
-        conn_want_send(cn);
-        killed++;
-    }
-    reply_int(c->r, killed);
+    f.caller = c->client_id;
+    struct kill_visit v = {.f = &f};
+    host_foreach_client(c->host, kill_one, &v);
+    reply_int(c->r, v.killed);
 }
 
 static void kill_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int n)

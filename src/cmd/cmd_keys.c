@@ -16,7 +16,8 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/random.h"
 #include "ringkv/proto/resp.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/base/config.h"
+#include "ringkv/data/keyspace.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 
@@ -122,11 +123,11 @@ static struct db *db_arg_or_reply(struct cmd_ctx *c, const struct cmd_args *a, i
 {
     long long id;
     if (!tc_range_ll_or_reply(c, a->argv[i], a->len[i], INT_MIN, INT_MAX, NULL, &id)) return NULL;
-    if (id < 0 || id >= c->shard->cfg.databases) {
+    if (id < 0 || id >= c->ks->ndbs) {
         reply_error(c->r, RK_ERR_DB_RANGE);
         return NULL;
     }
-    return shard_db(c->shard, (int)id);
+    return ks_db(c->ks, (int)id);
 }
 
 static void copy_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -207,12 +208,12 @@ static void swapdb_command(struct cmd_ctx *c, const struct cmd_args *a)
     for (int i = 0; i < 2; i++) {
         if (!tc_range_ll_or_reply(c, a->argv[1 + i], a->len[1 + i], INT_MIN, INT_MAX, errs[i], &id[i])) return;
     }
-    int n = c->shard->cfg.databases;
+    int n = c->ks->ndbs;
     if (id[0] < 0 || id[0] >= n || id[1] < 0 || id[1] >= n) {
         reply_error(c->r, RK_ERR_DB_RANGE);
         return;
     }
-    if (id[0] != id[1]) db_swap(shard_db(c->shard, (int)id[0]), shard_db(c->shard, (int)id[1]));
+    if (id[0] != id[1]) db_swap(ks_db(c->ks, (int)id[0]), ks_db(c->ks, (int)id[1]));
     reply_ok(c->r);
 }
 
@@ -295,7 +296,7 @@ static void scan_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct key_scan_opts o;
     if (!scan_parse(c, a, &o)) return;
     /* scan_route sent the call to the shard the cursor names: this one. */
-    unsigned nshards = c->shard->srv->nshards, shard = (unsigned)(cursor % nshards);
+    unsigned nshards = c->nshards, shard = (unsigned)(cursor % nshards);
     uint64_t dc = cursor / nshards;
     struct scan_state st = {0};
     /* Redis's bound: at most count*10 buckets per call. */

@@ -1,12 +1,9 @@
 /* cmd_server.c — server commands: PING, ECHO, TIME, DBSIZE, FLUSHDB,
  * FLUSHALL, CONFIG. Handlers run on the shard the dispatcher picked. */
-#include "ringkv/base/cmdstats.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/config.h"
-#include "ringkv/net/conn.h"
-#include "ringkv/data/db.h"
-#include "ringkv/core/server.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/cmd/host.h"
+#include "ringkv/data/keyspace.h"
 #include "ringkv/base/util.h"
 
 #include <stdio.h>
@@ -38,7 +35,9 @@ static void time_command(struct cmd_ctx *c, const struct cmd_args *a)
  * when the server started. */
 static void lastsave_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    reply_int(c->r, c->shard->srv->start_time_us / 1000000);
+    struct server_facts srv;
+    host_server_facts(&srv);
+    reply_int(c->r, srv.start_time_us / 1000000);
 }
 
 /* ringkv has no replication: every server is a master without replicas,
@@ -72,7 +71,7 @@ static void flushdb_command(struct cmd_ctx *c, const struct cmd_args *a)
 static void flushall_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     if (!flush_args_ok(c, a)) return;
-    for (int i = 0; i < c->shard->cfg.databases; i++) db_flush(shard_db(c->shard, i));
+    ks_flush(c->ks);
     reply_ok(c->r);
 }
 
@@ -97,7 +96,7 @@ static void config_get_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct config_get_state st = {.r = c->r};
     size_t at = reply_defer(c->r);
-    for (int i = 2; i < a->argc; i++) config_get(&c->shard->cfg, a->argv[i], a->len[i], config_get_one, &st);
+    for (int i = 2; i < a->argc; i++) config_get(c->cfg, a->argv[i], a->len[i], config_get_one, &st);
     reply_defer_map(c->r, at, st.n);
 }
 
@@ -110,7 +109,7 @@ static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
         return;
     }
     struct config scratch;
-    config_copy(&scratch, &c->shard->cfg);
+    config_copy(&scratch, c->cfg);
     for (int i = 2; i < a->argc; i += 2) {
         char name[128], value[4096], err[256];
         snprintf(name, sizeof(name), "%.*s", (int)a->len[i], a->argv[i]);
@@ -125,18 +124,14 @@ static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
             return;
         }
     }
-    config_free(&c->shard->cfg);
-    c->shard->cfg = scratch;
+    host_config_replace(c->host, &scratch);
     reply_ok(c->r);
 }
 
 static void config_resetstat_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    memset(&c->shard->stats, 0, sizeof(c->shard->stats));
-    memset(&c->shard->db_stats, 0, sizeof(c->shard->db_stats));
-    cmdstats_reset(c->shard->cmdstats);
-    /* Server-wide; every shard storing 0 is harmless. */
-    __atomic_store_n(&c->shard->srv->rejected_conns, 0, __ATOMIC_RELAXED);
+    ks_reset_stats(c->ks);
+    host_reset_stats(c->host);
     reply_ok(c->r);
 }
 

@@ -4,10 +4,10 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/cmd/commands.h"
-#include "ringkv/data/db.h"
+#include "ringkv/base/config.h"
+#include "ringkv/cmd/host.h"
+#include "ringkv/data/keyspace.h"
 #include "ringkv/proto/resp.h"
-#include "ringkv/core/server.h"
-#include "ringkv/core/shard.h"
 #include "ringkv/base/util.h"
 
 #include <stdio.h>
@@ -35,7 +35,9 @@ struct shard_report {
 
 static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    struct shard *s = c->shard;
+    struct keyspace *ks = c->ks;
+    struct host_counters hc;
+    host_read_counters(c->host, &hc);
     struct rusage ru;
     getrusage(RUSAGE_THREAD, &ru);
     unsigned long long cpu = (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000ULL +
@@ -44,18 +46,18 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct obuf out;
     obuf_init(&out);
     unsigned long long f[F_NFIELDS] = {
-        s->stats.connections_received, s->nconns, s->stats.net_input_bytes,
-        s->stats.net_output_bytes, s->db_stats.expired_keys, s->db_stats.hits,
-        s->db_stats.misses, s->stats.msgs_sent, s->stats.msgs_received, s->stats.cmds_forwarded, cpu,
+        hc.connections_received, hc.clients, hc.net_input_bytes,
+        hc.net_output_bytes, ks->stats.expired_keys, ks->stats.hits,
+        ks->stats.misses, hc.msgs_sent, hc.msgs_received, hc.cmds_forwarded, cpu,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
-    for (int d = 0; d < s->cfg.databases; d++) {
-        struct db *db = shard_db(s, d);
+    for (int d = 0; d < ks->ndbs; d++) {
+        struct db *db = ks_db(ks, d);
         obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu %llu %lld\n",
                                                  (unsigned long long)db_size(db),
                                                  (unsigned long long)db_expires_size(db), db->avg_ttl));
     }
-    cmdstats_report(s->cmdstats, &out);
+    cmdstats_report(host_cmdstats(c->host), &out);
     reply_bulk(c->r, out.data, out.len);
     obuf_free(&out);
 }
@@ -103,27 +105,29 @@ static void human_bytes(char *out, size_t cap, double n)
 
 static void info_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int nparts)
 {
-    const struct server *srv = server_instance();
+    struct server_facts srv;
+    host_server_facts(&srv);
+    const struct config *cfg = srv.cfg;
     struct shard_report *rep = rk_calloc(1, sizeof(*rep));
     rep->cmds = cmdstats_create();
-    for (int p = 0; p < nparts; p++) parse_report(parts[p], lens[p], rep, srv->cfg.databases);
+    for (int p = 0; p < nparts; p++) parse_report(parts[p], lens[p], rep, cfg->databases);
     struct obuf out;
     char buf[512];
     obuf_init(&out);
-    long long uptime = (ustime() - srv->start_time_us) / 1000000;
+    long long uptime = (ustime() - srv.start_time_us) / 1000000;
     if (wants(a, "server", true)) {
         struct utsname u;
         uname(&u);
         ADD("# Server\r\nredis_version:7.0.15\r\nringkv_version:%s\r\nredis_mode:standalone\r\nos:%s %s %s\r\n"
             "arch_bits:64\r\nmultiplexing_api:io_uring\r\ngcc_version:%d.%d.%d\r\nprocess_id:%d\r\ntcp_port:%d\r\n",
             RINGKV_VERSION, u.sysname, u.release, u.machine, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
-            (int)getpid(), srv->cfg.port);
+            (int)getpid(), cfg->port);
         ADD("uptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\nhz:%lld\r\nshards:%u\r\nconfig_file:%s\r\n\r\n", uptime,
-            uptime / 86400, srv->cfg.hz, srv->nshards, srv->cfg.config_file ? srv->cfg.config_file : "");
+            uptime / 86400, cfg->hz, srv.nshards, cfg->config_file ? cfg->config_file : "");
     }
     if (wants(a, "clients", true)) {
         ADD("# Clients\r\nconnected_clients:%llu\r\nmaxclients:%lld\r\nmax_fds:%lld\r\nblocked_clients:0\r\n\r\n",
-            rep->f[F_CLIENTS], srv->cfg.maxclients, srv->max_fds);
+            rep->f[F_CLIENTS], cfg->maxclients, srv.max_fds);
     }
     if (wants(a, "memory", true)) {
         char h[32];
@@ -140,7 +144,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
             "total_error_replies:%llu\r\nshard_messages_sent:%llu\r\nshard_messages_received:%llu\r\n"
             "shard_commands_forwarded:%llu\r\n\r\n",
             rep->f[F_CONNS], (unsigned long long)rep->cmds->commands_processed, rep->f[F_NET_IN], rep->f[F_NET_OUT],
-            __atomic_load_n(&srv->rejected_conns, __ATOMIC_RELAXED), rep->f[F_EXPIRED], rep->f[F_HITS],
+            srv.rejected_conns, rep->f[F_EXPIRED], rep->f[F_HITS],
             rep->f[F_MISSES], (unsigned long long)rep->cmds->error_replies, rep->f[F_MSGS_SENT], rep->f[F_MSGS_RECV],
             rep->f[F_FORWARDED]);
     }
@@ -150,7 +154,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
          * start in Redis, here derived from the start time and pid. */
         char id[41];
         for (int i = 0; i < 5; i++) {
-            uint64_t seed[2] = {(uint64_t)srv->start_time_us, (uint64_t)getpid() ^ ((uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull)};
+            uint64_t seed[2] = {(uint64_t)srv.start_time_us, (uint64_t)getpid() ^ ((uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull)};
             snprintf(id + 8 * i, 9, "%08x", (unsigned)hash_bytes(seed, sizeof(seed)));
         }
         ADD("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
@@ -180,7 +184,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     }
     if (wants(a, "keyspace", true)) {
         ADD("# Keyspace\r\n");
-        for (int d = 0; d < srv->cfg.databases && d < MAX_DBS; d++)
+        for (int d = 0; d < cfg->databases && d < MAX_DBS; d++)
             if (rep->keys[d])
                 ADD("db%d:keys=%llu,expires=%llu,avg_ttl=%llu\r\n", d, rep->keys[d], rep->expires[d],
                     rep->ttl_weight[d] ? (unsigned long long)(rep->ttl_sum[d] / rep->ttl_weight[d]) : 0ULL);

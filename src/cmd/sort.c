@@ -15,7 +15,7 @@
 #include "ringkv/data/hashval.h"
 #include "ringkv/data/listval.h"
 #include "ringkv/data/set.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/base/config.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 #include "ringkv/data/zset.h"
@@ -302,7 +302,7 @@ static void emit_reply(struct sort_ctx *sc, const struct sort_getop *ops, int no
 static void emit_store(struct sort_ctx *sc, const struct sort_getop *ops, int nops, long long start, long long end,
                        const char *dst, size_t dlen)
 {
-    int fill = (int)sc->c->shard->cfg.list_max_listpack_size;
+    int fill = (int)sc->c->cfg->list_max_listpack_size;
     struct kv *list = NULL;
     long long count = 0;
     for (long long j = start; j <= end; j++) {
@@ -473,7 +473,7 @@ static void sort_ro_value_keys(struct cmd_ctx *c, const struct cmd_args *a, cmd_
 /* Whether every key a pattern can name is on shard `home`: true when it
  * names none ("#", no '*') or when the part before the '*' holds a whole,
  * non-empty {hash tag}, which then decides the slot of every such key. */
-static bool pattern_on(const struct server *srv, const char *pat, size_t plen, unsigned home)
+static bool pattern_on(const uint16_t *slot_owner, const char *pat, size_t plen, unsigned home)
 {
     size_t clen = strnlen(pat, plen);
     const char *star = memchr(pat, '*', clen);
@@ -483,10 +483,10 @@ static bool pattern_on(const struct server *srv, const char *pat, size_t plen, u
     if (!open) return false;
     const char *close = memchr(open + 1, '}', (size_t)(star - open - 1));
     if (!close || close == open + 1) return false;
-    return shard_of_key(srv, pat, prefix) == home;
+    return slot_owner[key_hash_slot(pat, prefix)] == home;
 }
 
-static bool sort_patterns_home(const struct cmd_args *a, const struct server *srv, unsigned home)
+static bool sort_patterns_home(const struct cmd_args *a, const uint16_t *slot_owner, unsigned home)
 {
     for (int i = 2; i < a->argc; i++) {
         if (arg_is(a, i, "limit")) {
@@ -494,7 +494,7 @@ static bool sort_patterns_home(const struct cmd_args *a, const struct server *sr
         } else if (arg_is(a, i, "store")) {
             i += 1;
         } else if ((arg_is(a, i, "get") || arg_is(a, i, "by")) && i + 1 < a->argc) {
-            if (!pattern_on(srv, a->argv[i + 1], a->len[i + 1], home)) return false;
+            if (!pattern_on(slot_owner, a->argv[i + 1], a->len[i + 1], home)) return false;
             i += 1;
         }
     }

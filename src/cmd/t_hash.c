@@ -7,7 +7,7 @@
 #include "ringkv/data/db.h"
 #include "ringkv/data/hashval.h"
 #include "ringkv/base/numfmt.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/base/config.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 
@@ -17,8 +17,8 @@
 
 static struct hashval_limits hash_limits(const struct cmd_ctx *c)
 {
-    return (struct hashval_limits){c->shard->cfg.hash_max_listpack_entries,
-                                   c->shard->cfg.hash_max_listpack_value};
+    return (struct hashval_limits){c->cfg->hash_max_listpack_entries,
+                                   c->cfg->hash_max_listpack_value};
 }
 
 static struct kv *hash_or_reply(struct cmd_ctx *c, const struct cmd_args *a, bool write,

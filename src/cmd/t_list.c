@@ -12,7 +12,7 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/listval.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/base/config.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 
@@ -21,7 +21,7 @@
 
 static int list_fill(const struct cmd_ctx *c)
 {
-    long long f = c->shard->cfg.list_max_listpack_size;
+    long long f = c->cfg->list_max_listpack_size;
     return f > INT_MAX ? INT_MAX : f < INT_MIN ? INT_MIN : (int)f;
 }
 

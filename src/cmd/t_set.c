@@ -5,7 +5,6 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/set.h"
-#include "ringkv/core/shard.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 
@@ -13,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct config *cfg_of(struct cmd_ctx *c) { return &c->shard->cfg; }
 
 static void reply_elem(struct reply *r, const struct set_elem *e)
 {
@@ -40,11 +38,11 @@ static void sadd_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_SET, &err);
     if (err) return;
     if (!kv) {
-        kv = set_create(a->argv[1], a->len[1], cfg_of(c), a->argv[2], a->len[2], (size_t)a->argc - 2);
+        kv = set_create(a->argv[1], a->len[1], c->cfg, a->argv[2], a->len[2], (size_t)a->argc - 2);
         db_add(c->db, kv);
     }
     long long added = 0;
-    for (int i = 2; i < a->argc; i++) added += set_add(kv, cfg_of(c), a->argv[i], a->len[i]);
+    for (int i = 2; i < a->argc; i++) added += set_add(kv, c->cfg, a->argv[i], a->len[i]);
     reply_int(c->r, added);
 }
 
@@ -88,10 +86,10 @@ static void smove_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     if (set_size(src) == 0) db_delete_kv(c->db, src);
     if (!dst) {
-        dst = set_create(a->argv[2], a->len[2], cfg_of(c), m, mlen, 1);
+        dst = set_create(a->argv[2], a->len[2], c->cfg, m, mlen, 1);
         db_add(c->db, dst);
     }
-    set_add(dst, cfg_of(c), m, mlen);
+    set_add(dst, c->cfg, m, mlen);
     reply_int(c->r, 1);
 }
 
@@ -192,8 +190,8 @@ static void spop_keep(struct cmd_ctx *c, struct kv *kv, size_t count)
     char buf[RK_LONG_STR_SIZE];
     size_t flen;
     const char *first = set_elem_str(&keep[0], buf, &flen);
-    struct kv *kept = set_create(kv_key(kv), kv->keylen, cfg_of(c), first, flen, remaining);
-    for (size_t i = 0; i < n; i++) set_add_elem(kept, cfg_of(c), &keep[i]);
+    struct kv *kept = set_create(kv_key(kv), kv->keylen, c->cfg, first, flen, remaining);
+    for (size_t i = 0; i < n; i++) set_add_elem(kept, c->cfg, &keep[i]);
     rk_free(keep);
 
     reply_set(c->r, (long long)count);
@@ -377,7 +375,7 @@ static void sinter_generic(struct cmd_ctx *c, const struct cmd_args *a, int firs
         if (j < n) continue;
         count++;
         if (mode == INTER_REPLY) reply_elem(c->r, &e);
-        else if (mode == INTER_STORE) set_add_elem(result, cfg_of(c), &e);
+        else if (mode == INTER_STORE) set_add_elem(result, c->cfg, &e);
         else if (limit && count >= limit) break;
     }
     set_iter_done(&it);
@@ -398,7 +396,7 @@ static void merge_set(struct cmd_ctx *c, struct kv *dst, struct kv *src, bool re
     set_iter_init(&it, src);
     while (set_iter_next(&it, &e)) {
         if (remove) set_remove_elem(dst, &e);
-        else set_add_elem(dst, cfg_of(c), &e);
+        else set_add_elem(dst, c->cfg, &e);
         if (remove && set_size(dst) == 0) break;
     }
     set_iter_done(&it);
@@ -415,7 +413,7 @@ static void diff_by_lookup(struct cmd_ctx *c, struct kv *result, struct kv **set
         int j;
         for (j = 1; j < n; j++)
             if (sets[j] && (sets[j] == sets[0] || set_contains_elem(sets[j], &e))) break;
-        if (j == n) set_add_elem(result, cfg_of(c), &e);
+        if (j == n) set_add_elem(result, c->cfg, &e);
     }
     set_iter_done(&it);
 }

@@ -9,7 +9,7 @@
 #include "ringkv/data/db.h"
 #include "ringkv/base/numfmt.h"
 #include "ringkv/data/object.h"
-#include "ringkv/core/shard.h"
+#include "ringkv/base/config.h"
 #include "ringkv/base/util.h"
 
 #include <limits.h>
@@ -59,7 +59,7 @@ struct kv *string_unshare(struct db *db, struct kv *kv, size_t len)
 
 bool string_size_ok(struct cmd_ctx *c, size_t cur, size_t add)
 {
-    long long max = c->shard->cfg.proto_max_bulk_len;
+    long long max = c->cfg->proto_max_bulk_len;
     if ((long long)cur <= max && (long long)add <= max - (long long)cur) return true;
     reply_error(c->r, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return false;
@@ -543,7 +543,7 @@ static void lcs_compute(struct cmd_ctx *c, const struct lcs_opts *o, const char 
         return;
     }
     unsigned long long cells = (unsigned long long)(alen + 1) * (blen + 1);
-    if (cells * sizeof(uint32_t) > (unsigned long long)c->shard->cfg.proto_max_bulk_len) {
+    if (cells * sizeof(uint32_t) > (unsigned long long)c->cfg->proto_max_bulk_len) {
         reply_error(c->r, "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
         return;
     }

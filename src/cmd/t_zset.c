@@ -6,7 +6,6 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/numfmt.h"
-#include "ringkv/core/shard.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 #include "ringkv/data/zset.h"
@@ -14,7 +13,6 @@
 #include <limits.h>
 #include <string.h>
 
-static const struct config *cfg_of(struct cmd_ctx *c) { return &c->shard->cfg; }
 
 static void reply_member(struct reply *r, const struct zset_elem *e)
 {
@@ -93,14 +91,14 @@ static void zadd_generic(struct cmd_ctx *c, const struct cmd_args *a, int in_fla
     struct kv *kv = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_ZSET, &err);
     if (err) goto out;
     if (!kv && !(in & ZADD_IN_XX)) {
-        kv = zset_create_for(a->argv[1], a->len[1], cfg_of(c), a->len[scoreidx + 1]);
+        kv = zset_create_for(a->argv[1], a->len[1], c->cfg, a->len[scoreidx + 1]);
         db_add(c->db, kv);
     }
     for (int j = 0; kv && j < elements; j++) {
         int out;
         double newscore = scores[j];
         const char *m = a->argv[scoreidx + 2 * j + 1];
-        if (!zset_add(kv, cfg_of(c), scores[j], m, a->len[scoreidx + 2 * j + 1], in, &out, &newscore)) {
+        if (!zset_add(kv, c->cfg, scores[j], m, a->len[scoreidx + 2 * j + 1], in, &out, &newscore)) {
             reply_error(c->r, "ERR resulting score is not a number (NaN)");
             goto out;
         }
@@ -248,7 +246,7 @@ static void out_emit(struct zrange_out *o, const struct zset_elem *e)
     size_t len;
     const char *m = zset_elem_str(e, buf, &len);
     int flags;
-    zset_add(o->dst, &o->c->shard->cfg, e->score, m, len, 0, &flags, NULL);
+    zset_add(o->dst, o->c->cfg, e->score, m, len, 0, &flags, NULL);
 }
 
 static void out_end(struct zrange_out *o, const struct cmd_args *a)

@@ -8,7 +8,6 @@
 #include "ringkv/data/db.h"
 #include "ringkv/base/numfmt.h"
 #include "ringkv/data/set.h"
-#include "ringkv/core/shard.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 #include "ringkv/data/zset.h"
@@ -315,7 +314,7 @@ static void zop_generic(struct cmd_ctx *c, const struct cmd_args *a, int dst_at,
     struct zop_opts o = {AGGR_SUM, false, 0};
     if (!zop_opts_or_reply(c, a, nk_at + 1 + (int)n, op, dst_at > 0, card_only, src, (int)n, &o)) goto out;
     if (op != ZOP_DIFF) qsort(src, (size_t)n, sizeof(*src), by_length);
-    const struct config *cfg = &c->shard->cfg;
+    const struct config *cfg = c->cfg;
     struct zop_result res = {.zs = zset_create("", 0, ENC_SKIPLIST)};
     if (op == ZOP_INTER) zinter(src, (int)n, o.ag, card_only, o.limit, cfg, &res);
     else if (op == ZOP_UNION) zunion(src, (int)n, o.ag, cfg, &res);

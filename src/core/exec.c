@@ -10,16 +10,32 @@
 
 #include <string.h>
 
-void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,
-                struct conn *conn, uint64_t client_id)
+struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r,
+                             struct client *client, uint64_t client_id)
 {
-    struct cmd_ctx ctx = {s, shard_db(s, dbid), dbid, r, conn, client_id};
+    return (struct cmd_ctx){
+        .ks = ks, .db = ks_db(ks, dbid), .dbid = dbid, .cfg = &s->cfg,
+        .shard_index = s->id, .nshards = s->srv->nshards, .r = r, .client_id = client_id,
+        .client = client, .host = shard_host(s),
+    };
+}
+
+void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx)
+{
+    struct reply *r = ctx->r;
     uint32_t errors = r->errors;
     uint64_t start = cmdstats_ticks_now();
     db_command_begin();
-    cmd->fn(&ctx, a);
+    cmd->fn(ctx, a);
     db_command_end();
     cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL, r->errors != errors);
+}
+
+void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,
+                struct client *client, uint64_t client_id)
+{
+    struct cmd_ctx ctx = shard_cmd_ctx(s, s->ks, dbid, r, client, client_id);
+    shard_exec_ctx(s, cmd, a, &ctx);
 }
 
 /* The database a key argument lives in (COPY ... DB n names another). */

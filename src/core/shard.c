@@ -28,26 +28,7 @@ unsigned shard_of_key(const struct server *srv, const char *key, size_t len)
     return srv->slot_owner[key_hash_slot(key, len)];
 }
 
-struct db *shard_db(struct shard *s, int id) { return &s->dbs[id]; }
-
-struct shard *shard_scratch_create(struct shard *s)
-{
-    struct shard *sc = rk_calloc(1, sizeof(*sc));
-    sc->id = s->id;
-    sc->srv = s->srv;
-    sc->cfg = s->cfg;           /* shallow: the scratch never frees it */
-    sc->cmdstats = s->cmdstats; /* the command's time and call count as this shard's */
-    sc->dbs = rk_calloc((size_t)s->cfg.databases, sizeof(struct db));
-    for (int i = 0; i < s->cfg.databases; i++) db_init(&sc->dbs[i], &sc->db_stats, (uint64_t)i + 1);
-    return sc;
-}
-
-void shard_scratch_destroy(struct shard *sc)
-{
-    for (int i = 0; i < sc->cfg.databases; i++) db_deinit(&sc->dbs[i]);
-    rk_free(sc->dbs);
-    rk_free(sc);
-}
+struct db *shard_db(struct shard *s, int id) { return ks_db(s->ks, id); }
 
 void shard_scratch_reserve(struct shard *s, uint32_t n)
 {
@@ -268,9 +249,9 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
             s->expire_next_db = i;
             break;
         }
-        db_active_expire(&s->dbs[i], now, left);
+        db_active_expire(ks_db(s->ks, i), now, left);
     }
-    for (int i = 0; i < s->cfg.databases; i++) db_maintain(&s->dbs[i], 1000);
+    for (int i = 0; i < s->cfg.databases; i++) db_maintain(ks_db(s->ks, i), 1000);
     close_idle_clients(s, now);
     rk_collect_released();
     resume_accepting(s);
@@ -430,8 +411,7 @@ void *shard_main(void *arg)
         CPU_SET(s->id % CPU_SETSIZE, &set);
         pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
     }
-    s->dbs = rk_calloc((size_t)s->cfg.databases, sizeof(struct db));
-    for (int i = 0; i < s->cfg.databases; i++) db_init(&s->dbs[i], &s->db_stats, (uint64_t)(s->id + 1) * 7919 + (uint64_t)i);
+    s->ks = ks_create(s->cfg.databases, (uint64_t)(s->id + 1) * 7919);
     s->cmdstats = cmdstats_create();
     s->outbox = rk_calloc(MAX_SHARDS, sizeof(*s->outbox));
     s->credits = rk_calloc(MAX_SHARDS, sizeof(*s->credits));
@@ -445,8 +425,7 @@ void *shard_main(void *arg)
     pthread_barrier_wait(&s->srv->start_barrier);
     if (!s->srv->start_failed) run_loop(s);
 
-    for (int i = 0; i < s->cfg.databases; i++) db_deinit(&s->dbs[i]);
-    rk_free(s->dbs);
+    ks_destroy(s->ks);
     lock_table_destroy(s->locks);
     stop_listening(s);
     if (s->ring) {

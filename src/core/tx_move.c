@@ -25,6 +25,7 @@
 #include "ringkv/core/shard.h"
 #include "ringkv/core/txplan.h"
 #include "ringkv/data/db.h"
+#include "ringkv/data/keyspace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static struct db *arg_db(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long db = 0;
     string2ll(a->argv[1], a->len[1], &db);
-    return shard_db(c->shard, (int)db);
+    return ks_db(c->ks, (int)db);
 }
 
 static void take_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -119,7 +120,7 @@ struct move {
     struct mkey *keys;         /* the named keys, then the value keys */
     uint32_t nkeys, nnamed, cap;
     uint32_t seq[MAX_SHARDS];  /* records asked of each shard this round */
-    struct shard *scratch;
+    struct keyspace *scratch;
     struct obuf reply;
     bool storing;
 };
@@ -159,7 +160,7 @@ static void want_key(struct tx *t, struct move *m, int db, const char *key, size
 static void move_free(void *state)
 {
     struct move *m = state;
-    if (m->scratch) shard_scratch_destroy(m->scratch);
+    if (m->scratch) ks_destroy(m->scratch);
     obuf_free(&m->names);
     obuf_free(&m->reply);
     rk_free(m->keys);
@@ -178,7 +179,7 @@ static void load_keys(struct tx *t, struct move *m, uint32_t from, uint32_t to)
         long long when;
         get_record(ans->data + (size_t)k->seq * RECORD_SIZE, &kv, &when);
         if (!kv) continue;
-        struct db *db = shard_db(m->scratch, k->db);
+        struct db *db = ks_db(m->scratch, k->db);
         db_add(db, kv);
         if (when >= 0) db_set_expire(db, kv, when);
     }
@@ -197,7 +198,7 @@ static void store_back(struct tx *t, struct move *m)
     for (uint32_t i = 0; i < m->nkeys; i++) {
         struct mkey *k = &m->keys[i];
         long long when = -1;
-        struct kv *kv = db_detach(shard_db(m->scratch, k->db), key_name(m, k), k->len, &when);
+        struct kv *kv = db_detach(ks_db(m->scratch, k->db), key_name(m, k), k->len, &when);
         if (i >= m->nnamed) { /* a value key: read, never written */
             if (kv) kv_free(kv);
             continue;
@@ -217,7 +218,8 @@ static void run_handler(struct tx *t, struct move *m)
     struct reply r;
     reply_init(&r, &m->reply, t->cl.resp);
     reply_counted(&r, t->s->cmdstats); /* the client's reply, counted here */
-    shard_exec(m->scratch, m->cmd, &m->args, t->cl.dbid, &r, NULL, t->cl.client_id);
+    struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, t->cl.dbid, &r, NULL, t->cl.client_id);
+    shard_exec_ctx(t->s, m->cmd, &m->args, &ctx);
     if (m->cmd->flags & CMD_WRITE) {
         store_back(t, m);
         return;
@@ -228,15 +230,14 @@ static void run_handler(struct tx *t, struct move *m)
 static void move_locked(struct tx *t)
 {
     struct move *m = t->state;
-    m->scratch = shard_scratch_create(t->s);
+    m->scratch = ks_create(t->s->cfg.databases, 1);
     load_keys(t, m, 0, m->nkeys);
     if (m->cmd->value_keys) {
         memset(m->seq, 0, sizeof(m->seq));
         struct obuf discard = {0};
         struct reply r;
         reply_init(&r, &discard, t->cl.resp);
-        struct cmd_ctx ctx = {.shard = m->scratch, .db = shard_db(m->scratch, t->cl.dbid), .dbid = t->cl.dbid,
-                              .r = &r, .client_id = t->cl.client_id};
+        struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, t->cl.dbid, &r, NULL, t->cl.client_id);
         m->cmd->value_keys(&ctx, &m->args, collect_value_key, t);
         obuf_free(&discard);
         if (m->nkeys > m->nnamed) {

@@ -1,6 +1,7 @@
 /* conn.c — the connection actor; see conn.h. Thread: its shard only. */
 #include "ringkv/net/conn.h"
 #include "ringkv/base/alloc.h"
+#include "ringkv/cmd/host.h"
 #include "ringkv/net/dispatch.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
@@ -378,10 +379,44 @@ static void on_send(struct ring_op *op, int res, uint32_t flags)
     conn_maybe_free(c);
 }
 
-void conn_set_name(struct conn *c, const char *name, size_t len)
+/* ---- the client calls of cmd/host.h ---- */
+
+/* A client handle is the connection itself, under a type handlers cannot
+ * open. */
+struct client *conn_client(struct conn *c) { return (struct client *)c; }
+static struct conn *conn_of(struct client *cl) { return (struct conn *)cl; }
+static const struct conn *conn_of_const(const struct client *cl) { return (const struct conn *)cl; }
+
+uint64_t client_id(const struct client *cl) { return conn_of_const(cl)->id; }
+const char *client_addr(const struct client *cl) { return conn_of_const(cl)->addr; }
+const char *client_laddr(const struct client *cl) { return conn_of_const(cl)->laddr; }
+const char *client_name(const struct client *cl) { return conn_of_const(cl)->name; }
+
+void client_set_name(struct client *cl, const char *name, size_t len)
 {
+    struct conn *c = conn_of(cl);
     rk_free(c->name);
     c->name = len ? rk_strndup(name, len) : NULL;
+}
+
+void client_select_db(struct client *cl, int dbid) { conn_of(cl)->dbid = dbid; }
+void client_set_resp(struct client *cl, int resp) { conn_of(cl)->resp = (uint8_t)resp; }
+bool client_is_authenticated(const struct client *cl) { return conn_of_const(cl)->authenticated; }
+void client_set_authenticated(struct client *cl) { conn_of(cl)->authenticated = true; }
+
+void client_set_no_evict(struct client *cl, bool on)
+{
+    if (on) conn_of(cl)->flags |= CONN_NO_EVICT;
+    else conn_of(cl)->flags &= ~CONN_NO_EVICT;
+}
+
+/* The send that empties its output closes it (conn_start_send). */
+void client_close_after_reply(struct client *cl) { conn_of(cl)->flags |= CONN_CLOSE_AFTER_REPLY; }
+
+void client_kill(struct client *cl)
+{
+    client_close_after_reply(cl);
+    conn_want_send(conn_of(cl));
 }
 
 /* Redis's CLIENT LIST flags letters for what ringkv tracks. */
@@ -400,8 +435,9 @@ static void describe_flags(const struct conn *c, char *out)
  * gathered for the next send, oll how many buffers hold unsent bytes (the
  * one in the kernel's hands and the gathering one), omem all unsent bytes;
  * rbs (and rbp: no peak is tracked) the two buffers' allocated size. */
-void conn_describe(const struct conn *c, struct obuf *out)
+void client_describe(const struct client *cl, struct obuf *out)
 {
+    const struct conn *c = conn_of_const(cl);
     char line[640], flags[8];
     long long now = mstime();
     size_t unsent = c->sending.len - c->sent;

@@ -110,7 +110,7 @@ static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, con
     struct reply r;
     reply_init(&r, &c->out, c->resp);
     reply_counted(&r, c->shard->cmdstats);
-    shard_exec(c->shard, cmd, a, c->dbid, &r, c, c->id);
+    shard_exec(c->shard, cmd, a, c->dbid, &r, conn_client(c), c->id);
     conn_want_send(c);
     return RUN_DONE;
 }
@@ -161,7 +161,7 @@ static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_arg
     unsigned first = shard_of_key(srv, a->argv[pos[0]], a->len[pos[0]]);
     for (int i = 1; i < n; i++)
         if (shard_of_key(srv, a->argv[pos[i]], a->len[pos[i]]) != first) return -2;
-    if (cmd->value_keys_home && !cmd->value_keys_home(a, srv, first)) return -2;
+    if (cmd->value_keys_home && !cmd->value_keys_home(a, srv->slot_owner, first)) return -2;
     return first == c->shard->id ? -1 : (int)first;
 }
 

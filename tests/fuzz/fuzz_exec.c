@@ -21,6 +21,7 @@
 #include "ringkv/base/config.h"
 #include "ringkv/net/conn.h"
 #include "ringkv/data/db.h"
+#include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/data/object.h"
 #include "ringkv/proto/resp.h"
@@ -61,16 +62,14 @@ static struct shard *shard_new(void)
     s->cfg.databases = DATABASES;
     /* The smallest limit Redis allows: big strings cost time, not coverage. */
     s->cfg.proto_max_bulk_len = 1 << 20;
-    s->dbs = rk_calloc(DATABASES, sizeof(struct db));
-    for (int i = 0; i < DATABASES; i++) db_init(&s->dbs[i], &s->db_stats, (uint64_t)i + 1);
+    s->ks = ks_create(DATABASES, 1);
     s->cmdstats = cmdstats_create();
     return s;
 }
 
 static void shard_free(struct shard *s)
 {
-    for (int i = 0; i < DATABASES; i++) db_deinit(&s->dbs[i]);
-    rk_free(s->dbs);
+    ks_destroy(s->ks);
     config_free(&s->cfg);
     rk_free(s->scratch_argv);
     rk_free(s->scratch_argl);
@@ -126,7 +125,7 @@ static void run_line(struct shard *s, struct conn *conn, struct obuf *out, const
     struct reply r;
     size_t before = out->len;
     reply_init(&r, out, conn->resp);
-    shard_exec(s, cmd, a, conn->dbid, &r, (cmd->flags & CMD_CONN) ? conn : NULL, conn->id);
+    shard_exec(s, cmd, a, conn->dbid, &r, (cmd->flags & CMD_CONN) ? conn_client(conn) : NULL, conn->id);
     size_t span = resp_value_span(out->data + before, out->len - before);
     CHECK(span > 0 && span == out->len - before);
     CHECK(conn->dbid >= 0 && conn->dbid < DATABASES);
@@ -164,10 +163,11 @@ static void check_key(struct dict_node *n, void *arg)
 static void check_dbs(struct shard *s)
 {
     for (int i = 0; i < DATABASES; i++) {
-        struct scan_state st = {&s->dbs[i], 0, 0};
-        dict_foreach(&s->dbs[i].keys, check_key, &st);
-        CHECK(st.keys == db_size(&s->dbs[i]));
-        CHECK(st.flagged == db_expires_size(&s->dbs[i]));
+        struct db *db = ks_db(s->ks, i);
+        struct scan_state st = {db, 0, 0};
+        dict_foreach(&db->keys, check_key, &st);
+        CHECK(st.keys == db_size(db));
+        CHECK(st.flagged == db_expires_size(db));
     }
 }
 
@@ -204,8 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Active expiry and table maintenance run on what is left. */
     for (int i = 0; i < DATABASES; i++) {
-        db_active_expire(&s->dbs[i], mstime(), 1000);
-        db_maintain(&s->dbs[i], 1000);
+        db_active_expire(ks_db(s->ks, i), mstime(), 1000);
+        db_maintain(ks_db(s->ks, i), 1000);
     }
     check_dbs(s);
 

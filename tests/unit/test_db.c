@@ -4,6 +4,7 @@
  * lookups, found by fuzz_exec). */
 #include <criterion/criterion.h>
 #include "ringkv/data/db.h"
+#include "ringkv/data/keyspace.h"
 #include "ringkv/data/object.h"
 #include "ringkv/base/util.h"
 
@@ -39,4 +40,25 @@ Test(db, no_key_expires_within_a_command)
     cr_assert_eq(stats.expired_keys, 1);
     cr_assert_eq(db_size(&db), 0);
     db_deinit(&db);
+}
+
+/* A keyspace's databases are separate but count hits and misses together
+ * (INFO's keyspace_hits is per shard, not per database). */
+Test(keyspace, databases_share_counters)
+{
+    obj_types_setup();
+    struct keyspace *ks = ks_create(3, 1);
+    cr_assert_eq(ks->ndbs, 3);
+    db_add(ks_db(ks, 0), kv_new_string("k", 1, "v", 1));
+    db_add(ks_db(ks, 2), kv_new_string("k", 1, "w", 1));
+    cr_assert_not_null(db_lookup(ks_db(ks, 0), "k", 1));
+    cr_assert_null(db_lookup(ks_db(ks, 1), "k", 1));
+    cr_assert_eq(ks->stats.hits, 1);
+    cr_assert_eq(ks->stats.misses, 1);
+
+    ks_flush(ks);
+    cr_assert_eq(db_size(ks_db(ks, 0)) + db_size(ks_db(ks, 2)), 0);
+    ks_reset_stats(ks);
+    cr_assert_eq(ks->stats.hits + ks->stats.misses, 0);
+    ks_destroy(ks);
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 
 #define CONFIG_MAX_BIND 16
+/* The most shards a server runs (the `shards` directive's bound). */
+#define MAX_SHARDS 256
 
 /* client-output-buffer-limit classes, in Redis's order. */
 enum config_obuf_class { OBUF_NORMAL, OBUF_REPLICA, OBUF_PUBSUB, OBUF_CLASSES };

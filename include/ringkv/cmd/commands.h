@@ -7,10 +7,12 @@
  * Type modules keep their own part of the table next to their handlers
  * (e.g. string_commands[] in t_string.c); commands.c joins the parts.
  *
- * A handler receives the parsed arguments and a context holding the
- * database and the reply writer. It runs on the shard that owns its keys,
- * which may not be the connection's shard, and never knows which: only
- * CMD_CONN commands (SELECT, HELLO, CLIENT SETNAME, ...) see the connection.
+ * A handler receives the parsed arguments and a context (cmd_ctx): the
+ * keyspace and database, the configuration and the reply writer. It runs
+ * on the shard that owns its keys, which may not be the connection's
+ * shard, and sees no shard and no connection: only CMD_CONN commands
+ * (SELECT, HELLO, CLIENT SETNAME, ...) get a handle on their client, and
+ * what a command asks of the client or the server goes through host.h.
  * Handlers never touch io_uring. The table is immutable after startup and
  * shared read-only by all shards.
  */
@@ -23,10 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct server;
-struct shard;
+struct keyspace;
 struct db;
-struct conn;
+struct config;
+struct client;
+struct host;
 
 struct cmd_args {
     int argc;
@@ -34,13 +37,17 @@ struct cmd_args {
     const size_t *len;
 };
 
+/* What a handler sees of the shard running it. */
 struct cmd_ctx {
-    struct shard *shard;  /* the shard running the command */
-    struct db *db;        /* the client's selected database on that shard */
+    struct keyspace *ks;        /* every database of that shard (ks_db) */
+    struct db *db;              /* the client's selected one, ks_db(ks, dbid) */
     int dbid;
+    const struct config *cfg;   /* that shard's configuration */
+    unsigned shard_index, nshards;
     struct reply *r;
-    struct conn *conn;    /* only for CMD_CONN commands, else NULL */
-    uint64_t client_id;   /* the calling client, wherever the command runs */
+    uint64_t client_id;         /* the calling client, wherever the command runs */
+    struct client *client;      /* the calling client: CMD_CONN commands only, else NULL (host.h) */
+    struct host *host;          /* the shard, for what reaches past the keyspace (host.h) */
 };
 
 typedef void (*cmd_fn)(struct cmd_ctx *c, const struct cmd_args *a);
@@ -157,12 +164,13 @@ typedef int (*cmd_key_db_fn)(const struct cmd_args *a, int pos, int selected_db)
 /* Keys a call reads through its keys' values (SORT's BY and GET patterns
  * name "weight_<element>"): cmd_value_keys_fn visits them, run on the
  * values; cmd_value_keys_home_fn says whether every key the call's
- * patterns can name lives on shard `home` (a hash tag pins them), so the
- * call may run there alone. When not, it takes the cross-shard path,
- * which fetches the visited keys too (xshard.c). */
+ * patterns can name lives on shard `home` (a hash tag pins them), given
+ * the shard owning each hash slot, so the call may run there alone. When
+ * not, it takes the cross-shard path, which fetches the visited keys too
+ * (xshard.c). */
 typedef void (*cmd_key_visitor)(void *arg, const char *key, size_t len);
 typedef void (*cmd_value_keys_fn)(struct cmd_ctx *c, const struct cmd_args *a, cmd_key_visitor visit, void *arg);
-typedef bool (*cmd_value_keys_home_fn)(const struct cmd_args *a, const struct server *srv, unsigned home);
+typedef bool (*cmd_value_keys_home_fn)(const struct cmd_args *a, const uint16_t *slot_owner, unsigned home);
 
 /* One command. COMMAND INFO / DOCS report exactly these fields (and what
  * follows from them, as Redis derives it), so fill them as Redis 7.0's

@@ -22,13 +22,20 @@
 #include <stdint.h>
 
 struct shard;
-struct conn;
+struct client;
 
 /* Runs one command on this shard: the single place handlers are called.
  * Counts its time, and when r has stats (a client's whole call, not a
  * part) the call and whether it failed (cmdstats.h). */
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,
-                struct conn *conn, uint64_t client_id);
+                struct client *client, uint64_t client_id);
+/* The same in two steps, for a command run on another keyspace than the
+ * shard's own (tx_move.c's scratch): the context a handler of shard s gets
+ * when it runs on ks, then the run. */
+struct keyspace;
+struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r,
+                             struct client *client, uint64_t client_id);
+void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);
 
 /* Whether a command that holds no lock must wait before it runs here: a
  * transaction holds one of its keys (or its database) in a conflicting

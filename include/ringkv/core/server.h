@@ -18,8 +18,6 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#define MAX_SHARDS 256
-
 struct shard;
 struct ring;
 

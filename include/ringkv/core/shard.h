@@ -11,7 +11,7 @@
 #define RINGKV_SHARD_H
 
 #include "ringkv/base/config.h"
-#include "ringkv/data/db.h"
+#include "ringkv/data/keyspace.h"
 #include "ringkv/core/ring.h"
 #include "ringkv/core/server.h"
 
@@ -22,6 +22,7 @@
 struct conn;
 struct msg_batch;
 struct cmdstats;
+struct host;
 
 struct listener {
     struct ring_op op;
@@ -62,8 +63,7 @@ struct shard {
     struct ring_timer timer;
     int expire_next_db;                 /* where the next active expiry cycle starts */
     struct ring_op ctl_fail_op;
-    struct db *dbs;
-    struct db_stats db_stats;
+    struct keyspace *ks;                /* its slice of every database */
     struct shard_stats stats;
     struct cmdstats *cmdstats;          /* commands run, errors replied */
 
@@ -109,10 +109,8 @@ void shard_on_ctl(struct ring_op *op, int res, uint32_t flags);
 /* The owning shard of a key. */
 unsigned shard_of_key(const struct server *srv, const char *key, size_t len);
 struct db *shard_db(struct shard *s, int id);
-/* An empty keyspace with this shard's settings, for running a command on
- * values handed over from other shards (tx_move.c). */
-struct shard *shard_scratch_create(struct shard *s);
-void shard_scratch_destroy(struct shard *sc);
+/* The shard as command handlers see it (cmd/host.h; defined in host.c). */
+struct host *shard_host(struct shard *s);
 
 void conn_list_push(struct conn_list *l, struct conn *c);
 /* Makes the shard's scratch vectors hold at least n entries. */

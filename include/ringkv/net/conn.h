@@ -41,6 +41,7 @@
 
 struct shard;
 struct msg_batch;
+struct client;
 
 enum {
     CONN_RECV_ARMED = 1u << 0,
@@ -133,8 +134,8 @@ size_t conn_output_pending(const struct conn *c);
 /* The hard output limit of the client's class in bytes, 0 if none. */
 size_t conn_output_hard_limit(const struct conn *c);
 
-/* For CMD_CONN handlers. */
-void conn_set_name(struct conn *c, const char *name, size_t len);
-void conn_describe(const struct conn *c, struct obuf *out); /* CLIENT LIST line */
+/* The connection as command handlers see it: the handle of the client
+ * calls (cmd/host.h, defined in conn.c). */
+struct client *conn_client(struct conn *c);
 
 #endif
