@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks the expected values in tests/unit/test_glob.c and
-tests/unit/test_numfmt.c against a real redis-server (7.0 is the target).
+"""Checks the expected values in tests/unit/base/test_glob.c and
+tests/unit/base/test_numfmt.c against a real redis-server (7.0 is the target).
 
 Starts its own redis-server on a free loopback port (or uses --port N),
 replays every table row through the command that exposes it:
@@ -148,7 +148,7 @@ def main():
         sub.cmd("PUNSUBSCRIBE", pat)
         return n
 
-    for table, kind, a in rows(os.path.join(HERE, "unit", "test_glob.c")):
+    for table, kind, a in rows(os.path.join(HERE, "unit", "base", "test_glob.c")):
         pat, s, want = a[0], a[1], a[2] == "true"
         if kind == "G":
             got = [glob_pubsub(pat, s)] + ([] if pat == b"*" else [glob_keys(pat, s)])
@@ -165,7 +165,7 @@ def main():
         if glob_keys(b"*a" * n, b"a" * n) != want:
             bad.append(f"{n} star groups: expected {want}")
 
-    for table, kind, a in rows(os.path.join(HERE, "unit", "test_numfmt.c")):
+    for table, kind, a in rows(os.path.join(HERE, "unit", "base", "test_numfmt.c")):
         inp, ok = a[0], kind != "BAD" and a[1] == "true"
         out = a[2] if ok else None
         checked += 1
