@@ -7,6 +7,7 @@
 #include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/data/db.h"
+#include "ringkv/data/watch.h"
 
 #include <string.h>
 
@@ -20,14 +21,52 @@ struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, str
     };
 }
 
+/* Watched keys a write command may change in place (SADD to an existing
+ * set, INCR): their fingerprints before it runs. The database itself
+ * reports changes it sees (watch.h). */
+#define WATCHED_MAX 16
+struct watched_before {
+    int n;
+    const char *key[WATCHED_MAX];
+    size_t len[WATCHED_MAX];
+    uint64_t fp[WATCHED_MAX];
+};
+
+static void note_watched(struct db *db, const struct cmd_def *cmd, const struct cmd_args *a,
+                         struct watched_before *wb)
+{
+    int pos[WATCHED_MAX];
+    int n = cmd_key_positions(cmd, a, pos, WATCHED_MAX);
+    wb->n = 0;
+    for (int i = 0; i < n; i++) {
+        const char *key = a->argv[pos[i]];
+        size_t len = a->len[pos[i]];
+        if (!watch_has(db, key, len)) continue;
+        wb->key[wb->n] = key;
+        wb->len[wb->n] = len;
+        wb->fp[wb->n++] = watch_fingerprint(db_peek(db, key, len));
+    }
+}
+
+static void touch_changed(struct db *db, const struct watched_before *wb)
+{
+    for (int i = 0; i < wb->n; i++)
+        if (watch_fingerprint(db_peek(db, wb->key[i], wb->len[i])) != wb->fp[i]) watch_touch(db, wb->key[i], wb->len[i]);
+}
+
 void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx)
 {
     struct reply *r = ctx->r;
     uint32_t errors = r->errors;
     uint64_t start = cmdstats_ticks_now();
+    struct watched_before wb = {0};
+    struct db *db = ctx->db;
+    bool watched = db->watch && (cmd->flags & CMD_WRITE);
+    if (watched) note_watched(db, cmd, a, &wb);
     db_command_begin();
     cmd->fn(ctx, a);
     db_command_end();
+    if (watched && wb.n && db->watch) touch_changed(db, &wb);
     cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL, r->errors != errors);
 }
 

@@ -340,6 +340,6 @@ void tx_finish(struct tx *t, const char *reply, size_t len)
 void tx_run_command(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
                     const int *keypos, int nkeys)
 {
-    if (cmd->combine == COMBINE_NONE && !(cmd->flags & CMD_ALL_SHARDS)) tx_move_run(s, cl, cmd, a, keypos, nkeys);
+    if (cmd->combine == COMBINE_NONE && !(cmd->flags & CMD_ALL_SHARDS)) tx_move_run(s, cl, cmd, a);
     else tx_split_run(s, cl, cmd, a, keypos, nkeys);
 }

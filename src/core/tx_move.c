@@ -26,6 +26,7 @@
 #include "ringkv/core/txplan.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/keyspace.h"
+#include "ringkv/data/watch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ static void copy_command(struct cmd_ctx *c, const struct cmd_args *a)
     put_record(c->r->buf, kv ? kv_dup(kv, a->argv[2], a->len[2]) : NULL, kv ? db_get_expire(db, kv) : -1);
 }
 
+/* argv[4] "=": the value comes back as it was taken (watchers see no change). */
 static void put_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct db *db = arg_db(c, a);
@@ -82,24 +84,27 @@ static void put_command(struct cmd_ctx *c, const struct cmd_args *a)
     get_record(a->argv[3], &kv, &when);
     if (!kv) {
         db_delete(db, a->argv[2], a->len[2]);
-        return;
+    } else if (a->len[4] == 1 && a->argv[4][0] == '=') {
+        db_restore(db, kv, when);
+    } else {
+        db_set(db, kv, false);
+        if (when >= 0) db_set_expire(db, kv, when);
     }
-    db_set(db, kv, false);
-    if (when >= 0) db_set_expire(db, kv, when);
 }
 
 static const struct cmd_def take_cmd = {.name = "tx|take", .arity = 3, .fn = take_command};
 static const struct cmd_def copy_cmd = {.name = "tx|copy", .arity = 3, .fn = copy_command};
-static const struct cmd_def put_cmd = {.name = "tx|put", .arity = 4, .fn = put_command};
+static const struct cmd_def put_cmd = {.name = "tx|put", .arity = 5, .fn = put_command};
 
+/* [name, db, key] and, for a put, [record, "=" unchanged or "~"]. */
 static void add_key_command(struct tx_part *p, const struct cmd_def *cmd, int dbid, const char *key, size_t len,
-                            const char *record)
+                            const char *record, bool unchanged)
 {
     char dbbuf[RK_LONG_STR_SIZE];
     size_t dblen = ll2string(dbbuf, dbid);
-    const char *argv[4] = {cmd->name, dbbuf, key, record};
-    size_t lens[4] = {strlen(cmd->name), dblen, len, RECORD_SIZE};
-    struct cmd_args a = {record ? 4 : 3, argv, lens};
+    const char *argv[5] = {cmd->name, dbbuf, key, record, unchanged ? "=" : "~"};
+    size_t lens[5] = {strlen(cmd->name), dblen, len, RECORD_SIZE, 1};
+    struct cmd_args a = {record ? 5 : 3, argv, lens};
     tx_part_add_command(p, cmd, &a);
 }
 
@@ -110,24 +115,28 @@ struct mkey {                  /* a key the plan hands over */
     unsigned owner;
     uint32_t seq;              /* its record's place in the owner's answer */
     size_t off, len;           /* its name in names */
+    struct kv *got;            /* the record handed over, and its state then */
+    long long when;
+    uint64_t fp;
 };
 
-struct move {
+struct move_step {
     const struct cmd_def *cmd;
     struct cmd_args args;      /* a copy of the call */
     char *arg_storage;
+    int dbid;
     struct obuf names;
     struct mkey *keys;         /* the named keys, then the value keys */
     uint32_t nkeys, nnamed, cap;
     uint32_t seq[MAX_SHARDS];  /* records asked of each shard this round */
     struct keyspace *scratch;
     struct obuf reply;
-    bool storing;
+    enum { MOVE_TAKING, MOVE_VALUES, MOVE_STORING } stage;
 };
 
-static const char *key_name(const struct move *m, const struct mkey *k) { return m->names.data + k->off; }
+static const char *key_name(const struct move_step *m, const struct mkey *k) { return m->names.data + k->off; }
 
-static struct mkey *find_key(struct move *m, int db, const char *key, size_t len)
+static struct mkey *find_key(struct move_step *m, int db, const char *key, size_t len)
 {
     for (uint32_t i = 0; i < m->nkeys; i++) {
         struct mkey *k = &m->keys[i];
@@ -136,8 +145,9 @@ static struct mkey *find_key(struct move *m, int db, const char *key, size_t len
     return NULL;
 }
 
-/* Adds a key to hand over (once), asking its owner for it. */
-static void want_key(struct tx *t, struct move *m, int db, const char *key, size_t len, bool lock)
+/* Adds a key to hand over (once), asking its owner for it: taken out
+ * (a write command's named key) or copied (a read, or a value key). */
+static void want_key(struct tx *t, struct move_step *m, int db, const char *key, size_t len, bool named, bool lock)
 {
     if (find_key(m, db, key, len)) return;
     if (m->nkeys == m->cap) {
@@ -146,7 +156,7 @@ static void want_key(struct tx *t, struct move *m, int db, const char *key, size
     }
     unsigned owner = shard_of_key(t->s->srv, key, len);
     struct mkey *k = &m->keys[m->nkeys++];
-    *k = (struct mkey){db, owner, m->seq[owner]++, m->names.len, len};
+    *k = (struct mkey){db, owner, m->seq[owner]++, m->names.len, len, NULL, -1, 0};
     obuf_append(&m->names, key, len);
     struct tx_part *p = tx_part_of(t, owner);
     bool write = m->cmd->flags & CMD_WRITE;
@@ -154,12 +164,12 @@ static void want_key(struct tx *t, struct move *m, int db, const char *key, size
         tx_pack_want(&p->wants, db, key, len, write ? LOCK_X : LOCK_S);
         p->nwants++;
     }
-    add_key_command(p, write && lock ? &take_cmd : &copy_cmd, db, key, len, NULL);
+    add_key_command(p, write && named ? &take_cmd : &copy_cmd, db, key, len, NULL, false);
 }
 
-static void move_free(void *state)
+void move_step_free(struct move_step *m)
 {
-    struct move *m = state;
+    if (!m) return;
     if (m->scratch) ks_destroy(m->scratch);
     obuf_free(&m->names);
     obuf_free(&m->reply);
@@ -169,8 +179,10 @@ static void move_free(void *state)
     rk_free(m);
 }
 
+const struct obuf *move_step_reply(const struct move_step *m) { return &m->reply; }
+
 /* Puts keys [from, to) into the scratch, from their owners' answers. */
-static void load_keys(struct tx *t, struct move *m, uint32_t from, uint32_t to)
+static void load_keys(struct tx *t, struct move_step *m, uint32_t from, uint32_t to)
 {
     for (uint32_t i = from; i < to; i++) {
         struct mkey *k = &m->keys[i];
@@ -178,6 +190,9 @@ static void load_keys(struct tx *t, struct move *m, uint32_t from, uint32_t to)
         struct kv *kv;
         long long when;
         get_record(ans->data + (size_t)k->seq * RECORD_SIZE, &kv, &when);
+        k->got = kv;
+        k->when = when;
+        k->fp = watch_fingerprint(kv);
         if (!kv) continue;
         struct db *db = ks_db(m->scratch, k->db);
         db_add(db, kv);
@@ -185,16 +200,35 @@ static void load_keys(struct tx *t, struct move *m, uint32_t from, uint32_t to)
     }
 }
 
+struct value_keys {
+    struct tx *t;
+    struct move_step *m;
+};
+
 static void collect_value_key(void *arg, const char *key, size_t len)
 {
-    struct tx *t = arg;
-    struct move *m = t->state;
-    want_key(t, m, t->cl.dbid, key, len, false);
+    struct value_keys *vk = arg;
+    want_key(vk->t, vk->m, vk->m->dbid, key, len, false, false);
 }
 
-/* Step 3: every named key back to its owner, and the locks with them. */
-static void store_back(struct tx *t, struct move *m)
+/* Asks the owners for the keys the values name; false if there are none. */
+static bool fetch_value_keys(struct tx *t, struct move_step *m)
 {
+    memset(m->seq, 0, sizeof(m->seq));
+    struct obuf discard = {0};
+    struct reply r;
+    reply_init(&r, &discard, t->cl.resp);
+    struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, m->dbid, &r, NULL, t->cl.client_id);
+    struct value_keys vk = {t, m};
+    m->cmd->value_keys(&ctx, &m->args, collect_value_key, &vk);
+    obuf_free(&discard);
+    return m->nkeys > m->nnamed;
+}
+
+/* Step 3: every named key back to its owner; returns whether any. */
+static void store_back(struct tx *t, struct move_step *m)
+{
+    memset(m->seq, 0, sizeof(m->seq));
     for (uint32_t i = 0; i < m->nkeys; i++) {
         struct mkey *k = &m->keys[i];
         long long when = -1;
@@ -203,65 +237,52 @@ static void store_back(struct tx *t, struct move *m)
             if (kv) kv_free(kv);
             continue;
         }
+        bool same = kv == k->got && when == k->when && watch_fingerprint(kv) == k->fp;
         struct obuf rec = {0};
         put_record(&rec, kv, when);
-        add_key_command(tx_part_of(t, k->owner), &put_cmd, k->db, key_name(m, k), k->len, rec.data);
+        add_key_command(tx_part_of(t, k->owner), &put_cmd, k->db, key_name(m, k), k->len, rec.data, same);
         obuf_free(&rec);
     }
-    m->storing = true;
-    tx_round(t, true);
 }
 
-/* Step 2, once every key the handler reads is in the scratch. */
-static void run_handler(struct tx *t, struct move *m)
+/* Step 2, once every key the handler reads is in the scratch. Returns
+ * true when the step is over (a read-only command). */
+static bool run_handler(struct tx *t, struct move_step *m)
 {
     struct reply r;
     reply_init(&r, &m->reply, t->cl.resp);
     reply_counted(&r, t->s->cmdstats); /* the client's reply, counted here */
-    struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, t->cl.dbid, &r, NULL, t->cl.client_id);
+    struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, m->dbid, &r, NULL, t->cl.client_id);
     shard_exec_ctx(t->s, m->cmd, &m->args, &ctx);
-    if (m->cmd->flags & CMD_WRITE) {
-        store_back(t, m);
-        return;
-    }
-    tx_finish(t, m->reply.data, m->reply.len);
+    if (!(m->cmd->flags & CMD_WRITE)) return true;
+    store_back(t, m);
+    m->stage = MOVE_STORING;
+    return false;
 }
 
-static void move_locked(struct tx *t)
+bool move_step_advance(struct tx *t, struct move_step *m)
 {
-    struct move *m = t->state;
-    m->scratch = ks_create(t->s->cfg.databases, 1);
-    load_keys(t, m, 0, m->nkeys);
-    if (m->cmd->value_keys) {
-        memset(m->seq, 0, sizeof(m->seq));
-        struct obuf discard = {0};
-        struct reply r;
-        reply_init(&r, &discard, t->cl.resp);
-        struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, t->cl.dbid, &r, NULL, t->cl.client_id);
-        m->cmd->value_keys(&ctx, &m->args, collect_value_key, t);
-        obuf_free(&discard);
-        if (m->nkeys > m->nnamed) {
-            tx_round(t, false);
-            return;
+    switch (m->stage) {
+    case MOVE_TAKING:
+        m->scratch = ks_create(t->s->cfg.databases, 1);
+        load_keys(t, m, 0, m->nkeys);
+        if (m->cmd->value_keys && fetch_value_keys(t, m)) {
+            m->stage = MOVE_VALUES;
+            return false;
         }
+        return run_handler(t, m);
+    case MOVE_VALUES:
+        load_keys(t, m, m->nnamed, m->nkeys);
+        return run_handler(t, m);
+    case MOVE_STORING:
+        break;
     }
-    run_handler(t, m);
+    return true;
 }
 
-static void move_round_done(struct tx *t)
-{
-    struct move *m = t->state;
-    if (m->storing) {
-        tx_finish(t, m->reply.data, m->reply.len);
-        return;
-    }
-    load_keys(t, m, m->nnamed, m->nkeys); /* the value keys arrived */
-    run_handler(t, m);
-}
+bool move_step_storing(const struct move_step *m) { return m->stage == MOVE_STORING; }
 
-static const struct tx_plan_ops move_ops = {move_locked, move_round_done, move_free};
-
-static void copy_call(struct move *m, const struct cmd_args *a)
+static void copy_call(struct move_step *m, const struct cmd_args *a)
 {
     size_t total = 0;
     for (int i = 0; i < a->argc; i++) total += a->len[i];
@@ -278,21 +299,45 @@ static void copy_call(struct move *m, const struct cmd_args *a)
     m->args = (struct cmd_args){a->argc, argv, lens};
 }
 
-void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
-                 const int *keypos, int nkeys)
+struct move_step *move_step_new(struct tx *t, const struct cmd_def *cmd, const struct cmd_args *a, int dbid,
+                                bool lock)
 {
-    struct move *m = rk_calloc(1, sizeof(*m));
+    struct move_step *m = rk_calloc(1, sizeof(*m));
     m->cmd = cmd;
+    m->dbid = dbid;
     copy_call(m, a);
-    struct tx *t = tx_new(s, cl, &move_ops, m);
+    struct shard *s = t->s;
+    int *keypos = rk_malloc(((size_t)a->argc + 1) * sizeof(int));
+    int nkeys = cmd_key_positions(cmd, a, keypos, a->argc);
+    for (int i = 0; i < nkeys; i++) {
+        int db = cmd->key_db ? cmd->key_db(a, keypos[i], dbid) : dbid;
+        if (db < 0 || db >= s->cfg.databases) db = dbid; /* the handler will refuse it */
+        want_key(t, m, db, a->argv[keypos[i]], a->len[keypos[i]], true, lock);
+    }
+    rk_free(keypos);
+    m->nnamed = m->nkeys;
+    return m;
+}
+
+/* ---- the plan for one command ---- */
+
+static void move_locked(struct tx *t)
+{
+    struct move_step *m = t->state;
+    if (move_step_advance(t, m)) tx_finish(t, m->reply.data, m->reply.len);
+    else tx_round(t, move_step_storing(m)); /* the locks go back with the values */
+}
+
+static void move_free(void *state) { move_step_free(state); }
+
+static const struct tx_plan_ops move_ops = {move_locked, move_locked, move_free};
+
+void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    struct tx *t = tx_new(s, cl, &move_ops, NULL);
     /* A read-only command's copies are all it needs: its owners let go as
      * soon as everything is locked. */
     t->one_shot = !(cmd->flags & CMD_WRITE);
-    for (int i = 0; i < nkeys; i++) {
-        int db = cmd->key_db ? cmd->key_db(a, keypos[i], cl->dbid) : cl->dbid;
-        if (db < 0 || db >= s->cfg.databases) db = cl->dbid; /* the handler will refuse it */
-        want_key(t, m, db, a->argv[keypos[i]], a->len[keypos[i]], true);
-    }
-    m->nnamed = m->nkeys;
+    t->state = move_step_new(t, cmd, a, cl->dbid, true);
     tx_start(t);
 }

@@ -1,5 +1,6 @@
 /* db.c — one database of a shard's keyspace; see db.h. Single-threaded. */
 #include "ringkv/data/db.h"
+#include "ringkv/data/watch.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/util.h"
 
@@ -49,17 +50,28 @@ void db_init(struct db *db, struct db_stats *stats, uint64_t seed)
     db->rng_state = seed | 1;
 }
 
+/* Tells the key's watchers it changed (after the change). */
+static inline void changed(struct db *db, const char *key, size_t len)
+{
+    if (db->watch) watch_touch(db, key, len);
+}
+
 static void free_kv_node(struct dict_node *n, void *arg) { kv_free(kv_of(n)); }
 static void free_exp_node(struct dict_node *n, void *arg) { rk_free(n); }
 
 void db_flush(struct db *db)
 {
+    watch_touch_all(db, NULL);
     dict_clear(&db->expires, free_exp_node, NULL);
     dict_clear(&db->keys, free_kv_node, NULL);
     db->avg_ttl = 0;
 }
 
-void db_deinit(struct db *db) { db_flush(db); }
+void db_deinit(struct db *db)
+{
+    watch_free(db);
+    db_flush(db);
+}
 
 uint64_t db_size(const struct db *db) { return dict_size(&db->keys); }
 uint64_t db_expires_size(const struct db *db) { return dict_size(&db->expires); }
@@ -96,7 +108,7 @@ bool db_is_expired(struct db *db, const struct kv *kv, long long now_ms)
     return when >= 0 && now_ms >= when;
 }
 
-void db_set_expire(struct db *db, struct kv *kv, long long when_ms)
+static void set_expire(struct db *db, struct kv *kv, long long when_ms)
 {
     struct expire_entry *e = kv->expires ? find_expire(db, kv) : NULL;
     if (!e) {
@@ -106,6 +118,12 @@ void db_set_expire(struct db *db, struct kv *kv, long long when_ms)
         kv->expires = 1;
     }
     e->when = when_ms;
+}
+
+void db_set_expire(struct db *db, struct kv *kv, long long when_ms)
+{
+    set_expire(db, kv, when_ms);
+    changed(db, kv_key(kv), kv->keylen);
 }
 
 static void remove_expire(struct db *db, struct kv *kv, uint64_t hash)
@@ -119,6 +137,7 @@ bool db_persist(struct db *db, struct kv *kv)
 {
     if (!kv->expires) return false;
     remove_expire(db, kv, db_key_hash(kv_key(kv), kv->keylen));
+    changed(db, kv_key(kv), kv->keylen);
     return true;
 }
 
@@ -177,6 +196,11 @@ struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len)
     return kv;
 }
 
+struct kv *db_peek(struct db *db, const char *key, size_t len)
+{
+    return (struct kv *)dict_find(&db->keys, key, len, db_key_hash(key, len));
+}
+
 bool db_exists(struct db *db, const char *key, size_t len)
 {
     return lookup(db, key, len, db_key_hash(key, len)) != NULL;
@@ -186,6 +210,14 @@ void db_add(struct db *db, struct kv *kv)
 {
     kv->expires = 0;
     dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
+    changed(db, kv_key(kv), kv->keylen);
+}
+
+void db_restore(struct db *db, struct kv *kv, long long when)
+{
+    kv->expires = 0;
+    dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
+    if (when >= 0) set_expire(db, kv, when);
 }
 
 void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
@@ -197,6 +229,7 @@ void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
         struct expire_entry *e = (struct expire_entry *)dict_find(&db->expires, kv_key(old), old->keylen, hash);
         if (e) e->kv = repl;
     }
+    changed(db, kv_key(repl), repl->keylen);
 }
 
 void db_set(struct db *db, struct kv *kv, bool keep_ttl)
@@ -206,6 +239,7 @@ void db_set(struct db *db, struct kv *kv, bool keep_ttl)
     if (!old) {
         kv->expires = 0;
         dict_insert(&db->keys, &kv->node, hash);
+        changed(db, kv_key(kv), kv->keylen);
         return;
     }
     if (old->expires && !keep_ttl) remove_expire(db, old, hash);
@@ -245,7 +279,10 @@ struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t 
     }
     if (old->expires && !keep_ttl) db_persist(db, old);
     old->lru = obj_lru_clock();
-    if (old->type == OBJ_STRING && overwrite_in_place(old, val, vlen)) return old;
+    if (old->type == OBJ_STRING && overwrite_in_place(old, val, vlen)) {
+        changed(db, key, klen);
+        return old;
+    }
     struct kv *kv = kv_new_string(key, klen, val, vlen);
     db_swap_record(db, old, kv);
     kv_free(old);
@@ -263,6 +300,7 @@ struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when
         remove_expire(db, kv, hash);
     }
     dict_unlink(&db->keys, key, len, hash);
+    changed(db, key, len);
     return kv;
 }
 
@@ -271,6 +309,7 @@ void db_delete_kv(struct db *db, struct kv *kv)
     uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
     if (kv->expires) remove_expire(db, kv, hash);
     dict_unlink(&db->keys, kv_key(kv), kv->keylen, hash);
+    if (db->watch) watch_touch(db, kv_key(kv), kv->keylen); /* the key bytes live in kv */
     kv_free(kv);
 }
 
@@ -342,9 +381,14 @@ struct kv *db_random(struct db *db)
 
 void db_swap(struct db *a, struct db *b)
 {
+    watch_touch_all(a, b);
+    watch_touch_all(b, a);
     struct db tmp = *a;
     *a = *b;
     *b = tmp;
+    /* WATCHes belong to the database number (Redis), not its contents. */
+    b->watch = a->watch;
+    a->watch = tmp.watch;
     /* The counters and the sampling generator stay with the slot. */
     b->stats = a->stats;
     a->stats = tmp.stats;

@@ -76,7 +76,22 @@ void tx_finish(struct tx *t, const char *reply, size_t len);
 /* The plans' entry points (tx_run_command picks one). */
 void tx_split_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
                   const int *keypos, int nkeys);
-void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
-                 const int *keypos, int nkeys);
+void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a);
+
+/* One command run by the move plan, as a step of a transaction (tx_move.c;
+ * MULTI/EXEC uses it for such commands between its other rounds).
+ * move_step_new asks each owner for the call's keys in its part's next
+ * commands (and, with `lock`, wants them locked); after every round that
+ * carried the step's commands, move_step_advance goes on: true when the
+ * step is over (its reply in move_step_reply), false when it queued the
+ * commands of another round. */
+struct move_step;
+struct move_step *move_step_new(struct tx *t, const struct cmd_def *cmd, const struct cmd_args *a, int dbid,
+                                bool lock);
+bool move_step_advance(struct tx *t, struct move_step *m);
+/* Whether the round it queued puts the values back (its last). */
+bool move_step_storing(const struct move_step *m);
+const struct obuf *move_step_reply(const struct move_step *m);
+void move_step_free(struct move_step *m);
 
 #endif

@@ -5,6 +5,8 @@
  * Redis, so that active expiry samples only keys that can expire and keys
  * without a TTL pay nothing. Expired keys are removed lazily by every
  * lookup and actively by db_active_expire(), driven by the shard's timer.
+ * Every change made through these functions is reported to the key's
+ * watchers (watch.h).
  * Single-threaded: a db belongs to one shard.
  */
 #ifndef RINGKV_DB_H
@@ -20,9 +22,12 @@ struct db_stats {
     uint64_t hits, misses, expired_keys, expired_stale_perc, expire_cycles;
 };
 
+struct watch_table;
+
 struct db {
     struct dict keys;
     struct dict expires;
+    struct watch_table *watch;  /* WATCHed keys (watch.h), NULL: none; stays with the slot on SWAPDB */
     struct db_stats *stats;   /* the shard's counters */
     uint64_t rng_state;
     long long avg_ttl;        /* running estimate from active expiry, ms */
@@ -54,6 +59,8 @@ static inline void db_prefetch(struct db *db, const char *key, size_t len, int s
 /* Like db_lookup, but leaves the LRU clock alone (Redis's LOOKUP_NOTOUCH:
  * TYPE, EXISTS, TTL, OBJECT). */
 struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len);
+/* The stored record, expired or not, with no side effect at all. */
+struct kv *db_peek(struct db *db, const char *key, size_t len);
 /* Whether the key exists, without touching its LRU or the hit counters. */
 bool db_exists(struct db *db, const char *key, size_t len);
 
@@ -75,6 +82,9 @@ bool db_delete(struct db *db, const char *key, size_t len);
 void db_delete_kv(struct db *db, struct kv *kv);
 /* Takes the record out of the db without freeing it; *when gets its TTL (-1). */
 struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when);
+/* Puts back a detached record that did not change (when: its TTL or -1):
+ * no WATCH of the key sees a change. */
+void db_restore(struct db *db, struct kv *kv, long long when);
 
 /* Expiry in unix milliseconds; -1 when the key is persistent. */
 long long db_get_expire(struct db *db, const struct kv *kv);
