@@ -28,6 +28,7 @@ static const struct cmd_def *const parts[] = {
     hash_commands,
     memory_commands,
     function_commands,
+    multi_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

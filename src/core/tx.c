@@ -68,6 +68,7 @@ struct txp {
     bool release_after;
 };
 
+/* Commands travel as [i32 db] + a packed command each. */
 static void txp_run_cmds(struct txp *p, const char *cmds, uint32_t n, struct obuf *out)
 {
     struct reply r;
@@ -75,8 +76,10 @@ static void txp_run_cmds(struct txp *p, const char *cmds, uint32_t n, struct obu
     for (uint32_t i = 0; i < n; i++) {
         const struct cmd_def *cmd;
         struct cmd_args a;
-        cmds = msg_unpack_command(p->s, cmds, &cmd, &a);
-        shard_exec(p->s, cmd, &a, p->dbid, &r, NULL, p->client_id);
+        int32_t db;
+        memcpy(&db, cmds, 4);
+        cmds = msg_unpack_command(p->s, cmds + 4, &cmd, &a);
+        shard_exec(p->s, cmd, &a, db, &r, NULL, p->client_id);
     }
 }
 
@@ -144,8 +147,8 @@ static bool txp_run(struct shard *s, const char *payload, struct msg_done *done,
     obuf_init(&tp->cmds);
     size_t len = 0;
     for (uint32_t i = 0, argc; i < h.ncmds; i++) { /* the commands' extent */
-        memcpy(&argc, p + len + sizeof(void *), 4);
-        const char *q = p + len + sizeof(void *) + 4;
+        memcpy(&argc, p + len + 4 + sizeof(void *), 4);
+        const char *q = p + len + 4 + sizeof(void *) + 4;
         for (uint32_t j = 0, l; j < argc; j++) {
             memcpy(&l, q, 4);
             q += 4 + l;
@@ -198,8 +201,10 @@ struct tx_part *tx_part_of(struct tx *t, unsigned shard)
     return p;
 }
 
-void tx_part_add_command(struct tx_part *p, const struct cmd_def *cmd, const struct cmd_args *a)
+void tx_part_add_command(struct tx_part *p, int dbid, const struct cmd_def *cmd, const struct cmd_args *a)
 {
+    int32_t db = dbid;
+    obuf_append(&p->cmds, &db, 4);
     msg_pack_command(&p->cmds, cmd, a);
     p->ncmds++;
 }

@@ -64,7 +64,7 @@ static void take_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct db *db = arg_db(c, a);
     long long when = -1;
     struct kv *kv = db_lookup_write(db, a->argv[2], a->len[2]); /* expired: gone */
-    if (kv) kv = db_detach(db, a->argv[2], a->len[2], &when);
+    if (kv) kv = db_take(db, a->argv[2], a->len[2], &when);
     put_record(c->r->buf, kv, kv ? when : -1);
 }
 
@@ -82,9 +82,11 @@ static void put_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv;
     long long when;
     get_record(a->argv[3], &kv, &when);
+    bool unchanged = a->len[4] == 1 && a->argv[4][0] == '=';
     if (!kv) {
-        db_delete(db, a->argv[2], a->len[2]);
-    } else if (a->len[4] == 1 && a->argv[4][0] == '=') {
+        /* Gone: it was taken (watchers were not told yet), or never was. */
+        if (!db_delete(db, a->argv[2], a->len[2]) && !unchanged) db_touch(db, a->argv[2], a->len[2]);
+    } else if (unchanged) {
         db_restore(db, kv, when);
     } else {
         db_set(db, kv, false);
@@ -105,7 +107,7 @@ static void add_key_command(struct tx_part *p, const struct cmd_def *cmd, int db
     const char *argv[5] = {cmd->name, dbbuf, key, record, unchanged ? "=" : "~"};
     size_t lens[5] = {strlen(cmd->name), dblen, len, RECORD_SIZE, 1};
     struct cmd_args a = {record ? 5 : 3, argv, lens};
-    tx_part_add_command(p, cmd, &a);
+    tx_part_add_command(p, 0, cmd, &a); /* the database is an argument */
 }
 
 /* ---- the coordinator's side ---- */
@@ -232,7 +234,7 @@ static void store_back(struct tx *t, struct move_step *m)
     for (uint32_t i = 0; i < m->nkeys; i++) {
         struct mkey *k = &m->keys[i];
         long long when = -1;
-        struct kv *kv = db_detach(ks_db(m->scratch, k->db), key_name(m, k), k->len, &when);
+        struct kv *kv = db_take(ks_db(m->scratch, k->db), key_name(m, k), k->len, &when);
         if (i >= m->nnamed) { /* a value key: read, never written */
             if (kv) kv_free(kv);
             continue;

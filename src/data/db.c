@@ -289,7 +289,9 @@ struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t 
     return kv;
 }
 
-struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when)
+void db_touch(struct db *db, const char *key, size_t len) { changed(db, key, len); }
+
+struct kv *db_take(struct db *db, const char *key, size_t len, long long *when)
 {
     uint64_t hash = db_key_hash(key, len);
     struct kv *kv = lookup(db, key, len, hash);
@@ -300,7 +302,13 @@ struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when
         remove_expire(db, kv, hash);
     }
     dict_unlink(&db->keys, key, len, hash);
-    changed(db, key, len);
+    return kv;
+}
+
+struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when)
+{
+    struct kv *kv = db_take(db, key, len, when);
+    if (kv) changed(db, key, len);
     return kv;
 }
 

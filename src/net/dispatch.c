@@ -5,6 +5,7 @@
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/net/multi.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/tx.h"
@@ -29,16 +30,27 @@ static void argv_reserve(struct conn *c, uint32_t n)
 
 typedef void (*error_writer)(struct reply *, const struct cmd_args *, const void *);
 
-/* Errors the connection answers itself; they queue behind pending replies
- * like any other reply, so they too wait until nothing is in flight. */
-static enum run_result reply_here(struct conn *c, error_writer write, const struct cmd_args *a, const void *arg)
+/* Errors the connection answers itself (a command refused before it
+ * runs); they queue behind pending replies like any other reply, so they
+ * too wait until nothing is in flight. Inside MULTI a refusal dooms the
+ * transaction, and EXEC refused becomes EXECABORT (multi.h). */
+static enum run_result refuse(struct conn *c, const struct cmd_def *cmd, error_writer write, const struct cmd_args *a,
+                              const void *arg)
 {
     if (c->busy) return RUN_WAIT;
-    struct reply r;
-    reply_init(&r, &c->out, c->resp);
-    reply_counted(&r, c->shard->cmdstats);
-    write(&r, a, arg);
-    conn_want_send(c);
+    struct obuf err;
+    obuf_init(&err);
+    struct reply tmp;
+    reply_init(&tmp, &err, c->resp);
+    write(&tmp, a, arg);
+    if (!multi_refused(c, cmd, err.data + 1, err.len - 3)) { /* "-...\r\n" */
+        struct reply r;
+        reply_init(&r, &c->out, c->resp);
+        reply_counted(&r, c->shard->cmdstats);
+        reply_error_raw(&r, err.data, err.len);
+        conn_want_send(c);
+    }
+    obuf_free(&err);
     return RUN_DONE;
 }
 
@@ -47,7 +59,7 @@ static enum run_result reply_here(struct conn *c, error_writer write, const stru
 static enum run_result reject(struct conn *c, const struct cmd_def *cmd, error_writer write, const struct cmd_args *a,
                               const void *arg)
 {
-    enum run_result res = reply_here(c, write, a, arg);
+    enum run_result res = refuse(c, cmd, write, a, arg);
     if (res == RUN_DONE) cmdstats_rejected(c->shard->cmdstats, cmd);
     return res;
 }
@@ -135,7 +147,7 @@ static enum run_result run_transaction(struct conn *c, const struct cmd_def *cmd
 {
     if (c->busy) return RUN_WAIT;
     c->busy++;
-    struct tx_client cl = {&c->sender.done, c->dbid, c->resp, c->id};
+    struct tx_client cl = {&c->sender.done, c->dbid, c->resp, c->id, NULL};
     tx_run_command(c->shard, &cl, cmd, a, keypos, nkeys);
     return RUN_DONE;
 }
@@ -169,17 +181,22 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 {
     const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
     c->last_cmd = NULL;
-    if (!cmd) return reply_here(c, write_unknown_command, a, NULL);
+    if (!cmd) return refuse(c, NULL, write_unknown_command, a, NULL);
     if (cmd->subcommands && (a->argc >= 2 || !cmd->fn)) {
         if (a->argc < 2) return reject(c, cmd, write_arity, a, cmd);
         const struct cmd_def *sub = cmd_lookup_sub(cmd, a->argv[1], a->len[1]);
-        if (!sub) return reply_here(c, write_unknown_subcommand, a, cmd);
+        if (!sub) return refuse(c, NULL, write_unknown_subcommand, a, cmd);
         cmd = sub;
     }
     c->last_cmd = cmd->name; /* as Redis: CLIENT INFO shows itself */
     if (!cmd_arity_ok(cmd, a->argc)) return reject(c, cmd, write_arity, a, cmd);
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
         return reject(c, cmd, write_noauth, a, NULL);
+    switch (multi_dispatch(c, cmd, a)) {
+    case MULTI_PASS: break;
+    case MULTI_DONE: return RUN_DONE;
+    case MULTI_WAIT: return RUN_WAIT;
+    }
 
     int *keypos = NULL, nkeys = 0;
     int where = route(c, cmd, a, &keypos, &nkeys);

@@ -80,6 +80,7 @@ enum {
     CMD_CONN = 1u << 20,      /* needs the connection: runs on its shard */
     CMD_ALL_SHARDS = 1u << 21, /* runs on every shard; replies combined */
     CMD_ALL_DBS = 1u << 24,    /* with CMD_ALL_SHARDS: touches every database (FLUSHALL, SWAPDB) */
+    CMD_TX_CONTROL = 1u << 25, /* MULTI, EXEC, DISCARD, UNWATCH: the connection handles them (no fn) */
 };
 
 /* Key spec flags (Redis 7's key specs, server.h CMD_KEY_*): what a command
@@ -235,6 +236,7 @@ extern const struct cmd_def sort_commands[];
 extern const struct cmd_def hash_commands[];
 extern const struct cmd_def memory_commands[];
 extern const struct cmd_def function_commands[];
+extern const struct cmd_def multi_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

@@ -70,19 +70,43 @@
 
 struct shard;
 
+struct client;
+
 /* Where a transaction's reply goes: the client's completion, called once
- * with the whole reply. */
+ * with the whole reply; and the client itself, for the connection
+ * commands (SELECT, CLIENT SETNAME) a MULTI may hold. */
 struct tx_client {
     struct msg_done *done;
     int dbid;
     uint8_t resp;
     uint64_t client_id;
+    struct client *client;
 };
 
 /* Runs a command whose keys live on several shards, or that runs on every
  * shard (CMD_ALL_SHARDS), atomically. keypos/nkeys: its key positions. */
 void tx_run_command(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
                     const int *keypos, int nkeys);
+
+/* EXEC: a client's queued commands, as its connection hands them over
+ * (copied). cmds: n packed commands (msg_pack_command), dbids[i] the
+ * database of command i (SELECTs in the queue counted); watched: the
+ * keys the client WATCHes, nwatched packed [i32 db][key arg] (tx_pack_key).
+ * Runs them atomically and answers with their replies as an array, or a
+ * null array when a watched key changed since WATCH. */
+struct tx_multi_queue {
+    const char *cmds;
+    size_t len;
+    uint32_t n;
+    const int *dbids;
+    const char *watched;
+    size_t watched_len;
+    uint32_t nwatched;
+};
+void tx_run_multi(struct shard *s, const struct tx_client *cl, const struct tx_multi_queue *q);
+/* A packed key with its database, as the watched keys travel. */
+void tx_pack_key(struct obuf *out, int dbid, const char *key, size_t len);
+const char *tx_unpack_key(const char *p, int *dbid, const char **key, size_t *len);
 
 /* Packed lock wants, as they travel in LOCK: [i32 db][u32 mode][key arg];
  * a whole database has mode | TX_WANT_DB and an empty key. */

@@ -26,7 +26,7 @@ struct tx_part {
     unsigned shard;
     struct obuf wants;         /* packed lock wants (tx_pack_want) */
     uint32_t nwants;
-    struct obuf cmds;          /* packed commands of the next step here */
+    struct obuf cmds;          /* the next step's commands here: [i32 db] + packed command each */
     uint32_t ncmds;
     struct obuf reply;         /* the replies of the last step here */
     void *handle;              /* the participant's state while it holds locks */
@@ -63,7 +63,8 @@ struct tx *tx_new(struct shard *s, const struct tx_client *cl, const struct tx_p
 /* The part for shard, added if new. Before tx_start: a participant; after:
  * a shard visited without locks (tx_round runs and forgets it). */
 struct tx_part *tx_part_of(struct tx *t, unsigned shard);
-void tx_part_add_command(struct tx_part *p, const struct cmd_def *cmd, const struct cmd_args *a);
+/* Adds a command for the part's next step, run in database dbid. */
+void tx_part_add_command(struct tx_part *p, int dbid, const struct cmd_def *cmd, const struct cmd_args *a);
 /* Sorts the parts and starts locking; ops->locked follows. */
 void tx_start(struct tx *t);
 /* Runs each part's pending commands (parts with none are skipped), the
@@ -77,6 +78,26 @@ void tx_finish(struct tx *t, const char *reply, size_t len);
 void tx_split_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
                   const int *keypos, int nkeys);
 void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a);
+
+/* A split command's piece of reply from one shard. */
+struct split_piece {
+    unsigned shard;
+    const char *data;
+    size_t len;
+};
+/* Adds to each shard owning some of the call's keys its piece of the call
+ * (and, with `lock`, wants for those keys); fills key_shard[k] with key
+ * k's shard and `shards` with the shards in the order their piece was
+ * added; returns how many. */
+uint32_t split_pieces(struct tx *t, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, const int *keypos,
+                      int nkeys, uint32_t *key_shard, unsigned *shards, bool lock);
+/* The database locks a command run on every shard wants (none for those
+ * that leave the keyspace alone). */
+void split_db_wants(struct tx *t, struct tx_part *p, const struct cmd_def *cmd, int dbid);
+/* The call's reply from its pieces (for CMD_ALL_SHARDS: one per shard, in
+ * shard order), as its cmd_def.combine says. */
+void split_combine(struct reply *r, const struct cmd_def *cmd, const struct cmd_args *a,
+                   const struct split_piece *pieces, uint32_t n, const uint32_t *key_shard, uint32_t nkeys);
 
 /* One command run by the move plan, as a step of a transaction (tx_move.c;
  * MULTI/EXEC uses it for such commands between its other rounds).

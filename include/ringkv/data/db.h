@@ -82,6 +82,12 @@ bool db_delete(struct db *db, const char *key, size_t len);
 void db_delete_kv(struct db *db, struct kv *kv);
 /* Takes the record out of the db without freeing it; *when gets its TTL (-1). */
 struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when);
+/* The same for a record that will come back (db_restore, or db_set once
+ * changed): its watchers hear of the change only then. */
+struct kv *db_take(struct db *db, const char *key, size_t len, long long *when);
+/* Tells the key's watchers it changed, for a change made elsewhere
+ * (a value that left with db_take and does not come back). */
+void db_touch(struct db *db, const char *key, size_t len);
 /* Puts back a detached record that did not change (when: its TTL or -1):
  * no WATCH of the key sees a change. */
 void db_restore(struct db *db, struct kv *kv, long long when);

@@ -97,6 +97,7 @@ struct conn {
     uint32_t busy;
     struct msg_sender sender;      /* its commands to other shards; done: their replies */
     struct msg_waiter waiter;      /* waiting for room in an outbox */
+    struct conn_multi *multi;      /* MULTI queue and WATCHed keys (multi.h), NULL: never used */
 
     long long ctime_ms, last_ms;
     long long linger_deadline_ms;  /* CONN_LINGERING: closed at this time at the latest */

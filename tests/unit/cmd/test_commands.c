@@ -146,6 +146,7 @@ static void check_command(const struct cmd_def *cmd, const struct cmd_def *paren
         cr_expect(!strchr(name, '|'), "%s: '|' in a command name", name);
     }
     if (cmd->subcommands) cr_expect(cmd->arity == -2 || (cmd->fn && cmd->arity == -1), "%s: container arity %d", name, cmd->arity);
+    else if (cmd->flags & CMD_TX_CONTROL) cr_expect(!cmd->fn, "%s: the connection handles it: no handler", name);
     else cr_expect(cmd->fn, "%s: no handler", name);
     cr_expect(cmd->combine != COMBINE_CUSTOM || cmd->combine_fn, "%s: COMBINE_CUSTOM without combine_fn", name);
     check_keys(cmd);

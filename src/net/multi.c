@@ -1,0 +1,256 @@
+/* multi.c — a connection's MULTI/EXEC/WATCH state; see multi.h.
+ * Thread: the connection's shard. */
+#include "ringkv/net/multi.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/util.h"
+#include "ringkv/cmd/cmd_multi.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/core/tx.h"
+#include "ringkv/net/conn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct conn_multi {
+    bool active;               /* between MULTI and EXEC/DISCARD */
+    bool doomed;               /* a command was refused while queueing */
+    struct obuf queue;         /* packed commands (msg_pack_command) */
+    uint32_t queued;
+    struct obuf watched;       /* packed [db][key] (tx_pack_key) */
+    uint32_t nwatched;
+};
+
+static struct conn_multi *state(struct conn *c)
+{
+    if (!c->multi) {
+        c->multi = rk_calloc(1, sizeof(*c->multi));
+        obuf_init(&c->multi->queue);
+        obuf_init(&c->multi->watched);
+    }
+    return c->multi;
+}
+
+bool multi_active(const struct conn *c) { return c->multi && c->multi->active; }
+long multi_queued(const struct conn *c) { return multi_active(c) ? (long)c->multi->queued : -1; }
+
+static const struct cmd_def *tx_command(const char *name)
+{
+    static const struct cmd_def *multi, *exec, *discard, *unwatch, *watch;
+    if (!multi) {
+        multi = cmd_lookup("multi", 5);
+        exec = cmd_lookup("exec", 4);
+        discard = cmd_lookup("discard", 7);
+        unwatch = cmd_lookup("unwatch", 7);
+        watch = cmd_lookup("watch", 5);
+    }
+    switch (name[0]) {
+    case 'm': return multi;
+    case 'e': return exec;
+    case 'd': return discard;
+    case 'u': return unwatch;
+    default: return watch;
+    }
+}
+
+static void reply_str(struct conn *c, const char *err)
+{
+    struct reply r;
+    reply_init(&r, &c->out, c->resp);
+    reply_counted(&r, c->shard->cmdstats);
+    if (err[0] == '+') reply_status(&r, err + 1);
+    else reply_error(&r, err);
+    conn_want_send(c);
+}
+
+static void end_multi(struct conn_multi *m)
+{
+    m->active = m->doomed = false;
+    m->queued = 0;
+    obuf_shrink(&m->queue, 0);
+    m->queue.len = 0;
+}
+
+static void ignore_reply(struct msg_done *d, const char *data, size_t len, bool final) {}
+/* Where the reply of a forgetting nobody waits for goes. */
+static struct msg_done ignored = {ignore_reply};
+
+/* Sends the owners of the watched keys word to forget them; the reply
+ * (+OK) goes to done. */
+static void forget_watched(struct conn *c, struct msg_done *done)
+{
+    struct conn_multi *m = c->multi;
+    uint32_t argc = 1 + 2 * m->nwatched;
+    const char **argv = rk_malloc(argc * sizeof(char *));
+    size_t *lens = rk_malloc(argc * sizeof(size_t));
+    char (*dbs)[RK_LONG_STR_SIZE] = rk_malloc((size_t)m->nwatched * RK_LONG_STR_SIZE + 1);
+    int *keypos = rk_malloc(m->nwatched * sizeof(int) + sizeof(int));
+    argv[0] = unwatch_keys_cmd.name;
+    lens[0] = strlen(argv[0]);
+    const char *p = m->watched.data;
+    for (uint32_t i = 0; i < m->nwatched; i++) {
+        int db;
+        p = tx_unpack_key(p, &db, &argv[1 + 2 * i], &lens[1 + 2 * i]);
+        argv[2 + 2 * i] = dbs[i];
+        lens[2 + 2 * i] = ll2string(dbs[i], db);
+        keypos[i] = 1 + 2 * (int)i;
+    }
+    struct cmd_args a = {(int)argc, argv, lens};
+    struct tx_client cl = {done ? done : &ignored, c->dbid, c->resp, c->id, NULL};
+    tx_run_command(c->shard, &cl, &unwatch_keys_cmd, &a, keypos, (int)m->nwatched);
+    rk_free(argv);
+    rk_free(lens);
+    rk_free(dbs);
+    rk_free(keypos);
+    m->watched.len = 0;
+    m->nwatched = 0;
+}
+
+/* Forgets the watches and answers +OK once the owners did (so a WATCH
+ * that follows cannot overtake the forgetting). */
+static enum multi_verdict unwatch_then_ok(struct conn *c)
+{
+    if (!c->multi || c->multi->nwatched == 0) {
+        reply_str(c, "+OK");
+        return MULTI_DONE;
+    }
+    c->busy++;
+    forget_watched(c, &c->sender.done);
+    return MULTI_DONE;
+}
+
+static void note_watched(struct conn *c, const struct cmd_args *a)
+{
+    struct conn_multi *m = state(c);
+    for (int i = 1; i < a->argc; i++) {
+        tx_pack_key(&m->watched, c->dbid, a->argv[i], a->len[i]);
+        m->nwatched++;
+    }
+}
+
+/* The database each queued command runs in: EXEC starts in the current
+ * one, and a valid SELECT in the queue moves the rest. */
+static int *queue_dbids(struct conn *c, const struct cmd_def *select)
+{
+    struct conn_multi *m = c->multi;
+    int *dbids = rk_malloc((m->queued + 1) * sizeof(int));
+    int db = c->dbid;
+    const char *p = m->queue.data;
+    for (uint32_t i = 0; i < m->queued; i++) {
+        const struct cmd_def *cmd;
+        uint32_t argc, len;
+        memcpy(&cmd, p, sizeof(cmd));
+        memcpy(&argc, p + sizeof(cmd), 4);
+        p += sizeof(cmd) + 4;
+        dbids[i] = db;
+        for (uint32_t j = 0; j < argc; j++) {
+            memcpy(&len, p, 4);
+            long long n;
+            if (cmd == select && j == 1 && argc == 2 && string2ll(p + 4, len, &n) && n >= 0 &&
+                n < c->shard->cfg.databases)
+                db = (int)n;
+            p += 4 + len;
+        }
+    }
+    return dbids;
+}
+
+static enum multi_verdict exec(struct conn *c)
+{
+    struct conn_multi *m = c->multi;
+    if (!multi_active(c)) {
+        reply_str(c, "ERR EXEC without MULTI");
+        return MULTI_DONE;
+    }
+    if (m->doomed) {
+        end_multi(m);
+        reply_str(c, "EXECABORT Transaction discarded because of previous errors.");
+        if (m->nwatched) forget_watched(c, NULL);
+        return MULTI_DONE;
+    }
+    int *dbids = queue_dbids(c, cmd_lookup("select", 6));
+    struct tx_multi_queue q = {m->queue.data, m->queue.len, m->queued, dbids, m->watched.data, m->watched.len,
+                               m->nwatched};
+    struct tx_client cl = {&c->sender.done, c->dbid, c->resp, c->id, conn_client(c)};
+    c->busy++;
+    tx_run_multi(c->shard, &cl, &q); /* copies what it needs; checks and ends the watches */
+    rk_free(dbids);
+    end_multi(m);
+    m->watched.len = 0;
+    m->nwatched = 0;
+    return MULTI_DONE;
+}
+
+static enum multi_verdict queue(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    struct conn_multi *m = c->multi;
+    if (cmd->flags & CMD_NO_MULTI) {
+        m->doomed = true;
+        reply_str(c, "ERR Command not allowed inside a transaction");
+        return MULTI_DONE;
+    }
+    msg_pack_command(&m->queue, cmd, a);
+    m->queued++;
+    reply_str(c, "+QUEUED");
+    return MULTI_DONE;
+}
+
+enum multi_verdict multi_dispatch(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    bool control = cmd->flags & CMD_TX_CONTROL;
+    bool watch = cmd == tx_command("watch");
+    bool inside = multi_active(c);
+    if (!control && !watch && !inside) return MULTI_PASS;
+    if (inside && !control && !watch && (cmd->flags & CMD_CONN) && strcmp(cmd->name, "quit") == 0)
+        return MULTI_PASS; /* QUIT is never queued */
+    if (c->busy) return MULTI_WAIT; /* replies go out in order */
+    if (cmd == tx_command("multi")) {
+        if (inside) reply_str(c, "ERR MULTI calls can not be nested");
+        else state(c)->active = true, reply_str(c, "+OK");
+        return MULTI_DONE;
+    }
+    if (cmd == tx_command("exec")) return exec(c);
+    if (cmd == tx_command("discard")) {
+        if (!inside) {
+            reply_str(c, "ERR DISCARD without MULTI");
+            return MULTI_DONE;
+        }
+        end_multi(c->multi);
+        return unwatch_then_ok(c);
+    }
+    if (watch) {
+        if (inside) {
+            reply_str(c, "ERR WATCH inside MULTI is not allowed");
+            return MULTI_DONE;
+        }
+        note_watched(c, a);
+        return MULTI_PASS; /* registered by the keys' owners */
+    }
+    if (cmd == tx_command("unwatch") && !inside) return unwatch_then_ok(c);
+    return queue(c, cmd, a);
+}
+
+bool multi_refused(struct conn *c, const struct cmd_def *cmd, const char *err, size_t len)
+{
+    if (cmd && cmd == tx_command("exec")) {
+        if (c->multi) end_multi(c->multi);
+        if (c->multi && c->multi->nwatched) forget_watched(c, NULL);
+        if (len > 4 && memcmp(err, "ERR ", 4) == 0) err += 4, len -= 4;
+        char msg[512];
+        snprintf(msg, sizeof(msg), "EXECABORT Transaction discarded because of: %.*s", (int)(len < 400 ? len : 400),
+                 err);
+        reply_str(c, msg);
+        return true;
+    }
+    if (multi_active(c)) c->multi->doomed = true;
+    return false;
+}
+
+void multi_conn_closed(struct conn *c)
+{
+    if (!c->multi) return;
+    if (c->multi->nwatched) forget_watched(c, NULL);
+    obuf_free(&c->multi->queue);
+    obuf_free(&c->multi->watched);
+    rk_free(c->multi);
+    c->multi = NULL;
+}
