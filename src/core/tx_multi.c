@@ -214,6 +214,10 @@ static void run_local(struct tx *t, struct mcmd *c)
 {
     struct reply r;
     reply_init(&r, &c->reply, t->cl.resp);
+    if (c->cmd->flags & CMD_TX_CONTROL) { /* UNWATCH, queued: EXEC ends the watches anyway */
+        reply_ok(&r);
+        return;
+    }
     struct client *client = c->cmd->flags & CMD_CONN ? t->cl.client : NULL;
     shard_exec(t->s, c->cmd, &c->args, c->dbid, &r, client, t->cl.client_id);
 }

@@ -118,10 +118,25 @@ static enum multi_verdict unwatch_then_ok(struct conn *c)
     return MULTI_DONE;
 }
 
+static bool watching(const struct conn_multi *m, int dbid, const char *key, size_t len)
+{
+    const char *p = m->watched.data;
+    for (uint32_t i = 0; i < m->nwatched; i++) {
+        int db;
+        const char *k;
+        size_t l;
+        p = tx_unpack_key(p, &db, &k, &l);
+        if (db == dbid && l == len && memcmp(k, key, len) == 0) return true;
+    }
+    return false;
+}
+
+/* Each (database, key) once, as Redis keeps them. */
 static void note_watched(struct conn *c, const struct cmd_args *a)
 {
     struct conn_multi *m = state(c);
     for (int i = 1; i < a->argc; i++) {
+        if (watching(m, c->dbid, a->argv[i], a->len[i])) continue;
         tx_pack_key(&m->watched, c->dbid, a->argv[i], a->len[i]);
         m->nwatched++;
     }

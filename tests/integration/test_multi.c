@@ -579,6 +579,30 @@ TS_TEST(multi, watch_unmodified_runs)
     redisFree(c);
 }
 
+/* redis-diff: a key named twice in WATCH is watched once (was: EXEC
+ * failed, the second check finding the first had ended the watch). */
+TS_TEST(multi, watch_same_key_twice)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "WATCH w w"));
+    ts_assert_ok(ts_cmd(c, "WATCH w"));
+    assert_exec_runs(c, "w watched thrice, never modified");
+    redisFree(c);
+}
+
+/* redis-diff: UNWATCH queued inside MULTI answers +OK at EXEC (was: a
+ * crash, running a command the connection handles itself). */
+TS_TEST(multi, unwatch_queued_inside_multi)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    queue(c, "UNWATCH");
+    queue(c, "SET k v");
+    EXEC_EXPECT(c, RE_OK, RE_OK);
+    ts_assert_bulk(ts_cmd(c, "GET k"), "v");
+    redisFree(c);
+}
+
 TS_TEST(multi, keys_unwatched_after_exec)
 {
     redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
