@@ -68,18 +68,22 @@ struct txp {
     bool release_after;
 };
 
-/* Commands travel as [i32 db] + a packed command each. */
+/* Commands travel as [i32 db, TX_CALL set for a client's whole call] +
+ * a packed command each. A whole call counts in the stats where it runs;
+ * a piece of one is counted where the pieces are combined. */
+#define TX_CALL 0x10000
 static void txp_run_cmds(struct txp *p, const char *cmds, uint32_t n, struct obuf *out)
 {
-    struct reply r;
-    reply_init(&r, out, p->resp);
     for (uint32_t i = 0; i < n; i++) {
         const struct cmd_def *cmd;
         struct cmd_args a;
         int32_t db;
         memcpy(&db, cmds, 4);
         cmds = msg_unpack_command(p->s, cmds + 4, &cmd, &a);
-        shard_exec(p->s, cmd, &a, db, &r, NULL, p->client_id);
+        struct reply r;
+        reply_init(&r, out, p->resp);
+        if (db & TX_CALL) reply_counted(&r, p->s->cmdstats);
+        shard_exec(p->s, cmd, &a, db & ~TX_CALL, &r, NULL, p->client_id);
     }
 }
 
@@ -199,6 +203,11 @@ struct tx_part *tx_part_of(struct tx *t, unsigned shard)
     obuf_init(&p->reply);
     t->parts[t->nparts++] = p;
     return p;
+}
+
+void tx_part_add_call(struct tx_part *p, int dbid, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    tx_part_add_command(p, dbid | TX_CALL, cmd, a);
 }
 
 void tx_part_add_command(struct tx_part *p, int dbid, const struct cmd_def *cmd, const struct cmd_args *a)

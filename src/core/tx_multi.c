@@ -17,6 +17,7 @@
  * Thread: the client's shard.
  */
 #include "ringkv/base/alloc.h"
+#include "ringkv/base/cmdstats.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/cmd_multi.h"
 #include "ringkv/core/exec.h"
@@ -187,7 +188,7 @@ static void schedule_cmd(struct tx *t, struct multi *m, uint32_t i)
 {
     struct mcmd *c = &m->cmds[i];
     if (c->kind == M_SHARD) {
-        tx_part_add_command(tx_part_of(t, c->shard), c->dbid, c->cmd, &c->args);
+        tx_part_add_call(tx_part_of(t, c->shard), c->dbid, c->cmd, &c->args);
         round_add(m, c->shard, i);
         return;
     }
@@ -214,6 +215,7 @@ static void run_local(struct tx *t, struct mcmd *c)
 {
     struct reply r;
     reply_init(&r, &c->reply, t->cl.resp);
+    reply_counted(&r, t->s->cmdstats);
     if (c->cmd->flags & CMD_TX_CONTROL) { /* UNWATCH, queued: EXEC ends the watches anyway */
         reply_ok(&r);
         return;
@@ -259,7 +261,9 @@ static void combine_pieces(struct tx *t, struct mcmd *c)
     }
     struct reply r;
     reply_init(&r, &c->reply, t->cl.resp);
+    reply_counted(&r, t->s->cmdstats);
     split_combine(&r, c->cmd, &c->args, ordered, n, c->key_shard, c->nkeys);
+    cmdstats_call_done(t->s->cmdstats, c->cmd, r.errors > 0);
 }
 
 static void answer(struct tx *t, struct multi *m)
@@ -274,6 +278,7 @@ static void answer(struct tx *t, struct multi *m)
         if (c->kind == M_SPLIT && c->reply.len == 0) combine_pieces(t, c);
         obuf_append(&out, c->reply.data, c->reply.len);
     }
+    cmdstats_call_done(t->s->cmdstats, cmd_lookup("exec", 4), false);
     tx_finish(t, out.data, out.len);
     obuf_free(&out);
 }
@@ -329,6 +334,7 @@ static void multi_locked(struct tx *t)
         struct reply r;
         reply_init(&r, &out, t->cl.resp);
         reply_null_array(&r);
+        cmdstats_call_done(t->s->cmdstats, cmd_lookup("exec", 4), false);
         tx_finish(t, out.data, out.len);
         obuf_free(&out);
         return;

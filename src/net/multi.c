@@ -2,6 +2,7 @@
  * Thread: the connection's shard. */
 #include "ringkv/net/multi.h"
 #include "ringkv/base/alloc.h"
+#include "ringkv/base/cmdstats.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/cmd_multi.h"
 #include "ringkv/core/shard.h"
@@ -62,6 +63,13 @@ static void reply_str(struct conn *c, const char *err)
     conn_want_send(c);
 }
 
+/* A transaction command answered here: one call of it in the stats. */
+static void answer(struct conn *c, const struct cmd_def *cmd, const char *text)
+{
+    reply_str(c, text);
+    cmdstats_call_done(c->shard->cmdstats, cmd, text[0] != '+');
+}
+
 static void end_multi(struct conn_multi *m)
 {
     m->active = m->doomed = false;
@@ -107,8 +115,9 @@ static void forget_watched(struct conn *c, struct msg_done *done)
 
 /* Forgets the watches and answers +OK once the owners did (so a WATCH
  * that follows cannot overtake the forgetting). */
-static enum multi_verdict unwatch_then_ok(struct conn *c)
+static enum multi_verdict unwatch_then_ok(struct conn *c, const struct cmd_def *cmd)
 {
+    cmdstats_call_done(c->shard->cmdstats, cmd, false);
     if (!c->multi || c->multi->nwatched == 0) {
         reply_str(c, "+OK");
         return MULTI_DONE;
@@ -169,16 +178,16 @@ static int *queue_dbids(struct conn *c, const struct cmd_def *select)
     return dbids;
 }
 
-static enum multi_verdict exec(struct conn *c)
+static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
 {
     struct conn_multi *m = c->multi;
     if (!multi_active(c)) {
-        reply_str(c, "ERR EXEC without MULTI");
+        answer(c, cmd, "ERR EXEC without MULTI");
         return MULTI_DONE;
     }
     if (m->doomed) {
         end_multi(m);
-        reply_str(c, "EXECABORT Transaction discarded because of previous errors.");
+        answer(c, cmd, "EXECABORT Transaction discarded because of previous errors.");
         if (m->nwatched) forget_watched(c, NULL);
         return MULTI_DONE;
     }
@@ -201,6 +210,7 @@ static enum multi_verdict queue(struct conn *c, const struct cmd_def *cmd, const
     if (cmd->flags & CMD_NO_MULTI) {
         m->doomed = true;
         reply_str(c, "ERR Command not allowed inside a transaction");
+        cmdstats_rejected(c->shard->cmdstats, cmd);
         return MULTI_DONE;
     }
     msg_pack_command(&m->queue, cmd, a);
@@ -219,28 +229,28 @@ enum multi_verdict multi_dispatch(struct conn *c, const struct cmd_def *cmd, con
         return MULTI_PASS; /* QUIT is never queued */
     if (c->busy) return MULTI_WAIT; /* replies go out in order */
     if (cmd == tx_command("multi")) {
-        if (inside) reply_str(c, "ERR MULTI calls can not be nested");
-        else state(c)->active = true, reply_str(c, "+OK");
+        if (!inside) state(c)->active = true;
+        answer(c, cmd, inside ? "ERR MULTI calls can not be nested" : "+OK");
         return MULTI_DONE;
     }
-    if (cmd == tx_command("exec")) return exec(c);
+    if (cmd == tx_command("exec")) return exec(c, cmd);
     if (cmd == tx_command("discard")) {
         if (!inside) {
-            reply_str(c, "ERR DISCARD without MULTI");
+            answer(c, cmd, "ERR DISCARD without MULTI");
             return MULTI_DONE;
         }
         end_multi(c->multi);
-        return unwatch_then_ok(c);
+        return unwatch_then_ok(c, cmd);
     }
     if (watch) {
         if (inside) {
-            reply_str(c, "ERR WATCH inside MULTI is not allowed");
+            answer(c, cmd, "ERR WATCH inside MULTI is not allowed");
             return MULTI_DONE;
         }
         note_watched(c, a);
         return MULTI_PASS; /* registered by the keys' owners */
     }
-    if (cmd == tx_command("unwatch") && !inside) return unwatch_then_ok(c);
+    if (cmd == tx_command("unwatch") && !inside) return unwatch_then_ok(c, cmd);
     return queue(c, cmd, a);
 }
 

@@ -579,6 +579,41 @@ TS_TEST(multi, watch_unmodified_runs)
     redisFree(c);
 }
 
+/* The calls of a cmdstat line of INFO commandstats, -1 when absent. */
+static long long stat_calls(redisContext *c, const char *name)
+{
+    redisReply *r = ts_cmd(c, "INFO commandstats");
+    char want[64];
+    snprintf(want, sizeof want, "cmdstat_%s:calls=", name);
+    const char *at = r->type == REDIS_REPLY_STRING ? strstr(r->str, want) : NULL;
+    long long calls = at ? atoll(at + strlen(want)) : -1;
+    freeReplyObject(r);
+    return calls;
+}
+
+/* Every queued command counts as a call of its own, and so do MULTI and
+ * EXEC, as in Redis; keys spread over the shards. */
+TS_TEST(multi, commandstats_count_queued_commands)
+{
+    SPREAD(2, "a", "b");
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "CONFIG RESETSTAT"));
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    queue(c, "SET a 1");
+    queue(c, "SET b 2");
+    queue(c, "MGET a b");
+    queue(c, "PING");
+    redisReply *r = ts_cmd(c, "EXEC");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 4);
+    freeReplyObject(r);
+    cr_assert_eq(stat_calls(c, "multi"), 1);
+    cr_assert_eq(stat_calls(c, "exec"), 1);
+    cr_assert_eq(stat_calls(c, "set"), 2);
+    cr_assert_eq(stat_calls(c, "mget"), 1);
+    cr_assert_eq(stat_calls(c, "ping"), 1);
+    redisFree(c);
+}
+
 /* redis-diff: a key named twice in WATCH is watched once (was: EXEC
  * failed, the second check finding the first had ended the watch). */
 TS_TEST(multi, watch_same_key_twice)

@@ -65,6 +65,9 @@ struct tx *tx_new(struct shard *s, const struct tx_client *cl, const struct tx_p
 struct tx_part *tx_part_of(struct tx *t, unsigned shard);
 /* Adds a command for the part's next step, run in database dbid. */
 void tx_part_add_command(struct tx_part *p, int dbid, const struct cmd_def *cmd, const struct cmd_args *a);
+/* The same for a client's whole call (a command of MULTI): it counts in
+ * INFO commandstats and errorstats where it runs. */
+void tx_part_add_call(struct tx_part *p, int dbid, const struct cmd_def *cmd, const struct cmd_args *a);
 /* Sorts the parts and starts locking; ops->locked follows. */
 void tx_start(struct tx *t);
 /* Runs each part's pending commands (parts with none are skipped), the
