@@ -282,6 +282,7 @@ static size_t value_span(const char *buf, size_t len, int depth)
         return len - e >= (size_t)n + 2 ? e + (size_t)n + 2 : 0;
     default:
         if (!resp_aggregate_header(buf, len, &n, &hdr)) return 0;
+        if (n <= 0) return hdr; /* empty, or a null aggregate (*-1) */
         /* Each element takes 3 bytes at least: a count beyond what the
          * buffer can hold is incomplete (and cannot overflow below). */
         if (n > (long long)(len - hdr) / 3) return 0;

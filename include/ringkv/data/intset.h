@@ -7,7 +7,7 @@
  * width only grows: adding a member that needs more bits rewrites the
  * array wider; removing never narrows it (as in Redis).
  *
- * Memory (measured in tests/unit/test_intset.c, memory_per_element):
+ * Memory (measured in tests/unit/data/test_intset.c, memory_per_element):
  * 8 bytes of header plus 2, 4 or 8 bytes per member; 100 members below
  * 32768 take 208 bytes (a 224-byte mimalloc block), 2.24 bytes each.
  *

@@ -20,7 +20,7 @@
  * string form is given back byte for byte, so callers never see the
  * difference. Backlen lets iteration run in both directions.
  *
- * Memory (measured in tests/unit/test_listpack.c, memory_per_element): a
+ * Memory (measured in tests/unit/data/test_listpack.c, memory_per_element): a
  * 10-field hash with 8-byte fields and values is 20 entries of 10 bytes
  * (1 header + 8 + 1 backlen) + 7 bytes of header and end marker = 207
  * bytes (as in Redis 7.0), a 224-byte mimalloc block: 22.4 bytes per

@@ -15,7 +15,7 @@
  * node splits it and then merges neighbours that fit together again.
  * Deletions never merge. No compression (list-compress-depth is 0).
  *
- * Memory (measured in tests/unit/test_quicklist.c, memory_per_element):
+ * Memory (measured in tests/unit/data/test_quicklist.c, memory_per_element):
  * 100000 8-byte strings with the default fill -2 take 123 nodes of ~8 KB;
  * 10.0 bytes of listpack per element (8 + 1 header + 1 backlen), 10.07
  * bytes per element allocated including the 32-byte nodes.

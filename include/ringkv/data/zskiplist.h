@@ -12,7 +12,7 @@
  * "+inf") and ZRANGEBYLEX ('[' inclusive, '(' exclusive, "-" and "+").
  * Lex ranges assume all scores are equal, as Redis documents.
  *
- * Memory (measured in tests/unit/test_zskiplist.c, memory_per_element):
+ * Memory (measured in tests/unit/data/test_zskiplist.c, memory_per_element):
  * a node is 24 bytes + 16 per level (4/3 levels on average) + the member,
  * one allocation; 100000 members of 8 bytes take 53.3 bytes per node
  * allocated (mimalloc classes: 48 bytes for a 1-level node, 64 for 2).

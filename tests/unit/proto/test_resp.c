@@ -193,6 +193,10 @@ Test(resp, span_of_hostile_aggregates)
     cr_assert_eq(resp_value_span(huge, strlen(huge)), 0);
     const char *null_array = "*-1\r\n";
     cr_assert_eq(resp_value_span(null_array, 5), 5);
+    /* A huge negative map count is a null, not a count to double (UBSan,
+     * fuzz_resp: signed overflow). */
+    const char *negative_map = "%-4611686018427387905\r\n";
+    cr_assert_eq(resp_value_span(negative_map, strlen(negative_map)), strlen(negative_map));
     enum { DEPTH = 100000 };
     char *deep = rk_malloc(DEPTH * 4 + 3);
     for (int i = 0; i < DEPTH; i++) memcpy(deep + i * 4, "*1\r\n", 4);
