@@ -325,7 +325,7 @@ static void list_matching(struct reply *r, struct list_state *st, const struct c
 
 static void command_list_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    struct list_state st = {.mode = LIST_ALL};
+    struct list_state st = {.filter = LIST_ALL};
     if (a->argc == 5 && arg_is(a, 2, "filterby")) {
         st.arg = a->argv[4];
         st.arg_len = a->len[4];
