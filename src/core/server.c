@@ -68,11 +68,7 @@ static void post_to_shards(struct server *srv, enum shard_ctl kind)
 
 static void join_shards(struct server *srv)
 {
-    for (unsigned i = 0; i < srv->nshards; i++) {
-        pthread_join(srv->shards[i]->thread, NULL);
-        config_free(&srv->shards[i]->cfg);
-        rk_free(srv->shards[i]);
-    }
+    for (unsigned i = 0; i < srv->nshards; i++) shard_destroy(srv->shards[i]);
     rk_free(srv->shards);
     srv->shards = NULL;
 }
@@ -112,19 +108,15 @@ int server_start(struct server *srv, struct config *cfg)
     pthread_barrier_init(&srv->start_barrier, NULL, srv->nshards + 1);
     srv->shards = rk_calloc(srv->nshards, sizeof(*srv->shards));
     for (unsigned i = 0; i < srv->nshards; i++) {
-        struct shard *s = rk_calloc(1, sizeof(*s));
-        s->id = i;
-        s->srv = srv;
-        config_copy(&s->cfg, &srv->cfg);
-        srv->shards[i] = s;
-        if (pthread_create(&s->thread, NULL, shard_main, s) != 0) {
+        srv->shards[i] = shard_create(srv, i);
+        if (!srv->shards[i]) {
             log_warn("cannot start shard thread %u", i);
             abort();
         }
     }
     pthread_barrier_wait(&srv->start_barrier);
     for (unsigned i = 0; i < srv->nshards; i++)
-        if (srv->shards[i]->start_error) srv->start_failed = 1;
+        if (shard_start_error(srv->shards[i])) srv->start_failed = 1;
     pthread_barrier_wait(&srv->start_barrier);
     if (srv->start_failed) {
         join_shards(srv);

@@ -399,7 +399,7 @@ static void run_loop(struct shard *s)
     }
 }
 
-void *shard_main(void *arg)
+static void *shard_main(void *arg)
 {
     struct shard *s = arg;
     shard_self = s;
@@ -446,3 +446,26 @@ void *shard_main(void *arg)
     cmdstats_destroy(s->cmdstats);
     return NULL;
 }
+
+struct shard *shard_create(struct server *srv, unsigned id)
+{
+    struct shard *s = rk_calloc(1, sizeof(*s));
+    s->id = id;
+    s->srv = srv;
+    config_copy(&s->cfg, &srv->cfg);
+    if (pthread_create(&s->thread, NULL, shard_main, s) != 0) {
+        config_free(&s->cfg);
+        rk_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void shard_destroy(struct shard *s)
+{
+    pthread_join(s->thread, NULL);
+    config_free(&s->cfg);
+    rk_free(s);
+}
+
+int shard_start_error(const struct shard *s) { return s->start_error; }

@@ -98,8 +98,16 @@ struct shard_ctl_msg {
     enum shard_ctl kind;
 };
 
-/* Thread entry, started by the server. */
-void *shard_main(void *arg);
+/* Creates shard `id` of the server and starts its thread, which builds
+ * the ring, listeners and keyspace, then meets the others at the server's
+ * start barrier; NULL if the thread cannot start. */
+struct shard *shard_create(struct server *srv, unsigned id);
+/* Why the shard could not start (-errno), read after the start barrier;
+ * 0 when it did. */
+int shard_start_error(const struct shard *s);
+/* Waits for the shard's thread to end (after SHARD_CTL_EXIT, or a failed
+ * start) and frees the shard. */
+void shard_destroy(struct shard *s);
 /* Before the shards start: -EADDRINUSE (logged) if another process
  * listens on the configured port, which SO_REUSEPORT would let the shards
  * share silently; else 0. */
