@@ -34,24 +34,9 @@ static struct conn_multi *state(struct conn *c)
 bool multi_active(const struct conn *c) { return c->multi && c->multi->active; }
 long multi_queued(const struct conn *c) { return multi_active(c) ? (long)c->multi->queued : -1; }
 
-static const struct cmd_def *tx_command(const char *name)
-{
-    static const struct cmd_def *multi, *exec, *discard, *unwatch, *watch;
-    if (!multi) {
-        multi = cmd_lookup("multi", 5);
-        exec = cmd_lookup("exec", 4);
-        discard = cmd_lookup("discard", 7);
-        unwatch = cmd_lookup("unwatch", 7);
-        watch = cmd_lookup("watch", 5);
-    }
-    switch (name[0]) {
-    case 'm': return multi;
-    case 'e': return exec;
-    case 'd': return discard;
-    case 'u': return unwatch;
-    default: return watch;
-    }
-}
+/* Which transaction command cmd is (by name: the table is shared by
+ * every shard, read-only). */
+static bool is(const struct cmd_def *cmd, const char *name) { return strcmp(cmd->name, name) == 0; }
 
 static void reply_str(struct conn *c, const char *err)
 {
@@ -222,19 +207,19 @@ static enum multi_verdict queue(struct conn *c, const struct cmd_def *cmd, const
 enum multi_verdict multi_dispatch(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
 {
     bool control = cmd->flags & CMD_TX_CONTROL;
-    bool watch = cmd == tx_command("watch");
+    bool watch = cmd->name[0] == 'w' && is(cmd, "watch");
     bool inside = multi_active(c);
     if (!control && !watch && !inside) return MULTI_PASS;
-    if (inside && !control && !watch && (cmd->flags & CMD_CONN) && strcmp(cmd->name, "quit") == 0)
+    if (inside && !control && !watch && (cmd->flags & CMD_CONN) && is(cmd, "quit"))
         return MULTI_PASS; /* QUIT is never queued */
     if (c->busy) return MULTI_WAIT; /* replies go out in order */
-    if (cmd == tx_command("multi")) {
+    if (is(cmd, "multi")) {
         if (!inside) state(c)->active = true;
         answer(c, cmd, inside ? "ERR MULTI calls can not be nested" : "+OK");
         return MULTI_DONE;
     }
-    if (cmd == tx_command("exec")) return exec(c, cmd);
-    if (cmd == tx_command("discard")) {
+    if (is(cmd, "exec")) return exec(c, cmd);
+    if (is(cmd, "discard")) {
         if (!inside) {
             answer(c, cmd, "ERR DISCARD without MULTI");
             return MULTI_DONE;
@@ -250,13 +235,13 @@ enum multi_verdict multi_dispatch(struct conn *c, const struct cmd_def *cmd, con
         note_watched(c, a);
         return MULTI_PASS; /* registered by the keys' owners */
     }
-    if (cmd == tx_command("unwatch") && !inside) return unwatch_then_ok(c, cmd);
+    if (is(cmd, "unwatch") && !inside) return unwatch_then_ok(c, cmd);
     return queue(c, cmd, a);
 }
 
 bool multi_refused(struct conn *c, const struct cmd_def *cmd, const char *err, size_t len)
 {
-    if (cmd && cmd == tx_command("exec")) {
+    if (cmd && is(cmd, "exec")) {
         if (c->multi) end_multi(c->multi);
         if (c->multi && c->multi->nwatched) forget_watched(c, NULL);
         if (len > 4 && memcmp(err, "ERR ", 4) == 0) err += 4, len -= 4;
