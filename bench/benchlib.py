@@ -61,6 +61,33 @@ def resp_encode(*args):
     return b"".join(out)
 
 
+def crc16(data):
+    """CRC16-XMODEM (poly 0x1021, init 0), Redis Cluster's key hash."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def keyslot(key):
+    """Redis Cluster's hash slot of a key (str or bytes), hash tags honoured."""
+    k = key.encode() if isinstance(key, str) else key
+    s = k.find(b"{")
+    if s >= 0:
+        e = k.find(b"}", s + 1)
+        if e > s + 1:
+            k = k[s + 1:e]
+    return crc16(k) % 16384
+
+
+def shard_of(key, nshards):
+    """The ringkv shard that owns a key: slot * nshards / 16384."""
+    return keyslot(key) * nshards // 16384
+
+
 class _Reader:
     def __init__(self, sock):
         self.sock = sock

@@ -85,9 +85,8 @@ static int key_db(const struct shard *s, const struct cmd_def *cmd, const struct
     return db >= 0 && db < s->cfg.databases ? db : dbid;
 }
 
-bool exec_must_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid)
+bool exec_keys_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid)
 {
-    if (!lock_table_busy(s->locks)) return false;
     bool write = (cmd->flags & CMD_WRITE) != 0;
     shard_scratch_reserve(s, (uint32_t)a->argc);
     int *pos = s->scratch_keypos;
@@ -174,7 +173,7 @@ static bool run_while_free(struct waiting *w)
         const struct cmd_def *cmd;
         struct cmd_args a;
         const char *next = msg_unpack_command(w->s, w->cmds.data + w->at, &cmd, &a);
-        if (exec_must_wait(w->s, cmd, &a, w->o.dbid)) return false;
+        if (exec_must_wait(w->s, w->s->locks, cmd, &a, w->o.dbid)) return false;
         run_one(w, cmd, &a, next);
     }
     return true;
@@ -222,7 +221,7 @@ void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
         const struct cmd_def *cmd;
         struct cmd_args a;
         const char *next = msg_unpack_command(s, p, &cmd, &a);
-        if (exec_must_wait(s, cmd, &a, seg->dbid)) {
+        if (exec_must_wait(s, s->locks, cmd, &a, seg->dbid)) {
             /* The replies so far travel with the rest (msg.h, rule 6). */
             struct exec_origin o = {seg->done, b->from, seg->dbid, seg->resp, seg->client_id, seg->max_reply, true};
             exec_wait(s, &o, p, b->args.data + seg->args_end - p, seg->ncmds - k, b->replies.data + seg->reply_off,

@@ -115,7 +115,7 @@ static void wait_for_keys(struct conn *c, const struct cmd_def *cmd, const struc
 static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
 {
     if (c->busy) return RUN_WAIT;
-    if (exec_must_wait(c->shard, cmd, a, c->dbid)) {
+    if (exec_must_wait(c->shard, c->shard->locks, cmd, a, c->dbid)) {
         wait_for_keys(c, cmd, a);
         return RUN_DONE;
     }

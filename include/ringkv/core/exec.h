@@ -17,6 +17,7 @@
 
 #include "ringkv/cmd/commands.h"
 #include "ringkv/core/msg.h"
+#include "ringkv/core/txlock.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,8 +40,14 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
 
 /* Whether a command that holds no lock must wait before it runs here: a
  * transaction holds one of its keys (or its database) in a conflicting
- * mode. False at once while the shard's lock table is empty. */
-bool exec_must_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid);
+ * mode. Inline so that while the shard's lock table (s->locks, passed for
+ * that) is empty the check is one load. */
+bool exec_keys_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid);
+static inline bool exec_must_wait(struct shard *s, struct lock_table *locks, const struct cmd_def *cmd,
+                                  const struct cmd_args *a, int dbid)
+{
+    return lock_table_busy(locks) && exec_keys_wait(s, cmd, a, dbid);
+}
 
 /* Who a waiting run answers, and how its commands run. */
 struct exec_origin {
