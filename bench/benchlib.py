@@ -484,6 +484,11 @@ def plan_servers(args, with_floor):
     if valkey:
         servers.append(Server("valkey", valkey, extra_args=redis_extra))
     roles = [("ringkv", ringkv)]
+    if getattr(args, "baseline", None):
+        baseline = find_binary(args.baseline)
+        if not baseline:
+            raise BenchError("baseline binary not found (%s)" % args.baseline)
+        roles.append(("base", baseline))
     if with_floor:
         roles.append(("floor", find_binary(args.floor)))
     for role, path in roles:
