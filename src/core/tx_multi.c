@@ -387,8 +387,104 @@ static void copy_queue(struct shard *s, struct multi *m, const struct tx_multi_q
     (void)s;
 }
 
+/* ---- every key on the client's shard, none held: run it here, now ---- */
+
+/* Whether the queued command at p can run here now: its keys are this
+ * shard's (or it has none) and no transaction holds them. */
+static bool runs_here(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid)
+{
+    unsigned nshards = s->srv->nshards;
+    if (cmd->flags & (CMD_CONN | CMD_TX_CONTROL)) return true;
+    if (cmd->flags & CMD_ALL_SHARDS) return nshards == 1 && !(lock_table_busy(s->locks) && (cmd->flags & (CMD_WRITE | CMD_READONLY)));
+    if (cmd->route) return cmd->route(a, nshards) == s->id || cmd->route(a, nshards) >= nshards;
+    int pos[64];
+    int n = cmd_key_positions(cmd, a, pos, 64);
+    if (n == 64) return false; /* many keys: leave it to the general path */
+    for (int i = 0; i < n; i++)
+        if (shard_of_key(s->srv, a->argv[pos[i]], a->len[pos[i]]) != s->id) return false;
+    if (n && cmd->value_keys_home && !cmd->value_keys_home(a, s->srv->slot_owner, s->id)) return false;
+    return !exec_must_wait(s, s->locks, cmd, a, dbid);
+}
+
+static bool all_here(struct shard *s, const struct tx_multi_queue *q)
+{
+    const char *p = q->cmds;
+    for (uint32_t i = 0; i < q->n; i++) {
+        const struct cmd_def *cmd;
+        struct cmd_args a;
+        p = msg_unpack_command(s, p, &cmd, &a);
+        if (!runs_here(s, cmd, &a, q->dbids[i])) return false;
+    }
+    p = q->watched;
+    for (uint32_t i = 0; i < q->nwatched; i++) {
+        int db;
+        const char *key;
+        size_t len;
+        p = tx_unpack_key(p, &db, &key, &len);
+        if (shard_of_key(s->srv, key, len) != s->id || lock_table_blocks(s->locks, db, key, len, false)) return false;
+    }
+    return true;
+}
+
+/* Asks the watched keys' registry directly (watch_check_cmd, run here). */
+static bool watched_changed_here(struct shard *s, const struct tx_client *cl, const struct tx_multi_queue *q)
+{
+    struct obuf out;
+    obuf_init(&out);
+    struct reply r;
+    reply_init(&r, &out, 2);
+    const char *p = q->watched;
+    for (uint32_t i = 0; i < q->nwatched; i++) {
+        int db;
+        const char *key;
+        size_t len;
+        p = tx_unpack_key(p, &db, &key, &len);
+        char dbbuf[RK_LONG_STR_SIZE];
+        const char *argv[3] = {watch_check_cmd.name, key, dbbuf};
+        size_t lens[3] = {strlen(watch_check_cmd.name), len, ll2string(dbbuf, db)};
+        struct cmd_args a = {3, argv, lens};
+        shard_exec(s, &watch_check_cmd, &a, db, &r, NULL, cl->client_id);
+    }
+    bool changed = memchr(out.data, '1', out.len) != NULL; /* ":0\r\n" or ":1\r\n" each */
+    obuf_free(&out);
+    return changed;
+}
+
+/* The whole transaction at once on this shard: nothing else runs here
+ * meanwhile, and no transaction holds its keys. */
+static void run_here_now(struct shard *s, const struct tx_client *cl, const struct tx_multi_queue *q)
+{
+    struct obuf out;
+    obuf_init(&out);
+    struct reply r;
+    reply_init(&r, &out, cl->resp);
+    if (q->nwatched && watched_changed_here(s, cl, q)) {
+        reply_null_array(&r);
+    } else {
+        reply_array(&r, q->n);
+        const char *p = q->cmds;
+        for (uint32_t i = 0; i < q->n; i++) {
+            const struct cmd_def *cmd;
+            struct cmd_args a;
+            p = msg_unpack_command(s, p, &cmd, &a);
+            struct reply one;
+            reply_init(&one, &out, cl->resp);
+            reply_counted(&one, s->cmdstats);
+            if (cmd->flags & CMD_TX_CONTROL) reply_ok(&one); /* UNWATCH: EXEC ends the watches anyway */
+            else shard_exec(s, cmd, &a, q->dbids[i], &one, cmd->flags & CMD_CONN ? cl->client : NULL, cl->client_id);
+        }
+    }
+    cmdstats_call_done(s->cmdstats, cmd_lookup("exec", 4), false);
+    cl->done->fn(cl->done, out.data, out.len, true);
+    obuf_free(&out);
+}
+
 void tx_run_multi(struct shard *s, const struct tx_client *cl, const struct tx_multi_queue *q)
 {
+    if (all_here(s, q)) {
+        run_here_now(s, cl, q);
+        return;
+    }
     struct multi *m = rk_calloc(1, sizeof(*m));
     m->round = rk_calloc(MAX_SHARDS, sizeof(*m->round));
     copy_queue(s, m, q);
