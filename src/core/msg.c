@@ -224,10 +224,17 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
     uint32_t n = 0, covered = 0;
     while (at->seg < b->nsegs && covered < PREFETCH_MAX) {
         const struct msg_seg *seg = &b->segs[at->seg];
-        if (at->cmd == seg->ncmds || seg->kind != SEG_COMMANDS) {
+        if (at->cmd == seg->ncmds) {
             at->seg++;
             at->cmd = 0;
             if (at->seg < b->nsegs) at->p = b->args.data + b->segs[at->seg].args_off;
+            continue;
+        }
+        if (seg->kind == SEG_TX) { /* one op: its first wanted key */
+            int db;
+            if (tx_part_first_key(at->p, &db, &keys[n], &lens[n])) dbs[n++] = shard_db(s, db);
+            at->cmd = seg->ncmds;
+            covered++;
             continue;
         }
         uint32_t argc, l;

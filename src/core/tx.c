@@ -164,8 +164,23 @@ static bool txp_run(struct shard *s, const char *payload, struct msg_done *done,
     return false;
 }
 
+bool tx_part_first_key(const char *payload, int *dbid, const char **key, size_t *len)
+{
+    struct txp_hdr h;
+    memcpy(&h, payload, sizeof(h));
+    if (h.op != TXP_LOCK || h.nwants == 0) return false;
+    struct lock_want w;
+    tx_unpack_wants(payload + sizeof(h), 1, &w);
+    if (!w.key) return false;
+    *dbid = w.dbid;
+    *key = w.key;
+    *len = w.len;
+    return true;
+}
+
 void tx_part_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
 {
+    msg_prefetch_step(s, b);
     if (!txp_run(s, b->args.data + seg->args_off, seg->done, b->from, seg->dbid, seg->resp, seg->client_id,
                  &b->replies))
         seg->deferred = true;

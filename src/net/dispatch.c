@@ -221,8 +221,9 @@ static long long scan_header(const char **p, const char *end, char prefix)
 
 /* A pipeline's lookups miss the cache one after another; finding the keys
  * of the next commands first and prefetching their buckets, then their
- * records, overlaps those misses. A cheap scan: anything unusual stops it. */
-static void prefetch_keys(struct conn *c, const char *p, const char *end)
+ * records, overlaps those misses. A cheap scan: anything unusual stops it.
+ * Returns how many commands it looked at (they need no second look). */
+static uint32_t prefetch_keys(struct conn *c, const char *p, const char *end)
 {
     const char *keys[PREFETCH_MAX];
     size_t lens[PREFETCH_MAX];
@@ -233,7 +234,7 @@ static void prefetch_keys(struct conn *c, const char *p, const char *end)
         long long argc = scan_header(&p, end, '*'), l;
         if (argc < 2) break;
         for (long long i = 0; i < argc; i++) {
-            if ((l = scan_header(&p, end, '$')) < 0 || end - p < l + 2) return;
+            if ((l = scan_header(&p, end, '$')) < 0 || end - p < l + 2) return (uint32_t)n;
             /* Keys of other shards are prefetched too: a wasted load is
              * cheaper than computing their slot twice. */
             if (i == 1) {
@@ -243,16 +244,19 @@ static void prefetch_keys(struct conn *c, const char *p, const char *end)
             p += l + 2;
         }
     }
-    if (n < 2) return;
+    if (n < 2) return (uint32_t)n;
     for (int i = 0; i < n; i++) db_prefetch(db, keys[i], lens[i], 0, &hashes[i]);
     for (int i = 0; i < n; i++) db_prefetch(db, keys[i], lens[i], 1, &hashes[i]);
+    return (uint32_t)n;
 }
 
 size_t dispatch_input(struct conn *c, const char *buf, size_t len)
 {
     size_t off = 0;
-    if (c->busy == 0 && len > 64) prefetch_keys(c, buf, buf + len);
     while (off < len && !(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
+        /* Once per run of commands, not on every resume after a wait. */
+        if (c->prefetched == 0 && c->busy == 0 && len - off > 64)
+            c->prefetched = prefetch_keys(c, buf + off, buf + len);
         /* Limits as of now: AUTH or CONFIG SET may have changed them. */
         c->parser.max_bulk = c->shard->cfg.proto_max_bulk_len;
         c->parser.unauth = !c->authenticated && conn_auth_required(c);
@@ -291,6 +295,7 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
             break;
         }
         c->commands++;
+        if (c->prefetched) c->prefetched--;
         off += resp_consumed(&c->parser);
     }
     return off;

@@ -143,6 +143,8 @@ void msg_flush(struct shard *s);
  * seg->deferred when a late reply will carry the rest. */
 void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
 void tx_part_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+/* The first key a transaction op wants, for prefetching; false if none. */
+bool tx_part_first_key(const char *payload, int *dbid, const char **key, size_t *len);
 /* Call before running each command of a batch: warms the cache for the
  * keys of the next ones (see msg.c). */
 void msg_prefetch_step(struct shard *s, struct msg_batch *b);

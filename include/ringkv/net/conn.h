@@ -77,6 +77,7 @@ struct conn {
     const char **argv;
     size_t *argl;
     uint32_t argv_cap;
+    uint32_t prefetched;           /* commands ahead whose keys were prefetched */
 
     /* output: replies gathered, and the bytes handed to the kernel */
     struct obuf out;
