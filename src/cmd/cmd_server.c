@@ -16,6 +16,12 @@ static void ping_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, "ERR wrong number of arguments for 'ping' command");
         return;
     }
+    if (c->client && client_in_pubsub_mode(c->client)) { /* RESP2 subscribers get an array */
+        reply_array(c->r, 2);
+        reply_bulk_cstr(c->r, "pong");
+        reply_bulk(c->r, a->argc == 2 ? a->argv[1] : "", a->argc == 2 ? a->len[1] : 0);
+        return;
+    }
     if (a->argc == 2) reply_bulk(c->r, a->argv[1], a->len[1]);
     else reply_status(c->r, "PONG");
 }

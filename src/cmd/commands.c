@@ -29,6 +29,7 @@ static const struct cmd_def *const parts[] = {
     memory_commands,
     function_commands,
     multi_commands,
+    pubsub_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

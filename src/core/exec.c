@@ -85,8 +85,20 @@ static int key_db(const struct shard *s, const struct cmd_def *cmd, const struct
     return db >= 0 && db < s->cfg.databases ? db : dbid;
 }
 
+/* A database-wide command run in place (with one shard): its databases. */
+static bool dbs_wait(struct shard *s, const struct cmd_def *cmd, int dbid)
+{
+    if (!(cmd->flags & (CMD_WRITE | CMD_READONLY))) return false; /* not the keyspace */
+    bool write = cmd->flags & CMD_WRITE;
+    if (!(cmd->flags & CMD_ALL_DBS)) return lock_table_blocks_db(s->locks, dbid, write);
+    for (int db = 0; db < s->cfg.databases; db++)
+        if (lock_table_blocks_db(s->locks, db, write)) return true;
+    return false;
+}
+
 bool exec_keys_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid)
 {
+    if (cmd->flags & CMD_ALL_SHARDS) return dbs_wait(s, cmd, dbid);
     bool write = (cmd->flags & CMD_WRITE) != 0;
     shard_scratch_reserve(s, (uint32_t)a->argc);
     int *pos = s->scratch_keypos;

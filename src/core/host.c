@@ -13,6 +13,7 @@
 /* A host handle is the shard itself, under a type handlers cannot open. */
 struct host *shard_host(struct shard *s) { return (struct host *)s; }
 static struct shard *shard_of(struct host *h) { return (struct shard *)h; }
+struct shard *shard_of_host(struct host *h) { return shard_of(h); }
 static const struct shard *shard_of_const(const struct host *h) { return (const struct shard *)h; }
 
 void host_foreach_client(struct host *h, client_visit_fn fn, void *arg)

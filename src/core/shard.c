@@ -4,6 +4,7 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/net/pubsub.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/txlock.h"
@@ -417,6 +418,7 @@ static void *shard_main(void *arg)
     s->credits = rk_calloc(MAX_SHARDS, sizeof(*s->credits));
     s->outbox_waiters = rk_calloc(MAX_SHARDS, sizeof(*s->outbox_waiters));
     s->locks = lock_table_create(s->cfg.databases);
+    s->pubsub = pubsub_create();
     for (unsigned t = 0; t < MAX_SHARDS; t++) s->credits[t] = (uint32_t)s->cfg.shard_msg_inflight;
 
     setup(s);
@@ -427,6 +429,7 @@ static void *shard_main(void *arg)
 
     ks_destroy(s->ks);
     lock_table_destroy(s->locks);
+    pubsub_destroy(s->pubsub);
     stop_listening(s);
     if (s->ring) {
         ring_run(s->ring, 0);

@@ -395,7 +395,8 @@ static bool runs_here(struct shard *s, const struct cmd_def *cmd, const struct c
 {
     unsigned nshards = s->srv->nshards;
     if (cmd->flags & (CMD_CONN | CMD_TX_CONTROL)) return true;
-    if (cmd->flags & CMD_ALL_SHARDS) return nshards == 1 && !(lock_table_busy(s->locks) && (cmd->flags & (CMD_WRITE | CMD_READONLY)));
+    if (cmd->flags & CMD_ALL_SHARDS) /* a part that is the whole reply, its databases free */
+        return nshards == 1 && cmd->combine != COMBINE_CUSTOM && !exec_must_wait(s, s->locks, cmd, a, dbid);
     if (cmd->route) return cmd->route(a, nshards) == s->id || cmd->route(a, nshards) >= nshards;
     int pos[64];
     int n = cmd_key_positions(cmd, a, pos, 64);

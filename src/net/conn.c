@@ -4,6 +4,7 @@
 #include "ringkv/cmd/host.h"
 #include "ringkv/net/dispatch.h"
 #include "ringkv/net/multi.h"
+#include "ringkv/net/pubsub.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/shard.h"
@@ -171,6 +172,7 @@ void conn_maybe_free(struct conn *c)
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
     multi_conn_closed(c);
+    pubsub_conn_closed(c);
     /* The fd is closed only now, so no later request can hit a reused fd. */
     ring_close(s->ring, c->fd);
     resp_parser_deinit(&c->parser);
@@ -448,11 +450,12 @@ void client_describe(const struct client *cl, struct obuf *out)
     bool writing = (c->flags & CONN_SENDING) || c->out.len;
     describe_flags(c, flags);
     int n = snprintf(line, sizeof(line),
-                     "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 psub=0 "
-                     "ssub=0 multi=%ld qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d "
+                     "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
+                     "ssub=%ld multi=%ld qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d "
                      "omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d shard=%u\n",
                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-                     (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, multi_queued(c), c->in_running ? c->in_running : c->in_len - c->in_pos,
+                     (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, pubsub_conn_count(c, PUBSUB_CHANNEL),
+                     pubsub_conn_count(c, PUBSUB_PATTERN), pubsub_conn_count(c, PUBSUB_SHARD), multi_queued(c), c->in_running ? c->in_running : c->in_len - c->in_pos,
                      c->in_cap - c->in_len, c->out.cap + c->sending.cap, c->out.cap + c->sending.cap, c->out.len, oll, conn_output_pending(c),
                      sizeof(*c) + c->in_cap + c->out.cap + c->sending.cap + c->parser.args_cap * sizeof(struct resp_arg) +
                          c->parser.scratch_cap + c->argv_cap * (sizeof(*c->argv) + sizeof(*c->argl)),

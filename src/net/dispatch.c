@@ -93,6 +93,24 @@ static void write_arity(struct reply *r, const struct cmd_args *a, const void *c
     reply_errorf(r, "ERR wrong number of arguments for '%s' command", ((const struct cmd_def *)cmd)->name);
 }
 
+static void write_pubsub_only(struct reply *r, const struct cmd_args *a, const void *cmd)
+{
+    reply_errorf(r,
+                 "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+                 "this context",
+                 ((const struct cmd_def *)cmd)->name);
+}
+
+/* RESP2's subscribed mode lets only these through. */
+static bool allowed_while_subscribed(const struct cmd_def *cmd)
+{
+    static const char *const names[] = {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+                                        "psubscribe", "punsubscribe", "quit", "reset"};
+    for (size_t i = 0; i < RK_ARRAY_LEN(names); i++)
+        if (strcmp(cmd->name, names[i]) == 0) return true;
+    return false;
+}
+
 static void write_noauth(struct reply *r, const struct cmd_args *a, const void *unused)
 {
     reply_error(r, RK_ERR_NOAUTH);
@@ -159,7 +177,8 @@ static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_arg
     const struct server *srv = c->shard->srv;
 
     if (cmd->flags & CMD_CONN) return -1;
-    if (cmd->flags & CMD_ALL_SHARDS) return -2;
+    /* With one shard, a command whose part is its whole reply runs in place. */
+    if (cmd->flags & CMD_ALL_SHARDS) return srv->nshards == 1 && cmd->combine != COMBINE_CUSTOM ? -1 : -2;
     if (cmd->route) {
         unsigned target = cmd->route(a, srv->nshards);
         return target == c->shard->id || target >= srv->nshards ? -1 : (int)target;
@@ -192,6 +211,8 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     if (!cmd_arity_ok(cmd, a->argc)) return reject(c, cmd, write_arity, a, cmd);
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
         return reject(c, cmd, write_noauth, a, NULL);
+    if ((c->flags & CONN_PUBSUB) && c->resp == 2 && !allowed_while_subscribed(cmd))
+        return reject(c, cmd, write_pubsub_only, a, cmd);
     switch (multi_dispatch(c, cmd, a)) {
     case MULTI_PASS: break;
     case MULTI_DONE: return RUN_DONE;

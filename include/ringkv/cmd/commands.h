@@ -237,6 +237,7 @@ extern const struct cmd_def hash_commands[];
 extern const struct cmd_def memory_commands[];
 extern const struct cmd_def function_commands[];
 extern const struct cmd_def multi_commands[];
+extern const struct cmd_def pubsub_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

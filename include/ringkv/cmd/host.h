@@ -61,7 +61,35 @@ void client_kill(struct client *cl);
 /* Appends its CLIENT LIST line (ending in "\n") to out. */
 void client_describe(const struct client *cl, struct obuf *out);
 
+/* Pub/sub (net/pubsub.h): what a client listens to. Channels and
+ * patterns are counted together (SUBSCRIBE's reply), shard channels apart. */
+enum pubsub_kind { PUBSUB_CHANNEL, PUBSUB_PATTERN, PUBSUB_SHARD };
+/* Starts listening (once); returns the count to reply with. */
+long client_subscribe(struct client *cl, enum pubsub_kind kind, const char *name, size_t len);
+/* Stops listening, if it did; returns the count to reply with. */
+long client_unsubscribe(struct client *cl, enum pubsub_kind kind, const char *name, size_t len);
+/* Stops listening to every channel (or pattern, or shard channel) of the
+ * kind, calling fn with each name and the count after it, in no set order. */
+typedef void (*client_unsub_fn)(const char *name, size_t len, long count, void *arg);
+void client_unsubscribe_all(struct client *cl, enum pubsub_kind kind, client_unsub_fn fn, void *arg);
+/* Whether the client is in RESP2's subscribed mode (only the subscribe
+ * commands, PING and QUIT run there; PING answers differently). */
+bool client_in_pubsub_mode(const struct client *cl);
+
 /* ---- the host (the shard running the command) ---- */
+
+/* Delivers a message to this shard's subscribers of channel (kind
+ * PUBSUB_CHANNEL: channel and pattern subscribers; PUBSUB_SHARD: shard
+ * channel subscribers); returns how many received it. */
+long host_publish(struct host *h, enum pubsub_kind kind, const char *channel, size_t clen, const char *msg,
+                  size_t mlen);
+/* This shard's active channels (or shard channels) matching pattern (NULL:
+ * all), its subscriber count of one, and its patterns, for PUBSUB. */
+typedef void (*name_visit_fn)(const char *name, size_t len, void *arg);
+void host_pubsub_channels(struct host *h, enum pubsub_kind kind, const char *pattern, size_t plen,
+                          name_visit_fn fn, void *arg);
+long host_pubsub_numsub(struct host *h, enum pubsub_kind kind, const char *channel, size_t len);
+void host_pubsub_patterns(struct host *h, name_visit_fn fn, void *arg);
 
 /* Calls fn for each client connected to this shard, except those closing. */
 typedef void (*client_visit_fn)(struct client *cl, void *arg);

@@ -72,6 +72,7 @@ struct shard {
     uint32_t *credits;
     struct waiter_list *outbox_waiters; /* per target: senders waiting for room */
     struct lock_table *locks;           /* key intents of transactions (txlock.h) */
+    struct pubsub *pubsub;              /* this shard's subscribers (net/pubsub.h) */
 
     struct conn *conns;                 /* all connections, doubly linked */
     uint32_t nconns;
@@ -117,8 +118,10 @@ void shard_on_ctl(struct ring_op *op, int res, uint32_t flags);
 /* The owning shard of a key. */
 unsigned shard_of_key(const struct server *srv, const char *key, size_t len);
 struct db *shard_db(struct shard *s, int id);
-/* The shard as command handlers see it (cmd/host.h; defined in host.c). */
+/* The shard as command handlers see it (cmd/host.h; defined in host.c),
+ * and back. */
 struct host *shard_host(struct shard *s);
+struct shard *shard_of_host(struct host *h);
 
 void conn_list_push(struct conn_list *l, struct conn *c);
 /* Makes the shard's scratch vectors hold at least n entries. */

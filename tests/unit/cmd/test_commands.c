@@ -44,13 +44,19 @@ static void check_words(const char *name, const char *what, const char *words, c
     }
 }
 
+/* Arguments that look like keys for cluster routing but are not keys
+ * (shard channels): no access flags, and they may be absent (SUNSUBSCRIBE
+ * without arguments), as Redis declares them. */
+static bool spec_not_key(const struct cmd_key_spec *ks) { return ks->flags & KS_NOT_KEY; }
+
 static void check_key_spec(const char *name, const struct cmd_key_spec *ks, int min_argc)
 {
     uint32_t access = ks->flags & (KS_RO | KS_RW | KS_OW | KS_RM);
-    cr_expect(access && !(access & (access - 1)),
+    cr_expect(spec_not_key(ks) ? !access : access && !(access & (access - 1)),
               "%s: a key spec needs exactly one of KS_RO/KS_RW/KS_OW/KS_RM (set .key_flags, e.g. "
               "KS_RO | KS_ACCESS; tests/crosscheck_command.py --suggest %s prints Redis's)", name, name);
-    if (ks->begin == KS_BEGIN_INDEX) cr_expect(ks->index >= 1 && ks->index < min_argc, "%s: key spec index %d outside arity", name, ks->index);
+    if (ks->begin == KS_BEGIN_INDEX && !spec_not_key(ks))
+        cr_expect(ks->index >= 1 && ks->index < min_argc, "%s: key spec index %d outside arity", name, ks->index);
     if (ks->begin == KS_BEGIN_KEYWORD) cr_expect(ks->keyword && ks->startfrom != 0, "%s: keyword spec without keyword/startfrom", name);
     if (ks->begin != KS_BEGIN_UNKNOWN && ks->find != KS_FIND_UNKNOWN)
         cr_expect(ks->keystep >= 1, "%s: key spec step %d", name, ks->keystep);
@@ -81,6 +87,8 @@ static void check_keys(const struct cmd_def *cmd)
     for (const struct cmd_key_spec *ks = cmd->key_specs; ks && ks->begin != KS_BEGIN_NONE; ks++) nexplicit++;
     cr_expect(nexplicit <= CMD_MAX_KEY_SPECS, "%s: more than %d key specs", name, CMD_MAX_KEY_SPECS);
     if (cmd->getkeys) cr_expect(cmd->key_specs, "%s: a getkeys function needs .key_specs describing the keys", name);
+    bool optional = nexplicit > 0 && spec_not_key(&cmd->key_specs[0]);
+    if (optional && min_argc <= cmd->first_key) min_argc = cmd->first_key + 1;
     if (cmd->first_key > 0 && !cmd->getkeys) {
         cr_expect(cmd->first_key < min_argc, "%s: first key %d beyond arity %d", name, cmd->first_key, cmd->arity);
         cr_expect(cmd->key_step >= 1, "%s: key step %d", name, cmd->key_step);
