@@ -205,7 +205,8 @@ static int by_seq(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* In the order they were subscribed, as Redis walks them. */
+/* In the order they were subscribed (Redis keeps patterns so; its
+ * channels come in hash order, which no client can rely on). */
 void client_unsubscribe_all(struct client *cl, enum pubsub_kind kind, client_unsub_fn fn, void *arg)
 {
     struct conn *c = (struct conn *)cl;
