@@ -443,6 +443,26 @@ static void client_help_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }
 
+/* Runs on every shard: the one where the client waits ends its wait
+ * (:1), the others answer :0; the counts add up. */
+static void client_unblock_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    long long id;
+    if (!arg_ll_or_reply(c, a, 2, &id, NULL)) return;
+    bool error = false;
+    if (a->argc == 4) {
+        error = arg_is(a, 3, "error");
+        if (!error && !arg_is(a, 3, "timeout")) {
+            reply_error(c->r, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    } else if (a->argc > 4) {
+        reply_error(c->r, RK_ERR_SYNTAX);
+        return;
+    }
+    reply_int(c->r, host_unblock_client(c->host, (uint64_t)id, error));
+}
+
 #define CLIENT_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
 
 static const struct cmd_def client_subcommands[] = {
@@ -475,6 +495,11 @@ static const struct cmd_def client_subcommands[] = {
                                       "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter.",
                                       "7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields.", "7.0.3",
                                       "Added `ssub` field.", NULL}},
+    {.name = "client|unblock", .arity = -3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_ALL_SHARDS,
+     .fn = client_unblock_command, .combine = COMBINE_SUM, .group = "connection",
+     .summary = "Unblock a client blocked in a blocking command from a different connection", .since = "5.0.0",
+     .complexity = "O(log N) where N is the number of client connections", .acl_categories = "connection",
+     .syntax = "client-id:integer [timeout_error=<TIMEOUT | ERROR>]"},
     {.name = "client|kill", .arity = -3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_ALL_SHARDS, .fn = client_kill_command,
      .combine = COMBINE_CUSTOM, .combine_fn = kill_combine, .group = "connection",
      .summary = "Kill the connection of a client", .since = "2.4.0",

@@ -22,7 +22,7 @@
 
 /* The counters one shard reports, in this order. */
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
-       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_NFIELDS };
+       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_NFIELDS };
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
@@ -48,7 +48,7 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
     unsigned long long f[F_NFIELDS] = {
         hc.connections_received, hc.clients, hc.net_input_bytes,
         hc.net_output_bytes, ks->stats.expired_keys, ks->stats.hits,
-        ks->stats.misses, hc.msgs_sent, hc.msgs_received, hc.cmds_forwarded, cpu,
+        ks->stats.misses, hc.msgs_sent, hc.msgs_received, hc.cmds_forwarded, cpu, hc.blocked_clients,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
     for (int d = 0; d < ks->ndbs; d++) {
@@ -126,8 +126,8 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
             uptime / 86400, cfg->hz, srv.nshards, cfg->config_file ? cfg->config_file : "");
     }
     if (wants(a, "clients", true)) {
-        ADD("# Clients\r\nconnected_clients:%llu\r\nmaxclients:%lld\r\nmax_fds:%lld\r\nblocked_clients:0\r\n\r\n",
-            rep->f[F_CLIENTS], cfg->maxclients, srv.max_fds);
+        ADD("# Clients\r\nconnected_clients:%llu\r\nmaxclients:%lld\r\nmax_fds:%lld\r\nblocked_clients:%llu\r\n\r\n",
+            rep->f[F_CLIENTS], cfg->maxclients, srv.max_fds, rep->f[F_BLOCKED]);
     }
     if (wants(a, "memory", true)) {
         char h[32];

@@ -394,17 +394,20 @@ static void rpoplpush_command(struct cmd_ctx *c, const struct cmd_args *a)
     move_generic(c, a, LISTVAL_TAIL, LISTVAL_HEAD);
 }
 
-/* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
-static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
+/* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], and BLMPOP with
+ * its timeout first (read after the rest, as Redis does): at = the
+ * numkeys argument. A blocking call that finds every list empty waits
+ * (cmd_block) instead of answering nil. */
+static void mpop(struct cmd_ctx *c, const struct cmd_args *a, int at, bool blocking)
 {
     long long numkeys, count = -1;
     enum listval_where where;
-    if (!min_ll_or_reply(c, a, 1, 1, "numkeys should be greater than 0", &numkeys)) return;
-    if (numkeys >= a->argc - 2) {
+    if (!min_ll_or_reply(c, a, at, 1, "numkeys should be greater than 0", &numkeys)) return;
+    if (numkeys >= a->argc - at - 1) {
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
     }
-    int where_at = 2 + (int)numkeys;
+    int where_at = at + 1 + (int)numkeys;
     if (!where_or_reply(c, a, where_at, &where)) return;
     for (int j = where_at + 1; j < a->argc; j++) {
         if (count == -1 && j + 1 < a->argc && arg_is(a, j, "count")) {
@@ -415,7 +418,9 @@ static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
         }
     }
     if (count == -1) count = 1;
-    for (int k = 2; k < where_at; k++) {
+    long long deadline = -1;
+    if (blocking && !tc_timeout_or_reply(c, a, 1, &deadline)) return;
+    for (int k = at + 1; k < where_at; k++) {
         bool err;
         struct kv *kv = tc_lookup_write(c, a->argv[k], a->len[k], OBJ_LIST, &err);
         if (err) return;
@@ -425,12 +430,75 @@ static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
         pop_range_reply(c, kv, where, count);
         return;
     }
-    reply_null_array(c->r);
+    if (deadline >= 0 && c->may_block) cmd_block(c, deadline);
+    else reply_null_array(c->r);
+}
+
+static void lmpop_command(struct cmd_ctx *c, const struct cmd_args *a) { mpop(c, a, 1, false); }
+static void blmpop_command(struct cmd_ctx *c, const struct cmd_args *a) { mpop(c, a, 2, true); }
+
+/* BLPOP/BRPOP key [key ...] timeout: one element from the first list that
+ * has one, [key, element]. */
+static void bpop(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where where)
+{
+    long long deadline;
+    if (!tc_timeout_or_reply(c, a, a->argc - 1, &deadline)) return;
+    for (int k = 1; k < a->argc - 1; k++) {
+        bool err;
+        struct kv *kv = tc_lookup_write(c, a->argv[k], a->len[k], OBJ_LIST, &err);
+        if (err) return;
+        if (!kv) continue;
+        reply_array(c->r, 2);
+        reply_bulk(c->r, a->argv[k], a->len[k]);
+        pop_one_reply(c, kv, where);
+        return;
+    }
+    if (c->may_block) cmd_block(c, deadline);
+    else reply_null_array(c->r);
+}
+
+static void blpop_command(struct cmd_ctx *c, const struct cmd_args *a) { bpop(c, a, LISTVAL_HEAD); }
+static void brpop_command(struct cmd_ctx *c, const struct cmd_args *a) { bpop(c, a, LISTVAL_TAIL); }
+
+/* BLMOVE/BRPOPLPUSH: an empty source waits; the destination is checked
+ * when there is something to move, as in Redis. */
+static void bmove(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where from, enum listval_where to,
+                  int timeout_at)
+{
+    long long deadline;
+    if (!tc_timeout_or_reply(c, a, timeout_at, &deadline)) return;
+    bool err;
+    struct kv *src = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_LIST, &err);
+    if (err) return;
+    if (!src) {
+        if (c->may_block) cmd_block(c, deadline);
+        else reply_null(c->r);
+        return;
+    }
+    struct kv *dst = tc_lookup_write(c, a->argv[2], a->len[2], OBJ_LIST, &err);
+    if (err) return;
+    move_value(c, src, dst, a->argv[2], a->len[2], from, to);
+}
+
+static void blmove_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    enum listval_where from, to;
+    if (where_or_reply(c, a, 3, &from) && where_or_reply(c, a, 4, &to)) bmove(c, a, from, to, 5);
+}
+
+static void brpoplpush_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    bmove(c, a, LISTVAL_TAIL, LISTVAL_HEAD, 3);
 }
 
 static int lmpop_getkeys(const struct cmd_args *a, int *pos, int max)
 {
     return tc_numkeys_positions(a, 1, 0, pos, max);
+}
+
+static int blmpop_getkeys(const struct cmd_args *a, int *pos, int max)
+{
+    return tc_numkeys_positions(a, 2, 0, pos, max);
 }
 
 #define LIST(name_, arity_, flags_, fn_, last_, summary_, since_, complexity_, acl_, ...)        \
@@ -479,5 +547,20 @@ const struct cmd_def list_commands[] = {
      .group = "list", .summary = "Pop elements from a list", .since = "7.0.0",
      .complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
      .acl_categories = "write list slow"},
+    LIST("blpop", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING, blpop_command, -2, "Remove and get the first element in a list, or block until one is available", "2.0.0", "O(N) where N is the number of provided keys.", "write list slow blocking",
+         .key_flags = KS_RW | KS_ACCESS | KS_DELETE, .syntax = "key [key ...] timeout:double", .history = (const char *const[]){"6.0.0", "`timeout` is interpreted as a double instead of an integer.", NULL}),
+    LIST("brpop", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING, brpop_command, -2, "Remove and get the last element in a list, or block until one is available", "2.0.0", "O(N) where N is the number of provided keys.", "write list slow blocking",
+         .key_flags = KS_RW | KS_ACCESS | KS_DELETE, .syntax = "key [key ...] timeout:double", .history = (const char *const[]){"6.0.0", "`timeout` is interpreted as a double instead of an integer.", NULL}),
+    LIST("brpoplpush", 4, CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING | CMD_BLOCK_ON_SOURCE, brpoplpush_command, 2, "Pop an element from a list, push it to another list and return it; or block until one is available", "2.2.0", "O(1)", "write list slow blocking",
+         .key_specs = KEY_SPECS_SOURCE_DEST, .syntax = "source:key destination:key timeout:double", .deprecated_since = "6.2.0", .replaced_by = "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+         .history = (const char *const[]){"6.0.0", "`timeout` is interpreted as a double instead of an integer.", NULL}),
+    LIST("blmove", 6, CMD_WRITE | CMD_DENYOOM | CMD_NOSCRIPT | CMD_BLOCKING | CMD_BLOCK_ON_SOURCE, blmove_command, 2, "Pop an element from a list, push it to another list and return it; or block until one is available", "6.2.0", "O(1)", "write list slow blocking",
+         .key_specs = KEY_SPECS_SOURCE_DEST, .syntax = "source:key destination:key wherefrom=<LEFT | RIGHT> whereto=<LEFT | RIGHT> timeout:double"),
+    {.name = "blmpop", .arity = -5, .flags = CMD_WRITE | CMD_BLOCKING, .fn = blmpop_command, .getkeys = blmpop_getkeys,
+     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RW | KS_ACCESS | KS_DELETE, 2), {0}},
+     .syntax = "timeout:double numkeys:integer key [key ...] where=<LEFT | RIGHT> [COUNT count:integer]",
+     .group = "list", .summary = "Pop elements from a list, or block until one is available", .since = "7.0.0",
+     .complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+     .acl_categories = "write list slow blocking"},
     {0},
 };

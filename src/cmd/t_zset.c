@@ -478,7 +478,7 @@ static void zremrangebylex_command(struct cmd_ctx *c, const struct cmd_args *a) 
 /* Redis's genericZpopCommand: pops from the first existing key among
  * argv[first..first+nkeys-1]. count -1: a single pop without COUNT. */
 static void zpop_generic(struct cmd_ctx *c, const struct cmd_args *a, int first, int nkeys, bool max, bool emitkey,
-                         long long count, bool nested, bool nil_when_empty)
+                         long long count, bool nested, bool nil_when_empty, long long deadline)
 {
     struct kv *kv = NULL;
     int at = first;
@@ -489,7 +489,8 @@ static void zpop_generic(struct cmd_ctx *c, const struct cmd_args *a, int first,
         if (kv) break;
     }
     if (!kv) {
-        if (nil_when_empty) reply_null_array(c->r);
+        if (deadline >= 0 && c->may_block) cmd_block(c, deadline); /* BZPOP*, BZMPOP */
+        else if (nil_when_empty) reply_null_array(c->r);
         else reply_array(c->r, 0);
         return;
     }
@@ -526,22 +527,24 @@ static void zpop_minmax(struct cmd_ctx *c, const struct cmd_args *a, bool max)
         return;
     }
     if (a->argc == 3 && !tc_positive_ll_or_reply(c, a->argv[2], a->len[2], NULL, &count)) return;
-    zpop_generic(c, a, 1, 1, max, false, count, c->r->resp > 2 && count != -1, false);
+    zpop_generic(c, a, 1, 1, max, false, count, c->r->resp > 2 && count != -1, false, -1);
 }
 
 static void zpopmin_command(struct cmd_ctx *c, const struct cmd_args *a) { zpop_minmax(c, a, false); }
 static void zpopmax_command(struct cmd_ctx *c, const struct cmd_args *a) { zpop_minmax(c, a, true); }
 
-static void zmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
+/* ZMPOP numkeys key... MIN|MAX [COUNT n], and BZMPOP with its timeout
+ * first (read after the rest, as Redis does): at = the numkeys argument. */
+static void mpop(struct cmd_ctx *c, const struct cmd_args *a, int at, bool blocking)
 {
     long long numkeys, count = -1;
-    if (!tc_range_ll_or_reply(c, a->argv[1], a->len[1], 1, LLONG_MAX, "numkeys should be greater than 0", &numkeys))
+    if (!tc_range_ll_or_reply(c, a->argv[at], a->len[at], 1, LLONG_MAX, "numkeys should be greater than 0", &numkeys))
         return;
-    if (numkeys >= a->argc - 2) {
+    if (numkeys >= a->argc - at - 1) {
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
     }
-    int where_at = 2 + (int)numkeys;
+    int where_at = at + 1 + (int)numkeys;
     bool max = arg_is(a, where_at, "max");
     if (!max && !arg_is(a, where_at, "min")) {
         reply_error(c->r, RK_ERR_SYNTAX);
@@ -558,8 +561,24 @@ static void zmpop_command(struct cmd_ctx *c, const struct cmd_args *a)
         }
     }
     if (count == -1) count = 1;
-    zpop_generic(c, a, 2, (int)numkeys, max, true, count, true, true);
+    long long deadline = -1;
+    if (blocking && !tc_timeout_or_reply(c, a, 1, &deadline)) return;
+    zpop_generic(c, a, at + 1, (int)numkeys, max, true, count, true, true, deadline);
 }
+
+static void zmpop_command(struct cmd_ctx *c, const struct cmd_args *a) { mpop(c, a, 1, false); }
+static void bzmpop_command(struct cmd_ctx *c, const struct cmd_args *a) { mpop(c, a, 2, true); }
+
+/* BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score]. */
+static void bzpop(struct cmd_ctx *c, const struct cmd_args *a, bool max)
+{
+    long long deadline;
+    if (tc_timeout_or_reply(c, a, a->argc - 1, &deadline))
+        zpop_generic(c, a, 1, a->argc - 2, max, true, -1, false, true, deadline);
+}
+
+static void bzpopmin_command(struct cmd_ctx *c, const struct cmd_args *a) { bzpop(c, a, false); }
+static void bzpopmax_command(struct cmd_ctx *c, const struct cmd_args *a) { bzpop(c, a, true); }
 
 /* ---- ZRANDMEMBER ---- */
 
@@ -678,6 +697,7 @@ static void zscan_command(struct cmd_ctx *c, const struct cmd_args *a)
 }
 
 static int zmpop_getkeys(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 1, 0, pos, max); }
+static int bzmpop_getkeys(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 2, 0, pos, max); }
 
 /* Complexity texts Redis gives several commands alike. */
 #define ZRANGE_LIMIT_COMPLEXITY                                                                            \
@@ -843,6 +863,27 @@ const struct cmd_def zset_commands[] = {
      .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the "
                    "sorted set, and M being the number of elements popped.",
      .syntax = "numkeys:integer key [key ...] where=<MIN | MAX> [COUNT count:integer]"},
+    ZCMD("bzpopmin", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST, bzpopmin_command, 1, -2,
+         "Remove and return the member with the lowest score from one or more sorted sets, or block until one is "
+         "available", "5.0.0", "write sortedset fast blocking",
+         .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
+         .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
+         .syntax = "key [key ...] timeout:double",
+         .history = (const char *const[]){"6.0.0", "`timeout` is interpreted as a double instead of an integer.", NULL}),
+    ZCMD("bzpopmax", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST, bzpopmax_command, 1, -2,
+         "Remove and return the member with the highest score from one or more sorted sets, or block until one is "
+         "available", "5.0.0", "write sortedset fast blocking",
+         .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
+         .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
+         .syntax = "key [key ...] timeout:double",
+         .history = (const char *const[]){"6.0.0", "`timeout` is interpreted as a double instead of an integer.", NULL}),
+    {.name = "bzmpop", .arity = -5, .flags = CMD_WRITE | CMD_BLOCKING, .fn = bzmpop_command, .getkeys = bzmpop_getkeys,
+     .group = "sorted-set", .since = "7.0.0", .acl_categories = "write sortedset slow blocking",
+     .summary = "Remove and return members with scores in a sorted set or block until one is available",
+     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RW | KS_ACCESS | KS_DELETE, 2), {0}},
+     .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the "
+                   "sorted set, and M being the number of elements popped.",
+     .syntax = "timeout:double numkeys:integer key [key ...] where=<MIN | MAX> [COUNT count:integer]"},
     ZCMD("zrandmember", -2, CMD_READONLY, zrandmember_command, 1, 1,
          "Get one or multiple random elements from a sorted set", "6.2.0", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,

@@ -4,9 +4,11 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/glob.h"
+#include "ringkv/base/numfmt.h"
 #include "ringkv/base/util.h"
 
 #include <limits.h>
+#include <math.h>
 #include <string.h>
 
 static struct kv *check_type(struct cmd_ctx *c, struct kv *kv, enum obj_type type, bool *err)
@@ -192,4 +194,36 @@ int tc_numkeys_positions(const struct cmd_args *a, int numkeys_at, int extra_at,
     if (extra_at > 0 && count < max) pos[count++] = extra_at;
     for (int i = 0; i < n && count < max; i++) pos[count++] = numkeys_at + 1 + i;
     return count;
+}
+
+/* Redis 7.0's reading (timeout.c): milliseconds rounded up; beyond what a
+ * long long holds, x86 turns the value negative, so Redis answers
+ * "negative" for 1e400 or inf, and a sum past the end of time wraps the
+ * same way. 1: not a number; 3: negative. */
+static int timeout_parse(const char *str, size_t len, long long now, long long *deadline_ms)
+{
+    long double secs;
+    if (!string2ld(str, len, &secs)) return 1;
+    long double ms = ceill(secs * 1000.0L);
+    if (!(ms < 9223372036854775808.0L) || ms < 0) return 3;
+    long long t = (long long)ms;
+    if (t > 0 && t > LLONG_MAX - now) return 3;
+    *deadline_ms = t > 0 ? now + t : 0;
+    return 0;
+}
+
+bool tc_timeout_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, long long *deadline_ms)
+{
+    static const char *const errors[] = {NULL, "ERR timeout is not a float or out of range", NULL,
+                                         "ERR timeout is negative"};
+    int e = timeout_parse(a->argv[i], a->len[i], db_now_ms(), deadline_ms);
+    if (e) reply_error(c->r, errors[e]);
+    return e == 0;
+}
+
+bool tc_block_deadline(const struct cmd_def *cmd, const struct cmd_args *a, long long *deadline_ms)
+{
+    /* BLMPOP and BZMPOP put it first, the others last. */
+    int at = cmd->getkeys ? 1 : a->argc - 1;
+    return at >= 1 && at < a->argc && timeout_parse(a->argv[at], a->len[at], mstime(), deadline_ms) == 0;
 }

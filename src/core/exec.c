@@ -3,12 +3,14 @@
 #include "ringkv/core/exec.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
+#include "ringkv/core/block.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/watch.h"
 
+#include <stddef.h>
 #include <string.h>
 
 struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r,
@@ -67,7 +69,9 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     cmd->fn(ctx, a);
     db_command_end();
     if (watched && wb.n && db->watch) touch_changed(db, &wb);
-    cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL, r->errors != errors);
+    /* A command that blocked counts as a call when it is served. */
+    cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL && !ctx->blocked,
+                 r->errors != errors);
 }
 
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,
@@ -75,6 +79,16 @@ void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_arg
 {
     struct cmd_ctx ctx = shard_cmd_ctx(s, s->ks, dbid, r, client, client_id);
     shard_exec_ctx(s, cmd, a, &ctx);
+}
+
+bool shard_exec_blocking(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid,
+                         struct reply *r, uint64_t client_id, long long *deadline)
+{
+    struct cmd_ctx ctx = shard_cmd_ctx(s, s->ks, dbid, r, NULL, client_id);
+    ctx.may_block = true;
+    shard_exec_ctx(s, cmd, a, &ctx);
+    *deadline = ctx.block_deadline_ms;
+    return ctx.blocked;
 }
 
 /* The database a key argument lives in (COPY ... DB n names another). */
@@ -121,7 +135,7 @@ uint32_t exec_key_wants(struct shard *s, const struct cmd_def *cmd, const struct
     return (uint32_t)n;
 }
 
-/* ---- commands waiting for keys ---- */
+/* ---- commands waiting for keys: held by a transaction, or blocked ---- */
 
 struct waiting {
     struct shard *s;
@@ -130,9 +144,14 @@ struct waiting {
     size_t at;
     uint32_t left;
     struct obuf replies;
+    struct block_wait block;   /* in the wait registry while blocked */
+    bool blocked;
 };
 
+enum progress { RAN_ALL, WAITS_FOR_LOCKS, BLOCKED };
+
 static void waiting_granted(struct lock_req *req, void *arg);
+static enum progress run_while_free(struct waiting *w);
 
 /* Queues w for the keys of its next command. */
 static void wait_for_next(struct waiting *w)
@@ -163,32 +182,163 @@ static void deliver(struct waiting *w)
     rk_free(w);
 }
 
-/* Runs w's next command. */
-static void run_one(struct waiting *w, const struct cmd_def *cmd, const struct cmd_args *a, const char *next)
+/* Goes on with w's commands after progress: they run until one must wait. */
+static void proceed(struct waiting *w)
+{
+    switch (run_while_free(w)) {
+    case RAN_ALL: deliver(w); break;
+    case WAITS_FOR_LOCKS: wait_for_next(w); break;
+    case BLOCKED: break;
+    }
+}
+
+static void advance(struct waiting *w, const char *next)
+{
+    w->at = (size_t)(next - w->cmds.data);
+    w->left--;
+}
+
+/* Runs w's next command; true when it blocked (nothing written, w stays
+ * on it) with its deadline in *deadline. */
+static bool run_one(struct waiting *w, const struct cmd_def *cmd, const struct cmd_args *a, const char *next,
+                    long long *deadline)
 {
     struct reply r;
     reply_init(&r, &w->replies, w->o.resp);
     if (w->o.counted) reply_counted(&r, w->s->cmdstats);
     if (w->o.max_reply && w->replies.len >= w->o.max_reply) {
         w->left = 0; /* the client is over its output limit: it is being dropped */
-        return;
+        return false;
     }
-    shard_exec(w->s, cmd, a, w->o.dbid, &r, NULL, w->o.client_id);
-    w->at = (size_t)(next - w->cmds.data);
-    w->left--;
+    if (shard_exec_blocking(w->s, cmd, a, w->o.dbid, &r, w->o.client_id, deadline)) return true;
+    advance(w, next);
+    return false;
 }
 
-/* Runs w's commands while none has to wait; false when one does. */
-static bool run_while_free(struct waiting *w)
+/* ---- blocked on keys (block.h) ---- */
+
+static enum block_served on_ready(struct block_wait *bw);
+static void on_expire(struct block_wait *bw);
+static void on_cancel(struct block_wait *bw, enum block_cancel why);
+
+/* The keys a blocked command waits for: its sources (BLMOVE's
+ * destination is not waited on). */
+uint32_t exec_waited_keys(const struct cmd_def *cmd, const struct cmd_args *a, const char **keys, size_t *lens)
+{
+    int *pos = rk_malloc(((size_t)a->argc + 1) * sizeof(int));
+    int n = cmd_key_positions(cmd, a, pos, a->argc);
+    if (cmd->flags & CMD_BLOCK_ON_SOURCE && n > 1) n = 1; /* BLMOVE, BRPOPLPUSH */
+    for (int i = 0; i < n; i++) {
+        keys[i] = a->argv[pos[i]];
+        lens[i] = a->len[pos[i]];
+    }
+    rk_free(pos);
+    return (uint32_t)n;
+}
+
+static void block_on(struct waiting *w, const struct cmd_def *cmd, const struct cmd_args *a, long long deadline)
+{
+    if (block_client_left(w->s, w->o.client_id)) { /* nobody to wait for */
+        w->left = 0;
+        deliver(w);
+        return;
+    }
+    size_t n = (size_t)a->argc + 1;
+    const char **keys = rk_malloc(n * sizeof(*keys));
+    size_t *lens = rk_malloc(n * sizeof(*lens));
+    uint32_t nkeys = exec_waited_keys(cmd, a, keys, lens);
+    w->block = (struct block_wait){.serve = on_ready, .expire = on_expire, .cancel = on_cancel,
+                                   .deadline_ms = deadline, .client_id = w->o.client_id};
+    w->blocked = true;
+    block_join(w->s, &w->block, w->o.dbid, keys, lens, nkeys);
+    rk_free(keys);
+    rk_free(lens);
+}
+
+static void unblocked(struct waiting *w)
+{
+    block_leave(w->s, &w->block);
+    w->blocked = false;
+}
+
+static enum block_served on_ready(struct block_wait *bw)
+{
+    struct waiting *w = (struct waiting *)((char *)bw - offsetof(struct waiting, block));
+    const struct cmd_def *cmd;
+    struct cmd_args a;
+    long long deadline;
+    const char *next = msg_unpack_command(w->s, w->cmds.data + w->at, &cmd, &a);
+    if (exec_must_wait(w->s, w->s->locks, cmd, &a, w->o.dbid)) return BLOCK_HELD;
+    if (run_one(w, cmd, &a, next, &deadline)) return BLOCK_EMPTY;
+    unblocked(w);
+    proceed(w);
+    return BLOCK_SERVED;
+}
+
+/* The command's answer when nothing came in time (or a CLIENT UNBLOCK
+ * ... TIMEOUT), or CLIENT UNBLOCK ... ERROR's. */
+static void end_blocking(struct waiting *w, const char *error)
+{
+    const struct cmd_def *cmd;
+    struct cmd_args a;
+    const char *next = msg_unpack_command(w->s, w->cmds.data + w->at, &cmd, &a);
+    unblocked(w);
+    struct reply r;
+    reply_init(&r, &w->replies, w->o.resp);
+    if (w->o.counted) reply_counted(&r, w->s->cmdstats);
+    if (error) reply_error(&r, error);
+    else reply_null_array(&r); /* whatever the command (Redis 7.0) */
+    advance(w, next);
+    proceed(w);
+}
+
+static void on_expire(struct block_wait *bw)
+{
+    end_blocking((struct waiting *)((char *)bw - offsetof(struct waiting, block)), NULL);
+}
+
+static void on_cancel(struct block_wait *bw, enum block_cancel why)
+{
+    struct waiting *w = (struct waiting *)((char *)bw - offsetof(struct waiting, block));
+    if (why == CANCEL_GONE) { /* the client left: nothing more runs */
+        unblocked(w);
+        w->left = 0;
+        deliver(w);
+        return;
+    }
+    end_blocking(w, why == CANCEL_ERROR ? "UNBLOCKED client unblocked via CLIENT UNBLOCK" : NULL);
+}
+
+bool exec_unblock(struct shard *s, uint64_t client_id, enum block_cancel why)
+{
+    struct block_wait *bw = block_find(s, client_id, why == CANCEL_WATCH);
+    if (!bw) {
+        if (why == CANCEL_GONE) block_client_gone(s, client_id);
+        return false;
+    }
+    bw->cancel(bw, why);
+    return true;
+}
+
+/* ---- running a waiting run ---- */
+
+/* Runs w's commands while none has to wait, serving blocked clients after
+ * each (what a command creates may be theirs). */
+static enum progress run_while_free(struct waiting *w)
 {
     while (w->left) {
         const struct cmd_def *cmd;
         struct cmd_args a;
+        long long deadline;
         const char *next = msg_unpack_command(w->s, w->cmds.data + w->at, &cmd, &a);
-        if (exec_must_wait(w->s, w->s->locks, cmd, &a, w->o.dbid)) return false;
-        run_one(w, cmd, &a, next);
+        if (exec_must_wait(w->s, w->s->locks, cmd, &a, w->o.dbid)) return WAITS_FOR_LOCKS;
+        if (run_one(w, cmd, &a, next, &deadline)) {
+            block_on(w, cmd, &a, deadline);
+            return BLOCKED;
+        }
+        exec_serve_blocked(w->s);
     }
-    return true;
+    return RAN_ALL;
 }
 
 /* The keys of w's next command are w's: it runs, and they are let go at
@@ -198,15 +348,17 @@ static void waiting_granted(struct lock_req *req, void *arg)
     struct waiting *w = arg;
     const struct cmd_def *cmd;
     struct cmd_args a;
+    long long deadline;
     const char *next = msg_unpack_command(w->s, w->cmds.data + w->at, &cmd, &a);
-    run_one(w, cmd, &a, next);
-    lock_release(w->s->locks, req);
-    if (run_while_free(w)) deliver(w);
-    else wait_for_next(w);
+    struct shard *s = w->s;
+    bool blocked = run_one(w, cmd, &a, next, &deadline);
+    if (blocked) block_on(w, cmd, &a, deadline); /* before the release: the args are in scratch; w may be gone */
+    lock_release(s->locks, req);
+    if (!blocked) proceed(w);
 }
 
-void exec_wait(struct shard *s, const struct exec_origin *o, const char *cmds, size_t len, uint32_t n,
-               const char *before, size_t before_len)
+static struct waiting *waiting_new(struct shard *s, const struct exec_origin *o, const char *cmds, size_t len,
+                                   uint32_t n, const char *before, size_t before_len)
 {
     struct waiting *w = rk_calloc(1, sizeof(*w));
     w->s = s;
@@ -216,16 +368,29 @@ void exec_wait(struct shard *s, const struct exec_origin *o, const char *cmds, s
     w->left = n;
     obuf_init(&w->replies);
     obuf_append(&w->replies, before, before_len);
-    wait_for_next(w);
+    return w;
+}
+
+void exec_wait(struct shard *s, const struct exec_origin *o, const char *cmds, size_t len, uint32_t n,
+               const char *before, size_t before_len)
+{
+    wait_for_next(waiting_new(s, o, cmds, len, n, before, before_len));
+}
+
+void exec_block(struct shard *s, const struct exec_origin *o, const char *cmds, size_t len, uint32_t n,
+                const char *before, size_t before_len, long long deadline)
+{
+    struct waiting *w = waiting_new(s, o, cmds, len, n, before, before_len);
+    const struct cmd_def *cmd;
+    struct cmd_args a;
+    msg_unpack_command(s, w->cmds.data, &cmd, &a);
+    block_on(w, cmd, &a, deadline);
 }
 
 /* ---- a client's segment from another shard ---- */
 
 void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
 {
-    struct reply r;
-    reply_init(&r, &b->replies, seg->resp);
-    reply_counted(&r, s->cmdstats); /* a client's own commands */
     const char *p = b->args.data + seg->args_off;
     for (uint32_t k = 0; k < seg->ncmds; k++) {
         msg_prefetch_step(s, b);
@@ -233,16 +398,110 @@ void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
         const struct cmd_def *cmd;
         struct cmd_args a;
         const char *next = msg_unpack_command(s, p, &cmd, &a);
-        if (exec_must_wait(s, s->locks, cmd, &a, seg->dbid)) {
-            /* The replies so far travel with the rest (msg.h, rule 6). */
-            struct exec_origin o = {seg->done, b->from, seg->dbid, seg->resp, seg->client_id, seg->max_reply, true};
-            exec_wait(s, &o, p, b->args.data + seg->args_end - p, seg->ncmds - k, b->replies.data + seg->reply_off,
-                      b->replies.len - seg->reply_off);
-            b->replies.len = seg->reply_off;
-            seg->deferred = true;
-            return;
+        bool locked = exec_must_wait(s, s->locks, cmd, &a, seg->dbid);
+        long long deadline = 0;
+        if (!locked) {
+            struct reply r;
+            reply_init(&r, &b->replies, seg->resp);
+            reply_counted(&r, s->cmdstats); /* a client's own commands */
+            if (!shard_exec_blocking(s, cmd, &a, seg->dbid, &r, seg->client_id, &deadline)) {
+                exec_serve_blocked(s);
+                p = next;
+                continue;
+            }
         }
-        shard_exec(s, cmd, &a, seg->dbid, &r, NULL, seg->client_id);
-        p = next;
+        /* It waits, and the rest behind it; the replies so far travel
+         * with theirs (msg.h, rule 6). */
+        struct exec_origin o = {seg->done, b->from, seg->dbid, seg->resp, seg->client_id, seg->max_reply, true};
+        size_t len = (size_t)(b->args.data + seg->args_end - p);
+        const char *before = b->replies.data + seg->reply_off;
+        size_t before_len = b->replies.len - seg->reply_off;
+        if (locked) exec_wait(s, &o, p, len, seg->ncmds - k, before, before_len);
+        else exec_block(s, &o, p, len, seg->ncmds - k, before, before_len, deadline);
+        b->replies.len = seg->reply_off;
+        seg->deferred = true;
+        return;
     }
 }
+
+void exec_unblock_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
+{
+    struct exec_unblock_msg m;
+    memcpy(&m, b->args.data + seg->args_off, sizeof(m));
+    exec_unblock(s, m.client_id, m.why);
+}
+
+/* ---- watchers: a key here for a wait coordinated elsewhere ---- */
+
+struct watcher {
+    struct block_wait block;
+    struct shard *s;
+    struct msg_done *done;
+    int reply_shard;
+};
+
+/* Tells the coordinator: ":1" a key exists now, ":0" called off. */
+static void watcher_answer(struct shard *s, struct msg_done *done, int reply_shard, bool ready)
+{
+    struct obuf out;
+    obuf_init(&out);
+    obuf_append(&out, ready ? ":1\r\n" : ":0\r\n", 4);
+    if (reply_shard == (int)s->id) done->fn(done, out.data, out.len, true);
+    else msg_send_late(s, (unsigned)reply_shard, done, &out);
+    obuf_free(&out);
+}
+
+static void watcher_end(struct watcher *wt, bool ready)
+{
+    block_leave(wt->s, &wt->block);
+    watcher_answer(wt->s, wt->done, wt->reply_shard, ready);
+    rk_free(wt);
+}
+
+static enum block_served watcher_ready(struct block_wait *bw)
+{
+    watcher_end((struct watcher *)bw, true); /* the element stays for whoever is next */
+    return BLOCK_SERVED;
+}
+
+static void watcher_cancel(struct block_wait *bw, enum block_cancel why) { watcher_end((struct watcher *)bw, false); }
+
+bool exec_watch(struct shard *s, uint64_t client_id, int dbid, const char *const *keys, const size_t *lens,
+                uint32_t nkeys, struct msg_done *done, int reply_shard, struct obuf *now)
+{
+    struct db *db = shard_db(s, dbid);
+    bool exists = false;
+    for (uint32_t i = 0; i < nkeys && !exists; i++) exists = db_exists(db, keys[i], lens[i]);
+    if (exists || block_client_left(s, client_id)) {
+        obuf_append(now, exists ? ":1\r\n" : ":0\r\n", 4);
+        return true;
+    }
+    struct watcher *wt = rk_calloc(1, sizeof(*wt));
+    wt->block = (struct block_wait){.serve = watcher_ready, .expire = NULL, .cancel = watcher_cancel,
+                                    .client_id = client_id, .watcher = true};
+    wt->s = s;
+    wt->done = done;
+    wt->reply_shard = reply_shard;
+    block_join(s, &wt->block, dbid, keys, lens, nkeys);
+    return false;
+}
+
+/* Payload: [u64 client id][i32 db][u32 nkeys] then the keys (msg_pack_arg). */
+void exec_watch_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
+{
+    const char *p = b->args.data + seg->args_off;
+    uint64_t client_id;
+    int32_t dbid;
+    uint32_t n;
+    memcpy(&client_id, p, 8);
+    memcpy(&dbid, p + 8, 4);
+    memcpy(&n, p + 12, 4);
+    const char **keys = rk_malloc((n + 1) * sizeof(*keys));
+    size_t *lens = rk_malloc((n + 1) * sizeof(*lens));
+    msg_unpack_args(p + 16, n, keys, lens);
+    if (!exec_watch(s, client_id, dbid, keys, lens, n, seg->done, b->from, &b->replies)) seg->deferred = true;
+    rk_free(keys);
+    rk_free(lens);
+}
+
+void exec_serve_blocked(struct shard *s) { block_serve(s); }

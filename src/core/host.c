@@ -5,6 +5,8 @@
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/base/config.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/core/block.h"
+#include "ringkv/core/exec.h"
 #include "ringkv/core/server.h"
 #include "ringkv/core/shard.h"
 
@@ -39,6 +41,7 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .net_output_bytes = s->stats.net_output_bytes,
         .msgs_sent = s->stats.msgs_sent,
         .msgs_received = s->stats.msgs_received,
+        .blocked_clients = block_count(s),
         .cmds_forwarded = s->stats.cmds_forwarded,
     };
 }
@@ -66,4 +69,9 @@ void host_server_facts(struct server_facts *out)
     out->start_time_us = srv->start_time_us;
     out->max_fds = srv->max_fds;
     out->rejected_conns = __atomic_load_n(&srv->rejected_conns, __ATOMIC_RELAXED);
+}
+
+bool host_unblock_client(struct host *h, uint64_t client_id, bool error)
+{
+    return exec_unblock(shard_of(h), client_id, error ? CANCEL_ERROR : CANCEL_TIMEOUT);
 }

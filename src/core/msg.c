@@ -146,6 +146,7 @@ bool msg_add_command(struct shard *s, unsigned target, struct msg_sender *snd, c
         seg->max_reply = snd->max_reply;
         snd->open_batch = b;
         snd->open_index = b->nsegs - 1;
+        snd->last_target = (int)target;
     }
     struct msg_seg *seg = &b->segs[snd->open_index];
     msg_pack_command(&b->args, cmd, a);
@@ -230,6 +231,10 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
             if (at->seg < b->nsegs) at->p = b->args.data + b->segs[at->seg].args_off;
             continue;
         }
+        if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH) {
+            at->cmd = seg->ncmds;
+            continue;
+        }
         if (seg->kind == SEG_TX) { /* one op: its first wanted key */
             int db;
             if (tx_part_first_key(at->p, &db, &keys[n], &lens[n])) dbs[n++] = shard_db(s, db);
@@ -270,6 +275,8 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         struct msg_seg *seg = &b->segs[i];
         seg->reply_off = b->replies.len;
         if (seg->kind == SEG_TX) tx_part_segment(s, b, seg);
+        else if (seg->kind == SEG_UNBLOCK) exec_unblock_segment(s, b, seg);
+        else if (seg->kind == SEG_WATCH) exec_watch_segment(s, b, seg);
         else exec_segment(s, b, seg);
         seg->reply_end = b->replies.len;
     }

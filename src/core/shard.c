@@ -7,6 +7,7 @@
 #include "ringkv/net/pubsub.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
+#include "ringkv/core/block.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/base/util.h"
 
@@ -419,6 +420,7 @@ static void *shard_main(void *arg)
     s->outbox_waiters = rk_calloc(MAX_SHARDS, sizeof(*s->outbox_waiters));
     s->locks = lock_table_create(s->cfg.databases);
     s->pubsub = pubsub_create();
+    s->blocked = block_registry_create();
     for (unsigned t = 0; t < MAX_SHARDS; t++) s->credits[t] = (uint32_t)s->cfg.shard_msg_inflight;
 
     setup(s);
@@ -430,6 +432,7 @@ static void *shard_main(void *arg)
     ks_destroy(s->ks);
     lock_table_destroy(s->locks);
     pubsub_destroy(s->pubsub);
+    block_registry_destroy(s->blocked);
     stop_listening(s);
     if (s->ring) {
         ring_run(s->ring, 0);

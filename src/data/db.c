@@ -1,5 +1,6 @@
 /* db.c — one database of a shard's keyspace; see db.h. Single-threaded. */
 #include "ringkv/data/db.h"
+#include "ringkv/data/ready.h"
 #include "ringkv/data/watch.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/util.h"
@@ -56,6 +57,12 @@ static inline void changed(struct db *db, const char *key, size_t len)
     if (db->watch) watch_touch(db, key, len);
 }
 
+/* A key was stored: clients blocked on it may be served (ready.h). */
+static inline void stored(struct db *db, const struct kv *kv)
+{
+    if (db->ready && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET)) ready_created(db, kv_key(kv), kv->keylen);
+}
+
 static void free_kv_node(struct dict_node *n, void *arg) { kv_free(kv_of(n)); }
 static void free_exp_node(struct dict_node *n, void *arg) { rk_free(n); }
 
@@ -70,6 +77,7 @@ void db_flush(struct db *db)
 void db_deinit(struct db *db)
 {
     watch_free(db);
+    ready_free(db);
     db_flush(db);
 }
 
@@ -211,6 +219,7 @@ void db_add(struct db *db, struct kv *kv)
     kv->expires = 0;
     dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
     changed(db, kv_key(kv), kv->keylen);
+    stored(db, kv);
 }
 
 void db_restore(struct db *db, struct kv *kv, long long when)
@@ -218,6 +227,7 @@ void db_restore(struct db *db, struct kv *kv, long long when)
     kv->expires = 0;
     dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
     if (when >= 0) set_expire(db, kv, when);
+    stored(db, kv);
 }
 
 void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
@@ -240,11 +250,13 @@ void db_set(struct db *db, struct kv *kv, bool keep_ttl)
         kv->expires = 0;
         dict_insert(&db->keys, &kv->node, hash);
         changed(db, kv_key(kv), kv->keylen);
+        stored(db, kv);
         return;
     }
     if (old->expires && !keep_ttl) remove_expire(db, old, hash);
     db_swap_record(db, old, kv);
     kv_free(old);
+    stored(db, kv);
 }
 
 static bool overwrite_in_place(struct kv *old, const char *val, size_t vlen)
@@ -394,9 +406,13 @@ void db_swap(struct db *a, struct db *b)
     struct db tmp = *a;
     *a = *b;
     *b = tmp;
-    /* WATCHes belong to the database number (Redis), not its contents. */
+    /* WATCHes and blocked clients belong to the database number (Redis),
+     * not its contents. */
     b->watch = a->watch;
     a->watch = tmp.watch;
+    struct ready_keys *r = b->ready;
+    b->ready = a->ready;
+    a->ready = r;
     /* The counters and the sampling generator stay with the slot. */
     b->stats = a->stats;
     a->stats = tmp.stats;

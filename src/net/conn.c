@@ -2,6 +2,7 @@
 #include "ringkv/net/conn.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/host.h"
+#include "ringkv/core/exec.h"
 #include "ringkv/net/dispatch.h"
 #include "ringkv/net/multi.h"
 #include "ringkv/net/pubsub.h"
@@ -63,6 +64,7 @@ struct conn *conn_create(struct shard *s, int fd)
     c->fd = fd;
     c->resp = 2;
     c->sender.done.fn = on_replies;
+    c->sender.last_target = -1;
     c->waiter.wake = on_outbox_room;
     c->authenticated = s->cfg.requirepass == NULL || s->cfg.requirepass[0] == '\0';
     c->id = __atomic_add_fetch(&s->srv->next_client_id, 1, __ATOMIC_RELAXED);
@@ -153,10 +155,23 @@ void conn_want_send(struct conn *c)
 
 void conn_want_resume(struct conn *c) { push_once(c, CONN_IN_RESUME_LIST, &c->shard->resume_list); }
 
+/* A client that goes while blocked (BLPOP) leaves the wait registry, here
+ * or on the shard its command went to; otherwise it would never be freed. */
+static void stop_blocking(struct conn *c)
+{
+    struct shard *s = c->shard;
+    if (exec_unblock(s, c->id, CANCEL_GONE)) return;
+    int target = c->sender.last_target;
+    if (target < 0 || target == (int)s->id) return;
+    struct exec_unblock_msg m = {c->id, CANCEL_GONE};
+    msg_add_segment(s, (unsigned)target, SEG_UNBLOCK, NULL, 0, 2, c->id, &m, sizeof(m));
+}
+
 void conn_close(struct conn *c)
 {
     if (c->flags & CONN_CLOSING) return;
     c->flags |= CONN_CLOSING;
+    if (c->busy) stop_blocking(c);
     __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     if (c->flags & (CONN_RECV_ARMED | CONN_SENDING)) ring_cancel_fd(c->shard->ring, c->fd);
 }
@@ -273,9 +288,14 @@ void conn_resume(struct conn *c)
 /* Whether the input left can still run is known only after conn_resume
  * tried: a reply may have come back this turn with commands queued behind
  * it. */
+static void stop_blocking(struct conn *c);
+
 static void on_input_eof(struct conn *c)
 {
     c->flags |= CONN_INPUT_EOF;
+    /* A blocked command ends with its client's input, as in Redis (it
+     * would otherwise wait for ever for a client that cannot send). */
+    if (c->busy) stop_blocking(c);
     if (c->flags & CONN_LINGERING) conn_close(c);
     else conn_want_resume(c);
 }

@@ -130,17 +130,39 @@ static void wait_for_keys(struct conn *c, const struct cmd_def *cmd, const struc
     obuf_free(&packed);
 }
 
+/* A local blocking command found nothing: the connection waits for it in
+ * the wait registry (exec.h). */
+static void block_here(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, long long deadline)
+{
+    struct obuf packed;
+    obuf_init(&packed);
+    msg_pack_command(&packed, cmd, a);
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, c->resp, c->id,
+                            conn_output_hard_limit(c), true};
+    c->busy++;
+    exec_block(c->shard, &o, packed.data, packed.len, 1, NULL, 0, deadline);
+    obuf_free(&packed);
+}
+
 static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a)
 {
     if (c->busy) return RUN_WAIT;
-    if (exec_must_wait(c->shard, c->shard->locks, cmd, a, c->dbid)) {
+    struct shard *s = c->shard;
+    if (exec_must_wait(s, s->locks, cmd, a, c->dbid)) {
         wait_for_keys(c, cmd, a);
         return RUN_DONE;
     }
     struct reply r;
     reply_init(&r, &c->out, c->resp);
-    reply_counted(&r, c->shard->cmdstats);
-    shard_exec(c->shard, cmd, a, c->dbid, &r, conn_client(c), c->id);
+    reply_counted(&r, s->cmdstats);
+    long long deadline;
+    if (!(cmd->flags & CMD_BLOCKING)) {
+        shard_exec(s, cmd, a, c->dbid, &r, conn_client(c), c->id);
+    } else if (shard_exec_blocking(s, cmd, a, c->dbid, &r, c->id, &deadline)) {
+        block_here(c, cmd, a, deadline);
+        return RUN_DONE;
+    }
+    exec_serve_blocked(s);
     conn_want_send(c);
     return RUN_DONE;
 }
@@ -166,7 +188,8 @@ static enum run_result run_transaction(struct conn *c, const struct cmd_def *cmd
     if (c->busy) return RUN_WAIT;
     c->busy++;
     struct tx_client cl = {&c->sender.done, c->dbid, c->resp, c->id, NULL};
-    tx_run_command(c->shard, &cl, cmd, a, keypos, nkeys);
+    if (cmd->flags & CMD_BLOCKING) tx_run_blocking(c->shard, &cl, cmd, a, keypos, nkeys);
+    else tx_run_command(c->shard, &cl, cmd, a, keypos, nkeys);
     return RUN_DONE;
 }
 

@@ -48,7 +48,20 @@ struct cmd_ctx {
     uint64_t client_id;         /* the calling client, wherever the command runs */
     struct client *client;      /* the calling client: CMD_CONN commands only, else NULL (host.h) */
     struct host *host;          /* the shard, for what reaches past the keyspace (host.h) */
+    /* Blocking commands (BLPOP...): may_block is set when the command may
+     * wait for its keys (a client's own command, not inside MULTI); a
+     * handler that finds nothing then calls cmd_block() instead of
+     * replying, and the command runs again when one of its keys is
+     * created, or times out (core/exec.h). */
+    bool may_block, blocked;
+    long long block_deadline_ms;  /* unix ms, 0: no timeout */
 };
+
+static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)
+{
+    c->blocked = true;
+    c->block_deadline_ms = deadline_ms;
+}
 
 typedef void (*cmd_fn)(struct cmd_ctx *c, const struct cmd_args *a);
 
@@ -81,6 +94,7 @@ enum {
     CMD_ALL_SHARDS = 1u << 21, /* runs on every shard; replies combined */
     CMD_ALL_DBS = 1u << 24,    /* with CMD_ALL_SHARDS: touches every database (FLUSHALL, SWAPDB) */
     CMD_TX_CONTROL = 1u << 25, /* MULTI, EXEC, DISCARD, UNWATCH: the connection handles them (no fn) */
+    CMD_BLOCK_ON_SOURCE = 1u << 26, /* a blocking command that waits on its first key only (BLMOVE) */
 };
 
 /* Key spec flags (Redis 7's key specs, server.h CMD_KEY_*): what a command

@@ -100,6 +100,10 @@ void host_foreach_client(struct host *h, client_visit_fn fn, void *arg);
  * one is freed; cmd_ctx.cfg points at the new one. */
 void host_config_replace(struct host *h, struct config *cfg);
 
+/* CLIENT UNBLOCK: ends the wait of the client blocked on this shard, if
+ * any (answering nil, or -UNBLOCKED when error); true when there was one. */
+bool host_unblock_client(struct host *h, uint64_t client_id, bool error);
+
 /* What a shard counts outside its keyspace (the keyspace counts its own
  * hits, misses and expiries: keyspace.h). */
 struct host_counters {
@@ -107,6 +111,7 @@ struct host_counters {
     uint64_t clients;               /* connected now */
     uint64_t net_input_bytes, net_output_bytes;
     uint64_t msgs_sent, msgs_received, cmds_forwarded; /* between shards */
+    uint64_t blocked_clients;       /* waiting here in BLPOP and the like */
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */

@@ -88,4 +88,12 @@ void scan_reply_cursor(struct reply *r, uint64_t cursor);
  * before numkeys (ZUNIONSTORE dst numkeys ...) is passed as extra_at > 0. */
 int tc_numkeys_positions(const struct cmd_args *a, int numkeys_at, int extra_at, int *pos, int max);
 
+/* A blocking command's timeout (decimal seconds, 0: forever) as Redis
+ * 7.0 reads it: *deadline_ms is the unix time it ends, 0 for never; false
+ * after replying the error. */
+bool tc_timeout_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, long long *deadline_ms);
+/* The deadline of a blocking command's call (CMD_BLOCKING), for whoever
+ * coordinates its wait; false if its timeout is not valid. */
+bool tc_block_deadline(const struct cmd_def *cmd, const struct cmd_args *a, long long *deadline_ms);
+
 #endif

@@ -16,6 +16,7 @@
 #define RINGKV_EXEC_H
 
 #include "ringkv/cmd/commands.h"
+#include "ringkv/core/block.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/txlock.h"
 
@@ -65,6 +66,43 @@ struct exec_origin {
  * after `before` (replies of the same segment's earlier commands). */
 void exec_wait(struct shard *s, const struct exec_origin *o, const char *cmds, size_t len, uint32_t n,
                const char *before, size_t before_len);
+
+/* The same for a blocked command (its keys do not exist yet): the run
+ * joins the wait registry (block.h) on its first command, which runs again
+ * when one of its keys is created, or answers nil at deadline_ms (0:
+ * never), and the rest follow. */
+void exec_block(struct shard *s, const struct exec_origin *o, const char *cmds, size_t len, uint32_t n,
+                const char *before, size_t before_len, long long deadline_ms);
+
+/* Runs a client's command that may block (BLPOP...): true when it did
+ * (nothing written; *deadline_ms as exec_block takes it). */
+bool shard_exec_blocking(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid,
+                         struct reply *r, uint64_t client_id, long long *deadline_ms);
+/* After a client's command (or a transaction's release): serves the
+ * clients blocked on keys it created. One load when nobody is blocked. */
+void exec_serve_blocked(struct shard *s);
+
+/* Ends a client's blocking wait on this shard, if it has one here (or,
+ * with CANCEL_WATCH, the watcher standing in for it): see block.h's
+ * enum block_cancel. True when there was one. */
+bool exec_unblock(struct shard *s, uint64_t client_id, enum block_cancel why);
+/* The payload of a SEG_UNBLOCK segment (msg.h): exec_unblock there. */
+struct exec_unblock_msg {
+    uint64_t client_id;
+    enum block_cancel why;
+};
+void exec_unblock_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+
+/* A watcher for a blocking wait coordinated on another shard (xblock.c):
+ * when one of the keys exists (now, or later), done hears ":1"; if it is
+ * called off first (exec_unblock CANCEL_WATCH), ":0". Returns true when
+ * it answered at once, into `now`. */
+bool exec_watch(struct shard *s, uint64_t client_id, int dbid, const char *const *keys, const size_t *lens,
+                uint32_t nkeys, struct msg_done *done, int reply_shard, struct obuf *now);
+void exec_watch_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+/* The keys a blocked command waits for (its sources: not BLMOVE's
+ * destination), into keys/lens (argc entries at most); returns how many. */
+uint32_t exec_waited_keys(const struct cmd_def *cmd, const struct cmd_args *a, const char **keys, size_t *lens);
 
 /* Lock wants for a command's keys, for the transaction layer: appends to
  * `wants` (packed, see tx.h) and returns how many it added. */

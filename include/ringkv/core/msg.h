@@ -72,6 +72,7 @@ struct msg_sender {
     uint8_t dbid, resp;
     uint64_t client_id;
     size_t max_reply;          /* output hard limit, 0: none (see msg_seg) */
+    int last_target;           /* where its last segment went, -1: nowhere yet */
 };
 
 /* Someone waiting for room in an outbox: woken once, after a flush. */
@@ -83,6 +84,8 @@ struct msg_waiter {
 enum msg_seg_kind {
     SEG_COMMANDS = 0,   /* a client's commands, run as they come */
     SEG_TX,             /* a transaction's part: see tx.h */
+    SEG_UNBLOCK,        /* a client's blocking wait ends (exec.h); nobody waits for an answer */
+    SEG_WATCH,          /* a watcher for a wait coordinated on the sender's shard (exec.h) */
 };
 
 struct msg_seg {
@@ -143,6 +146,8 @@ void msg_flush(struct shard *s);
  * seg->deferred when a late reply will carry the rest. */
 void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
 void tx_part_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+void exec_unblock_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+void exec_watch_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
 /* The first key a transaction op wants, for prefetching; false if none. */
 bool tx_part_first_key(const char *payload, int *dbid, const char **key, size_t *len);
 /* Call before running each command of a batch: warms the cache for the

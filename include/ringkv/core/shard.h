@@ -51,6 +51,7 @@ struct waiter_list {
 };
 
 struct lock_table;
+struct block_registry;
 
 struct shard {
     unsigned id;
@@ -73,6 +74,7 @@ struct shard {
     struct waiter_list *outbox_waiters; /* per target: senders waiting for room */
     struct lock_table *locks;           /* key intents of transactions (txlock.h) */
     struct pubsub *pubsub;              /* this shard's subscribers (net/pubsub.h) */
+    struct block_registry *blocked;     /* clients blocked on its keys (block.h) */
 
     struct conn *conns;                 /* all connections, doubly linked */
     uint32_t nconns;

@@ -88,6 +88,12 @@ struct tx_client {
 void tx_run_command(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
                     const int *keypos, int nkeys);
 
+/* A blocking command (BLPOP...) whose keys live on several shards: tried
+ * as a transaction, and while it finds nothing, waiting for one of its
+ * keys on any of their shards (xblock.c). */
+void tx_run_blocking(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
+                     const int *keypos, int nkeys);
+
 /* EXEC: a client's queued commands, as its connection hands them over
  * (copied). cmds: n packed commands (msg_pack_command), dbids[i] the
  * database of command i (SELECTs in the queue counted); watched: the

@@ -23,11 +23,13 @@ struct db_stats {
 };
 
 struct watch_table;
+struct ready_keys;
 
 struct db {
     struct dict keys;
     struct dict expires;
     struct watch_table *watch;  /* WATCHed keys (watch.h), NULL: none; stays with the slot on SWAPDB */
+    struct ready_keys *ready;   /* keys blocked clients wait for (ready.h), NULL: none; stays with the slot */
     struct db_stats *stats;   /* the shard's counters */
     uint64_t rng_state;
     long long avg_ttl;        /* running estimate from active expiry, ms */
