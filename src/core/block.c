@@ -78,8 +78,10 @@ struct block_registry *block_registry_create(void)
 
 static void free_line(struct dict_node *n, void *arg) { rk_free(n); }
 
-void block_registry_destroy(struct block_registry *reg)
+void block_registry_destroy(struct shard *s)
 {
+    struct block_registry *reg = s->blocked;
+    while (reg->all) reg->all->cancel(reg->all, CANCEL_DISCARD); /* each leaves */
     dict_clear(&reg->lines, free_line, NULL);
     obuf_free(&reg->held);
     rk_free(reg->gone);

@@ -297,9 +297,21 @@ static void on_expire(struct block_wait *bw)
     end_blocking((struct waiting *)((char *)bw - offsetof(struct waiting, block)), NULL);
 }
 
+static void discard(struct waiting *w)
+{
+    obuf_free(&w->replies);
+    obuf_free(&w->cmds);
+    rk_free(w);
+}
+
 static void on_cancel(struct block_wait *bw, enum block_cancel why)
 {
     struct waiting *w = (struct waiting *)((char *)bw - offsetof(struct waiting, block));
+    if (why == CANCEL_DISCARD) {
+        unblocked(w);
+        discard(w);
+        return;
+    }
     if (why == CANCEL_GONE) { /* the client left: nothing more runs */
         unblocked(w);
         w->left = 0;
@@ -464,7 +476,16 @@ static enum block_served watcher_ready(struct block_wait *bw)
     return BLOCK_SERVED;
 }
 
-static void watcher_cancel(struct block_wait *bw, enum block_cancel why) { watcher_end((struct watcher *)bw, false); }
+static void watcher_cancel(struct block_wait *bw, enum block_cancel why)
+{
+    struct watcher *wt = (struct watcher *)bw;
+    if (why != CANCEL_DISCARD) {
+        watcher_end(wt, false);
+        return;
+    }
+    block_leave(wt->s, &wt->block);
+    rk_free(wt);
+}
 
 bool exec_watch(struct shard *s, uint64_t client_id, int dbid, const char *const *keys, const size_t *lens,
                 uint32_t nkeys, struct msg_done *done, int reply_shard, struct obuf *now)

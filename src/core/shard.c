@@ -8,6 +8,7 @@
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/block.h"
+#include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/base/util.h"
 
@@ -429,10 +430,12 @@ static void *shard_main(void *arg)
     pthread_barrier_wait(&s->srv->start_barrier);
     if (!s->srv->start_failed) run_loop(s);
 
+    /* Waiters first: leaving, they tell the databases (data/ready.h). */
+    block_registry_destroy(s);
+    xblock_discard_all(s);
     ks_destroy(s->ks);
     lock_table_destroy(s->locks);
     pubsub_destroy(s->pubsub);
-    block_registry_destroy(s->blocked);
     stop_listening(s);
     if (s->ring) {
         ring_run(s->ring, 0);

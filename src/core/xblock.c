@@ -64,13 +64,19 @@ struct xblock {
     bool waiting;              /* in the registry */
     bool answered;
     bool stepping, again;
+    struct xblock *prev, *next; /* this shard's live waits */
 };
+
+static __thread struct xblock *live; /* the shard's (one per thread) */
 
 static void try_now(struct xblock *xb);
 static void step(struct xblock *xb);
 
 static void xblock_free(struct xblock *xb)
 {
+    if (xb->prev) xb->prev->next = xb->next;
+    else live = xb->next;
+    if (xb->next) xb->next->prev = xb->prev;
     obuf_free(&xb->found);
     rk_free(xb->watch);
     rk_free(xb->keypos);
@@ -257,6 +263,10 @@ static void on_expire(struct block_wait *bw) { end_wait(container_of(bw, struct 
 
 static void on_cancel(struct block_wait *bw, enum block_cancel why)
 {
+    if (why == CANCEL_DISCARD) { /* the shard stops: xblock_discard_all frees it */
+        leave_registry(container_of(bw, struct xblock, wait));
+        return;
+    }
     /* A client gone ignores the answer; it frees the connection's wait. */
     end_wait(container_of(bw, struct xblock, wait),
              why == CANCEL_ERROR ? "UNBLOCKED client unblocked via CLIENT UNBLOCK" : NULL);
@@ -321,10 +331,18 @@ void tx_run_blocking(struct shard *s, const struct tx_client *cl, const struct c
     copy_call(xb, a, keypos, nkeys);
     plan_watchers(xb);
     obuf_init(&xb->found);
+    xb->next = live;
+    if (live) live->prev = xb;
+    live = xb;
     block_join(s, &xb->wait, cl->dbid, NULL, NULL, 0);
     xb->waiting = true;
     xb->stepping = true; /* the first try may answer at once */
     try_now(xb);
     xb->stepping = false;
     step(xb);
+}
+
+void xblock_discard_all(struct shard *s)
+{
+    while (live) xblock_free(live);
 }

@@ -44,6 +44,7 @@ enum block_cancel {
     CANCEL_TIMEOUT,   /* CLIENT UNBLOCK ... TIMEOUT: answers as a timeout would */
     CANCEL_ERROR,     /* CLIENT UNBLOCK ... ERROR: answers -UNBLOCKED */
     CANCEL_WATCH,     /* a watcher for another shard's wait is called off */
+    CANCEL_DISCARD,   /* the shard stops: free it, answer nobody */
 };
 
 struct block_wait {
@@ -66,8 +67,9 @@ struct block_wait {
 
 struct block_registry;
 struct block_registry *block_registry_create(void);
-/* Frees the registry; waiters still in it are the caller's to free. */
-void block_registry_destroy(struct block_registry *reg);
+/* Frees the registry, discarding the waiters still in it (the shard stops:
+ * their clients are gone). */
+void block_registry_destroy(struct shard *s);
 
 /* Puts w in line on each of the keys (in database dbid). */
 void block_join(struct shard *s, struct block_wait *w, int dbid, const char *const *keys, const size_t *lens,

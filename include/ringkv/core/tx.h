@@ -93,6 +93,8 @@ void tx_run_command(struct shard *s, const struct tx_client *cl, const struct cm
  * keys on any of their shards (xblock.c). */
 void tx_run_blocking(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
                      const int *keypos, int nkeys);
+/* The shard stops: frees the waits it coordinates (after the registry). */
+void xblock_discard_all(struct shard *s);
 
 /* EXEC: a client's queued commands, as its connection hands them over
  * (copied). cmds: n packed commands (msg_pack_command), dbids[i] the
