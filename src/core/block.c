@@ -235,7 +235,7 @@ static void serve_key(const char *key, size_t len, void *arg)
 static void requeue_held(struct shard *s)
 {
     struct block_registry *reg = s->blocked;
-    if (reg->held.len == 0 || lock_table_busy(s->locks)) return;
+    if (reg->held.len == 0) return; /* serve_key holds again what is still locked */
     struct obuf held = reg->held;
     obuf_init(&reg->held);
     for (size_t at = 0; at < held.len;) {

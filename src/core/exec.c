@@ -366,6 +366,7 @@ static void waiting_granted(struct lock_req *req, void *arg)
     bool blocked = run_one(w, cmd, &a, next, &deadline);
     if (blocked) block_on(w, cmd, &a, deadline); /* before the release: the args are in scratch; w may be gone */
     lock_release(s->locks, req);
+    exec_serve_blocked(s); /* what it created, now that its keys are free */
     if (!blocked) proceed(w);
 }
 

@@ -100,8 +100,10 @@ static void txp_answer(struct txp *p, const char *cmds, uint32_t n, bool release
     obuf_append(out, &handle, sizeof(handle));
     txp_run_cmds(p, cmds, n, out);
     if (release) {
-        lock_release(p->s->locks, p->req);
+        struct shard *s = p->s;
+        lock_release(s->locks, p->req);
         txp_free(p);
+        exec_serve_blocked(s); /* keys it held may be ready for blocked clients */
     }
 }
 
@@ -133,6 +135,7 @@ static bool txp_run(struct shard *s, const char *payload, struct msg_done *done,
         if (h.op == TXP_RELEASE) {
             lock_release(s->locks, tp->req);
             txp_free(tp);
+            exec_serve_blocked(s);
             return true;
         }
         txp_answer(tp, p, h.ncmds, release, out);

@@ -478,6 +478,7 @@ static void run_here_now(struct shard *s, const struct tx_client *cl, const stru
     cmdstats_call_done(s->cmdstats, cmd_lookup("exec", 4), false);
     cl->done->fn(cl->done, out.data, out.len, true);
     obuf_free(&out);
+    exec_serve_blocked(s); /* after the whole transaction, as Redis serves them */
 }
 
 void tx_run_multi(struct shard *s, const struct tx_client *cl, const struct tx_multi_queue *q)
