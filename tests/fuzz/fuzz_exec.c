@@ -26,6 +26,7 @@
 #include "ringkv/data/object.h"
 #include "ringkv/proto/resp.h"
 #include "ringkv/core/server.h"
+#include "ringkv/core/block.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/base/util.h"
 
@@ -64,11 +65,13 @@ static struct shard *shard_new(void)
     s->cfg.proto_max_bulk_len = 1 << 20;
     s->ks = ks_create(DATABASES, 1);
     s->cmdstats = cmdstats_create();
+    s->blocked = block_registry_create(); /* INFO counts blocked clients */
     return s;
 }
 
 static void shard_free(struct shard *s)
 {
+    block_registry_destroy(s);
     ks_destroy(s->ks);
     config_free(&s->cfg);
     rk_free(s->scratch_argv);
