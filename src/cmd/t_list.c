@@ -422,7 +422,7 @@ static void mpop(struct cmd_ctx *c, const struct cmd_args *a, int at, bool block
     if (blocking && !tc_timeout_or_reply(c, a, 1, &deadline)) return;
     for (int k = at + 1; k < where_at; k++) {
         bool err;
-        struct kv *kv = tc_lookup_write(c, a->argv[k], a->len[k], OBJ_LIST, &err);
+        struct kv *kv = tc_lookup_source(c, a->argv[k], a->len[k], OBJ_LIST, &err);
         if (err) return;
         if (!kv) continue;
         reply_array(c->r, 2);
@@ -445,7 +445,7 @@ static void bpop(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where
     if (!tc_timeout_or_reply(c, a, a->argc - 1, &deadline)) return;
     for (int k = 1; k < a->argc - 1; k++) {
         bool err;
-        struct kv *kv = tc_lookup_write(c, a->argv[k], a->len[k], OBJ_LIST, &err);
+        struct kv *kv = tc_lookup_source(c, a->argv[k], a->len[k], OBJ_LIST, &err);
         if (err) return;
         if (!kv) continue;
         reply_array(c->r, 2);
@@ -468,7 +468,7 @@ static void bmove(struct cmd_ctx *c, const struct cmd_args *a, enum listval_wher
     long long deadline;
     if (!tc_timeout_or_reply(c, a, timeout_at, &deadline)) return;
     bool err;
-    struct kv *src = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_LIST, &err);
+    struct kv *src = tc_lookup_source(c, a->argv[1], a->len[1], OBJ_LIST, &err);
     if (err) return;
     if (!src) {
         if (c->may_block) cmd_block(c, deadline);

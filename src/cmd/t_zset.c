@@ -484,7 +484,7 @@ static void zpop_generic(struct cmd_ctx *c, const struct cmd_args *a, int first,
     int at = first;
     for (; at < first + nkeys; at++) {
         bool err;
-        kv = tc_lookup_write(c, a->argv[at], a->len[at], OBJ_ZSET, &err);
+        kv = tc_lookup_source(c, a->argv[at], a->len[at], OBJ_ZSET, &err);
         if (err) return;
         if (kv) break;
     }

@@ -31,6 +31,17 @@ struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum 
     return check_type(c, db_lookup_write(c->db, key, len), type, err);
 }
 
+struct kv *tc_lookup_source(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err)
+{
+    if (c->serving) {
+        *err = false;
+        if (c->served_key && (len != c->served_len || memcmp(key, c->served_key, len) != 0)) return NULL;
+        struct kv *kv = db_lookup_write(c->db, key, len);
+        return kv && kv->type == type ? kv : NULL;
+    }
+    return tc_lookup_write(c, key, len, type, err);
+}
+
 void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv *result, size_t n)
 {
     if (n) {

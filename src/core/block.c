@@ -214,16 +214,23 @@ static void serve_key(const char *key, size_t len, void *arg)
 {
     struct serve_arg *sa = arg;
     struct block_registry *reg = sa->s->blocked;
+    uint32_t skipped = 0; /* at the front of the line, waiting for another type */
     for (;;) {
         struct block_line *line = line_find(reg, sa->dbid, key, len);
-        if (!line || !line->head) return;
+        struct block_link *at = line ? line->head : NULL;
+        for (uint32_t i = 0; at && i < skipped; i++) at = at->next;
+        if (!at) return;
         if (lock_table_blocks(sa->s->locks, sa->dbid, key, len, true)) {
             hold(reg, sa->dbid, key, len); /* a transaction holds it: after its release */
             return;
         }
-        struct block_wait *w = line->head->w;
-        enum block_served r = w->serve(w);
+        struct block_wait *w = at->w;
+        enum block_served r = w->serve(w, key, len);
         if (r == BLOCK_EMPTY) return;
+        if (r == BLOCK_SKIP) {
+            skipped++;
+            continue;
+        }
         if (r == BLOCK_HELD) {
             hold(reg, sa->dbid, key, len);
             return;

@@ -146,6 +146,9 @@ struct waiting {
     struct obuf replies;
     struct block_wait block;   /* in the wait registry while blocked */
     bool blocked;
+    /* While a ready key serves it: the one key its command may take from. */
+    const char *served_key;
+    size_t served_len;
 };
 
 enum progress { RAN_ALL, WAITS_FOR_LOCKS, BLOCKED };
@@ -210,14 +213,21 @@ static bool run_one(struct waiting *w, const struct cmd_def *cmd, const struct c
         w->left = 0; /* the client is over its output limit: it is being dropped */
         return false;
     }
-    if (shard_exec_blocking(w->s, cmd, a, w->o.dbid, &r, w->o.client_id, deadline)) return true;
+    struct cmd_ctx ctx = shard_cmd_ctx(w->s, w->s->ks, w->o.dbid, &r, NULL, w->o.client_id);
+    ctx.may_block = true;
+    ctx.serving = w->served_key != NULL;
+    ctx.served_key = w->served_key;
+    ctx.served_len = w->served_len;
+    shard_exec_ctx(w->s, cmd, a, &ctx);
+    *deadline = ctx.block_deadline_ms;
+    if (ctx.blocked) return true;
     advance(w, next);
     return false;
 }
 
 /* ---- blocked on keys (block.h) ---- */
 
-static enum block_served on_ready(struct block_wait *bw);
+static enum block_served on_ready(struct block_wait *bw, const char *key, size_t len);
 static void on_expire(struct block_wait *bw);
 static void on_cancel(struct block_wait *bw, enum block_cancel why);
 
@@ -261,7 +271,10 @@ static void unblocked(struct waiting *w)
     w->blocked = false;
 }
 
-static enum block_served on_ready(struct block_wait *bw)
+/* key became ready: the command runs again, taking from key alone. Still
+ * nothing: the key is empty again (the line stops), or holds a type the
+ * command does not pop (the next in line may). */
+static enum block_served on_ready(struct block_wait *bw, const char *key, size_t len)
 {
     struct waiting *w = (struct waiting *)((char *)bw - offsetof(struct waiting, block));
     const struct cmd_def *cmd;
@@ -269,7 +282,11 @@ static enum block_served on_ready(struct block_wait *bw)
     long long deadline;
     const char *next = msg_unpack_command(w->s, w->cmds.data + w->at, &cmd, &a);
     if (exec_must_wait(w->s, w->s->locks, cmd, &a, w->o.dbid)) return BLOCK_HELD;
-    if (run_one(w, cmd, &a, next, &deadline)) return BLOCK_EMPTY;
+    w->served_key = key;
+    w->served_len = len;
+    bool still = run_one(w, cmd, &a, next, &deadline);
+    w->served_key = NULL;
+    if (still) return db_peek(shard_db(w->s, w->o.dbid), key, len) ? BLOCK_SKIP : BLOCK_EMPTY;
     unblocked(w);
     proceed(w);
     return BLOCK_SERVED;
@@ -471,7 +488,7 @@ static void watcher_end(struct watcher *wt, bool ready)
     rk_free(wt);
 }
 
-static enum block_served watcher_ready(struct block_wait *bw)
+static enum block_served watcher_ready(struct block_wait *bw, const char *key, size_t len)
 {
     watcher_end((struct watcher *)bw, true); /* the element stays for whoever is next */
     return BLOCK_SERVED;

@@ -255,6 +255,7 @@ static bool run_handler(struct tx *t, struct move_step *m)
     reply_init(&r, &m->reply, t->cl.resp);
     reply_counted(&r, t->s->cmdstats); /* the client's reply, counted here */
     struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, m->dbid, &r, NULL, t->cl.client_id);
+    ctx.serving = t->cl.serving;
     shard_exec_ctx(t->s, m->cmd, &m->args, &ctx);
     if (!(m->cmd->flags & CMD_WRITE)) return true;
     store_back(t, m);

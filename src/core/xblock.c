@@ -61,6 +61,8 @@ struct xblock {
     bool ready_seen;           /* a watcher saw a key created: try again */
     bool end_pending;          /* the deadline, CLIENT UNBLOCK or the client gone */
     const char *end_error;
+    bool end_silent;           /* the client is gone: no nil for it */
+    bool tried;                /* once: later tries skip keys of another type */
     bool waiting;              /* in the registry */
     bool answered;
     bool stepping, again;
@@ -121,6 +123,10 @@ static void answer(struct xblock *xb, const char *data, size_t len)
 
 static void answer_nil(struct xblock *xb, const char *error)
 {
+    if (xb->end_silent) { /* a half-closed client still reads: it must see nothing */
+        answer(xb, "", 0);
+        return;
+    }
     struct obuf out;
     obuf_init(&out);
     struct reply r;
@@ -245,6 +251,8 @@ static void try_now(struct xblock *xb)
 {
     struct tx_client cl = xb->cl;
     cl.done = &xb->attempt;
+    cl.serving = xb->tried; /* the first try answers WRONGTYPE as Redis would */
+    xb->tried = true;
     xb->trying = true;
     tx_run_command(xb->s, &cl, xb->cmd, &xb->args, xb->keypos, xb->nkeys);
 }
@@ -267,12 +275,13 @@ static void on_cancel(struct block_wait *bw, enum block_cancel why)
         leave_registry(container_of(bw, struct xblock, wait));
         return;
     }
-    /* A client gone ignores the answer; it frees the connection's wait. */
+    /* A client gone gets no answer; it frees the connection's wait. */
+    container_of(bw, struct xblock, wait)->end_silent = why == CANCEL_GONE;
     end_wait(container_of(bw, struct xblock, wait),
              why == CANCEL_ERROR ? "UNBLOCKED client unblocked via CLIENT UNBLOCK" : NULL);
 }
 
-static enum block_served never_ready(struct block_wait *bw) { return BLOCK_EMPTY; }
+static enum block_served never_ready(struct block_wait *bw, const char *key, size_t len) { return BLOCK_EMPTY; }
 
 static void copy_call(struct xblock *xb, const struct cmd_args *a, const int *keypos, int nkeys)
 {

@@ -419,6 +419,8 @@ void db_swap(struct db *a, struct db *b)
     uint64_t rng = a->rng_state;
     a->rng_state = b->rng_state;
     b->rng_state = rng;
+    ready_rescan(a); /* Redis 7.0 serves clients blocked on keys the swap brought */
+    ready_rescan(b);
 }
 
 uint64_t db_scan(struct db *db, uint64_t cursor, dict_scan_fn fn, void *arg)

@@ -113,3 +113,22 @@ void ready_free(struct db *db)
     rk_free(db->ready);
     db->ready = NULL;
 }
+
+struct rescan {
+    struct db *db;
+};
+
+static void rescan_one(struct dict_node *n, void *arg)
+{
+    struct db *db = ((struct rescan *)arg)->db;
+    struct waited_key *w = (struct waited_key *)n;
+    struct kv *kv = db_peek(db, w->key, w->len);
+    if (kv && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET)) ready_created(db, w->key, w->len);
+}
+
+void ready_rescan(struct db *db)
+{
+    if (!db->ready) return;
+    struct rescan r = {db};
+    dict_foreach(&db->ready->keys, rescan_one, &r); /* queues only: the dict stays as it is */
+}

@@ -437,10 +437,15 @@ void client_set_no_evict(struct client *cl, bool on)
 /* The send that empties its output closes it (conn_start_send). */
 void client_close_after_reply(struct client *cl) { conn_of(cl)->flags |= CONN_CLOSE_AFTER_REPLY; }
 
+/* A killed client blocked in BLPOP and the like leaves the line at once
+ * (as Redis frees it): its command ends with no reply, and the close that
+ * follows its last reply comes now instead of after the next push. */
 void client_kill(struct client *cl)
 {
+    struct conn *c = conn_of(cl);
     client_close_after_reply(cl);
-    conn_want_send(conn_of(cl));
+    if (c->busy) stop_blocking(c);
+    conn_want_send(c);
 }
 
 /* Redis's CLIENT LIST flags letters for what ringkv tracks. */

@@ -88,7 +88,7 @@ static void forget_watched(struct conn *c, struct msg_done *done)
         keypos[i] = 1 + 2 * (int)i;
     }
     struct cmd_args a = {(int)argc, argv, lens};
-    struct tx_client cl = {done ? done : &ignored, c->dbid, c->resp, c->id, NULL};
+    struct tx_client cl = {.done = done ? done : &ignored, .dbid = c->dbid, .resp = c->resp, .client_id = c->id};
     tx_run_command(c->shard, &cl, &unwatch_keys_cmd, &a, keypos, (int)m->nwatched);
     rk_free(argv);
     rk_free(lens);
@@ -179,7 +179,7 @@ static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
     int *dbids = queue_dbids(c, cmd_lookup("select", 6));
     struct tx_multi_queue q = {m->queue.data, m->queue.len, m->queued, dbids, m->watched.data, m->watched.len,
                                m->nwatched};
-    struct tx_client cl = {&c->sender.done, c->dbid, c->resp, c->id, conn_client(c)};
+    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id, .client = conn_client(c)};
     c->busy++;
     tx_run_multi(c->shard, &cl, &q); /* copies what it needs; checks and ends the watches */
     rk_free(dbids);

@@ -55,6 +55,12 @@ struct cmd_ctx {
      * created, or times out (core/exec.h). */
     bool may_block, blocked;
     long long block_deadline_ms;  /* unix ms, 0: no timeout */
+    /* Set when a blocked command runs again because a key became ready
+     * (tc_lookup_source): source keys of another type count as missing,
+     * and with served_key, that key is the only one it may take from. */
+    bool serving;
+    const char *served_key;
+    size_t served_len;
 };
 
 static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)

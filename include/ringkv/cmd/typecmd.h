@@ -20,6 +20,12 @@
  * hit or miss, _write does not (as Redis's lookupKeyRead/Write). */
 struct kv *tc_lookup_read(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
 struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
+/* A blocking command's source key (BLPOP, BZPOPMIN, BLMOVE, ...). When
+ * it runs again because one key became ready (cmd_ctx.served_key), only
+ * that key counts, and a key of another type is as good as missing: Redis
+ * 7.0 serves the key that became ready and leaves a client blocked on a
+ * key created with the wrong type. */
+struct kv *tc_lookup_source(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
 /* Redis's lookupKey{Read,Write}OrReply + checkType: the record of argv[i]
  * if it holds `type`, else NULL after replying `missing` (no such key) or
  * WRONGTYPE. */

@@ -36,6 +36,7 @@ enum block_served {
     BLOCK_SERVED,   /* it ran and left the registry (block_leave) */
     BLOCK_EMPTY,    /* nothing for it: it stays in line, and so does the rest */
     BLOCK_HELD,     /* a transaction holds one of its keys: try after its release */
+    BLOCK_SKIP,     /* the key holds a type it does not take: it stays, the next may */
 };
 
 /* Why a wait ends early. */
@@ -49,7 +50,7 @@ enum block_cancel {
 
 struct block_wait {
     /* The key it waits for exists now: try again. */
-    enum block_served (*serve)(struct block_wait *w);
+    enum block_served (*serve)(struct block_wait *w, const char *key, size_t len);
     /* Its deadline passed: it answers as timed out and leaves. */
     void (*expire)(struct block_wait *w);
     /* It must end now (it leaves the registry). */

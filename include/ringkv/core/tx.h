@@ -81,6 +81,9 @@ struct tx_client {
     uint8_t resp;
     uint64_t client_id;
     struct client *client;
+    /* A blocked command tried again (xblock.c): its handler runs serving
+     * (cmd_ctx.serving). */
+    bool serving;
 };
 
 /* Runs a command whose keys live on several shards, or that runs on every

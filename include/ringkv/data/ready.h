@@ -25,6 +25,9 @@ void ready_wait(struct db *db, const char *key, size_t len);
 void ready_unwait(struct db *db, const char *key, size_t len);
 /* db.c: a list or sorted set key was created. */
 void ready_created(struct db *db, const char *key, size_t len);
+/* The database's contents were swapped in whole (SWAPDB): every waited
+ * key that holds a list or sorted set now is ready. */
+void ready_rescan(struct db *db);
 /* Whether keys became ready, and taking them (each once, oldest first;
  * fn may make more keys ready: they are taken in the same call). */
 bool ready_pending(const struct db *db);
