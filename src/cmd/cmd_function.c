@@ -1,8 +1,8 @@
 /* cmd_function.c — FUNCTION FLUSH and FUNCTION HELP.
  *
- * ringkv has no scripting engine, so no library can ever be loaded
- * (FUNCTION LOAD is an unknown subcommand): the library set is always
- * empty and FLUSH, which empties it, is complete as it is. Clients and
+ * FUNCTION LOAD is not implemented yet (an unknown subcommand; EVAL is,
+ * cmd_script.c), so no library can ever be loaded: the library set is
+ * always empty and FLUSH, which empties it, is complete as it is. Clients and
  * test suites call it to reset a server. Thread: any shard. */
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/util.h"

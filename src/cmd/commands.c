@@ -28,6 +28,7 @@ static const struct cmd_def *const parts[] = {
     hash_commands,
     memory_commands,
     function_commands,
+    script_commands,
     multi_commands,
     pubsub_commands,
 };

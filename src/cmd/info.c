@@ -134,8 +134,9 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
         size_t rss = rk_process_rss();
         human_bytes(h, sizeof(h), (double)rss);
         ADD("# Memory\r\nused_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n"
+            "used_memory_scripts_eval:%llu\r\nnumber_of_cached_scripts:%llu\r\n"
             "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:mimalloc\r\n\r\n",
-            rss, h, rss, h);
+            rss, h, rss, h, (unsigned long long)srv.scripts_bytes, (unsigned long long)srv.cached_scripts);
     }
     if (wants(a, "stats", true)) {
         ADD("# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"

@@ -113,7 +113,7 @@ static bool dbs_wait(struct shard *s, const struct cmd_def *cmd, int dbid)
 bool exec_keys_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid)
 {
     if (cmd->flags & CMD_ALL_SHARDS) return dbs_wait(s, cmd, dbid);
-    bool write = (cmd->flags & CMD_WRITE) != 0;
+    bool write = cmd_writes_keys(cmd);
     shard_scratch_reserve(s, (uint32_t)a->argc);
     int *pos = s->scratch_keypos;
     int n = cmd_key_positions(cmd, a, pos, a->argc);
@@ -126,7 +126,7 @@ bool exec_keys_wait(struct shard *s, const struct cmd_def *cmd, const struct cmd
 uint32_t exec_key_wants(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid,
                         struct obuf *wants)
 {
-    enum lock_mode mode = cmd->flags & CMD_WRITE ? LOCK_X : LOCK_S;
+    enum lock_mode mode = cmd_writes_keys(cmd) ? LOCK_X : LOCK_S;
     shard_scratch_reserve(s, (uint32_t)a->argc);
     int *pos = s->scratch_keypos;
     int n = cmd_key_positions(cmd, a, pos, a->argc);

@@ -9,6 +9,10 @@
 #include "ringkv/core/exec.h"
 #include "ringkv/core/server.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/tx.h"
+#include "ringkv/core/txlock.h"
+#include "ringkv/script/script.h"
+#include "ringkv/script/script_store.h"
 
 #include <string.h>
 
@@ -69,9 +73,49 @@ void host_server_facts(struct server_facts *out)
     out->start_time_us = srv->start_time_us;
     out->max_fds = srv->max_fds;
     out->rejected_conns = __atomic_load_n(&srv->rejected_conns, __ATOMIC_RELAXED);
+    if (srv->scripts) {
+        out->cached_scripts = script_store_count(srv->scripts);
+        out->scripts_bytes = script_store_bytes(srv->scripts);
+    }
 }
 
 bool host_unblock_client(struct host *h, uint64_t client_id, bool error)
 {
     return exec_unblock(shard_of(h), client_id, error ? CANCEL_ERROR : CANCEL_TIMEOUT);
+}
+
+struct script_engine *host_script_engine(struct host *h)
+{
+    struct shard *s = shard_of(h);
+    uint64_t gen = script_store_generation(s->srv->scripts);
+    if (s->scripts && s->scripts_gen != gen) script_flush(s->scripts);
+    if (!s->scripts) s->scripts = script_engine_create();
+    s->scripts_gen = gen;
+    return s->scripts;
+}
+
+struct script_store *host_script_store(struct host *h) { return shard_of(h)->srv->scripts; }
+
+void host_run(struct host *h, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx)
+{
+    shard_exec_ctx(shard_of(h), cmd, a, ctx);
+}
+
+bool host_key_here(struct host *h, int dbid, const char *key, size_t len)
+{
+    struct shard *s = shard_of(h);
+    return shard_of_key(s->srv, key, len) == s->id && !lock_table_blocks(s->locks, dbid, key, len, true);
+}
+
+static void ignore_reply(struct msg_done *d, const char *data, size_t len, bool final) {}
+static struct msg_done ignored = {ignore_reply};
+
+void host_publish_all(struct host *h, const char *channel, size_t clen, const char *msg, size_t mlen)
+{
+    const struct cmd_def *publish = cmd_lookup("publish", 7);
+    const char *argv[3] = {"publish", channel, msg};
+    size_t lens[3] = {7, clen, mlen};
+    struct cmd_args a = {3, argv, lens};
+    struct tx_client cl = {.done = &ignored, .resp = 2};
+    tx_run_command(shard_of(h), &cl, publish, &a, NULL, 0);
 }

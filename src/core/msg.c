@@ -6,6 +6,7 @@
 #include "ringkv/base/log.h"
 #include "ringkv/base/util.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/xscript.h"
 #include "ringkv/data/db.h"
 
 #include <stddef.h>
@@ -231,7 +232,7 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
             if (at->seg < b->nsegs) at->p = b->args.data + b->segs[at->seg].args_off;
             continue;
         }
-        if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH) {
+        if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH || seg->kind == SEG_SCRIPT) {
             at->cmd = seg->ncmds;
             continue;
         }
@@ -277,6 +278,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         if (seg->kind == SEG_TX) tx_part_segment(s, b, seg);
         else if (seg->kind == SEG_UNBLOCK) exec_unblock_segment(s, b, seg);
         else if (seg->kind == SEG_WATCH) exec_watch_segment(s, b, seg);
+        else if (seg->kind == SEG_SCRIPT) xscript_segment(s, b, seg);
         else exec_segment(s, b, seg);
         seg->reply_end = b->replies.len;
     }

@@ -1,4 +1,5 @@
 /* server.c — the server actor; see server.h. Thread: main only. */
+#include "ringkv/script/script_store.h"
 #include "ringkv/core/server.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
@@ -81,6 +82,7 @@ int server_start(struct server *srv, struct config *cfg)
     srv->cfg = *cfg;
     srv->nshards = (unsigned)cfg->shards;
     srv->start_time_us = ustime();
+    srv->scripts = script_store_create();
     commands_setup();
     obj_types_setup();
     raise_fd_limit(srv);
@@ -155,6 +157,7 @@ int server_run(struct server *srv)
     join_shards(srv);
     close(sr.fd);
     ring_destroy(srv->ring);
+    script_store_destroy(srv->scripts);
     log_notice("ringkv is now ready to exit, bye bye...");
     return 0;
 }

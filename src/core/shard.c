@@ -1,5 +1,6 @@
 /* shard.c — the shard actor: its loop, listeners and timer; see shard.h.
  * Thread: the shard's own, except shard_of_key (pure). */
+#include "ringkv/script/script.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
@@ -434,6 +435,7 @@ static void *shard_main(void *arg)
     block_registry_destroy(s);
     xblock_discard_all(s);
     ks_destroy(s->ks);
+    script_engine_destroy(s->scripts);
     lock_table_destroy(s->locks);
     pubsub_destroy(s->pubsub);
     stop_listening(s);

@@ -161,7 +161,7 @@ static void want_key(struct tx *t, struct move_step *m, int db, const char *key,
     *k = (struct mkey){db, owner, m->seq[owner]++, m->names.len, len, NULL, -1, 0};
     obuf_append(&m->names, key, len);
     struct tx_part *p = tx_part_of(t, owner);
-    bool write = m->cmd->flags & CMD_WRITE;
+    bool write = cmd_writes_keys(m->cmd);
     if (lock) {
         tx_pack_want(&p->wants, db, key, len, write ? LOCK_X : LOCK_S);
         p->nwants++;
@@ -256,8 +256,10 @@ static bool run_handler(struct tx *t, struct move_step *m)
     reply_counted(&r, t->s->cmdstats); /* the client's reply, counted here */
     struct cmd_ctx ctx = shard_cmd_ctx(t->s, m->scratch, m->dbid, &r, NULL, t->cl.client_id);
     ctx.serving = t->cl.serving;
+    ctx.keys_moved = true;
+    ctx.script_may_retry = t->cl.script_may_retry;
     shard_exec_ctx(t->s, m->cmd, &m->args, &ctx);
-    if (!(m->cmd->flags & CMD_WRITE)) return true;
+    if (!(cmd_writes_keys(m->cmd))) return true;
     store_back(t, m);
     m->stage = MOVE_STORING;
     return false;
@@ -340,7 +342,7 @@ void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_d
     struct tx *t = tx_new(s, cl, &move_ops, NULL);
     /* A read-only command's copies are all it needs: its owners let go as
      * soon as everything is locked. */
-    t->one_shot = !(cmd->flags & CMD_WRITE);
+    t->one_shot = !(cmd_writes_keys(cmd));
     t->state = move_step_new(t, cmd, a, cl->dbid, true);
     tx_start(t);
 }

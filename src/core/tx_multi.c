@@ -101,7 +101,7 @@ static void multi_free(void *state)
 
 static void want_keys(struct tx *t, const struct mcmd *c)
 {
-    enum lock_mode mode = c->cmd->flags & CMD_WRITE ? LOCK_X : LOCK_S;
+    enum lock_mode mode = cmd_writes_keys(c->cmd) ? LOCK_X : LOCK_S;
     int pos[256], *keypos = c->args.argc <= 256 ? pos : rk_malloc((size_t)c->args.argc * sizeof(int));
     int n = cmd_key_positions(c->cmd, &c->args, keypos, c->args.argc);
     for (int i = 0; i < n; i++) {

@@ -204,7 +204,7 @@ uint32_t split_pieces(struct tx *t, const struct cmd_def *cmd, const struct cmd_
 void split_db_wants(struct tx *t, struct tx_part *p, const struct cmd_def *cmd, int dbid)
 {
     if (!(cmd->flags & (CMD_WRITE | CMD_READONLY))) return; /* not the keyspace: INFO, CONFIG SET... */
-    enum lock_mode mode = cmd->flags & CMD_WRITE ? LOCK_X : LOCK_S;
+    enum lock_mode mode = cmd_writes_keys(cmd) ? LOCK_X : LOCK_S;
     if (cmd->flags & CMD_ALL_DBS) {
         for (int db = 0; db < t->s->cfg.databases; db++) tx_pack_db_want(&p->wants, db, mode);
         p->nwants += (uint32_t)t->s->cfg.databases;

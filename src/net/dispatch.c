@@ -1,5 +1,7 @@
 /* dispatch.c — request checks, routing and ordering; see dispatch.h.
  * Thread: the connection's shard. */
+#include "ringkv/cmd/cmd_script.h"
+#include "ringkv/core/xscript.h"
 #include "ringkv/net/dispatch.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
@@ -193,6 +195,56 @@ static enum run_result run_transaction(struct conn *c, const struct cmd_def *cmd
     return RUN_DONE;
 }
 
+/* A script (EVAL...) with more than one shard: in place when its declared
+ * keys are this shard's and free, else, or when it reaches for a key
+ * that is not, as a transaction (core/xscript.h). */
+static enum run_result run_script(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a,
+                                  const int *keypos, int nkeys)
+{
+    if (c->busy) return RUN_WAIT;
+    struct shard *s = c->shard;
+    /* The one shard owning every declared key, or -1 when they are apart. */
+    int home = (int)s->id;
+    for (int i = 0; i < nkeys && home >= 0; i++) {
+        unsigned owner = shard_of_key(s->srv, a->argv[keypos[i]], a->len[keypos[i]]);
+        if (i == 0) home = (int)owner;
+        else if ((int)owner != home) home = -1;
+    }
+    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id};
+    if (home >= 0 && home != (int)s->id) {
+        c->busy++;
+        xscript_run_at(s, &cl, cmd, a, (unsigned)home);
+        return RUN_DONE;
+    }
+    bool here = home >= 0 && !exec_must_wait(s, s->locks, cmd, a, c->dbid);
+    struct obuf retry = {0};
+    if (here) {
+        size_t mark = c->out.len;
+        struct reply r;
+        reply_init(&r, &c->out, c->resp);
+        reply_counted(&r, s->cmdstats);
+        struct cmd_ctx ctx = shard_cmd_ctx(s, s->ks, c->dbid, &r, NULL, c->id);
+        ctx.script_may_retry = true;
+        shard_exec_ctx(s, cmd, a, &ctx);
+        exec_serve_blocked(s);
+        if (c->out.len == mark || c->out.data[mark] != SCRIPT_RETRY_MARK) {
+            size_t skip = xscript_send_published(s, c->out.data + mark, c->out.len - mark);
+            if (skip) {
+                memmove(c->out.data + mark, c->out.data + mark + skip, c->out.len - mark - skip);
+                c->out.len -= skip;
+            }
+            conn_want_send(c);
+            return RUN_DONE;
+        }
+        obuf_append(&retry, c->out.data + mark, c->out.len - mark);
+        c->out.len = mark;
+    }
+    c->busy++;
+    xscript_run(s, &cl, cmd, a, retry.data, retry.len);
+    obuf_free(&retry);
+    return RUN_DONE;
+}
+
 /* Where a command runs: -1 on this connection's shard with the connection,
  * a shard id, or -2 for a fan-out over several shards. */
 static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, int **keypos, int *nkeys)
@@ -244,6 +296,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 
     int *keypos = NULL, nkeys = 0;
     int where = route(c, cmd, a, &keypos, &nkeys);
+    if (c->shard->srv->nshards > 1 && cmd_is_script_run(cmd)) return run_script(c, cmd, a, keypos, nkeys);
     if (where == -1) return run_inline(c, cmd, a);
     if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);
     return run_transaction(c, cmd, a, keypos, nkeys);

@@ -249,6 +249,7 @@ static long deliver(struct conn *c, const char *kind, const struct topic *patter
                     size_t clen, const char *msg, size_t mlen)
 {
     if (c->flags & CONN_CLOSING) return 0; /* leaves the registry when freed */
+    if (!msg) return 1; /* counting only */
     struct reply r;
     reply_init(&r, &c->out, c->resp);
     reply_push(&r, pattern ? 4 : 3);

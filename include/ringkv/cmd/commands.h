@@ -61,6 +61,12 @@ struct cmd_ctx {
     bool serving;
     const char *served_key;
     size_t served_len;
+    /* Set when the command runs on values moved to it from their owners
+     * (a scratch keyspace, core/tx_move.c): no other key is there. */
+    bool keys_moved;
+    /* A script that finds a key out of its reach may ask to be run again
+     * over a wider key set (cmd_script.h) instead of failing. */
+    bool script_may_retry;
 };
 
 static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)
@@ -68,6 +74,10 @@ static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)
     c->blocked = true;
     c->block_deadline_ms = deadline_ms;
 }
+
+/* Whether the transaction layer must treat the command as writing its
+ * keys (X locks, values moved and stored back). */
+#define cmd_writes_keys(cmd) (((cmd)->flags & (CMD_WRITE | CMD_KEYS_WRITE)) != 0)
 
 typedef void (*cmd_fn)(struct cmd_ctx *c, const struct cmd_args *a);
 
@@ -101,6 +111,8 @@ enum {
     CMD_ALL_DBS = 1u << 24,    /* with CMD_ALL_SHARDS: touches every database (FLUSHALL, SWAPDB) */
     CMD_TX_CONTROL = 1u << 25, /* MULTI, EXEC, DISCARD, UNWATCH: the connection handles them (no fn) */
     CMD_BLOCK_ON_SOURCE = 1u << 26, /* a blocking command that waits on its first key only (BLMOVE) */
+    CMD_KEYS_WRITE = 1u << 27, /* may write its keys though Redis flags it otherwise (EVAL): treated as CMD_WRITE
+                                  by the transaction layer (locks, moves), not shown by COMMAND */
 };
 
 /* Key spec flags (Redis 7's key specs, server.h CMD_KEY_*): what a command
@@ -256,6 +268,7 @@ extern const struct cmd_def sort_commands[];
 extern const struct cmd_def hash_commands[];
 extern const struct cmd_def memory_commands[];
 extern const struct cmd_def function_commands[];
+extern const struct cmd_def script_commands[];
 extern const struct cmd_def multi_commands[];
 extern const struct cmd_def pubsub_commands[];
 

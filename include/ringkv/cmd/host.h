@@ -80,7 +80,8 @@ bool client_in_pubsub_mode(const struct client *cl);
 
 /* Delivers a message to this shard's subscribers of channel (kind
  * PUBSUB_CHANNEL: channel and pattern subscribers; PUBSUB_SHARD: shard
- * channel subscribers); returns how many received it. */
+ * channel subscribers); returns how many received it (msg NULL: how many
+ * would, delivering nothing). */
 long host_publish(struct host *h, enum pubsub_kind kind, const char *channel, size_t clen, const char *msg,
                   size_t mlen);
 /* This shard's active channels (or shard channels) matching pattern (NULL:
@@ -103,6 +104,28 @@ void host_config_replace(struct host *h, struct config *cfg);
 /* CLIENT UNBLOCK: ends the wait of the client blocked on this shard, if
  * any (answering nil, or -UNBLOCKED when error); true when there was one. */
 bool host_unblock_client(struct host *h, uint64_t client_id, bool error);
+
+/* ---- scripting (cmd_script.c) ---- */
+
+struct script_engine;
+struct script_store;
+struct cmd_def;
+struct cmd_args;
+struct cmd_ctx;
+/* This shard's Lua engine, created on first use and in step with the
+ * server's store: a script flushed anywhere is forgotten here too. */
+struct script_engine *host_script_engine(struct host *h);
+/* The bodies every shard knows (script_store.h). */
+struct script_store *host_script_store(struct host *h);
+/* Runs a command for a script as the shard runs a client's command
+ * (statistics, WATCH), in ctx (its keyspace, database and reply). */
+void host_run(struct host *h, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);
+/* Whether key is this shard's and no transaction holds it: a script
+ * running here in place may touch it at once. */
+bool host_key_here(struct host *h, int dbid, const char *key, size_t len);
+/* Publishes to the subscribers of every shard, in the order of this
+ * shard's other publishes, answering no one (a script's deferred PUBLISH). */
+void host_publish_all(struct host *h, const char *channel, size_t clen, const char *msg, size_t mlen);
 
 /* What a shard counts outside its keyspace (the keyspace counts its own
  * hits, misses and expiries: keyspace.h). */
@@ -128,6 +151,8 @@ struct server_facts {
     long long start_time_us;        /* unix time, microseconds */
     long long max_fds;              /* the descriptor limit after raising it */
     long long rejected_conns;       /* refused over maxclients */
+    uint64_t cached_scripts;        /* script bodies known (SCRIPT LOAD, EVAL) */
+    uint64_t scripts_bytes;         /* their size */
 };
 void host_server_facts(struct server_facts *out);
 

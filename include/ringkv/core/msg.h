@@ -86,6 +86,7 @@ enum msg_seg_kind {
     SEG_TX,             /* a transaction's part: see tx.h */
     SEG_UNBLOCK,        /* a client's blocking wait ends (exec.h); nobody waits for an answer */
     SEG_WATCH,          /* a watcher for a wait coordinated on the sender's shard (exec.h) */
+    SEG_SCRIPT,         /* a client's script, run in place on the owner of its keys (xscript.h) */
 };
 
 struct msg_seg {

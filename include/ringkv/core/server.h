@@ -27,6 +27,7 @@ struct server {
     struct shard **shards;
     int ring_fds[MAX_SHARDS];
     uint16_t slot_owner[RK_SLOTS];
+    struct script_store *scripts;  /* script bodies, shared (script_store.h) */
     struct ring *ring;             /* the main thread's ring (signals, control) */
     long long start_time_us;
     long long max_fds;             /* the fd limit after raising it */

@@ -75,6 +75,8 @@ struct shard {
     struct lock_table *locks;           /* key intents of transactions (txlock.h) */
     struct pubsub *pubsub;              /* this shard's subscribers (net/pubsub.h) */
     struct block_registry *blocked;     /* clients blocked on its keys (block.h) */
+    struct script_engine *scripts;      /* its Lua engine, once a script ran (script.h) */
+    uint64_t scripts_gen;               /* the store generation it is in step with */
 
     struct conn *conns;                 /* all connections, doubly linked */
     uint32_t nconns;

@@ -84,6 +84,9 @@ struct tx_client {
     /* A blocked command tried again (xblock.c): its handler runs serving
      * (cmd_ctx.serving). */
     bool serving;
+    /* A script's try (core/xscript.c): it may ask for a wider key set
+     * (cmd_ctx.script_may_retry). */
+    bool script_may_retry;
 };
 
 /* Runs a command whose keys live on several shards, or that runs on every
