@@ -68,10 +68,13 @@ static bool ready_script(struct cmd_ctx *c, struct script_engine *eng, const str
             obuf_free(&body);
             if (!ok && !err.len) reply_error(c->r, ERR_NOSCRIPT);
         }
-    } else if (!script_load(eng, e->body, e->body_len, sha, &err)) {
-        ok = false;
     } else {
-        script_store_put(store, sha, e->body, e->body_len);
+        /* Known here means known to the store: no lock on the hot path. */
+        script_sha1hex(e->body, e->body_len, sha);
+        if (!script_exists(eng, sha, 40)) {
+            ok = script_load(eng, e->body, e->body_len, sha, &err);
+            if (ok) script_store_put(store, sha, e->body, e->body_len);
+        }
     }
     if (!ok && err.len) reply_error_len(c->r, err.data, err.len);
     obuf_free(&err);
