@@ -316,6 +316,7 @@ void script_host_run(struct cmd_ctx *c, struct script_engine *eng, script_runner
                       .undoable = c->nshards > 1 && !ro};
     struct script_host host = {.call = script_call, .ud = &run};
     size_t reply_at = c->r->buf->len;
+    (void)db_now_ms(); /* the clock keys expire by stops here until the script ends (Redis 7) */
     switch (runner(eng, arg, &host, c->r->buf)) {
     case SCRIPT_DONE: send_published(c, &run, reply_at); break;
     case SCRIPT_NOSCRIPT: reply_error(c->r, "NOSCRIPT No matching script. Please use EVAL."); break;

@@ -155,9 +155,19 @@ bool db_persist(struct db *db, struct kv *kv)
  * the records a command already holds stay valid. -1: outside a command;
  * 0: in one, clock not read yet (most commands touch no TTL). */
 static __thread long long command_now_ms = -1;
+/* Commands a script runs nest in the script's command: one reading for
+ * the whole script, as Redis 7 freezes time during a script. */
+static __thread int command_depth;
 
-void db_command_begin(void) { command_now_ms = 0; }
-void db_command_end(void) { command_now_ms = -1; }
+void db_command_begin(void)
+{
+    if (command_depth++ == 0) command_now_ms = 0;
+}
+
+void db_command_end(void)
+{
+    if (--command_depth == 0) command_now_ms = -1;
+}
 
 long long db_now_ms(void)
 {

@@ -530,6 +530,22 @@ TS_TEST(scripting, writes_before_an_error_stay)
     ts_raw_close(raw);
 }
 
+/* Time stands still during a script (Redis 7): a key set to expire in
+ * 100 ms is still there after the script spent 200 ms (read with TIME,
+ * which does move), and gone after the script. */
+TS_TEST(scripting, time_is_frozen_during_a_script)
+{
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    EXPECT(raw, "$1\r\nv\r\n", "EVAL",
+           "redis.call('set',KEYS[1],'v','px',100) local t = redis.call('time') "
+           "while true do local n = redis.call('time') "
+           "if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 200000 then break end end "
+           "return redis.call('get',KEYS[1])",
+           "1", "frozen");
+    EXPECT(raw, "$-1\r\n", "GET", "frozen");
+    ts_raw_close(raw);
+}
+
 /* ---- EVALSHA and the script cache ----------------------------------------- */
 
 TS_TEST(scripting, evalsha)

@@ -41,7 +41,8 @@ void db_deinit(struct db *db);
 uint64_t db_key_hash(const char *key, size_t len);
 
 /* Brackets one command (shard_exec): within it, expiry is judged against a
- * single clock reading, db_now_ms(), so no key expires midway. */
+ * single clock reading, db_now_ms(), so no key expires midway. Brackets
+ * nest (a script's commands inside its EVAL): the outermost one counts. */
 void db_command_begin(void);
 void db_command_end(void);
 /* The time keys expire against: the command's snapshot, else the clock. */
