@@ -320,6 +320,16 @@ static long long scan_header(const char **p, const char *end, char prefix)
  * of the next commands first and prefetching their buckets, then their
  * records, overlaps those misses. A cheap scan: anything unusual stops it.
  * Returns how many commands it looked at (they need no second look). */
+/* Where a pipelined command's first key usually is: after the script
+ * and numkeys for scripts (EVAL body numkeys key ...), else argv[1]. */
+static long long first_key_at(const char *name, long long len)
+{
+    static const char *const scripts[] = {"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"};
+    for (size_t i = 0; i < RK_ARRAY_LEN(scripts); i++)
+        if ((size_t)len == strlen(scripts[i]) && strncasecmp(name, scripts[i], (size_t)len) == 0) return 3;
+    return 1;
+}
+
 static uint32_t prefetch_keys(struct conn *c, const char *p, const char *end)
 {
     const char *keys[PREFETCH_MAX];
@@ -328,13 +338,14 @@ static uint32_t prefetch_keys(struct conn *c, const char *p, const char *end)
     int n = 0;
     struct db *db = shard_db(c->shard, c->dbid);
     while (n < PREFETCH_MAX && p < end) {
-        long long argc = scan_header(&p, end, '*'), l;
+        long long argc = scan_header(&p, end, '*'), l, key_at = 1;
         if (argc < 2) break;
         for (long long i = 0; i < argc; i++) {
             if ((l = scan_header(&p, end, '$')) < 0 || end - p < l + 2) return (uint32_t)n;
+            if (i == 0 && ((*p | 0x20) == 'e' || (*p | 0x20) == 'f')) key_at = first_key_at(p, l);
             /* Keys of other shards are prefetched too: a wasted load is
              * cheaper than computing their slot twice. */
-            if (i == 1) {
+            if (i == key_at) {
                 keys[n] = p;
                 lens[n++] = (size_t)l;
             }
