@@ -48,6 +48,8 @@ static const struct directive directives[] = {
     {"protected-mode", T_BOOL, F(protected_mode), 0, 1, true},
     {"tcp-backlog", T_INT, F(tcp_backlog), 0, INT_MAX, false},
     {"hz", T_INT, F(hz), 1, 500, true},
+    {"busy-reply-threshold", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
+    {"lua-time-limit", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
     {"save", T_SAVE, 0, 0, 0, true},
     {"appendonly", T_APPENDONLY, 0, 0, 0, true},
     {"ring-entries", T_INT, F(ring_entries), 64, 32768, false},
@@ -95,6 +97,7 @@ void config_init(struct config *cfg)
     cfg->recv_buffer_size = 16384;
     cfg->shard_msg_inflight = 16;
     cfg->list_max_listpack_size = -2;
+    cfg->busy_reply_threshold = 5000; /* Redis 7.0's default */
     cfg->hash_max_listpack_entries = 512; /* Redis 7.0's default, as its redis.conf */
     cfg->hash_max_listpack_value = 64;
     cfg->set_max_intset_entries = 512;

@@ -1,9 +1,11 @@
-/* cmd_script.c — EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD |
- * EXISTS | FLUSH | HELP, and the wide call core/xscript.c runs a script
- * over more keys with (cmd_script.h).
+/* cmd_script.c — EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL, FCALL_RO and
+ * SCRIPT LOAD | EXISTS | FLUSH | HELP, and the wide call core/xscript.c
+ * runs a script over more keys with (cmd_script.h).
  *
  * The engine (script/script.h) compiles and runs the Lua; script_host.c
- * runs its commands. Thread: the shard running the EVAL.
+ * runs its commands. EVAL and FCALL differ only in what they run (a
+ * script by body or SHA, or a library's function: cmd_function.c loads
+ * those) and in two error texts. Thread: the shard running the EVAL.
  */
 #include "ringkv/cmd/cmd_script.h"
 #include "ringkv/base/alloc.h"
@@ -11,6 +13,7 @@
 #include "ringkv/cmd/host.h"
 #include "ringkv/cmd/script_host.h"
 #include "ringkv/cmd/typecmd.h"
+#include "ringkv/script/function_store.h"
 #include "ringkv/script/script.h"
 #include "ringkv/script/script_store.h"
 
@@ -21,11 +24,16 @@
 
 /* ---- EVAL and friends ---- */
 
-/* The call's parts: [name, script or sha, numkeys, keys..., args...]. */
+/* What a call runs. */
+enum eval_kind { RUN_BODY, RUN_SHA, RUN_FUNCTION };
+
+/* The call's parts: [name, script, sha or function, numkeys, keys...,
+ * args...]. */
 struct eval_call {
     const char *body;
     size_t body_len;
-    bool by_sha, read_only;
+    enum eval_kind kind;
+    bool read_only;
     long long numkeys;
     struct cmd_args keys, args;
 };
@@ -33,7 +41,8 @@ struct eval_call {
 static bool parse_eval(struct cmd_ctx *c, const struct cmd_args *a, struct eval_call *e)
 {
     if (!string2ll(a->argv[2], a->len[2], &e->numkeys)) {
-        reply_error(c->r, "ERR value is not an integer or out of range");
+        reply_error(c->r, e->kind == RUN_FUNCTION ? "ERR Bad number of keys provided"
+                                                  : "ERR value is not an integer or out of range");
         return false;
     }
     if (e->numkeys > a->argc - 3) {
@@ -58,7 +67,7 @@ static bool ready_script(struct cmd_ctx *c, struct script_engine *eng, const str
     struct script_store *store = host_script_store(c->host);
     struct obuf err = {0};
     bool ok = true;
-    if (e->by_sha) {
+    if (e->kind == RUN_SHA) {
         for (size_t i = 0; i < 40 && i < e->body_len; i++) sha[i] = (char)tolower((unsigned char)e->body[i]);
         sha[40] = '\0';
         if (e->body_len != 40 || !script_exists(eng, sha, 40)) {
@@ -87,34 +96,107 @@ static enum script_result run_cached(struct script_engine *eng, void *arg, const
     return script_run(eng, arg, host, out);
 }
 
+static enum script_result run_function(struct script_engine *eng, void *arg, const struct script_host *host,
+                                       struct obuf *out)
+{
+    return script_fcall(eng, arg, host, out);
+}
+
+/* What runs: its engine, its runner and its flags; false after replying. */
+struct eval_target {
+    struct script_engine *eng;
+    script_runner_fn runner;
+    uint32_t flags;
+    bool writes; /* may write: refused by the _ro commands */
+    char sha[41];
+};
+
+static bool find_target(struct cmd_ctx *c, const struct eval_call *e, struct eval_target *t)
+{
+    if (e->kind == RUN_FUNCTION) {
+        t->eng = host_function_engine(c->host);
+        t->runner = run_function;
+        if (!script_function_flags(t->eng, e->body, e->body_len, &t->flags)) {
+            reply_error(c->r, "ERR Function not found");
+            return false;
+        }
+        t->writes = !(t->flags & SCRIPT_FLAG_NO_WRITES);
+        return true;
+    }
+    t->eng = host_script_engine(c->host);
+    t->runner = run_cached;
+    if (!ready_script(c, t->eng, e, t->sha)) return false;
+    t->flags = script_flags(t->eng, t->sha, 40);
+    /* A script without a shebang may write, yet EVAL_RO runs it (Redis). */
+    t->writes = (t->flags & SCRIPT_FLAG_SHEBANG) && !(t->flags & SCRIPT_FLAG_NO_WRITES);
+    return true;
+}
+
 /* reach (in databases reach_dbs, NULL: the EVAL's): the keys the run may
  * touch wherever it runs. */
 static void eval_run(struct cmd_ctx *c, const struct eval_call *e, const struct cmd_args *reach, const int *reach_dbs)
 {
-    struct script_engine *eng = host_script_engine(c->host);
-    char sha[41];
-    if (!ready_script(c, eng, e, sha)) return;
-    uint32_t flags = script_flags(eng, sha, 40);
-    if (e->read_only && (flags & SCRIPT_FLAG_SHEBANG) && !(flags & SCRIPT_FLAG_NO_WRITES)) {
+    struct eval_target t;
+    if (!find_target(c, e, &t)) return;
+    if (e->read_only && t.writes) {
         reply_error(c->r, "ERR Can not execute a script with write flag using *_ro command.");
         return;
     }
-    struct script_call_args sa = {sha, e->keys.argv, e->keys.len, (int)e->numkeys, e->args.argv, e->args.len,
-                                  (int)e->args.argc, c->r->resp};
-    script_host_run(c, eng, run_cached, &sa, e->read_only || (flags & SCRIPT_FLAG_NO_WRITES), reach, reach_dbs);
+    struct script_call_args sa = {.sha = e->kind == RUN_FUNCTION ? e->body : t.sha, .name_len = e->body_len,
+                                  .keys = e->keys.argv, .key_lens = e->keys.len, .nkeys = (int)e->numkeys,
+                                  .args = e->args.argv, .arg_lens = e->args.len, .nargs = (int)e->args.argc,
+                                  .client_resp = c->r->resp};
+    script_host_run(c, t.eng, t.runner, &sa, e->read_only || (t.flags & SCRIPT_FLAG_NO_WRITES), reach, reach_dbs);
 }
 
-static void eval_generic(struct cmd_ctx *c, const struct cmd_args *a, bool by_sha, bool ro)
+/* Parses a client's call (a wide call's inner one too); false after
+ * replying. FCALL looks for its function first, as Redis does. */
+static bool prepare_call(struct cmd_ctx *c, const struct cmd_args *a, enum eval_kind kind, bool ro,
+                         struct eval_call *e)
 {
-    struct eval_call e = {.by_sha = by_sha, .read_only = ro};
-    if (!parse_eval(c, a, &e)) return;
-    eval_run(c, &e, &e.keys, NULL);
+    *e = (struct eval_call){.kind = kind, .read_only = ro};
+    uint32_t flags;
+    if (kind == RUN_FUNCTION && !script_function_flags(host_function_engine(c->host), a->argv[1], a->len[1], &flags)) {
+        reply_error(c->r, "ERR Function not found");
+        return false;
+    }
+    return parse_eval(c, a, e);
 }
 
-static void eval_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, false, false); }
-static void evalsha_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, true, false); }
-static void eval_ro_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, false, true); }
-static void evalsha_ro_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, true, true); }
+static void eval_generic(struct cmd_ctx *c, const struct cmd_args *a, enum eval_kind kind, bool ro)
+{
+    struct eval_call e;
+    if (prepare_call(c, a, kind, ro, &e)) eval_run(c, &e, &e.keys, NULL);
+}
+
+static void eval_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, RUN_BODY, false); }
+static void evalsha_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, RUN_SHA, false); }
+static void eval_ro_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, RUN_BODY, true); }
+static void evalsha_ro_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, RUN_SHA, true); }
+static void fcall_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, RUN_FUNCTION, false); }
+static void fcall_ro_command(struct cmd_ctx *c, const struct cmd_args *a) { eval_generic(c, a, RUN_FUNCTION, true); }
+
+/* What a command of the family runs, and whether it is a _ro one; false
+ * for any other command. */
+static bool eval_kind_of(const struct cmd_def *cmd, enum eval_kind *kind, bool *ro)
+{
+    static const struct {
+        void (*fn)(struct cmd_ctx *, const struct cmd_args *);
+        enum eval_kind kind;
+        bool ro;
+    } family[] = {
+        {eval_command, RUN_BODY, false},      {evalsha_command, RUN_SHA, false},
+        {eval_ro_command, RUN_BODY, true},    {evalsha_ro_command, RUN_SHA, true},
+        {fcall_command, RUN_FUNCTION, false}, {fcall_ro_command, RUN_FUNCTION, true},
+    };
+    for (size_t i = 0; cmd && i < RK_ARRAY_LEN(family); i++) {
+        if (cmd->fn != family[i].fn) continue;
+        *kind = family[i].kind;
+        *ro = family[i].ro;
+        return true;
+    }
+    return false;
+}
 
 static int eval_getkeys(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 2, 0, pos, max); }
 
@@ -159,10 +241,14 @@ static void wide_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, "ERR syntax error");
         return;
     }
-    const struct cmd_def *orig = cmd_lookup(call.argv[0], call.len[0]);
-    struct eval_call e = {.by_sha = orig && (orig->fn == evalsha_command || orig->fn == evalsha_ro_command),
-                          .read_only = orig && (orig->fn == eval_ro_command || orig->fn == evalsha_ro_command)};
-    if (!parse_eval(c, &call, &e)) return;
+    enum eval_kind kind;
+    bool ro;
+    struct eval_call e;
+    if (!eval_kind_of(cmd_lookup(call.argv[0], call.len[0]), &kind, &ro)) {
+        reply_error(c->r, "ERR syntax error");
+        return;
+    }
+    if (!prepare_call(c, &call, kind, ro, &e)) return;
     /* The reach: declared keys, then the extras. */
     int n = (int)e.numkeys + extra.argc;
     const char **argv = rk_malloc(((size_t)n + 1) * (sizeof(char *) + sizeof(size_t) + sizeof(int)));
@@ -218,8 +304,9 @@ bool script_retry_key(const char *data, size_t len, int *dbid, const char **key,
 
 bool cmd_is_script_run(const struct cmd_def *cmd)
 {
-    return cmd->fn == eval_command || cmd->fn == evalsha_command || cmd->fn == eval_ro_command ||
-           cmd->fn == evalsha_ro_command;
+    enum eval_kind kind;
+    bool ro;
+    return eval_kind_of(cmd, &kind, &ro);
 }
 
 /* ---- SCRIPT ---- */
@@ -255,6 +342,22 @@ static void script_flush_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_ok(c->r);
 }
 
+/* A script runs synchronously on its shard: SCRIPT KILL reaches one that
+ * runs past busy-reply-threshold from a client on another shard (README,
+ * "Limits"). */
+static void script_kill_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    switch (host_script_kill(c->host)) {
+    case SCRIPT_KILL_DONE: reply_ok(c->r); break;
+    case SCRIPT_KILL_NOTBUSY: reply_error(c->r, "NOTBUSY No scripts in execution right now."); break;
+    case SCRIPT_KILL_UNKILLABLE:
+        reply_error(c->r, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+                          "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+                          "NOSAVE command.");
+        break;
+    }
+}
+
 static void script_help_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     static const char *const lines[] = {
@@ -287,6 +390,10 @@ static void script_help_command(struct cmd_ctx *c, const struct cmd_args *a)
                                    {0}})
 #define RW_SPEC(notes_) EVAL_SPEC(KS_RW | KS_ACCESS | KS_UPDATE, notes_)
 #define RO_SPEC(notes_) EVAL_SPEC(KS_RO | KS_ACCESS, notes_)
+#define FCALL_RW_SPEC EVAL_SPEC(KS_RW | KS_ACCESS | KS_UPDATE, \
+    "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")
+#define FCALL_RO_SPEC EVAL_SPEC(KS_RO | KS_ACCESS, \
+    "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")
 #define EVAL_FLAGS (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_MAY_REPLICATE | CMD_NO_MANDATORY_KEYS | CMD_STALE)
 #define EVAL_RO_FLAGS (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_STALE | CMD_READONLY)
 
@@ -305,6 +412,10 @@ static const struct cmd_def script_subcommands[] = {
      .complexity = "O(N) with N being the number of scripts in cache", .syntax = "[ASYNC | SYNC]@6.2.0",
      .history = (const char *const[]){"6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.", NULL},
      .tips = "request_policy:all_nodes response_policy:all_succeeded"},
+    {.name = "script|kill", .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY, .fn = script_kill_command,
+     .group = "scripting", .acl_categories = "scripting",
+     .summary = "Kill the script currently in execution.", .since = "2.6.0", .complexity = "O(1)",
+     .tips = "request_policy:all_shards response_policy:one_succeeded"},
     {.name = "script|help", .arity = 2, .flags = CMD_LOADING | CMD_STALE, .fn = script_help_command,
      .group = "scripting", .acl_categories = "scripting", .summary = "Show helpful text about the different subcommands", .since = "5.0.0",
      .complexity = "O(1)"},
@@ -328,6 +439,15 @@ const struct cmd_def script_commands[] = {
      .key_specs = RO_SPEC(NULL), .group = "scripting", .acl_categories = "scripting", .summary = "Execute a read-only Lua script server side",
      .since = "7.0.0", .complexity = "Depends on the script that is executed.",
      .syntax = "sha1 numkeys:integer [key [key ...]] [arg [arg ...]]"},
+    {.name = "fcall", .arity = -3, .flags = EVAL_FLAGS | CMD_KEYS_WRITE, .fn = fcall_command, .getkeys = eval_getkeys,
+     .key_specs = FCALL_RW_SPEC, .group = "scripting", .acl_categories = "scripting", .summary = "Invoke a function",
+     .since = "7.0.0", .complexity = "Depends on the function that is executed.",
+     .syntax = "function numkeys:integer [key [key ...]] [arg [arg ...]]"},
+    {.name = "fcall_ro", .arity = -3, .flags = EVAL_RO_FLAGS, .fn = fcall_ro_command, .getkeys = eval_getkeys,
+     .key_specs = FCALL_RO_SPEC, .group = "scripting", .acl_categories = "scripting",
+     .summary = "Invoke a read-only function", .since = "7.0.0",
+     .complexity = "Depends on the function that is executed.",
+     .syntax = "function numkeys:integer [key [key ...]] [arg [arg ...]]"},
     {.name = "script", .arity = -2, .subcommands = script_subcommands, .group = "scripting",
      .summary = "A container for Lua scripts management commands", .since = "2.6.0",
      .complexity = "Depends on subcommand."},

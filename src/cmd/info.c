@@ -22,7 +22,7 @@
 
 /* The counters one shard reports, in this order. */
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
-       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_NFIELDS };
+       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_NFIELDS };
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
@@ -49,6 +49,7 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
         hc.connections_received, hc.clients, hc.net_input_bytes,
         hc.net_output_bytes, ks->stats.expired_keys, ks->stats.hits,
         ks->stats.misses, hc.msgs_sent, hc.msgs_received, hc.cmds_forwarded, cpu, hc.blocked_clients,
+        hc.lua_memory, hc.functions_lua_memory,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
     for (int d = 0; d < ks->ndbs; d++) {
@@ -103,6 +104,27 @@ static void human_bytes(char *out, size_t cap, double n)
 
 #define ADD(...) do { int n_ = snprintf(buf, sizeof(buf), __VA_ARGS__); obuf_append(&out, buf, (size_t)n_); } while (0)
 
+/* Redis 7.0's script memory fields: the Lua engines summed over shards,
+ * the bodies and libraries the server keeps once. */
+static void info_script_memory(struct obuf *out, const struct shard_report *rep, const struct server_facts *srv)
+{
+    char buf[1024], eval_h[32], vm_h[32], scripts_h[32];
+    unsigned long long vm_eval = rep->f[F_LUA_MEM], vm_fn = rep->f[F_FUNCTIONS_MEM];
+    unsigned long long scripts = srv->scripts_bytes + srv->functions_bytes;
+    human_bytes(eval_h, sizeof(eval_h), (double)vm_eval);
+    human_bytes(vm_h, sizeof(vm_h), (double)(vm_eval + vm_fn));
+    human_bytes(scripts_h, sizeof(scripts_h), (double)scripts);
+    int n = snprintf(buf, sizeof(buf), "used_memory_lua:%llu\r\nused_memory_vm_eval:%llu\r\nused_memory_lua_human:%s\r\n"
+        "used_memory_scripts_eval:%llu\r\nnumber_of_cached_scripts:%llu\r\nnumber_of_functions:%llu\r\n"
+        "number_of_libraries:%llu\r\nused_memory_vm_functions:%llu\r\nused_memory_vm_total:%llu\r\n"
+        "used_memory_vm_total_human:%s\r\nused_memory_functions:%llu\r\nused_memory_scripts:%llu\r\n"
+        "used_memory_scripts_human:%s\r\n",
+        vm_eval, vm_eval, eval_h, (unsigned long long)srv->scripts_bytes, (unsigned long long)srv->cached_scripts,
+        (unsigned long long)srv->functions, (unsigned long long)srv->libraries, vm_fn, vm_eval + vm_fn, vm_h,
+        (unsigned long long)srv->functions_bytes, scripts, scripts_h);
+    obuf_append(out, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
 static void info_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int nparts)
 {
     struct server_facts srv;
@@ -133,10 +155,10 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
         char h[32];
         size_t rss = rk_process_rss();
         human_bytes(h, sizeof(h), (double)rss);
-        ADD("# Memory\r\nused_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n"
-            "used_memory_scripts_eval:%llu\r\nnumber_of_cached_scripts:%llu\r\n"
-            "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:mimalloc\r\n\r\n",
-            rss, h, rss, h, (unsigned long long)srv.scripts_bytes, (unsigned long long)srv.cached_scripts);
+        ADD("# Memory\r\nused_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n",
+            rss, h, rss, h);
+        info_script_memory(&out, rep, &srv);
+        ADD("maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:mimalloc\r\n\r\n");
     }
     if (wants(a, "stats", true)) {
         ADD("# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"

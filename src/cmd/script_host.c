@@ -52,6 +52,8 @@ struct run {
                                  * script's strings are gone once it stopped) */
     size_t out_len;
     int out_db;
+    long long started_ms;       /* for busy-reply-threshold */
+    bool wrote;
 };
 
 /* ---- reach ---- */
@@ -276,7 +278,14 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
     ctx.blocked = false;
     ctx.serving = false;
     host_run(ctx.host, cmd, &a, &ctx);
+    run->wrote |= (cmd->flags & CMD_WRITE) != 0; /* as Redis: SCRIPT KILL cannot stop it any more */
     return SCRIPT_CALL_OK;
+}
+
+static enum script_call script_tick(void *ud)
+{
+    struct run *run = ud;
+    return host_script_tick(run->c->host, run->started_ms, run->wrote) ? SCRIPT_CALL_KILL : SCRIPT_CALL_OK;
 }
 
 /* The reply asking for a run over the out-of-reach key too. */
@@ -314,14 +323,15 @@ void script_host_run(struct cmd_ctx *c, struct script_engine *eng, script_runner
 {
     struct run run = {.c = c, .read_only = ro, .keys = reach, .key_dbs = reach_dbs, .dbid = c->dbid, .db = c->db,
                       .undoable = c->nshards > 1 && !ro};
-    struct script_host host = {.call = script_call, .ud = &run};
+    struct script_host host = {.call = script_call, .tick = script_tick, .ud = &run};
     size_t reply_at = c->r->buf->len;
-    (void)db_now_ms(); /* the clock keys expire by stops here until the script ends (Redis 7) */
+    run.started_ms = db_now_ms(); /* the clock keys expire by stops here until the script ends (Redis 7) */
     switch (runner(eng, arg, &host, c->r->buf)) {
     case SCRIPT_DONE: send_published(c, &run, reply_at); break;
     case SCRIPT_NOSCRIPT: reply_error(c->r, "NOSCRIPT No matching script. Please use EVAL."); break;
     case SCRIPT_ABORTED: after_abort(c, &run); break;
     }
+    host_script_done(c->host);
     undo_free(&run);
     obuf_free(&run.published);
     rk_free(run.out_key);

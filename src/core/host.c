@@ -12,6 +12,7 @@
 #include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/script/script.h"
+#include "ringkv/script/function_store.h"
 #include "ringkv/script/script_store.h"
 
 #include <string.h>
@@ -46,6 +47,8 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .msgs_sent = s->stats.msgs_sent,
         .msgs_received = s->stats.msgs_received,
         .blocked_clients = block_count(s),
+        .lua_memory = (s->scripts ? script_lua_memory(s->scripts) : 0),
+        .functions_lua_memory = (s->functions ? script_lua_memory(s->functions) : 0),
         .cmds_forwarded = s->stats.cmds_forwarded,
     };
 }
@@ -77,6 +80,13 @@ void host_server_facts(struct server_facts *out)
         out->cached_scripts = script_store_count(srv->scripts);
         out->scripts_bytes = script_store_bytes(srv->scripts);
     }
+    if (srv->functions) {
+        struct function_store_stats fs;
+        function_store_stats(srv->functions, &fs);
+        out->libraries = fs.libraries;
+        out->functions = fs.functions;
+        out->functions_bytes = fs.bytes;
+    }
 }
 
 bool host_unblock_client(struct host *h, uint64_t client_id, bool error)
@@ -95,6 +105,17 @@ struct script_engine *host_script_engine(struct host *h)
 }
 
 struct script_store *host_script_store(struct host *h) { return shard_of(h)->srv->scripts; }
+
+struct script_engine *host_function_engine(struct host *h)
+{
+    struct shard *s = shard_of(h);
+    struct function_store *st = s->srv->functions;
+    if (!s->functions) s->functions = script_engine_create();
+    if (s->functions_gen != function_store_generation(st)) s->functions_gen = function_store_install(st, s->functions);
+    return s->functions;
+}
+
+struct function_store *host_function_store(struct host *h) { return shard_of(h)->srv->functions; }
 
 void host_run(struct host *h, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx)
 {
@@ -118,4 +139,38 @@ void host_publish_all(struct host *h, const char *channel, size_t clen, const ch
     struct cmd_args a = {3, argv, lens};
     struct tx_client cl = {.done = &ignored, .resp = 2};
     tx_run_command(shard_of(h), &cl, publish, &a, NULL, 0);
+}
+
+bool host_script_tick(struct host *h, long long started_ms, bool wrote)
+{
+    struct shard *s = shard_of(h);
+    if (__atomic_load_n(&s->srv->shutdown_requested, __ATOMIC_ACQUIRE)) return true; /* as SHUTDOWN NOSAVE would */
+    if (mstime() - started_ms < s->cfg.busy_reply_threshold) return false;
+    __atomic_store_n(&s->srv->script_busy[s->id], wrote ? SCRIPT_BUSY_WROTE : SCRIPT_BUSY_CLEAN, __ATOMIC_RELEASE);
+    if (!__atomic_exchange_n(&s->srv->script_kill[s->id], 0, __ATOMIC_ACQ_REL)) return false;
+    return !wrote; /* a script that wrote cannot be undone: it runs on (SCRIPT KILL said UNKILLABLE or raced) */
+}
+
+void host_script_done(struct host *h)
+{
+    struct shard *s = shard_of(h);
+    if (!__atomic_load_n(&s->srv->script_busy[s->id], __ATOMIC_RELAXED)) return;
+    __atomic_store_n(&s->srv->script_busy[s->id], SCRIPT_NOT_BUSY, __ATOMIC_RELEASE);
+    __atomic_store_n(&s->srv->script_kill[s->id], 0, __ATOMIC_RELEASE);
+}
+
+enum script_kill_result host_script_kill(struct host *h)
+{
+    struct server *srv = shard_of(h)->srv;
+    enum script_kill_result res = SCRIPT_KILL_NOTBUSY;
+    for (unsigned i = 0; i < srv->nshards; i++) {
+        int busy = __atomic_load_n(&srv->script_busy[i], __ATOMIC_ACQUIRE);
+        if (busy == SCRIPT_BUSY_CLEAN) {
+            __atomic_store_n(&srv->script_kill[i], 1, __ATOMIC_RELEASE);
+            res = SCRIPT_KILL_DONE;
+        } else if (busy == SCRIPT_BUSY_WROTE && res == SCRIPT_KILL_NOTBUSY) {
+            res = SCRIPT_KILL_UNKILLABLE;
+        }
+    }
+    return res;
 }

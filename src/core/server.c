@@ -1,4 +1,5 @@
 /* server.c — the server actor; see server.h. Thread: main only. */
+#include "ringkv/script/function_store.h"
 #include "ringkv/script/script_store.h"
 #include "ringkv/core/server.h"
 #include "ringkv/base/alloc.h"
@@ -83,6 +84,7 @@ int server_start(struct server *srv, struct config *cfg)
     srv->nshards = (unsigned)cfg->shards;
     srv->start_time_us = ustime();
     srv->scripts = script_store_create();
+    srv->functions = function_store_create();
     commands_setup();
     obj_types_setup();
     raise_fd_limit(srv);
@@ -150,6 +152,7 @@ int server_run(struct server *srv)
     ring_read(srv->ring, sr.fd, &sr.info, sizeof(sr.info), &sr.op);
     while (!sr.fired) ring_run(srv->ring, 1);
     log_notice("Received %s scheduling shutdown...", sr.info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+    __atomic_store_n(&srv->shutdown_requested, 1, __ATOMIC_RELEASE);
 
     post_to_shards(srv, SHARD_CTL_SHUTDOWN);
     while (srv->drained < srv->nshards) ring_run(srv->ring, 1);
@@ -158,6 +161,7 @@ int server_run(struct server *srv)
     close(sr.fd);
     ring_destroy(srv->ring);
     script_store_destroy(srv->scripts);
+    function_store_destroy(srv->functions);
     log_notice("ringkv is now ready to exit, bye bye...");
     return 0;
 }

@@ -436,6 +436,7 @@ static void *shard_main(void *arg)
     xblock_discard_all(s);
     ks_destroy(s->ks);
     script_engine_destroy(s->scripts);
+    script_engine_destroy(s->functions);
     lock_table_destroy(s->locks);
     pubsub_destroy(s->pubsub);
     stop_listening(s);

@@ -95,6 +95,29 @@ static void write_arity(struct reply *r, const struct cmd_args *a, const void *c
     reply_errorf(r, "ERR wrong number of arguments for '%s' command", ((const struct cmd_def *)cmd)->name);
 }
 
+static void write_busy(struct reply *r, const struct cmd_args *a, const void *unused)
+{
+    reply_error(r, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+}
+
+/* Whether the command needs a shard that runs a script past
+ * busy-reply-threshold: Redis answers -BUSY then. (A client of that shard
+ * waits for the script instead: its shard runs nothing else meanwhile.) */
+static bool reaches_busy_shard(const struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, int where,
+                               const int *keypos, int nkeys)
+{
+    const struct server *srv = c->shard->srv;
+    if (where >= 0) return __atomic_load_n(&srv->script_busy[where], __ATOMIC_RELAXED) != 0;
+    if (where == -1) return false;
+    for (unsigned i = 0; i < srv->nshards && (cmd->flags & CMD_ALL_SHARDS); i++)
+        if (__atomic_load_n(&srv->script_busy[i], __ATOMIC_RELAXED)) return true;
+    for (int i = 0; i < nkeys; i++) {
+        unsigned owner = shard_of_key(srv, a->argv[keypos[i]], a->len[keypos[i]]);
+        if (__atomic_load_n(&srv->script_busy[owner], __ATOMIC_RELAXED)) return true;
+    }
+    return false;
+}
+
 static void write_pubsub_only(struct reply *r, const struct cmd_args *a, const void *cmd)
 {
     reply_errorf(r,
@@ -296,6 +319,8 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 
     int *keypos = NULL, nkeys = 0;
     int where = route(c, cmd, a, &keypos, &nkeys);
+    if (!(cmd->flags & CMD_ALLOW_BUSY) && reaches_busy_shard(c, cmd, a, where, keypos, nkeys))
+        return reject(c, cmd, write_busy, a, NULL);
     if (c->shard->srv->nshards > 1 && cmd_is_script_run(cmd)) return run_script(c, cmd, a, keypos, nkeys);
     if (where == -1) return run_inline(c, cmd, a);
     if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);

@@ -224,6 +224,7 @@ static bool parse_value(lua_State *L, struct rparse *ps, int depth)
 
 bool lua_conv_push_reply(lua_State *L, const char *p, size_t len)
 {
+    if (len == 0) return false; /* no reply at all (p may be NULL) */
     int top = lua_gettop(L);
     struct rparse ps = {p, p + len};
     if (parse_value(L, &ps, 0) && ps.p == ps.end) return true;

@@ -234,12 +234,46 @@ static int api_nothing(lua_State *L)
     return 0;
 }
 
+struct api_const {
+    const char *name;
+    lua_Number v;
+};
+
+/* Into the table on top: each function (with the engine as its upvalue)
+ * and constant. */
+static void set_api(struct script_engine *e, const luaL_Reg *fns, const struct api_const *consts, size_t nconsts)
+{
+    lua_State *L = e->L;
+    for (const luaL_Reg *f = fns; f->name; f++) {
+        lua_pushlightuserdata(L, e);
+        lua_pushcclosure(L, f->func, 1);
+        lua_setfield(L, -2, f->name);
+    }
+    for (size_t i = 0; i < nconsts; i++) {
+        lua_pushnumber(L, consts[i].v);
+        lua_setfield(L, -2, consts[i].name);
+    }
+}
+
+/* What both tables have (Redis's luaRegisterLogFunction and
+ * luaRegisterVersion). */
+static void set_log_and_version(struct script_engine *e)
+{
+    static const luaL_Reg fns[] = {{"log", api_log}, {NULL, NULL}};
+    static const struct api_const consts[] = {
+        {"LOG_DEBUG", LOG_DEBUG}, {"LOG_VERBOSE", LOG_VERBOSE}, {"LOG_NOTICE", LOG_NOTICE},
+        {"LOG_WARNING", LOG_WARNING}, {"REDIS_VERSION_NUM", API_REDIS_VERSION_NUM},
+    };
+    set_api(e, fns, consts, sizeof(consts) / sizeof(consts[0]));
+    lua_pushstring(e->L, API_REDIS_VERSION);
+    lua_setfield(e->L, -2, "REDIS_VERSION");
+}
+
 void redis_api_push(struct script_engine *e)
 {
     static const luaL_Reg fns[] = {
         {"call", api_call},
         {"pcall", api_pcall},
-        {"log", api_log},
         {"setresp", api_setresp},
         {"sha1hex", api_sha1hex},
         {"error_reply", api_error_reply},
@@ -251,26 +285,17 @@ void redis_api_push(struct script_engine *e)
         {"replicate_commands", api_true},
         {NULL, NULL},
     };
-    static const struct {
-        const char *name;
-        lua_Number v;
-    } consts[] = {
-        {"LOG_DEBUG", LOG_DEBUG}, {"LOG_VERBOSE", LOG_VERBOSE}, {"LOG_NOTICE", LOG_NOTICE},
-        {"LOG_WARNING", LOG_WARNING}, {"REPL_NONE", REPL_NONE}, {"REPL_AOF", REPL_AOF},
-        {"REPL_SLAVE", REPL_REPLICA}, {"REPL_REPLICA", REPL_REPLICA}, {"REPL_ALL", REPL_ALL},
-        {"REDIS_VERSION_NUM", API_REDIS_VERSION_NUM},
+    static const struct api_const consts[] = {
+        {"REPL_NONE", REPL_NONE}, {"REPL_AOF", REPL_AOF}, {"REPL_SLAVE", REPL_REPLICA},
+        {"REPL_REPLICA", REPL_REPLICA}, {"REPL_ALL", REPL_ALL},
     };
-    lua_State *L = e->L;
-    lua_newtable(L);
-    for (const luaL_Reg *f = fns; f->name; f++) {
-        lua_pushlightuserdata(L, e);
-        lua_pushcclosure(L, f->func, 1);
-        lua_setfield(L, -2, f->name);
-    }
-    for (size_t i = 0; i < sizeof(consts) / sizeof(consts[0]); i++) {
-        lua_pushnumber(L, consts[i].v);
-        lua_setfield(L, -2, consts[i].name);
-    }
-    lua_pushstring(L, API_REDIS_VERSION);
-    lua_setfield(L, -2, "REDIS_VERSION");
+    lua_newtable(e->L);
+    set_api(e, fns, consts, sizeof(consts) / sizeof(consts[0]));
+    set_log_and_version(e);
+}
+
+void redis_api_push_load(struct script_engine *e)
+{
+    lua_newtable(e->L);
+    set_log_and_version(e);
 }

@@ -12,9 +12,14 @@
  * (rawset, rawget, next, pairs, getmetatable, setmetatable, table.insert,
  * table.remove, table.sort) are replaced by versions that see through a
  * proxy to read and refuse to write through it.
+ *
+ * Libraries of functions (functions.c) get their own globals table, empty
+ * and read-only, whose reads go to these globals, or, while a library's
+ * top level runs, to the little Redis gives it then.
  * Thread: the engine's.
  */
 #include "ringkv/script/engine.h"
+#include "ringkv/script/lua_libs.h"
 
 #include <lauxlib.h>
 #include <lua-bitop.h>
@@ -290,7 +295,9 @@ static void load_libraries(struct script_engine *e)
     load_lib(L, LUA_MATHLIBNAME, luaopen_math);
     load_lib(L, "cjson", luaopen_cjson);
     load_lib(L, "bit", luaopen_bit);
-    /* struct and cmsgpack: no Debian package provides them for C. */
+    load_lib(L, "struct", luaopen_struct);
+    load_lib(L, "cmsgpack", luaopen_cmsgpack);
+    lua_guards_install(L); /* Redis's fixes that Debian's Lua, bit and cjson lack */
 }
 
 void sandbox_setup(struct script_engine *e)
@@ -313,6 +320,13 @@ void sandbox_setup(struct script_engine *e)
     int maps = lua_gettop(L);
     lua_newtable(L); /* maps + 1: table -> proxy */
     install_see_through(L, g, maps);
+    /* Kept for the tables libraries freeze later (sandbox_freeze_strict). */
+    lua_createtable(L, 2, 0);
+    lua_pushvalue(L, maps);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, maps + 1);
+    lua_rawseti(L, -2, 2);
+    e->maps_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
     /* A missing global is an error, as in Redis. */
     lua_createtable(L, 0, 1);
@@ -337,4 +351,41 @@ void sandbox_setup(struct script_engine *e)
     lua_setfield(L, g, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);
     lua_settop(L, g - 1);
+}
+
+/* A missing field is an error, as a missing global is. */
+static void set_strict_metatable(lua_State *L, int t)
+{
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, missing_global_error);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, t);
+}
+
+void sandbox_freeze_strict(struct script_engine *e)
+{
+    lua_State *L = e->L;
+    int t = lua_gettop(L);
+    set_strict_metatable(L, t);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->maps_ref);
+    lua_rawgeti(L, t + 1, 1); /* t + 2: proxy -> table */
+    lua_rawgeti(L, t + 1, 2); /* t + 3: table -> proxy */
+    lua_pushvalue(L, t);
+    freeze(L, t + 2);
+    lua_replace(L, t);
+    lua_settop(L, t);
+}
+
+void sandbox_push_env(struct script_engine *e)
+{
+    lua_State *L = e->L;
+    lua_newtable(L);
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, readonly_error);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, -1);
+    lua_setmetatable(L, -3);
+    (void)e;
 }

@@ -56,6 +56,8 @@ static int setup_protected(lua_State *L)
 static void engine_open(struct script_engine *e)
 {
     e->lua_bytes = 0;
+    /* A new state has no library: functions.c sets these up on demand. */
+    e->fns_ref = e->env_ref = e->env_meta_ref = e->load_api_ref = LUA_NOREF;
     e->L = lua_newstate(lua_alloc, e);
     if (!e->L) abort();
     lua_atpanic(e->L, lua_panic);

@@ -1,5 +1,6 @@
 /* script_run.c — one run of a cached script (Redis 7.0's
- * evalGenericCommand + luaCallFunction): KEYS and ARGV, a protected call
+ * evalGenericCommand + luaCallFunction; FCALL's run too, functions.c):
+ * KEYS and ARGV, a protected call
  * whose error handler records where the error happened, and the reply:
  * the script's result converted, or Redis's error text.
  * Thread: the engine's.
@@ -84,12 +85,12 @@ static const char *text_field(lua_State *L, int t, const char *field, size_t *le
 }
 
 /* Redis's error reply for a failed run, from the handler's table on top. */
-static void write_run_error(lua_State *L, struct reply *r, const char *sha)
+static void write_run_error(lua_State *L, struct reply *r, const char *name)
 {
     char buf[256];
     if (!lua_istable(L, -1)) {
         const char *msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-        int n = snprintf(buf, sizeof(buf), "ERR Error running script %s, %.100s", sha, msg);
+        int n = snprintf(buf, sizeof(buf), "ERR Error running script %s, %.100s", name, msg);
         lua_conv_error_reply(r, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, false);
         return;
     }
@@ -103,8 +104,8 @@ static void write_run_error(lua_State *L, struct reply *r, const char *sha)
     bool counted = lua_toboolean(L, -1);
     if (!msg) {
         /* An error table without err (error({})): Redis 7.0 crashes here. */
-        int n = snprintf(buf, sizeof(buf), "ERR Error running script %s, execution failure", sha);
-        lua_conv_error_reply(r, buf, (size_t)n, false);
+        int n = snprintf(buf, sizeof(buf), "ERR Error running script %s, execution failure", name);
+        lua_conv_error_reply(r, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, false);
         lua_pop(L, 4);
         return;
     }
@@ -114,7 +115,7 @@ static void write_run_error(lua_State *L, struct reply *r, const char *sha)
     luaL_addlstring(&b, msg, strnlen(msg, msg_len));
     if (source && line) {
         luaL_addstring(&b, " script: ");
-        luaL_addstring(&b, sha);
+        luaL_addstring(&b, name);
         luaL_addstring(&b, ", on ");
         luaL_addlstring(&b, source, strnlen(source, src_len));
         luaL_addchar(&b, ':');
@@ -132,32 +133,47 @@ static void write_run_error(lua_State *L, struct reply *r, const char *sha)
     lua_pop(L, 5);
 }
 
+void engine_push_array(lua_State *L, const char *const *v, const size_t *lens, int n)
+{
+    lua_createtable(L, n, 0);
+    for (int j = 0; j < n; j++) {
+        lua_pushlstring(L, v[j], lens[j]);
+        lua_rawseti(L, -2, j + 1);
+    }
+}
+
 /* The globals KEYS or ARGV, set under the read-only _G (n < 0: cleared). */
 static void set_array_global(lua_State *L, int globals, const char *name, const char *const *v,
                              const size_t *lens, int n)
 {
     lua_pushstring(L, name);
-    if (n >= 0) {
-        lua_createtable(L, n, 0);
-        for (int j = 0; j < n; j++) {
-            lua_pushlstring(L, v[j], lens[j]);
-            lua_rawseti(L, -2, j + 1);
-        }
-    } else {
-        lua_pushnil(L);
-    }
+    if (n >= 0) engine_push_array(L, v, lens, n);
+    else lua_pushnil(L);
     lua_rawset(L, globals);
 }
 
 static void tick_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     struct script_engine *e = engine_of_state(L);
     const struct script_host *h = e->run ? e->run->host : NULL;
-    if (h && h->tick && h->tick(h->ud) == SCRIPT_CALL_ABORT) {
-        abort_start(e, L);
-        sandbox_raise_abort(L);
+    enum script_call what = h && h->tick ? h->tick(h->ud) : SCRIPT_CALL_OK;
+    if (what == SCRIPT_CALL_OK) return;
+    if (what == SCRIPT_CALL_KILL && lua_getinfo(L, "Sl", ar)) {
+        e->run->killed = true;
+        e->run->kill_line = ar->currentline;
+        snprintf(e->run->kill_source, sizeof(e->run->kill_source), "%s", ar->source);
     }
+    abort_start(e, L);
+    sandbox_raise_abort(L);
+}
+
+/* Redis's reply to a script SCRIPT KILL stopped. */
+static void write_killed(const struct script_run *run, struct reply *r, const char *name)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof(buf), "ERR Script killed by user with SCRIPT KILL... script: %s, on %s:%d.", name,
+                     run->kill_source, run->kill_line);
+    lua_conv_error_reply(r, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, false);
 }
 
 static void lower_sha(const char *in, char out[41])
@@ -181,21 +197,53 @@ static void finish_run(struct script_engine *e, int base)
     }
 }
 
+bool engine_busy(struct script_engine *e, int client_resp, struct obuf *out)
+{
+    if (!e->run) return false;
+    /* A host's call that runs a script: Redis refuses EVAL in scripts. */
+    struct reply r;
+    reply_init(&r, out, client_resp);
+    reply_error(&r, "ERR a script cannot run while another one runs");
+    return true;
+}
+
+enum script_result engine_call(struct script_engine *e, int nargs, const char *name, const struct script_host *host,
+                               int client_resp, struct obuf *out)
+{
+    lua_State *L = e->L;
+    int fn = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, run_error_handler);
+    lua_insert(L, fn);
+    struct script_run run = {.host = host, .sha = name, .resp = 2};
+    e->run = &run;
+    if (host->tick) lua_sethook(L, tick_hook, LUA_MASKCOUNT, TICK_INSTRUCTIONS);
+
+    int status = lua_pcall(L, nargs, 1, fn);
+    enum script_result res = SCRIPT_DONE;
+    if (run.killed) {
+        struct reply r;
+        reply_init(&r, out, client_resp);
+        write_killed(&run, &r, name);
+    } else if (run.aborted) {
+        res = SCRIPT_ABORTED;
+    } else {
+        struct reply r;
+        reply_init(&r, out, client_resp);
+        if (status != 0) write_run_error(L, &r, name);
+        else lua_conv_write_reply(L, &r, run.resp);
+    }
+    finish_run(e, fn - 1);
+    return res;
+}
+
 enum script_result script_run(struct script_engine *e, const struct script_call_args *a,
                               const struct script_host *host, struct obuf *out)
 {
     lua_State *L = e->L;
     char sha[41];
     lower_sha(a->sha, sha);
-    if (e->run) {
-        /* A host's call that runs a script: Redis refuses EVAL in scripts. */
-        struct reply r;
-        reply_init(&r, out, a->client_resp);
-        reply_error(&r, "ERR a script cannot run while another one runs");
-        return SCRIPT_DONE;
-    }
+    if (engine_busy(e, a->client_resp, out)) return SCRIPT_DONE;
     int base = lua_gettop(L);
-    lua_pushcfunction(L, run_error_handler);
     char key[43] = "f_";
     memcpy(key + 2, sha, 41);
     lua_getfield(L, LUA_REGISTRYINDEX, key);
@@ -203,24 +251,9 @@ enum script_result script_run(struct script_engine *e, const struct script_call_
         lua_settop(L, base);
         return SCRIPT_NOSCRIPT;
     }
-    struct script_run run = {.host = host, .sha = sha, .resp = 2};
-    e->run = &run;
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->globals_ref);
     set_array_global(L, lua_gettop(L), "KEYS", a->keys, a->key_lens, a->nkeys > 0 ? a->nkeys : 0);
     set_array_global(L, lua_gettop(L), "ARGV", a->args, a->arg_lens, a->nargs > 0 ? a->nargs : 0);
     lua_pop(L, 1);
-    if (host->tick) lua_sethook(L, tick_hook, LUA_MASKCOUNT, TICK_INSTRUCTIONS);
-
-    int status = lua_pcall(L, 0, 1, base + 1);
-    enum script_result res = SCRIPT_DONE;
-    if (run.aborted) {
-        res = SCRIPT_ABORTED;
-    } else {
-        struct reply r;
-        reply_init(&r, out, a->client_resp);
-        if (status != 0) write_run_error(L, &r, sha);
-        else lua_conv_write_reply(L, &r, run.resp);
-    }
-    finish_run(e, base);
-    return res;
+    return engine_call(e, 0, sha, host, a->client_resp, out);
 }

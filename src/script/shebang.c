@@ -1,7 +1,8 @@
 /* shebang.c — a script's first line `#!lua flags=no-writes,allow-oom`, as
  * Redis 7.0 reads it (evalExtractShebangFlags): the line is split like a
  * redis-cli line (sdssplitargs: blanks, "quotes" with escapes, 'quotes'),
- * the engine must be `#!lua`, the only option is flags=. Any thread.
+ * the engine must be `#!lua`, the only option is flags=. The same
+ * splitting reads a library's first line (functions.c). Any thread.
  */
 #include "ringkv/script/engine.h"
 
@@ -10,6 +11,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct {
     const char *name;
@@ -97,16 +99,14 @@ static bool parse_flag_list(const char *list, uint32_t *flags, struct obuf *err)
     for (const char *p = list;;) {
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        size_t i = 0;
-        for (; i < sizeof(shebang_flags) / sizeof(shebang_flags[0]); i++)
-            if (strlen(shebang_flags[i].name) == n && memcmp(shebang_flags[i].name, p, n) == 0) break;
-        if (i == sizeof(shebang_flags) / sizeof(shebang_flags[0])) {
+        uint32_t flag = script_flag_by_name(p, n, false);
+        if (!flag) {
             char *name = rk_strndup(p, n);
             set_error(err, "Unexpected flag in script shebang: ", name);
             rk_free(name);
             return false;
         }
-        *flags |= shebang_flags[i].flag;
+        *flags |= flag;
         if (!comma) return true;
         p = comma + 1;
     }
@@ -135,6 +135,16 @@ static bool parse_parts(const char *parts, int n, uint32_t *flags, struct obuf *
     return true;
 }
 
+int shebang_split(const char *line, size_t n, char **parts)
+{
+    /* Redis splits a C-string copy of the line: it ends at a NUL. */
+    char *copy = rk_strndup(line, n);
+    *parts = rk_malloc(2 * n + 2);
+    int nparts = split_args(copy, *parts);
+    rk_free(copy);
+    return nparts;
+}
+
 bool shebang_parse(const char *body, size_t len, uint32_t *flags, size_t *skip, struct obuf *err)
 {
     *flags = 0;
@@ -146,13 +156,28 @@ bool shebang_parse(const char *body, size_t len, uint32_t *flags, size_t *skip, 
         return false;
     }
     size_t n = (size_t)(nl - body);
-    /* Redis splits a C-string copy of the line: it ends at a NUL. */
-    char *line = rk_strndup(body, n);
-    char *parts = rk_malloc(2 * n + 2);
-    int nparts = split_args(line, parts);
+    char *parts;
+    int nparts = shebang_split(body, n, &parts);
     bool ok = parse_parts(parts, nparts, flags, err);
     rk_free(parts);
-    rk_free(line);
     if (ok) *skip = n;
     return ok;
+}
+
+uint32_t script_flag_by_name(const char *name, size_t n, bool nocase)
+{
+    for (size_t i = 0; i < sizeof(shebang_flags) / sizeof(shebang_flags[0]); i++) {
+        const char *f = shebang_flags[i].name;
+        if (strlen(f) == n && (nocase ? strncasecmp(f, name, n) : memcmp(f, name, n)) == 0)
+            return shebang_flags[i].flag;
+    }
+    return 0;
+}
+
+int script_flag_names(uint32_t flags, const char *names[SCRIPT_FLAG_COUNT])
+{
+    int n = 0;
+    for (size_t i = 0; i < sizeof(shebang_flags) / sizeof(shebang_flags[0]); i++)
+        if (flags & shebang_flags[i].flag) names[n++] = shebang_flags[i].name;
+    return n;
 }

@@ -159,6 +159,11 @@ const char *ts_raw_status(const struct ts_raw *raw);
         bool ts_ok_ = ts_raw_reply_is((raw), (expected), (n), 5000, ts_w_, sizeof ts_w_); \
         cr_assert(ts_ok_, "%s", ts_w_);                                      \
     } while (0)
+/* Sends one command as a RESP array of bulk strings (argv: C strings). */
+void ts_raw_send_argv(struct ts_raw *raw, int argc, const char *const *argv);
+/* Sends the command and asserts its reply is exactly want[0..n), naming
+ * the command in the failure. */
+void ts_raw_expect_argv(struct ts_raw *raw, const char *want, size_t n, int argc, const char *const *argv);
 bool ts_raw_reply_is(struct ts_raw *raw, const char *expected, size_t n, int timeout_ms,
                      char *why, size_t cap);
 

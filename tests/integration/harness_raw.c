@@ -254,3 +254,45 @@ static long frame_len(const char *b, size_t len, int depth)
 }
 
 long ts_resp_frame_len(const char *buf, size_t len) { return frame_len(buf, len, 0); }
+
+void ts_raw_send_argv(struct ts_raw *raw, int argc, const char *const *argv)
+{
+    size_t cap = 32;
+    for (int i = 0; i < argc; i++) cap += strlen(argv[i]) + 32;
+    char *buf = malloc(cap);
+    cr_assert(buf);
+    size_t n = (size_t)snprintf(buf, cap, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++) {
+        size_t len = strlen(argv[i]);
+        n += (size_t)snprintf(buf + n, cap - n, "$%zu\r\n", len);
+        memcpy(buf + n, argv[i], len);
+        n += len;
+        memcpy(buf + n, "\r\n", 2);
+        n += 2;
+    }
+    ts_raw_send(raw, buf, n);
+    free(buf);
+}
+
+/* "EVAL \"<script>\" ..." for messages. */
+static void describe_argv(int argc, const char *const *argv, char *out, size_t cap)
+{
+    char esc[400];
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < argc && o + 8 < cap; i++) {
+        ts_escape(argv[i], strlen(argv[i]), esc, sizeof esc);
+        o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? " " : "", esc);
+    }
+}
+
+void ts_raw_expect_argv(struct ts_raw *raw, const char *want, size_t n, int argc, const char *const *argv)
+{
+    ts_raw_send_argv(raw, argc, argv);
+    char why[1024];
+    if (!ts_raw_reply_is(raw, want, n, 5000, why, sizeof why)) {
+        char cmd[600];
+        describe_argv(argc, argv, cmd, sizeof cmd);
+        cr_assert_fail("%s: %s", cmd, why);
+    }
+}

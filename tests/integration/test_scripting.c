@@ -100,58 +100,16 @@ static void assert_spread(const char *const *keys, size_t n, unsigned want)
 
 /* ---- raw commands and exact replies ------------------------------------ */
 
-/* Sends one command as a RESP array of bulk strings. */
-static void raw_send_argv(struct ts_raw *raw, int argc, const char *const *argv)
-{
-    size_t cap = 32;
-    for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) + 32;
-    char *buf = malloc(cap);
-    cr_assert(buf);
-    size_t n = (size_t)snprintf(buf, cap, "*%d\r\n", argc);
-    for (int i = 0; i < argc; i++) {
-        size_t len = strlen(argv[i]);
-        n += (size_t)snprintf(buf + n, cap - n, "$%zu\r\n", len);
-        memcpy(buf + n, argv[i], len);
-        n += len;
-        memcpy(buf + n, "\r\n", 2);
-        n += 2;
-    }
-    ts_raw_send(raw, buf, n);
-    free(buf);
-}
 
-/* "EVAL \"<script>\" ..." for messages. */
-static void describe_cmd(int argc, const char *const *argv, char *out, size_t cap)
-{
-    char esc[400];
-    size_t o = 0;
-    for (int i = 0; i < argc && o + 8 < cap; i++) {
-        ts_escape(argv[i], strlen(argv[i]), esc, sizeof esc);
-        o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? " " : "", esc);
-    }
-}
-
-/* Sends the command and asserts that the reply is exactly want[0..n). */
-static void expect_argv(struct ts_raw *raw, const char *want, size_t n, int argc, const char *const *argv)
-{
-    raw_send_argv(raw, argc, argv);
-    char why[1024];
-    if (!ts_raw_reply_is(raw, want, n, 5000, why, sizeof why)) {
-        char cmd[600];
-        describe_cmd(argc, argv, cmd, sizeof cmd);
-        cr_assert_fail("%s: %s", cmd, why);
-    }
-}
 /* EXPECT(raw, "<exact reply bytes>", "EVAL", script, numkeys, args...):
  * want is a string literal (it may hold NULs); EXPECT_S takes a C string. */
-#define EXPECT(raw, want, ...) expect_argv((raw), (want), sizeof(want) - 1, NARGS(__VA_ARGS__), ARGV_OF(__VA_ARGS__))
-#define EXPECT_S(raw, want, ...) expect_argv((raw), (want), strlen(want), NARGS(__VA_ARGS__), ARGV_OF(__VA_ARGS__))
+#define EXPECT(raw, want, ...) ts_raw_expect_argv((raw), (want), sizeof(want) - 1, NARGS(__VA_ARGS__), ARGV_OF(__VA_ARGS__))
+#define EXPECT_S(raw, want, ...) ts_raw_expect_argv((raw), (want), strlen(want), NARGS(__VA_ARGS__), ARGV_OF(__VA_ARGS__))
 
 /* The sha1 the server gives script, from SCRIPT LOAD (40 hex digits). */
 static void script_sha(struct ts_raw *raw, const char *script, char sha[41])
 {
-    raw_send_argv(raw, 3, ARGV_OF("SCRIPT", "LOAD", script));
+    ts_raw_send_argv(raw, 3, ARGV_OF("SCRIPT", "LOAD", script));
     size_t len;
     const char *r = ts_raw_read_reply(raw, 5000, &len);
     cr_assert(r, "SCRIPT LOAD: %s", ts_raw_status(raw));
@@ -170,7 +128,7 @@ static void expect_script_error_argv(struct ts_raw *raw, const char *msg, int li
     char sha[41], want[1024];
     script_sha(raw, argv[1], sha);
     snprintf(want, sizeof want, "-%s script: %s, on @user_script:%d.\r\n", msg, sha, line);
-    expect_argv(raw, want, strlen(want), argc, argv);
+    ts_raw_expect_argv(raw, want, strlen(want), argc, argv);
 }
 #define EXPECT_SCRIPT_ERROR(raw, msg, line, ...)                                                 \
     expect_script_error_argv((raw), (msg), (line), NARGS(__VA_ARGS__), ARGV_OF(__VA_ARGS__))
@@ -543,6 +501,112 @@ TS_TEST(scripting, time_is_frozen_during_a_script)
            "return redis.call('get',KEYS[1])",
            "1", "frozen");
     EXPECT(raw, "$-1\r\n", "GET", "frozen");
+    ts_raw_close(raw);
+}
+
+/* ---- busy scripts: busy-reply-threshold, -BUSY, SCRIPT KILL ------------ */
+
+#define BUSY_CLIENTS 8
+#define BUSY_ERR "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+
+/* A script runs synchronously on its shard: with ringkv, only clients of
+ * other shards are answered while it runs (README, "Limits"), so these
+ * tests need several shards there; several clients are opened so that
+ * some land on another shard than the script's. */
+static bool busy_tests_apply(void) { return ts_is_redis() || ts_shards() > 1; }
+
+static void open_clients(struct ts_raw **cl, bool *answered)
+{
+    for (int i = 0; i < BUSY_CLIENTS; i++) {
+        cl[i] = ts_raw_connect(g_server);
+        answered[i] = true;
+    }
+}
+
+/* Sends cmd on every client, then reads each one's reply within ms;
+ * counts replies equal to want. Clients whose reply did not come stay
+ * readable (it comes once the script ends). */
+static int count_replies(struct ts_raw **cl, int n, int argc, const char *const *argv, const char *want, int ms,
+                         bool *answered)
+{
+    for (int i = 0; i < n; i++)
+        if (answered[i]) ts_raw_send_argv(cl[i], argc, argv);
+    int hits = 0;
+    for (int i = 0; i < n; i++) {
+        if (!answered[i]) continue;
+        size_t len;
+        const char *r = ts_raw_read_reply(cl[i], ms, &len);
+        if (!r) {
+            answered[i] = false; /* on the script's shard: waits for it */
+            continue;
+        }
+        hits += len == strlen(want) && memcmp(r, want, len) == 0;
+    }
+    return hits;
+}
+
+/* A script that wrote nothing, past the threshold: other clients get
+ * -BUSY for what it holds, SCRIPT KILL stops it, and its client gets the
+ * kill error. */
+TS_TEST(scripting, busy_script_is_killed)
+{
+    if (!busy_tests_apply()) cr_skip_test("ringkv needs several shards to answer while a script runs");
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    EXPECT(raw, "+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100");
+    static const char loop[] = "local x = redis.call('get', KEYS[1])\nwhile true do end";
+    char sha[41], want[160];
+    script_sha(raw, loop, sha);
+    snprintf(want, sizeof want, "-ERR Script killed by user with SCRIPT KILL... script: %s, on @user_script:2.\r\n",
+             sha);
+    ts_raw_send_argv(raw, 4, ARGV_OF("EVAL", loop, "1", "bk"));
+    ts_sleep_ms(300);
+    struct ts_raw *cl[BUSY_CLIENTS];
+    bool answered[BUSY_CLIENTS];
+    open_clients(cl, answered);
+    int busy = count_replies(cl, BUSY_CLIENTS, 2, ARGV_OF("GET", "bk"), BUSY_ERR, 300, answered);
+    cr_assert_gt(busy, 0, "no client got -BUSY while the script ran");
+    int killed = count_replies(cl, BUSY_CLIENTS, 2, ARGV_OF("SCRIPT", "KILL"), "+OK\r\n", 300, answered);
+    cr_assert_gt(killed, 0, "no SCRIPT KILL answered +OK"); /* Redis: each one sent before the kill took */
+    size_t len;
+    const char *r = ts_raw_read_reply(raw, 5000, &len);
+    cr_assert(r && len == strlen(want) && memcmp(r, want, len) == 0, "the killed script's client got %.*s",
+              r ? (int)len : 4, r ? r : "none");
+    EXPECT(raw, "+PONG\r\n", "PING");
+    for (int i = 0; i < BUSY_CLIENTS; i++) ts_raw_close(cl[i]);
+    struct ts_raw *after = ts_raw_connect(g_server);
+    EXPECT(after, "-NOTBUSY No scripts in execution right now.\r\n", "SCRIPT", "KILL");
+    ts_raw_close(after);
+    ts_raw_close(raw);
+}
+
+/* A script that wrote cannot be killed: SCRIPT KILL says UNKILLABLE and
+ * the script runs to its end (here, 1.5 s by TIME). */
+TS_TEST(scripting, busy_script_that_wrote_is_unkillable)
+{
+    if (!busy_tests_apply()) cr_skip_test("ringkv needs several shards to answer while a script runs");
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    EXPECT(raw, "+OK\r\n", "CONFIG", "SET", "lua-time-limit", "100");
+    ts_raw_send_argv(raw, 4, ARGV_OF("EVAL",
+                                  "redis.call('set', KEYS[1], 'x') local t = redis.call('time') "
+                                  "while true do local n = redis.call('time') "
+                                  "if (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > 1500000 then break end end "
+                                  "return 'done'",
+                                  "1", "uk"));
+    ts_sleep_ms(300);
+    struct ts_raw *cl[BUSY_CLIENTS];
+    bool answered[BUSY_CLIENTS];
+    open_clients(cl, answered);
+    static const char unkillable[] =
+        "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the "
+        "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n";
+    int n = count_replies(cl, BUSY_CLIENTS, 2, ARGV_OF("SCRIPT", "KILL"), unkillable, 300, answered);
+    cr_assert_gt(n, 0, "no SCRIPT KILL answered UNKILLABLE");
+    size_t len;
+    const char *r = ts_raw_read_reply(raw, 5000, &len);
+    cr_assert(r && len == 10 && memcmp(r, "$4\r\ndone\r\n", 10) == 0, "the script did not run to its end");
+    for (int i = 0; i < BUSY_CLIENTS; i++) ts_raw_close(cl[i]);
+    EXPECT(raw, "$1\r\nx\r\n", "GET", "uk");
+    EXPECT(raw, "+OK\r\n", "CONFIG", "SET", "lua-time-limit", "5000");
     ts_raw_close(raw);
 }
 

@@ -42,6 +42,7 @@ struct config {
     bool protected_mode;
     long long tcp_backlog;
     long long hz;
+    long long busy_reply_threshold; /* ms a script runs before it is busy (lua-time-limit) */
     /* ringkv's own */
     long long ring_entries;     /* SQ entries per shard ring */
     long long recv_buffers;     /* provided buffers per shard (power of two) */

@@ -43,9 +43,10 @@ typedef void (*script_publish_fn)(void *arg, const char *channel, size_t clen, c
 size_t script_take_publishes(const char *data, size_t len, script_publish_fn fn, void *arg);
 
 /* A script run over more keys than it declared: argv = [name, the
- * client's EVAL... call, n extra keys..., their n databases..., n]. Its
- * keys: the declared ones and the extras, in that order. The _ro form
- * runs EVAL_RO and EVALSHA_RO (read locks, values copied). */
+ * client's EVAL... (or FCALL...) call, n extra keys..., their n
+ * databases..., n]. Its keys: the declared ones and the extras, in that
+ * order. The _ro form runs EVAL_RO, EVALSHA_RO and FCALL_RO (read locks,
+ * values copied). */
 extern const struct cmd_def script_wide_cmd, script_wide_ro_cmd;
 
 /* Builds the wide call of a client's EVAL-family call with extra keys in
@@ -55,7 +56,8 @@ void script_wide_args(const struct cmd_args *a, bool ro, const char *const *extr
                       const int *dbs, int nextra, const char **argv, size_t *lens, char (*numbufs)[24],
                       struct cmd_args *out);
 
-/* Whether a command is one of EVAL, EVALSHA, EVAL_RO, EVALSHA_RO. */
+/* Whether a command is one of EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL,
+ * FCALL_RO (they route alike: numkeys at argv[2]). */
 bool cmd_is_script_run(const struct cmd_def *cmd);
 
 #endif

@@ -117,6 +117,22 @@ struct cmd_ctx;
 struct script_engine *host_script_engine(struct host *h);
 /* The bodies every shard knows (script_store.h). */
 struct script_store *host_script_store(struct host *h);
+/* This shard's engine of libraries (FCALL), created on first use and
+ * holding exactly the libraries of the server's store. */
+struct function_store;
+struct script_engine *host_function_engine(struct host *h);
+struct function_store *host_function_store(struct host *h);
+/* A script that runs long (busy-reply-threshold, ms): every so often it
+ * tells the host how long it has run and whether it wrote; past the
+ * threshold the other shards see it (they answer -BUSY for this shard and
+ * SCRIPT KILL reaches it). True when SCRIPT KILL asked it to stop and it
+ * may (it wrote nothing). host_script_done when it ends. */
+enum { SCRIPT_NOT_BUSY = 0, SCRIPT_BUSY_CLEAN = 1, SCRIPT_BUSY_WROTE = 2 };
+bool host_script_tick(struct host *h, long long started_ms, bool wrote);
+void host_script_done(struct host *h);
+/* SCRIPT KILL: stops a busy script that wrote nothing, on any shard. */
+enum script_kill_result { SCRIPT_KILL_NOTBUSY, SCRIPT_KILL_UNKILLABLE, SCRIPT_KILL_DONE };
+enum script_kill_result host_script_kill(struct host *h);
 /* Runs a command for a script as the shard runs a client's command
  * (statistics, WATCH), in ctx (its keyspace, database and reply). */
 void host_run(struct host *h, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);
@@ -135,6 +151,8 @@ struct host_counters {
     uint64_t net_input_bytes, net_output_bytes;
     uint64_t msgs_sent, msgs_received, cmds_forwarded; /* between shards */
     uint64_t blocked_clients;       /* waiting here in BLPOP and the like */
+    uint64_t lua_memory;            /* its Lua engines: EVAL's, and FCALL's */
+    uint64_t functions_lua_memory;
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */
@@ -153,6 +171,8 @@ struct server_facts {
     long long rejected_conns;       /* refused over maxclients */
     uint64_t cached_scripts;        /* script bodies known (SCRIPT LOAD, EVAL) */
     uint64_t scripts_bytes;         /* their size */
+    uint64_t libraries, functions;  /* FUNCTION LOAD's (function_store.h) */
+    uint64_t functions_bytes;       /* what they hold */
 };
 void host_server_facts(struct server_facts *out);
 

@@ -28,6 +28,12 @@ struct server {
     int ring_fds[MAX_SHARDS];
     uint16_t slot_owner[RK_SLOTS];
     struct script_store *scripts;  /* script bodies, shared (script_store.h) */
+    /* Per shard, atomics: a script running past busy-reply-threshold
+     * (SCRIPT_BUSY_*, host.h), and SCRIPT KILL's request to it. Written only
+     * by long scripts, read by every forwarded command: their own lines. */
+    int script_busy[MAX_SHARDS] __attribute__((aligned(64)));
+    int script_kill[MAX_SHARDS] __attribute__((aligned(64)));
+    struct function_store *functions; /* libraries of functions, shared (function_store.h) */
     struct ring *ring;             /* the main thread's ring (signals, control) */
     long long start_time_us;
     long long max_fds;             /* the fd limit after raising it */
@@ -35,7 +41,7 @@ struct server {
     long long connected_clients;   /* atomic */
     uint64_t next_client_id;       /* atomic */
     long long rejected_conns;      /* atomic */
-    int shutdown_requested;        /* atomic: SHUTDOWN command */
+    int shutdown_requested;        /* atomic: stopping (a signal): busy scripts end (host_script_tick) */
     pthread_barrier_t start_barrier;
     int start_failed;              /* written between the two barrier waits */
     unsigned drained;              /* main thread only */

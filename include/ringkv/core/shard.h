@@ -77,6 +77,8 @@ struct shard {
     struct block_registry *blocked;     /* clients blocked on its keys (block.h) */
     struct script_engine *scripts;      /* its Lua engine, once a script ran (script.h) */
     uint64_t scripts_gen;               /* the store generation it is in step with */
+    struct script_engine *functions;    /* its engine of libraries, once one was used (script.h) */
+    uint64_t functions_gen;             /* the function store generation it holds */
 
     struct conn *conns;                 /* all connections, doubly linked */
     uint32_t nconns;

@@ -54,6 +54,10 @@ enum {
     SCRIPT_FLAG_NO_CLUSTER = 1u << 4,
     SCRIPT_FLAG_ALLOW_CROSS_SLOT = 1u << 5,
 };
+#define SCRIPT_FLAG_COUNT 5 /* the flags a script or function may declare */
+/* The names of the flags set in flags, in Redis's order (FUNCTION LIST);
+ * returns how many. */
+int script_flag_names(uint32_t flags, const char *names[SCRIPT_FLAG_COUNT]);
 /* The flags of a cached script (0 when unknown). */
 uint32_t script_flags(const struct script_engine *e, const char *sha, size_t len);
 /* Whether sha (40 hex digits, either case) is cached. */
@@ -69,6 +73,8 @@ uint64_t script_cache_memory(const struct script_engine *e);
 enum script_call {
     SCRIPT_CALL_OK,    /* its reply is in `out` (an error reply included) */
     SCRIPT_CALL_ABORT, /* the run must stop now: nothing is answered */
+    SCRIPT_CALL_KILL,  /* (tick only) SCRIPT KILL: the run stops now, answering Redis's
+                          "Script killed by user" error with the script's line */
 };
 
 struct script_host {
@@ -88,7 +94,7 @@ struct script_host {
 };
 
 struct script_call_args {
-    const char *sha; /* 40 hex digits */
+    const char *sha; /* 40 hex digits (script_run); the function's name (script_fcall) */
     const char *const *keys;  /* KEYS */
     const size_t *key_lens;
     int nkeys;
@@ -96,6 +102,7 @@ struct script_call_args {
     const size_t *arg_lens;
     int nargs;
     int client_resp; /* the client's protocol: how the script's result is encoded */
+    size_t name_len; /* script_fcall: the length of the name in sha */
 };
 
 enum script_result {
@@ -119,5 +126,62 @@ enum script_result {
  * engine is left clean for the next run either way. */
 enum script_result script_run(struct script_engine *e, const struct script_call_args *a,
                               const struct script_host *host, struct obuf *out);
+
+/* ---- libraries of functions (Redis 7.0's FUNCTION LOAD and FCALL) ----
+ *
+ * A library is a body whose first line names it (`#!lua name=mylib`) and
+ * whose top level, run once when it is loaded, registers functions with
+ * redis.register_function; FCALL then calls one by name with its keys and
+ * arguments as the callback's two arguments. While the top level runs it
+ * sees nothing but redis.register_function, redis.log and the version
+ * constants, as in Redis. An engine keeps the functions of the libraries
+ * installed in it (lowercase names: FCALL's lookup ignores case); which
+ * libraries exist server-wide is function_store.h's business, as are the
+ * checks across libraries ("Library 'x' already exists", "Function f
+ * already exists"). script_flush forgets every library too. */
+
+struct script_function_info {
+    char *name;     /* as registered (letters, digits, '_'); NUL-terminated */
+    size_t name_len;
+    char *desc;     /* NULL: no description */
+    size_t desc_len;
+    uint32_t flags; /* SCRIPT_FLAG_* (never SCRIPT_FLAG_SHEBANG) */
+};
+
+struct script_library {
+    char *name; /* NUL-terminated (letters, digits, '_') */
+    size_t name_len;
+    char *code; /* the whole body, first line included (FUNCTION LIST WITHCODE) */
+    size_t code_len;
+    struct script_function_info *fns; /* in registration order */
+    int nfns;
+};
+void script_library_free(struct script_library *lib);
+
+/* The library's name from its first line (allocated, NUL-terminated), or
+ * false with Redis's error in err ("ERR Missing library metadata", "ERR
+ * Library name was not given", "ERR Engine 'x' not found", ...). */
+bool script_library_name(const char *code, size_t len, char **name, struct obuf *err);
+
+/* Compiles a library and runs its top level (at most 500 ms when
+ * `install` is false, as FUNCTION LOAD allows). Returns what it registered
+ * (the caller's to free) and, when install, makes its functions callable
+ * here; NULL with the error in err as Redis 7.0 words it ("ERR Error
+ * compiling function: ...", "ERR Error registering functions: ...", "ERR
+ * No functions registered"). Registered names are not checked against
+ * other libraries. */
+struct script_library *script_library_load(struct script_engine *e, const char *code, size_t len, bool install,
+                                           struct obuf *err);
+
+/* The flags of an installed function (name in any case); false when there
+ * is none of that name. */
+bool script_function_flags(struct script_engine *e, const char *name, size_t len, uint32_t *flags);
+
+/* Calls an installed function (a->sha, a->name_len: its name) with its keys
+ * and arguments as script_run runs a script; errors name the function
+ * ("... script: myfunc, on @user_function:3."). SCRIPT_NOSCRIPT: no such
+ * function. */
+enum script_result script_fcall(struct script_engine *e, const struct script_call_args *a,
+                                const struct script_host *host, struct obuf *out);
 
 #endif
