@@ -23,6 +23,20 @@
 /* Loads code as a library; its name (the caller frees it) or NULL with
  * the error in err. Redis's order: the first line, an existing library,
  * then the code, then the other libraries' functions. */
+/* An error naming a client's argument whole, as Redis words these two:
+ * addReplyErrorFormat drops CR/LF at the end (trim), addReplyErrorSds
+ * does not; inside, they become spaces either way. */
+static void reply_error_arg(struct reply *r, const char *prefix, const char *arg, size_t len, bool trim)
+{
+    struct obuf msg;
+    obuf_init(&msg);
+    obuf_append(&msg, prefix, strlen(prefix));
+    obuf_append(&msg, arg, len);
+    while (trim && msg.len && (msg.data[msg.len - 1] == '\r' || msg.data[msg.len - 1] == '\n')) msg.len--;
+    reply_error_len(r, msg.data, msg.len);
+    obuf_free(&msg);
+}
+
 static char *load_library(struct cmd_ctx *c, const char *code, size_t len, bool replace, struct obuf *err)
 {
     struct function_store *st = host_function_store(c->host);
@@ -49,7 +63,7 @@ static void function_load_command(struct cmd_ctx *c, const struct cmd_args *a)
     int i = 2;
     for (; i < a->argc - 1; i++) {
         if (!arg_is(a, i, "replace")) {
-            reply_errorf(c->r, "ERR Unknown option given: %.*s", a->len[i] < 128 ? (int)a->len[i] : 128, a->argv[i]);
+            reply_error_arg(c->r, "ERR Unknown option given: ", a->argv[i], a->len[i], true);
             return;
         }
         replace = true;
@@ -142,7 +156,7 @@ static void function_list_command(struct cmd_ctx *c, const struct cmd_args *a)
             w.pattern = a->argv[i];
             w.plen = a->len[i];
         } else {
-            reply_errorf(c->r, "ERR Unknown argument %.*s", a->len[i] < 128 ? (int)a->len[i] : 128, a->argv[i]);
+            reply_error_arg(c->r, "ERR Unknown argument ", a->argv[i], a->len[i], false);
             return;
         }
     }

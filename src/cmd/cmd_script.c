@@ -155,6 +155,10 @@ static bool prepare_call(struct cmd_ctx *c, const struct cmd_args *a, enum eval_
                          struct eval_call *e)
 {
     *e = (struct eval_call){.kind = kind, .read_only = ro};
+    if (kind == RUN_SHA && a->len[1] != 40) { /* Redis looks at the sha's length before anything */
+        reply_error(c->r, ERR_NOSCRIPT);
+        return false;
+    }
     uint32_t flags;
     if (kind == RUN_FUNCTION && !script_function_flags(host_function_engine(c->host), a->argv[1], a->len[1], &flags)) {
         reply_error(c->r, "ERR Function not found");

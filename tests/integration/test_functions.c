@@ -71,6 +71,22 @@ TS_TEST(functions, load_metadata_errors)
     ts_raw_close(raw);
 }
 
+/* Found by redis-diff: the argument is named whole; FUNCTION LIST keeps
+ * its CR/LF as spaces (addReplyErrorSds), LOAD drops them at the end
+ * (addReplyErrorFormat). */
+TS_TEST(functions, unknown_arguments_are_named_whole)
+{
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    EXPECT(raw, "-ERR Unknown argument   \r\n", "FUNCTION", "LIST", "\r\n");
+    char opt[301], want[400];
+    memset(opt, 'o', 300);
+    opt[300] = '\0';
+    snprintf(want, sizeof want, "-ERR Unknown option given: %s\r\n", opt);
+    ts_raw_expect_argv(raw, want, strlen(want), 4, ARGV_OF("FUNCTION", "LOAD", opt, "#!lua name=x\n"));
+    EXPECT(raw, "-ERR Unknown option given: x\r\n", "FUNCTION", "LOAD", "x\r\n", "code");
+    ts_raw_close(raw);
+}
+
 TS_TEST(functions, top_level_sees_only_register_function_and_log)
 {
     struct ts_raw *raw = ts_raw_connect(g_server);
