@@ -11,6 +11,7 @@
 #include "ringkv/base/glob.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/cmd_script.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/script/function_store.h"
 #include "ringkv/script/script.h"
@@ -235,6 +236,8 @@ static void function_help_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }
 
+static void function_kill_command(struct cmd_ctx *c, const struct cmd_args *a) { script_kill_reply(c, true); }
+
 static const struct cmd_def function_subcommands[] = {
     {.name = "function|load", .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_DENYOOM,
      .fn = function_load_command, .group = "scripting", .acl_categories = "write slow scripting",
@@ -253,6 +256,9 @@ static const struct cmd_def function_subcommands[] = {
      .group = "scripting", .acl_categories = "slow scripting", .summary = "List information about all the functions",
      .since = "7.0.0", .complexity = "O(N) where N is the number of functions",
      .tips = "nondeterministic_output_order", .syntax = "[LIBRARYNAME library-name-pattern] [WITHCODE]"},
+    {.name = "function|kill", .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY, .fn = function_kill_command,
+     .group = "scripting", .acl_categories = "scripting", .summary = "Kill the function currently in execution.",
+     .since = "7.0.0", .complexity = "O(1)", .tips = "request_policy:all_shards response_policy:one_succeeded"},
     {.name = "function|stats", .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY, .fn = function_stats_command,
      .group = "scripting", .acl_categories = "slow scripting",
      .summary = "Return information about the function currently running (name, description, duration)",

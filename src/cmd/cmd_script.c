@@ -146,7 +146,8 @@ static void eval_run(struct cmd_ctx *c, const struct eval_call *e, const struct 
                                   .keys = e->keys.argv, .key_lens = e->keys.len, .nkeys = (int)e->numkeys,
                                   .args = e->args.argv, .arg_lens = e->args.len, .nargs = (int)e->args.argc,
                                   .client_resp = c->r->resp};
-    script_host_run(c, t.eng, t.runner, &sa, e->read_only || (t.flags & SCRIPT_FLAG_NO_WRITES), reach, reach_dbs);
+    script_host_run(c, t.eng, t.runner, &sa, e->read_only || (t.flags & SCRIPT_FLAG_NO_WRITES),
+                    e->kind == RUN_FUNCTION, reach, reach_dbs);
 }
 
 /* Parses a client's call (a wide call's inner one too); false after
@@ -348,12 +349,13 @@ static void script_flush_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* A script runs synchronously on its shard: SCRIPT KILL reaches one that
  * runs past busy-reply-threshold from a client on another shard (README,
- * "Limits"). */
-static void script_kill_command(struct cmd_ctx *c, const struct cmd_args *a)
+ * "Limits"). FUNCTION KILL is the same for functions. */
+void script_kill_reply(struct cmd_ctx *c, bool functions)
 {
-    switch (host_script_kill(c->host)) {
+    switch (host_script_kill(c->host, functions)) {
     case SCRIPT_KILL_DONE: reply_ok(c->r); break;
     case SCRIPT_KILL_NOTBUSY: reply_error(c->r, "NOTBUSY No scripts in execution right now."); break;
+    case SCRIPT_KILL_OTHER_KIND: reply_error(c->r, script_busy_error(!functions)); break;
     case SCRIPT_KILL_UNKILLABLE:
         reply_error(c->r, "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
                           "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
@@ -361,6 +363,14 @@ static void script_kill_command(struct cmd_ctx *c, const struct cmd_args *a)
         break;
     }
 }
+
+const char *script_busy_error(bool function)
+{
+    return function ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+                    : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+}
+
+static void script_kill_command(struct cmd_ctx *c, const struct cmd_args *a) { script_kill_reply(c, false); }
 
 static void script_help_command(struct cmd_ctx *c, const struct cmd_args *a)
 {

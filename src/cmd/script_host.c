@@ -54,6 +54,7 @@ struct run {
     int out_db;
     long long started_ms;       /* for busy-reply-threshold */
     bool wrote;
+    bool function;              /* FCALL's (FUNCTION KILL stops it, not SCRIPT KILL) */
 };
 
 /* ---- reach ---- */
@@ -285,7 +286,8 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
 static enum script_call script_tick(void *ud)
 {
     struct run *run = ud;
-    return host_script_tick(run->c->host, run->started_ms, run->wrote) ? SCRIPT_CALL_KILL : SCRIPT_CALL_OK;
+    return host_script_tick(run->c->host, run->started_ms, run->wrote, run->function) ? SCRIPT_CALL_KILL
+                                                                                        : SCRIPT_CALL_OK;
 }
 
 /* The reply asking for a run over the out-of-reach key too. */
@@ -319,9 +321,9 @@ static void after_abort(struct cmd_ctx *c, struct run *run)
 
 
 void script_host_run(struct cmd_ctx *c, struct script_engine *eng, script_runner_fn runner, void *arg, bool ro,
-                     const struct cmd_args *reach, const int *reach_dbs)
+                     bool function, const struct cmd_args *reach, const int *reach_dbs)
 {
-    struct run run = {.c = c, .read_only = ro, .keys = reach, .key_dbs = reach_dbs, .dbid = c->dbid, .db = c->db,
+    struct run run = {.c = c, .read_only = ro, .function = function, .keys = reach, .key_dbs = reach_dbs, .dbid = c->dbid, .db = c->db,
                       .undoable = c->nshards > 1 && !ro};
     struct script_host host = {.call = script_call, .tick = script_tick, .ud = &run};
     size_t reply_at = c->r->buf->len;

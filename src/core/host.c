@@ -141,12 +141,13 @@ void host_publish_all(struct host *h, const char *channel, size_t clen, const ch
     tx_run_command(shard_of(h), &cl, publish, &a, NULL, 0);
 }
 
-bool host_script_tick(struct host *h, long long started_ms, bool wrote)
+bool host_script_tick(struct host *h, long long started_ms, bool wrote, bool function)
 {
     struct shard *s = shard_of(h);
     if (__atomic_load_n(&s->srv->shutdown_requested, __ATOMIC_ACQUIRE)) return true; /* as SHUTDOWN NOSAVE would */
     if (mstime() - started_ms < s->cfg.busy_reply_threshold) return false;
-    __atomic_store_n(&s->srv->script_busy[s->id], wrote ? SCRIPT_BUSY_WROTE : SCRIPT_BUSY_CLEAN, __ATOMIC_RELEASE);
+    int busy = (wrote ? SCRIPT_BUSY_WROTE : SCRIPT_BUSY_CLEAN) | (function ? SCRIPT_BUSY_FUNCTION : 0);
+    __atomic_store_n(&s->srv->script_busy[s->id], busy, __ATOMIC_RELEASE);
     if (!__atomic_exchange_n(&s->srv->script_kill[s->id], 0, __ATOMIC_ACQ_REL)) return false;
     return !wrote; /* a script that wrote cannot be undone: it runs on (SCRIPT KILL said UNKILLABLE or raced) */
 }
@@ -159,18 +160,20 @@ void host_script_done(struct host *h)
     __atomic_store_n(&s->srv->script_kill[s->id], 0, __ATOMIC_RELEASE);
 }
 
-enum script_kill_result host_script_kill(struct host *h)
+/* Redis's order: nothing busy, then a script that wrote, then one of the
+ * other kind; a kill reaches every busy script it may stop. */
+enum script_kill_result host_script_kill(struct host *h, bool functions)
 {
     struct server *srv = shard_of(h)->srv;
     enum script_kill_result res = SCRIPT_KILL_NOTBUSY;
     for (unsigned i = 0; i < srv->nshards; i++) {
         int busy = __atomic_load_n(&srv->script_busy[i], __ATOMIC_ACQUIRE);
-        if (busy == SCRIPT_BUSY_CLEAN) {
-            __atomic_store_n(&srv->script_kill[i], 1, __ATOMIC_RELEASE);
-            res = SCRIPT_KILL_DONE;
-        } else if (busy == SCRIPT_BUSY_WROTE && res == SCRIPT_KILL_NOTBUSY) {
-            res = SCRIPT_KILL_UNKILLABLE;
-        }
+        enum script_kill_result r = SCRIPT_KILL_NOTBUSY;
+        if (busy & SCRIPT_BUSY_WROTE) r = SCRIPT_KILL_UNKILLABLE;
+        else if (busy && !(busy & SCRIPT_BUSY_FUNCTION) != !functions) r = SCRIPT_KILL_OTHER_KIND;
+        else if (busy) r = SCRIPT_KILL_DONE;
+        if (r == SCRIPT_KILL_DONE) __atomic_store_n(&srv->script_kill[i], 1, __ATOMIC_RELEASE);
+        if (r > res) res = r;
     }
     return res;
 }

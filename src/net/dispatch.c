@@ -1,16 +1,17 @@
 /* dispatch.c — request checks, routing and ordering; see dispatch.h.
  * Thread: the connection's shard. */
-#include "ringkv/cmd/cmd_script.h"
-#include "ringkv/core/xscript.h"
 #include "ringkv/net/dispatch.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
+#include "ringkv/cmd/cmd_script.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/host.h"
 #include "ringkv/net/conn.h"
 #include "ringkv/net/multi.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/tx.h"
+#include "ringkv/core/xscript.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/base/util.h"
 
@@ -95,27 +96,28 @@ static void write_arity(struct reply *r, const struct cmd_args *a, const void *c
     reply_errorf(r, "ERR wrong number of arguments for '%s' command", ((const struct cmd_def *)cmd)->name);
 }
 
-static void write_busy(struct reply *r, const struct cmd_args *a, const void *unused)
+static void write_busy(struct reply *r, const struct cmd_args *a, const void *busy)
 {
-    reply_error(r, "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    reply_error(r, script_busy_error(*(const int *)busy & SCRIPT_BUSY_FUNCTION));
 }
 
-/* Whether the command needs a shard that runs a script past
- * busy-reply-threshold: Redis answers -BUSY then. (A client of that shard
- * waits for the script instead: its shard runs nothing else meanwhile.) */
-static bool reaches_busy_shard(const struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, int where,
-                               const int *keypos, int nkeys)
+/* The state (SCRIPT_BUSY_*) of a shard the command needs that runs a
+ * script past busy-reply-threshold: Redis answers -BUSY then. 0: none.
+ * (A client of that shard waits for the script instead: its shard runs
+ * nothing else meanwhile.) */
+static int reaches_busy_shard(const struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, int where,
+                              const int *keypos, int nkeys)
 {
     const struct server *srv = c->shard->srv;
-    if (where >= 0) return __atomic_load_n(&srv->script_busy[where], __ATOMIC_RELAXED) != 0;
-    if (where == -1) return false;
-    for (unsigned i = 0; i < srv->nshards && (cmd->flags & CMD_ALL_SHARDS); i++)
-        if (__atomic_load_n(&srv->script_busy[i], __ATOMIC_RELAXED)) return true;
-    for (int i = 0; i < nkeys; i++) {
-        unsigned owner = shard_of_key(srv, a->argv[keypos[i]], a->len[keypos[i]]);
-        if (__atomic_load_n(&srv->script_busy[owner], __ATOMIC_RELAXED)) return true;
-    }
-    return false;
+    if (where >= 0) return __atomic_load_n(&srv->script_busy[where], __ATOMIC_RELAXED);
+    if (where == -1) return 0;
+    int busy = 0;
+    for (unsigned i = 0; i < srv->nshards && (cmd->flags & CMD_ALL_SHARDS) && !busy; i++)
+        busy = __atomic_load_n(&srv->script_busy[i], __ATOMIC_RELAXED);
+    for (int i = 0; i < nkeys && !busy; i++)
+        busy = __atomic_load_n(&srv->script_busy[shard_of_key(srv, a->argv[keypos[i]], a->len[keypos[i]])],
+                               __ATOMIC_RELAXED);
+    return busy;
 }
 
 static void write_pubsub_only(struct reply *r, const struct cmd_args *a, const void *cmd)
@@ -319,8 +321,8 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 
     int *keypos = NULL, nkeys = 0;
     int where = route(c, cmd, a, &keypos, &nkeys);
-    if (!(cmd->flags & CMD_ALLOW_BUSY) && reaches_busy_shard(c, cmd, a, where, keypos, nkeys))
-        return reject(c, cmd, write_busy, a, NULL);
+    int busy = cmd->flags & CMD_ALLOW_BUSY ? 0 : reaches_busy_shard(c, cmd, a, where, keypos, nkeys);
+    if (busy) return reject(c, cmd, write_busy, a, &busy);
     if (c->shard->srv->nshards > 1 && cmd_is_script_run(cmd)) return run_script(c, cmd, a, keypos, nkeys);
     if (where == -1) return run_inline(c, cmd, a);
     if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);

@@ -584,6 +584,44 @@ TS_TEST(scripting, busy_script_is_killed)
     ts_raw_close(raw);
 }
 
+/* A busy function: -BUSY names FUNCTION KILL, SCRIPT KILL refuses with
+ * that error, FUNCTION KILL stops it (Redis's text, with the function's
+ * name and line). */
+TS_TEST(scripting, busy_function_is_killed_by_function_kill)
+{
+    if (!busy_tests_apply()) cr_skip_test("ringkv needs several shards to answer while a script runs");
+    static const char busy_fn[] =
+        "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n";
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    EXPECT(raw, "+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "100");
+    EXPECT(raw, "$2\r\nlp\r\n", "FUNCTION", "LOAD",
+           "#!lua name=lp\nredis.register_function('spin', function(k, a) local x = redis.call('get', k[1])\n"
+           "while true do end end)");
+    ts_raw_send_argv(raw, 4, ARGV_OF("FCALL", "spin", "1", "fk"));
+    ts_sleep_ms(300);
+    struct ts_raw *cl[BUSY_CLIENTS];
+    bool answered[BUSY_CLIENTS];
+    open_clients(cl, answered);
+    int busy = 0, refused = 0, killed = 0;
+    for (int round = 0; round < 20 && !busy; round++)
+        busy = count_replies(cl, BUSY_CLIENTS, 2, ARGV_OF("GET", "fk"), busy_fn, 300, answered);
+    cr_assert_gt(busy, 0, "no client got -BUSY naming FUNCTION KILL");
+    refused = count_replies(cl, BUSY_CLIENTS, 2, ARGV_OF("SCRIPT", "KILL"), busy_fn, 300, answered);
+    cr_assert_gt(refused, 0, "SCRIPT KILL did not refuse to stop a function");
+    for (int round = 0; round < 20 && !killed; round++)
+        killed = count_replies(cl, BUSY_CLIENTS, 2, ARGV_OF("FUNCTION", "KILL"), "+OK\r\n", 300, answered);
+    cr_assert_gt(killed, 0, "no FUNCTION KILL answered +OK");
+    static const char want[] = "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:3.\r\n";
+    size_t len;
+    const char *r = ts_raw_read_reply(raw, 5000, &len);
+    cr_assert(r && len == sizeof(want) - 1 && memcmp(r, want, len) == 0, "the killed function's client got %.*s",
+              r ? (int)len : 4, r ? r : "none");
+    for (int i = 0; i < BUSY_CLIENTS; i++) ts_raw_close(cl[i]);
+    EXPECT(raw, "-NOTBUSY No scripts in execution right now.\r\n", "FUNCTION", "KILL");
+    EXPECT(raw, "+OK\r\n", "FUNCTION", "FLUSH");
+    ts_raw_close(raw);
+}
+
 /* A script that wrote cannot be killed: SCRIPT KILL says UNKILLABLE and
  * the script runs to its end (here, 1.5 s by TIME). */
 TS_TEST(scripting, busy_script_that_wrote_is_unkillable)

@@ -56,6 +56,11 @@ void script_wide_args(const struct cmd_args *a, bool ro, const char *const *extr
                       const int *dbs, int nextra, const char **argv, size_t *lens, char (*numbufs)[24],
                       struct cmd_args *out);
 
+/* SCRIPT KILL's reply (functions: FUNCTION KILL's), stopping what it may. */
+void script_kill_reply(struct cmd_ctx *c, bool functions);
+/* The -BUSY error (without '-') for a busy script, or a busy function. */
+const char *script_busy_error(bool function);
+
 /* Whether a command is one of EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL,
  * FCALL_RO (they route alike: numkeys at argv[2]). */
 bool cmd_is_script_run(const struct cmd_def *cmd);

@@ -127,12 +127,13 @@ struct function_store *host_function_store(struct host *h);
  * threshold the other shards see it (they answer -BUSY for this shard and
  * SCRIPT KILL reaches it). True when SCRIPT KILL asked it to stop and it
  * may (it wrote nothing). host_script_done when it ends. */
-enum { SCRIPT_NOT_BUSY = 0, SCRIPT_BUSY_CLEAN = 1, SCRIPT_BUSY_WROTE = 2 };
-bool host_script_tick(struct host *h, long long started_ms, bool wrote);
+enum { SCRIPT_NOT_BUSY = 0, SCRIPT_BUSY_CLEAN = 1, SCRIPT_BUSY_WROTE = 2, SCRIPT_BUSY_FUNCTION = 4 };
+bool host_script_tick(struct host *h, long long started_ms, bool wrote, bool function);
 void host_script_done(struct host *h);
-/* SCRIPT KILL: stops a busy script that wrote nothing, on any shard. */
-enum script_kill_result { SCRIPT_KILL_NOTBUSY, SCRIPT_KILL_UNKILLABLE, SCRIPT_KILL_DONE };
-enum script_kill_result host_script_kill(struct host *h);
+/* SCRIPT KILL (functions false) and FUNCTION KILL: stop a busy script of
+ * their kind that wrote nothing, on any shard. */
+enum script_kill_result { SCRIPT_KILL_NOTBUSY, SCRIPT_KILL_UNKILLABLE, SCRIPT_KILL_OTHER_KIND, SCRIPT_KILL_DONE };
+enum script_kill_result host_script_kill(struct host *h, bool functions);
 /* Runs a command for a script as the shard runs a client's command
  * (statistics, WATCH), in ctx (its keyspace, database and reply). */
 void host_run(struct host *h, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);

@@ -18,9 +18,10 @@ typedef enum script_result (*script_runner_fn)(struct script_engine *e, void *ar
 /* Runs a script for the command whose context is c: its calls run in c's
  * keyspace, may touch the keys of reach (in databases reach_dbs, NULL:
  * c->dbid) wherever it runs and free keys of this shard when it runs in
- * place, and may not write when ro. Its reply, its error or its retry
+ * place, and may not write when ro; function: FCALL's (FUNCTION KILL's to
+ * stop). Its reply, its error or its retry
  * request (cmd_script.h) goes to c->r. */
 void script_host_run(struct cmd_ctx *c, struct script_engine *eng, script_runner_fn runner, void *arg, bool ro,
-                     const struct cmd_args *reach, const int *reach_dbs);
+                     bool function, const struct cmd_args *reach, const int *reach_dbs);
 
 #endif
