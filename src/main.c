@@ -1,5 +1,6 @@
 /* main.c — ringkv-server's entry point: parse the configuration as
  * redis-server does, start the server actor, run until a signal. */
+#include "ringkv/base/alloc.h"
 #include "ringkv/base/config.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/server.h"
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    rk_alloc_setup();
     struct config cfg;
     char err[1024];
     config_init(&cfg);

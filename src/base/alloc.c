@@ -61,6 +61,19 @@ char *rk_strndup(const char *s, size_t len)
 void __sanitizer_purge_allocator(void) __attribute__((weak));
 #endif
 
+void rk_alloc_setup(void)
+{
+#ifndef RK_ALLOC_LIBC
+    /* mimalloc 2.0 gives a free page back only after it has been free for
+     * decommit_delay, and only when something collects after that: the
+     * pages of a burst freed just before the last collect stayed for good
+     * (tens of MB after clients with big replies in flight reset at once).
+     * Given back when freed instead; the hot path reuses pages before they
+     * are entirely free, so it does not notice (GET/SET P16 unchanged). */
+    mi_option_set(mi_option_decommit_delay, 0); /* MIMALLOC_RESET_DELAY */
+#endif
+}
+
 void rk_collect(void)
 {
 #ifdef RK_ALLOC_LIBC

@@ -20,6 +20,8 @@ void rk_free(void *ptr);
 char *rk_strndup(const char *s, size_t len);
 /* Usable size of a block from rk_malloc: the memory it really costs. */
 size_t rk_usable_size(const void *ptr);
+/* Sets the allocator up, before any thread starts (main). */
+void rk_alloc_setup(void);
 /* Gives the calling thread's free memory back to the OS now (mimalloc
  * otherwise does it lazily, on later allocations that may never come). */
 void rk_collect(void);
