@@ -143,6 +143,13 @@ static void quit_command(struct cmd_ctx *c, const struct cmd_args *a)
     client_close_after_reply(c->client);
 }
 
+static void reset_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    client_reset(c->client);
+    c->r->resp = 2; /* the reply already speaks what the connection speaks now */
+    reply_status(c->r, "RESET");
+}
+
 static void client_id_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)c->client_id); }
 
 static void client_setname_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -534,6 +541,10 @@ const struct cmd_def conn_commands[] = {
     {.name = "quit", .arity = -1, .flags = CLIENT_FLAGS | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_CONN, .fn = quit_command,
      .group = "connection", .summary = "Close the connection", .since = "1.0.0", .complexity = "O(1)",
      .acl_categories = "connection"},
+    {.name = "reset", .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_CONN,
+     .fn = reset_command, .group = "connection", .summary = "Reset the connection", .since = "6.2.0",
+     .complexity = "O(1)", .acl_categories = "connection"},
     {.name = "client", .arity = -2, .subcommands = client_subcommands, .group = "connection",
      .summary = "A container for client connection commands", .since = "2.4.0", .complexity = "Depends on subcommand."},
     {0},

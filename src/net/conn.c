@@ -434,6 +434,19 @@ void client_set_no_evict(struct client *cl, bool on)
     else conn_of(cl)->flags &= ~CONN_NO_EVICT;
 }
 
+void client_reset(struct client *cl)
+{
+    struct conn *c = conn_of(cl);
+    multi_conn_closed(c);
+    pubsub_conn_closed(c); /* without unsubscribe messages, as Redis */
+    c->flags &= ~(CONN_PUBSUB | CONN_NO_EVICT);
+    c->dbid = 0;
+    c->resp = 2;
+    rk_free(c->name);
+    c->name = NULL;
+    c->authenticated = c->shard->cfg.requirepass == NULL || c->shard->cfg.requirepass[0] == '\0';
+}
+
 /* The send that empties its output closes it (conn_start_send). */
 void client_close_after_reply(struct client *cl) { conn_of(cl)->flags |= CONN_CLOSE_AFTER_REPLY; }
 

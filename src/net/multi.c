@@ -210,8 +210,8 @@ enum multi_verdict multi_dispatch(struct conn *c, const struct cmd_def *cmd, con
     bool watch = cmd->name[0] == 'w' && is(cmd, "watch");
     bool inside = multi_active(c);
     if (!control && !watch && !inside) return MULTI_PASS;
-    if (inside && !control && !watch && (cmd->flags & CMD_CONN) && is(cmd, "quit"))
-        return MULTI_PASS; /* QUIT is never queued */
+    if (inside && !control && !watch && (cmd->flags & CMD_CONN) && (is(cmd, "quit") || is(cmd, "reset")))
+        return MULTI_PASS; /* QUIT and RESET are never queued */
     if (c->busy) return MULTI_WAIT; /* replies go out in order */
     if (is(cmd, "multi")) {
         if (!inside) state(c)->active = true;

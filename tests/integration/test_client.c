@@ -114,3 +114,47 @@ TS_TEST(client, qbuf_counts_the_running_command)
     freeReplyObject(r);
     redisFree(c);
 }
+
+/* RESET: the connection as new again (Redis 6.2+): out of MULTI and its
+ * WATCHes, out of subscribed mode without unsubscribe messages, database
+ * 0, RESP2, no name; also while queued in MULTI or subscribed in RESP2. */
+TS_TEST(client, reset_clears_the_connection_state)
+{
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    ts_raw_send_str(raw, "SELECT 1\r\nCLIENT SETNAME me\r\nWATCH wk\r\nMULTI\r\nSET a 1\r\nRESET\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "+QUEUED\r\n");
+    ts_raw_expect(raw, "+RESET\r\n");
+    ts_raw_send_str(raw, "EXEC\r\nCLIENT GETNAME\r\nSET a in0\r\n");
+    ts_raw_expect(raw, "-ERR EXEC without MULTI\r\n");
+    ts_raw_expect(raw, "$-1\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
+    /* Database 0 again: the key is there, not in database 1. */
+    redisContext *c = ts_connect(g_server);
+    ts_assert_bulk(ts_cmd(c, "GET a"), "in0");
+    ts_assert_ok(ts_cmd(c, "SELECT 1"));
+    ts_assert_nil(ts_cmd(c, "GET a"));
+    redisFree(c);
+    /* Subscribed (RESP2) then RESET: no unsubscribe message, commands again. */
+    ts_raw_send_str(raw, "SUBSCRIBE ch\r\n");
+    ts_raw_expect(raw, "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    ts_raw_send_str(raw, "RESET\r\nPING\r\n");
+    ts_raw_expect(raw, "+RESET\r\n");
+    ts_raw_expect(raw, "+PONG\r\n");
+    redisContext *p = ts_connect(g_server);
+    ts_assert_int(ts_cmd(p, "PUBLISH ch x"), 0);
+    redisFree(p);
+    /* RESP3 back to RESP2. */
+    ts_raw_send_str(raw, "HELLO 3\r\n");
+    size_t len;
+    cr_assert(ts_raw_read_reply(raw, 5000, &len));
+    ts_raw_send_str(raw, "RESET\r\nHGETALL nohash\r\n");
+    ts_raw_expect(raw, "+RESET\r\n");
+    ts_raw_expect(raw, "*0\r\n");
+    ts_raw_send_str(raw, "RESET x\r\n");
+    ts_raw_expect(raw, "-ERR wrong number of arguments for 'reset' command\r\n");
+    ts_raw_close(raw);
+}

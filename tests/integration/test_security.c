@@ -80,7 +80,8 @@ static void expect_noauth(struct ts_raw *raw, redisContext *admin, const struct 
 }
 
 /* Every command in ringkv's table, and every subcommand, is refused before
- * AUTH except AUTH, HELLO and QUIT; none has any effect. */
+ * AUTH except AUTH, HELLO, QUIT and RESET (no_auth in Redis 7.0); none has
+ * any effect. */
 TS_TEST(security, nothing_but_auth_hello_quit_runs_before_auth)
 {
     commands_setup();
@@ -94,8 +95,8 @@ TS_TEST(security, nothing_but_auth_hello_quit_runs_before_auth)
         const struct cmd_def *cmd = cmd_at(i);
         if (cmd->flags & CMD_NO_AUTH) {
             cr_assert(strcmp(cmd->name, "auth") == 0 || strcmp(cmd->name, "hello") == 0 ||
-                          strcmp(cmd->name, "quit") == 0,
-                      "'%s' runs before AUTH: only AUTH, HELLO and QUIT may", cmd->name);
+                          strcmp(cmd->name, "quit") == 0 || strcmp(cmd->name, "reset") == 0,
+                      "'%s' runs before AUTH: only AUTH, HELLO, QUIT and RESET may", cmd->name);
             continue;
         }
         if (cmd->subcommands) {
@@ -117,6 +118,16 @@ TS_TEST(security, nothing_but_auth_hello_quit_runs_before_auth)
     ts_raw_expect(raw, "+OK\r\n");
     ts_raw_expect(raw, ":0\r\n"); /* no SET, MSET... ran */
     ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_close(raw);
+    /* RESET runs before AUTH, and after it the connection must AUTH again. */
+    raw = ts_raw_connect(g_server);
+    ts_raw_send_str(raw, "RESET\r\nGET x\r\nAUTH s3cret\r\nGET x\r\nRESET\r\nGET x\r\n");
+    ts_raw_expect(raw, "+RESET\r\n");
+    ts_raw_expect(raw, NOAUTH);
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "$-1\r\n");
+    ts_raw_expect(raw, "+RESET\r\n");
+    ts_raw_expect(raw, NOAUTH);
     ts_raw_close(raw);
     /* QUIT is answered and closes. */
     raw = ts_raw_connect(g_server);

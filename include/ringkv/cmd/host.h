@@ -52,6 +52,10 @@ bool client_is_authenticated(const struct client *cl);
 void client_set_authenticated(struct client *cl);
 /* CLIENT NO-EVICT: a flag CLIENT LIST shows. */
 void client_set_no_evict(struct client *cl, bool on);
+/* RESET: as a new connection again (its MULTI discarded, WATCHes and
+ * subscriptions gone, database 0, RESP2, no name, authenticated only if
+ * no password is required), its id kept. */
+void client_reset(struct client *cl);
 /* Closes it once the replies queued so far, this command's included, are
  * sent (QUIT). */
 void client_close_after_reply(struct client *cl);
