@@ -24,6 +24,7 @@ static const struct cmd_def *const parts[] = {
     list_commands,
     zset_commands,
     zsetops_commands,
+    zset_pop_commands,
     sort_commands,
     hash_commands,
     memory_commands,

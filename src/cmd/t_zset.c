@@ -1,11 +1,13 @@
 /* t_zset.c — sorted set commands on one key (ZADD ... ZSCAN) with Redis
- * 7.0's replies and errors; ZUNION/ZINTER/ZDIFF live in t_zsetops.c.
+ * 7.0's replies and errors; the pops (ZPOPMIN ... BZMPOP) live in
+ * t_zpop.c, ZUNION/ZINTER/ZDIFF in t_zsetops.c.
  * Handlers run on the shard owning the keys (or on the cross-shard
  * scratch keyspace's copies). */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/numfmt.h"
+#include "ringkv/cmd/t_zset.h"
 #include "ringkv/cmd/typecmd.h"
 #include "ringkv/base/util.h"
 #include "ringkv/data/zset.h"
@@ -14,17 +16,16 @@
 #include <string.h>
 
 
-static void reply_member(struct reply *r, const struct zset_elem *e)
+void zset_reply_member(struct reply *r, const struct zset_elem *e)
 {
     if (e->str) reply_bulk(r, e->str, e->len);
     else reply_bulk_ll(r, e->ll);
 }
 
-/* A member with its score: [m, s] in RESP3 when nested, else m s. */
-static void reply_pair(struct reply *r, const struct zset_elem *e, bool nested)
+void zset_reply_pair(struct reply *r, const struct zset_elem *e, bool nested)
 {
     if (nested) reply_array(r, 2);
-    reply_member(r, e);
+    zset_reply_member(r, e);
     reply_double(r, e->score);
 }
 
@@ -238,8 +239,8 @@ static void out_emit(struct zrange_out *o, const struct zset_elem *e)
 {
     o->n++;
     if (!o->dst_at) {
-        if (o->withscores) reply_pair(o->c->r, e, o->c->r->resp > 2);
-        else reply_member(o->c->r, e);
+        if (o->withscores) zset_reply_pair(o->c->r, e, o->c->r->resp > 2);
+        else zset_reply_member(o->c->r, e);
         return;
     }
     char buf[RK_LONG_STR_SIZE];
@@ -473,113 +474,6 @@ static void zremrangebyrank_command(struct cmd_ctx *c, const struct cmd_args *a)
 static void zremrangebyscore_command(struct cmd_ctx *c, const struct cmd_args *a) { zremrange_generic(c, a, ZR_SCORE); }
 static void zremrangebylex_command(struct cmd_ctx *c, const struct cmd_args *a) { zremrange_generic(c, a, ZR_LEX); }
 
-/* ---- ZPOPMIN / ZPOPMAX / ZMPOP ---- */
-
-/* Redis's genericZpopCommand: pops from the first existing key among
- * argv[first..first+nkeys-1]. count -1: a single pop without COUNT. */
-static void zpop_generic(struct cmd_ctx *c, const struct cmd_args *a, int first, int nkeys, bool max, bool emitkey,
-                         long long count, bool nested, bool nil_when_empty, long long deadline)
-{
-    struct kv *kv = NULL;
-    int at = first;
-    for (; at < first + nkeys; at++) {
-        bool err;
-        kv = tc_lookup_source(c, a->argv[at], a->len[at], OBJ_ZSET, &err);
-        if (err) return;
-        if (kv) break;
-    }
-    if (!kv) {
-        if (deadline >= 0 && c->may_block) cmd_block(c, deadline); /* BZPOP*, BZMPOP */
-        else if (nil_when_empty) reply_null_array(c->r);
-        else reply_array(c->r, 0);
-        return;
-    }
-    if (count == 0) {
-        reply_array(c->r, 0);
-        return;
-    }
-    if (count == -1) count = 1;
-    long long llen = (long long)zset_length(kv), n = count > llen ? llen : count;
-    if (!nested && !emitkey) reply_array(c->r, n * 2);
-    else if (nested && !emitkey) reply_array(c->r, n);
-    else if (!nested) {
-        reply_array(c->r, n * 2 + 1);
-        reply_bulk(c->r, a->argv[at], a->len[at]);
-    } else {
-        reply_array(c->r, 2);
-        reply_bulk(c->r, a->argv[at], a->len[at]);
-        reply_array(c->r, n);
-    }
-    struct zset_iter it;
-    struct zset_elem e;
-    zset_iter_rank(&it, kv, 0, max);
-    for (long long i = 0; i < n && zset_iter_next(&it, &e); i++) reply_pair(c->r, &e, nested);
-    if (max) zset_delete_rank(kv, (size_t)(llen - n), (size_t)llen - 1);
-    else zset_delete_rank(kv, 0, (size_t)n - 1);
-    if (zset_length(kv) == 0) db_delete_kv(c->db, kv);
-}
-
-static void zpop_minmax(struct cmd_ctx *c, const struct cmd_args *a, bool max)
-{
-    long long count = -1;
-    if (a->argc > 3) {
-        reply_error(c->r, RK_ERR_SYNTAX);
-        return;
-    }
-    if (a->argc == 3 && !tc_positive_ll_or_reply(c, a->argv[2], a->len[2], NULL, &count)) return;
-    zpop_generic(c, a, 1, 1, max, false, count, c->r->resp > 2 && count != -1, false, -1);
-}
-
-static void zpopmin_command(struct cmd_ctx *c, const struct cmd_args *a) { zpop_minmax(c, a, false); }
-static void zpopmax_command(struct cmd_ctx *c, const struct cmd_args *a) { zpop_minmax(c, a, true); }
-
-/* ZMPOP numkeys key... MIN|MAX [COUNT n], and BZMPOP with its timeout
- * first (read after the rest, as Redis does): at = the numkeys argument. */
-static void mpop(struct cmd_ctx *c, const struct cmd_args *a, int at, bool blocking)
-{
-    long long numkeys, count = -1;
-    if (!tc_range_ll_or_reply(c, a->argv[at], a->len[at], 1, LLONG_MAX, "numkeys should be greater than 0", &numkeys))
-        return;
-    if (numkeys >= a->argc - at - 1) {
-        reply_error(c->r, RK_ERR_SYNTAX);
-        return;
-    }
-    int where_at = at + 1 + (int)numkeys;
-    bool max = arg_is(a, where_at, "max");
-    if (!max && !arg_is(a, where_at, "min")) {
-        reply_error(c->r, RK_ERR_SYNTAX);
-        return;
-    }
-    for (int j = where_at + 1; j < a->argc; j++) {
-        if (count == -1 && arg_is(a, j, "count") && j + 1 < a->argc) {
-            j++;
-            if (!tc_range_ll_or_reply(c, a->argv[j], a->len[j], 1, LLONG_MAX, "count should be greater than 0", &count))
-                return;
-        } else {
-            reply_error(c->r, RK_ERR_SYNTAX);
-            return;
-        }
-    }
-    if (count == -1) count = 1;
-    long long deadline = -1;
-    if (blocking && !tc_timeout_or_reply(c, a, 1, &deadline)) return;
-    zpop_generic(c, a, at + 1, (int)numkeys, max, true, count, true, true, deadline);
-}
-
-static void zmpop_command(struct cmd_ctx *c, const struct cmd_args *a) { mpop(c, a, 1, false); }
-static void bzmpop_command(struct cmd_ctx *c, const struct cmd_args *a) { mpop(c, a, 2, true); }
-
-/* BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score]. */
-static void bzpop(struct cmd_ctx *c, const struct cmd_args *a, bool max)
-{
-    long long deadline;
-    if (tc_timeout_or_reply(c, a, a->argc - 1, &deadline))
-        zpop_generic(c, a, 1, a->argc - 2, max, true, -1, false, true, deadline);
-}
-
-static void bzpopmin_command(struct cmd_ctx *c, const struct cmd_args *a) { bzpop(c, a, false); }
-static void bzpopmax_command(struct cmd_ctx *c, const struct cmd_args *a) { bzpop(c, a, true); }
-
 /* ---- ZRANDMEMBER ---- */
 
 static void zrandmember_with_count(struct cmd_ctx *c, const struct cmd_args *a)
@@ -613,8 +507,8 @@ static void zrandmember_with_count(struct cmd_ctx *c, const struct cmd_args *a)
         for (unsigned long long i = 0; i < count; i++) {
             struct zset_elem e;
             zset_random(kv, &e);
-            if (withscores) reply_pair(c->r, &e, nested);
-            else reply_member(c->r, &e);
+            if (withscores) zset_reply_pair(c->r, &e, nested);
+            else zset_reply_member(c->r, &e);
         }
         return;
     }
@@ -628,8 +522,8 @@ static void zrandmember_with_count(struct cmd_ctx *c, const struct cmd_args *a)
     size_t n = zset_random_distinct(kv, (size_t)count, picks);
     reply_array(c->r, (long long)(withscores && !nested ? n * 2 : n));
     for (size_t i = 0; i < n; i++) {
-        if (withscores) reply_pair(c->r, &picks[i], nested);
-        else reply_member(c->r, &picks[i]);
+        if (withscores) zset_reply_pair(c->r, &picks[i], nested);
+        else zset_reply_member(c->r, &picks[i]);
     }
     rk_free(picks);
 }
@@ -649,7 +543,7 @@ static void zrandmember_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     struct zset_elem e;
     zset_random(kv, &e);
-    reply_member(c->r, &e);
+    zset_reply_member(c->r, &e);
 }
 
 /* ---- ZSCAN ---- */
@@ -696,8 +590,6 @@ static void zscan_command(struct cmd_ctx *c, const struct cmd_args *a)
     rk_free(b.items);
 }
 
-static int zmpop_getkeys(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 1, 0, pos, max); }
-static int bzmpop_getkeys(const struct cmd_args *a, int *pos, int max) { return tc_numkeys_positions(a, 2, 0, pos, max); }
 
 /* Complexity texts Redis gives several commands alike. */
 #define ZRANGE_LIMIT_COMPLEXITY                                                                            \
@@ -707,16 +599,10 @@ static int bzmpop_getkeys(const struct cmd_args *a, int *pos, int max) { return 
 #define ZREMRANGE_COMPLEXITY                                                                               \
     "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements "      \
     "removed by the operation."
-#define ZPOP_COMPLEXITY                                                                                    \
-    "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of "        \
-    "elements popped."
 
-#define ZCMD(name_, arity_, flags_, fn_, first_, last_, summary_, since_, acl_, ...)                     \
-    {.name = name_, .arity = arity_, .flags = flags_, .first_key = first_, .last_key = last_, .key_step = 1, \
-     .fn = fn_, .group = "sorted-set", .summary = summary_, .since = since_, .acl_categories = acl_, __VA_ARGS__}
 
 const struct cmd_def zset_commands[] = {
-    ZCMD("zadd", -4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, zadd_command, 1, 1,
+    ZSET_CMD("zadd", -4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, zadd_command, 1, 1,
          "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0",
          "write sortedset fast",
          .key_flags = KS_RW | KS_UPDATE,
@@ -726,56 +612,56 @@ const struct cmd_def zset_commands[] = {
          .history = (const char *const[]){"2.4.0", "Accepts multiple elements.", "3.0.2",
                                           "Added the `XX`, `NX`, `CH` and `INCR` options.", "6.2.0",
                                           "Added the `GT` and `LT` options.", NULL}),
-    ZCMD("zincrby", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, zincrby_command, 1, 1,
+    ZSET_CMD("zincrby", 4, CMD_WRITE | CMD_DENYOOM | CMD_FAST, zincrby_command, 1, 1,
          "Increment the score of a member in a sorted set", "1.2.0", "write sortedset fast",
          .key_flags = KS_RW | KS_ACCESS | KS_UPDATE,
          .complexity = "O(log(N)) where N is the number of elements in the sorted set.",
          .syntax = "key increment:integer member"),
-    ZCMD("zrem", -3, CMD_WRITE | CMD_FAST, zrem_command, 1, 1, "Remove one or more members from a sorted set", "1.2.0",
+    ZSET_CMD("zrem", -3, CMD_WRITE | CMD_FAST, zrem_command, 1, 1, "Remove one or more members from a sorted set", "1.2.0",
          "write sortedset fast",
          .key_flags = KS_RW | KS_DELETE,
          .complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of "
                        "elements to be removed.",
          .syntax = "key member [member ...]",
          .history = (const char *const[]){"2.4.0", "Accepts multiple elements.", NULL}),
-    ZCMD("zcard", 2, CMD_READONLY | CMD_FAST, zcard_command, 1, 1, "Get the number of members in a sorted set", "1.2.0",
+    ZSET_CMD("zcard", 2, CMD_READONLY | CMD_FAST, zcard_command, 1, 1, "Get the number of members in a sorted set", "1.2.0",
          "read sortedset fast",
          .key_flags = KS_RO,
          .complexity = "O(1)",
          .syntax = "key"),
-    ZCMD("zscore", 3, CMD_READONLY | CMD_FAST, zscore_command, 1, 1,
+    ZSET_CMD("zscore", 3, CMD_READONLY | CMD_FAST, zscore_command, 1, 1,
          "Get the score associated with the given member in a sorted set", "1.2.0", "read sortedset fast",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = "O(1)",
          .syntax = "key member"),
-    ZCMD("zmscore", -3, CMD_READONLY | CMD_FAST, zmscore_command, 1, 1,
+    ZSET_CMD("zmscore", -3, CMD_READONLY | CMD_FAST, zmscore_command, 1, 1,
          "Get the score associated with the given members in a sorted set", "6.2.0", "read sortedset fast",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = "O(N) where N is the number of members being requested.",
          .syntax = "key member [member ...]"),
-    ZCMD("zrank", 3, CMD_READONLY | CMD_FAST, zrank_command, 1, 1, "Determine the index of a member in a sorted set",
+    ZSET_CMD("zrank", 3, CMD_READONLY | CMD_FAST, zrank_command, 1, 1, "Determine the index of a member in a sorted set",
          "2.0.0", "read sortedset fast",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = "O(log(N))",
          .syntax = "key member"),
-    ZCMD("zrevrank", 3, CMD_READONLY | CMD_FAST, zrevrank_command, 1, 1,
+    ZSET_CMD("zrevrank", 3, CMD_READONLY | CMD_FAST, zrevrank_command, 1, 1,
          "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0",
          "read sortedset fast",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = "O(log(N))",
          .syntax = "key member"),
-    ZCMD("zcount", 4, CMD_READONLY | CMD_FAST, zcount_command, 1, 1,
+    ZSET_CMD("zcount", 4, CMD_READONLY | CMD_FAST, zcount_command, 1, 1,
          "Count the members in a sorted set with scores within the given values", "2.0.0", "read sortedset fast",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
          .syntax = "key min:double max:double"),
-    ZCMD("zlexcount", 4, CMD_READONLY | CMD_FAST, zlexcount_command, 1, 1,
+    ZSET_CMD("zlexcount", 4, CMD_READONLY | CMD_FAST, zlexcount_command, 1, 1,
          "Count the number of members in a sorted set between a given lexicographical range", "2.8.9",
          "read sortedset fast",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
          .syntax = "key min max"),
-    ZCMD("zrange", -4, CMD_READONLY, zrange_command, 1, 1, "Return a range of members in a sorted set", "1.2.0",
+    ZSET_CMD("zrange", -4, CMD_READONLY, zrange_command, 1, 1, "Return a range of members in a sorted set", "1.2.0",
          "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
@@ -783,14 +669,14 @@ const struct cmd_def zset_commands[] = {
          .syntax = "key start stop sortby=[BYSCORE | BYLEX]@6.2.0 [REV]@6.2.0 [LIMIT offset:integer "
                    "count:integer]@6.2.0 [WITHSCORES]",
          .history = (const char *const[]){"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.", NULL}),
-    ZCMD("zrangestore", -5, CMD_WRITE | CMD_DENYOOM, zrangestore_command, 1, 2,
+    ZSET_CMD("zrangestore", -5, CMD_WRITE | CMD_DENYOOM, zrangestore_command, 1, 2,
          "Store a range of members from sorted set into another key", "6.2.0", "write sortedset slow",
          .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_RANGE(KS_OW | KS_UPDATE, 1, 0, 1),
                                                     KEY_SPEC_RANGE(KS_RO | KS_ACCESS, 2, 0, 1), {0}},
          .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
                        "elements stored into the destination key.",
          .syntax = "dst:key src:key min max sortby=[BYSCORE | BYLEX] [REV] [LIMIT offset:integer count:integer]"),
-    ZCMD("zrevrange", -4, CMD_READONLY, zrevrange_command, 1, 1,
+    ZSET_CMD("zrevrange", -4, CMD_READONLY, zrevrange_command, 1, 1,
          "Return a range of members in a sorted set, by index, with scores ordered from high to low", "1.2.0",
          "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
@@ -799,7 +685,7 @@ const struct cmd_def zset_commands[] = {
          .syntax = "key start:integer stop:integer [WITHSCORES]",
          .deprecated_since = "6.2.0",
          .replaced_by = "`ZRANGE` with the `REV` argument"),
-    ZCMD("zrangebyscore", -4, CMD_READONLY, zrangebyscore_command, 1, 1,
+    ZSET_CMD("zrangebyscore", -4, CMD_READONLY, zrangebyscore_command, 1, 1,
          "Return a range of members in a sorted set, by score", "1.0.5", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = ZRANGE_LIMIT_COMPLEXITY,
@@ -807,7 +693,7 @@ const struct cmd_def zset_commands[] = {
          .history = (const char *const[]){"2.0.0", "Added the `WITHSCORES` modifier.", NULL},
          .deprecated_since = "6.2.0",
          .replaced_by = "`ZRANGE` with the `BYSCORE` argument"),
-    ZCMD("zrevrangebyscore", -4, CMD_READONLY, zrevrangebyscore_command, 1, 1,
+    ZSET_CMD("zrevrangebyscore", -4, CMD_READONLY, zrevrangebyscore_command, 1, 1,
          "Return a range of members in a sorted set, by score, with scores ordered from high to low", "2.2.0",
          "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
@@ -816,14 +702,14 @@ const struct cmd_def zset_commands[] = {
          .history = (const char *const[]){"2.1.6", "`min` and `max` can be exclusive.", NULL},
          .deprecated_since = "6.2.0",
          .replaced_by = "`ZRANGE` with the `REV` and `BYSCORE` arguments"),
-    ZCMD("zrangebylex", -4, CMD_READONLY, zrangebylex_command, 1, 1,
+    ZSET_CMD("zrangebylex", -4, CMD_READONLY, zrangebylex_command, 1, 1,
          "Return a range of members in a sorted set, by lexicographical range", "2.8.9", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
          .complexity = ZRANGE_LIMIT_COMPLEXITY,
          .syntax = "key min max [LIMIT offset:integer count:integer]",
          .deprecated_since = "6.2.0",
          .replaced_by = "`ZRANGE` with the `BYLEX` argument"),
-    ZCMD("zrevrangebylex", -4, CMD_READONLY, zrevrangebylex_command, 1, 1,
+    ZSET_CMD("zrevrangebylex", -4, CMD_READONLY, zrevrangebylex_command, 1, 1,
          "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
          "2.8.9", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
@@ -831,66 +717,28 @@ const struct cmd_def zset_commands[] = {
          .syntax = "key max min [LIMIT offset:integer count:integer]",
          .deprecated_since = "6.2.0",
          .replaced_by = "`ZRANGE` with the `REV` and `BYLEX` arguments"),
-    ZCMD("zremrangebyrank", 4, CMD_WRITE, zremrangebyrank_command, 1, 1,
+    ZSET_CMD("zremrangebyrank", 4, CMD_WRITE, zremrangebyrank_command, 1, 1,
          "Remove all members in a sorted set within the given indexes", "2.0.0", "write sortedset slow",
          .key_flags = KS_RW | KS_DELETE,
          .complexity = ZREMRANGE_COMPLEXITY,
          .syntax = "key start:integer stop:integer"),
-    ZCMD("zremrangebyscore", 4, CMD_WRITE, zremrangebyscore_command, 1, 1,
+    ZSET_CMD("zremrangebyscore", 4, CMD_WRITE, zremrangebyscore_command, 1, 1,
          "Remove all members in a sorted set within the given scores", "1.2.0", "write sortedset slow",
          .key_flags = KS_RW | KS_DELETE,
          .complexity = ZREMRANGE_COMPLEXITY,
          .syntax = "key min:double max:double"),
-    ZCMD("zremrangebylex", 4, CMD_WRITE, zremrangebylex_command, 1, 1,
+    ZSET_CMD("zremrangebylex", 4, CMD_WRITE, zremrangebylex_command, 1, 1,
          "Remove all members in a sorted set between the given lexicographical range", "2.8.9", "write sortedset slow",
          .key_flags = KS_RW | KS_DELETE,
          .complexity = ZREMRANGE_COMPLEXITY,
          .syntax = "key min max"),
-    ZCMD("zpopmin", -2, CMD_WRITE | CMD_FAST, zpopmin_command, 1, 1,
-         "Remove and return members with the lowest scores in a sorted set", "5.0.0", "write sortedset fast",
-         .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
-         .complexity = ZPOP_COMPLEXITY,
-         .syntax = "key [count:integer]"),
-    ZCMD("zpopmax", -2, CMD_WRITE | CMD_FAST, zpopmax_command, 1, 1,
-         "Remove and return members with the highest scores in a sorted set", "5.0.0", "write sortedset fast",
-         .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
-         .complexity = ZPOP_COMPLEXITY,
-         .syntax = "key [count:integer]"),
-    {.name = "zmpop", .arity = -4, .flags = CMD_WRITE, .fn = zmpop_command, .getkeys = zmpop_getkeys,
-     .group = "sorted-set", .since = "7.0.0", .acl_categories = "write sortedset slow",
-     .summary = "Remove and return members with scores in a sorted set",
-     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RW | KS_ACCESS | KS_DELETE, 1), {0}},
-     .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the "
-                   "sorted set, and M being the number of elements popped.",
-     .syntax = "numkeys:integer key [key ...] where=<MIN | MAX> [COUNT count:integer]"},
-    ZCMD("bzpopmin", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST, bzpopmin_command, 1, -2,
-         "Remove and return the member with the lowest score from one or more sorted sets, or block until one is "
-         "available", "5.0.0", "write sortedset fast blocking",
-         .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
-         .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
-         .syntax = "key [key ...] timeout:double",
-         .history = (const char *const[]){"6.0.0", "`timeout` is interpreted as a double instead of an integer.", NULL}),
-    ZCMD("bzpopmax", -3, CMD_WRITE | CMD_NOSCRIPT | CMD_BLOCKING | CMD_FAST, bzpopmax_command, 1, -2,
-         "Remove and return the member with the highest score from one or more sorted sets, or block until one is "
-         "available", "5.0.0", "write sortedset fast blocking",
-         .key_flags = KS_RW | KS_ACCESS | KS_DELETE,
-         .complexity = "O(log(N)) with N being the number of elements in the sorted set.",
-         .syntax = "key [key ...] timeout:double",
-         .history = (const char *const[]){"6.0.0", "`timeout` is interpreted as a double instead of an integer.", NULL}),
-    {.name = "bzmpop", .arity = -5, .flags = CMD_WRITE | CMD_BLOCKING, .fn = bzmpop_command, .getkeys = bzmpop_getkeys,
-     .group = "sorted-set", .since = "7.0.0", .acl_categories = "write sortedset slow blocking",
-     .summary = "Remove and return members with scores in a sorted set or block until one is available",
-     .key_specs = (const struct cmd_key_spec[]){KEY_SPEC_KEYNUM(KS_RW | KS_ACCESS | KS_DELETE, 2), {0}},
-     .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the "
-                   "sorted set, and M being the number of elements popped.",
-     .syntax = "timeout:double numkeys:integer key [key ...] where=<MIN | MAX> [COUNT count:integer]"},
-    ZCMD("zrandmember", -2, CMD_READONLY, zrandmember_command, 1, 1,
+    ZSET_CMD("zrandmember", -2, CMD_READONLY, zrandmember_command, 1, 1,
          "Get one or multiple random elements from a sorted set", "6.2.0", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
          .tips = "nondeterministic_output",
          .complexity = "O(N) where N is the number of elements returned",
          .syntax = "key options=[count:integer [WITHSCORES]]"),
-    ZCMD("zscan", -3, CMD_READONLY, zscan_command, 1, 1,
+    ZSET_CMD("zscan", -3, CMD_READONLY, zscan_command, 1, 1,
          "Incrementally iterate sorted sets elements and associated scores", "2.8.0", "read sortedset slow",
          .key_flags = KS_RO | KS_ACCESS,
          .tips = "nondeterministic_output",

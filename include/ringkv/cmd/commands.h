@@ -264,6 +264,7 @@ extern const struct cmd_def set_commands[];
 extern const struct cmd_def list_commands[];
 extern const struct cmd_def zset_commands[];
 extern const struct cmd_def zsetops_commands[];
+extern const struct cmd_def zset_pop_commands[];
 extern const struct cmd_def sort_commands[];
 extern const struct cmd_def hash_commands[];
 extern const struct cmd_def memory_commands[];
