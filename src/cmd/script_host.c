@@ -163,22 +163,33 @@ static void script_publish(struct run *run, const struct cmd_args *a, struct rep
     reply_int(r, host_publish(run->c->host, PUBSUB_CHANNEL, a->argv[1], a->len[1], NULL, 0));
 }
 
+/* Calls fn for each of n packed [channel, message] pairs at p; returns
+ * the end. */
+static const char *visit_published(const char *p, uint32_t n, script_publish_fn fn, void *arg)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t cl, ml;
+        memcpy(&cl, p, 4);
+        const char *ch = p + 4;
+        p += 4 + cl;
+        memcpy(&ml, p, 4);
+        fn(arg, ch, cl, p + 4, ml);
+        p += 4 + ml;
+    }
+    return p;
+}
+
 size_t script_take_publishes(const char *data, size_t len, script_publish_fn fn, void *arg)
 {
     uint32_t n;
     if (len < 5 || data[0] != SCRIPT_PUBLISH_MARK) return 0;
     memcpy(&n, data + 1, 4);
-    size_t at = 5;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t cl, ml;
-        memcpy(&cl, data + at, 4);
-        const char *ch = data + at + 4;
-        at += 4 + cl;
-        memcpy(&ml, data + at, 4);
-        fn(arg, ch, cl, data + at + 4, ml);
-        at += 4 + ml;
-    }
-    return at;
+    return (size_t)(visit_published(data + 5, n, fn, arg) - data);
+}
+
+static void publish_now(void *host, const char *channel, size_t clen, const char *msg, size_t mlen)
+{
+    host_publish_all(host, channel, clen, msg, mlen);
 }
 
 /* A finished run's messages: ahead of its reply for the shard to send
@@ -188,15 +199,7 @@ static void send_published(struct cmd_ctx *c, struct run *run, size_t reply_at)
 {
     if (!run->npublished) return;
     if (!c->script_may_retry) {
-        for (size_t at = 0; at < run->published.len;) {
-            uint32_t cl, ml;
-            memcpy(&cl, run->published.data + at, 4);
-            const char *ch = run->published.data + at + 4;
-            at += 4 + cl;
-            memcpy(&ml, run->published.data + at, 4);
-            host_publish_all(c->host, ch, cl, run->published.data + at + 4, ml);
-            at += 4 + ml;
-        }
+        visit_published(run->published.data, run->npublished, publish_now, c->host);
         return;
     }
     struct obuf *out = c->r->buf;

@@ -81,14 +81,21 @@ void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_arg
     shard_exec_ctx(s, cmd, a, &ctx);
 }
 
+/* Runs a command that may block, in ctx: true when it did. */
+static bool exec_may_block(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx,
+                           long long *deadline)
+{
+    ctx->may_block = true;
+    shard_exec_ctx(s, cmd, a, ctx);
+    *deadline = ctx->block_deadline_ms;
+    return ctx->blocked;
+}
+
 bool shard_exec_blocking(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid,
                          struct reply *r, uint64_t client_id, long long *deadline)
 {
     struct cmd_ctx ctx = shard_cmd_ctx(s, s->ks, dbid, r, NULL, client_id);
-    ctx.may_block = true;
-    shard_exec_ctx(s, cmd, a, &ctx);
-    *deadline = ctx.block_deadline_ms;
-    return ctx.blocked;
+    return exec_may_block(s, cmd, a, &ctx, deadline);
 }
 
 /* The database a key argument lives in (COPY ... DB n names another). */
@@ -214,13 +221,10 @@ static bool run_one(struct waiting *w, const struct cmd_def *cmd, const struct c
         return false;
     }
     struct cmd_ctx ctx = shard_cmd_ctx(w->s, w->s->ks, w->o.dbid, &r, NULL, w->o.client_id);
-    ctx.may_block = true;
     ctx.serving = w->served_key != NULL;
     ctx.served_key = w->served_key;
     ctx.served_len = w->served_len;
-    shard_exec_ctx(w->s, cmd, a, &ctx);
-    *deadline = ctx.block_deadline_ms;
-    if (ctx.blocked) return true;
+    if (exec_may_block(w->s, cmd, a, &ctx, deadline)) return true;
     advance(w, next);
     return false;
 }

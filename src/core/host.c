@@ -128,8 +128,6 @@ bool host_key_here(struct host *h, int dbid, const char *key, size_t len)
     return shard_of_key(s->srv, key, len) == s->id && !lock_table_blocks(s->locks, dbid, key, len, true);
 }
 
-static void ignore_reply(struct msg_done *d, const char *data, size_t len, bool final) {}
-static struct msg_done ignored = {ignore_reply};
 
 void host_publish_all(struct host *h, const char *channel, size_t clen, const char *msg, size_t mlen)
 {
@@ -137,7 +135,7 @@ void host_publish_all(struct host *h, const char *channel, size_t clen, const ch
     const char *argv[3] = {"publish", channel, msg};
     size_t lens[3] = {7, clen, mlen};
     struct cmd_args a = {3, argv, lens};
-    struct tx_client cl = {.done = &ignored, .resp = 2};
+    struct tx_client cl = {.done = &msg_done_ignored, .resp = 2};
     tx_run_command(shard_of(h), &cl, publish, &a, NULL, 0);
 }
 

@@ -35,32 +35,12 @@ struct xscript {
     struct tx_client cl;       /* the client: its completion gets the one reply */
     struct msg_done attempt;   /* each try's answer */
     bool ro;
-    struct obuf call;          /* the client's call, packed: [u32 len][bytes] per argument */
+    struct obuf call;          /* the client's call, packed (msg_pack_arg) */
     int argc;
     struct obuf extra;         /* the extra keys, packed the same way */
     int *extra_dbs;            /* their databases */
     int nextra;
 };
-
-static void pack(struct obuf *out, const char *p, size_t len)
-{
-    uint32_t l = (uint32_t)len;
-    obuf_append(out, &l, 4);
-    obuf_append(out, p, len);
-}
-
-/* Points argv/lens at n packed arguments. */
-static void unpack(const struct obuf *in, int n, const char **argv, size_t *lens)
-{
-    size_t at = 0;
-    for (int i = 0; i < n; i++) {
-        uint32_t l;
-        memcpy(&l, in->data + at, 4);
-        argv[i] = in->data + at + 4;
-        lens[i] = l;
-        at += 4 + l;
-    }
-}
 
 static bool has_extra(const struct xscript *xs, int dbid, const char *key, size_t len)
 {
@@ -82,8 +62,8 @@ static void try_run(struct xscript *xs)
     int *keypos = (int *)(lens + n);
     const char **call = rk_malloc(((size_t)xs->argc + (size_t)xs->nextra + 1) * (sizeof(char *) + sizeof(size_t)));
     size_t *call_lens = (size_t *)(call + xs->argc + xs->nextra + 1);
-    unpack(&xs->call, xs->argc, call, call_lens);
-    unpack(&xs->extra, xs->nextra, call + xs->argc, call_lens + xs->argc);
+    msg_unpack_args(xs->call.data, (uint32_t)xs->argc, call, call_lens);
+    msg_unpack_args(xs->extra.data, (uint32_t)xs->nextra, call + xs->argc, call_lens + xs->argc);
     struct cmd_args a = {xs->argc, call, call_lens}, wide;
     char (*numbufs)[24] = rk_malloc(((size_t)xs->nextra + 1) * sizeof(*numbufs));
     script_wide_args(&a, xs->ro, call + xs->argc, call_lens + xs->argc, xs->extra_dbs, xs->nextra, argv, lens,
@@ -125,7 +105,7 @@ static bool widen(struct xscript *xs, const char *data, size_t len)
     if (!script_retry_key(data, len, &dbid, &key, &klen)) return false;
     if (dbid < 0) return !xs->nextra; /* the owner could not run it in place: a transaction, same keys */
     if (has_extra(xs, dbid, key, klen)) return false;
-    pack(&xs->extra, key, klen);
+    msg_pack_arg(&xs->extra, key, klen);
     xs->extra_dbs = rk_realloc(xs->extra_dbs, ((size_t)xs->nextra + 1) * sizeof(int));
     xs->extra_dbs[xs->nextra++] = dbid;
     return true;
@@ -167,7 +147,7 @@ static struct xscript *xscript_new(struct shard *s, const struct tx_client *cl, 
     xs->ro = (cmd->flags & CMD_READONLY) != 0;
     obuf_init(&xs->call);
     obuf_init(&xs->extra);
-    for (int i = 0; i < a->argc; i++) pack(&xs->call, a->argv[i], a->len[i]);
+    for (int i = 0; i < a->argc; i++) msg_pack_arg(&xs->call, a->argv[i], a->len[i]);
     xs->argc = a->argc;
     return xs;
 }

@@ -63,10 +63,6 @@ static void end_multi(struct conn_multi *m)
     m->queue.len = 0;
 }
 
-static void ignore_reply(struct msg_done *d, const char *data, size_t len, bool final) {}
-/* Where the reply of a forgetting nobody waits for goes. */
-static struct msg_done ignored = {ignore_reply};
-
 /* Sends the owners of the watched keys word to forget them; the reply
  * (+OK) goes to done. */
 static void forget_watched(struct conn *c, struct msg_done *done)
@@ -88,7 +84,7 @@ static void forget_watched(struct conn *c, struct msg_done *done)
         keypos[i] = 1 + 2 * (int)i;
     }
     struct cmd_args a = {(int)argc, argv, lens};
-    struct tx_client cl = {.done = done ? done : &ignored, .dbid = c->dbid, .resp = c->resp, .client_id = c->id};
+    struct tx_client cl = {.done = done ? done : &msg_done_ignored, .dbid = c->dbid, .resp = c->resp, .client_id = c->id};
     tx_run_command(c->shard, &cl, &unwatch_keys_cmd, &a, keypos, (int)m->nwatched);
     rk_free(argv);
     rk_free(lens);

@@ -159,6 +159,12 @@ const char *ts_raw_status(const struct ts_raw *raw);
         bool ts_ok_ = ts_raw_reply_is((raw), (expected), (n), 5000, ts_w_, sizeof ts_w_); \
         cr_assert(ts_ok_, "%s", ts_w_);                                      \
     } while (0)
+/* The shard (of 4) owning key, with the server's contiguous slot split. */
+unsigned ts_key_quarter(const char *key);
+/* Asserts that the keys cover at least `want` of the 4 shards, so that a
+ * test really spans shards at --shards 4 (a property of the names). */
+void ts_assert_spread(const char *const *keys, size_t n, unsigned want);
+
 /* Sends one command as a RESP array of bulk strings (argv: C strings). */
 void ts_raw_send_argv(struct ts_raw *raw, int argc, const char *const *argv);
 /* Sends the command and asserts its reply is exactly want[0..n), naming

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ringkv/base/alloc.h"
+#include "ringkv/base/util.h"
 
 #define RAW_MAX_BUFFER (64u << 20) /* bound on one reply under test */
 #define RAW_MAX_DEPTH 64
@@ -295,4 +296,17 @@ void ts_raw_expect_argv(struct ts_raw *raw, const char *want, size_t n, int argc
         describe_argv(argc, argv, cmd, sizeof cmd);
         cr_assert_fail("%s: %s", cmd, why);
     }
+}
+
+unsigned ts_key_quarter(const char *key) { return key_hash_slot(key, strlen(key)) * 4 / RK_SLOTS; }
+
+void ts_assert_spread(const char *const *keys, size_t n, unsigned want)
+{
+    unsigned seen = 0, count = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned bit = 1u << ts_key_quarter(keys[i]);
+        count += !(seen & bit);
+        seen |= bit;
+    }
+    cr_assert_geq(count, want, "the test's keys cover %u of 4 shards, want %u", count, want);
 }

@@ -59,16 +59,6 @@ static int threads_per_role(void) { return env_int("RINGKV_ATOMIC_THREADS", 2, 1
 
 /* Asserts that the keys cover at least `want` of the 4 shards (the
  * server's contiguous slot split), so the test spans shards at 4. */
-static void assert_spread(const char *const *keys, size_t n, unsigned want)
-{
-    unsigned seen = 0, count = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned bit = 1u << (key_hash_slot(keys[i], strlen(keys[i])) * 4 / RK_SLOTS);
-        count += !(seen & bit);
-        seen |= bit;
-    }
-    cr_assert_geq(count, want, "the test's keys cover %u of 4 shards, want %u", count, want);
-}
 
 /* ---- worker threads ---------------------------------------------------------- */
 
@@ -558,8 +548,8 @@ static void *bank_worker(void *arg)
 
 static void bank_setup(redisContext *c)
 {
-    assert_spread(bank_keys, BANK_KEYS, 4);
-    assert_spread(group_keys, GROUP_KEYS, 4);
+    ts_assert_spread(bank_keys, BANK_KEYS, 4);
+    ts_assert_spread(group_keys, GROUP_KEYS, 4);
     for (int k = 0; k < BANK_KEYS; k++)
         ts_assert_ok(ts_cmd(c, "SET %s %d", bank_keys[k], BANK_START));
     ts_assert_ok(ts_cmd(c, "MSET g1 init g2 init g3 init g4 init"));
@@ -695,7 +685,7 @@ static void run_movers(redisContext *c, const char *cmd, bool from_left, bool b_
 TS_TEST(atomic, rpoplpush_movers)
 {
     static const char *const keys[] = {"A", "B"};
-    assert_spread(keys, 2, 2);
+    ts_assert_spread(keys, 2, 2);
     redisContext *c = ts_connect(g_server);
     run_movers(c, "RPOPLPUSH A B", false, true);
     redisFree(c);
@@ -795,7 +785,7 @@ static void *queue_worker(void *arg)
 TS_TEST(atomic, reliable_queue)
 {
     static const char *const keys[] = {"q", "processing"};
-    assert_spread(keys, 2, 2);
+    ts_assert_spread(keys, 2, 2);
     redisContext *c = ts_connect(g_server);
     struct queue_state *qs = calloc(1, sizeof *qs);
     cr_assert(qs);
@@ -904,7 +894,7 @@ static void set_places(redisContext *c, int *place)
 TS_TEST(atomic, smove_back_and_forth)
 {
     static const char *const keys[] = {"s1", "s2"};
-    assert_spread(keys, 2, 2);
+    ts_assert_spread(keys, 2, 2);
     redisContext *c = ts_connect(g_server);
     for (int i = 0; i < SET_MEMBERS; i++)
         ts_append(c, "SADD s1 m%d", i);
@@ -1001,7 +991,7 @@ static void *rename_worker(void *arg)
 TS_TEST(atomic, rename_back_and_forth)
 {
     static const char *const keys[] = {"a", "b"};
-    assert_spread(keys, 2, 2);
+    ts_assert_spread(keys, 2, 2);
     redisContext *c = ts_connect(g_server);
     ts_assert_ok(ts_cmd(c, "SET a %s", RENAME_VALUE));
     struct pool p = {.n = 0};
@@ -1070,7 +1060,7 @@ static void msetnx_check_round(redisContext *c, struct msetnx_race *mr, int roun
 TS_TEST(atomic, racing_msetnx)
 {
     static const char *const keys[] = {"x1", "x2", "x3", "x4"};
-    assert_spread(keys, 4, 4);
+    ts_assert_spread(keys, 4, 4);
     redisContext *c = ts_connect(g_server);
     struct msetnx_race mr;
     memset(&mr, 0, sizeof mr);
@@ -1176,7 +1166,7 @@ static void *snapshot_worker(void *arg)
 TS_TEST(atomic, mset_mget_snapshots)
 {
     static const char *const keys[] = {"a", "b", "c"};
-    assert_spread(keys, 3, 3);
+    ts_assert_spread(keys, 3, 3);
     redisContext *c = ts_connect(g_server);
     ts_assert_ok(ts_cmd(c, "MSET a init b init c init"));
     struct pool p = {.n = 0};

@@ -32,9 +32,6 @@ TestSuite(functions, .timeout = 120);
 #define ARGV_OF(...) ((const char *const[]){__VA_ARGS__})
 #define NARGS(...) ((int)(sizeof ARGV_OF(__VA_ARGS__) / sizeof(const char *)))
 
-/* The shard (of 4) owning key, with the server's contiguous slot split. */
-static unsigned quarter(const char *key) { return key_hash_slot(key, strlen(key)) * 4 / RK_SLOTS; }
-
 #define EXPECT(raw, want, ...) ts_raw_expect_argv((raw), (want), sizeof(want) - 1, NARGS(__VA_ARGS__), ARGV_OF(__VA_ARGS__))
 #define LOAD_ERR(raw, msg, code) EXPECT(raw, "-" msg "\r\n", "FUNCTION", "LOAD", code)
 #define REG_ERR(raw, msg, code) LOAD_ERR(raw, "ERR Error registering functions: " msg, code)
@@ -268,12 +265,7 @@ TS_TEST(functions, flags_listed_in_order_and_help)
 
 static const char *const spread_keys[] = {"fk:a", "fk:b", "fk:c", "fk:d", "fk:e", "fk:f", "fk:g", "fk:h"};
 
-static void assert_spread(void)
-{
-    unsigned seen = 0;
-    for (size_t i = 0; i < RK_ARRAY_LEN(spread_keys); i++) seen |= 1u << quarter(spread_keys[i]);
-    cr_assert_eq(seen, 0xfu, "the test's keys do not cover the 4 shards");
-}
+static void assert_spread(void) { ts_assert_spread(spread_keys, RK_ARRAY_LEN(spread_keys), 4); }
 
 #define LIB_MULTI "#!lua name=multi\n" \
     "redis.register_function('mset_all', function(keys, args)\n" \

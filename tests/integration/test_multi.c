@@ -33,23 +33,8 @@ TestSuite(multi, .timeout = 120);
 
 /* ---- keys and shards --------------------------------------------------- */
 
-/* The shard (of 4) owning key, with the server's contiguous slot split. */
-static unsigned quarter(const char *key) { return key_hash_slot(key, strlen(key)) * 4 / RK_SLOTS; }
-
-/* Asserts that the keys cover at least `want` of the 4 shards, so that
- * the test really spans shards at --shards 4 (a property of the names). */
-static void assert_spread(const char *const *keys, size_t n, unsigned want)
-{
-    unsigned seen = 0, count = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned bit = 1u << quarter(keys[i]);
-        count += !(seen & bit);
-        seen |= bit;
-    }
-    cr_assert_geq(count, want, "the test's keys cover %u of 4 shards, want %u", count, want);
-}
 #define SPREAD(want, ...)                                                                \
-    assert_spread((const char *const[]){__VA_ARGS__},                                    \
+    ts_assert_spread((const char *const[]){__VA_ARGS__},                                    \
                   sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *), want)
 
 /* ---- transaction helpers ----------------------------------------------- */

@@ -79,24 +79,9 @@ TestSuite(scripting, .timeout = 120);
 
 /* ---- keys and shards --------------------------------------------------- */
 
-/* The shard (of 4) owning key, with the server's contiguous slot split. */
-static unsigned quarter(const char *key) { return key_hash_slot(key, strlen(key)) * 4 / RK_SLOTS; }
-
-/* Asserts that the keys cover at least `want` of the 4 shards, so that
- * the test really spans shards at --shards 4 (a property of the names). */
-static void assert_spread(const char *const *keys, size_t n, unsigned want)
-{
-    unsigned seen = 0, count = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned bit = 1u << quarter(keys[i]);
-        count += !(seen & bit);
-        seen |= bit;
-    }
-    cr_assert_geq(count, want, "the test's keys cover %u of 4 shards, want %u", count, want);
-}
 #define ARGV_OF(...) ((const char *const[]){__VA_ARGS__})
 #define NARGS(...) ((int)(sizeof ARGV_OF(__VA_ARGS__) / sizeof(const char *)))
-#define SPREAD(want, ...) assert_spread(ARGV_OF(__VA_ARGS__), (size_t)NARGS(__VA_ARGS__), want)
+#define SPREAD(want, ...) ts_assert_spread(ARGV_OF(__VA_ARGS__), (size_t)NARGS(__VA_ARGS__), want)
 
 /* ---- raw commands and exact replies ------------------------------------ */
 
@@ -1472,7 +1457,7 @@ static void *bank_main(void *arg)
  * no balance goes negative. */
 TS_TEST(scripting, bank_transfers_keep_the_total_across_shards)
 {
-    assert_spread(accounts, NACCT, 4);
+    ts_assert_spread(accounts, NACCT, 4);
     redisContext *c = ts_connect(g_server);
     for (int i = 0; i < NACCT; i++)
         ts_assert_ok(ts_cmd(c, "SET %s %d", accounts[i], ACCT_START));

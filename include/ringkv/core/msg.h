@@ -60,6 +60,8 @@ typedef void (*msg_done_fn)(struct msg_done *d, const char *replies, size_t len,
 struct msg_done {
     msg_done_fn fn;
 };
+/* A completion for answers nobody waits for (fire and forget). */
+extern struct msg_done msg_done_ignored;
 
 /* What a sender of plain commands (a connection) keeps between the
  * commands it adds to its open segment. */
