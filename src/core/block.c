@@ -153,7 +153,7 @@ void block_join(struct shard *s, struct block_wait *w, int dbid, const char *con
     if (reg->all) reg->all->prev = w;
     reg->all = w;
     reg->count++;
-    reg->watchers += w->watcher;
+    reg->watchers += w->watcher || w->uncounted; /* not clients blocked here */
     if (w->deadline_ms) reg->timed++;
     tick_if_needed(reg);
 }
@@ -189,7 +189,7 @@ void block_leave(struct shard *s, struct block_wait *w)
     if (w->next) w->next->prev = w->prev;
     w->prev = w->next = NULL;
     reg->count--;
-    reg->watchers -= w->watcher;
+    reg->watchers -= w->watcher || w->uncounted;
     if (w->deadline_ms) reg->timed--;
 }
 
@@ -276,6 +276,13 @@ void block_serve(struct shard *s)
         }
     }
     reg->serving = false;
+}
+
+void block_count_in(struct shard *s, struct block_wait *w)
+{
+    if (!w->uncounted) return;
+    w->uncounted = false;
+    s->blocked->watchers--;
 }
 
 uint64_t block_count(const struct shard *s) { return s->blocked->count - s->blocked->watchers; }

@@ -238,6 +238,7 @@ static void on_attempt(struct msg_done *d, const char *data, size_t len, bool fi
     struct xblock *xb = container_of(d, struct xblock, attempt);
     xb->trying = false;
     if (found_nothing(data, len)) {
+        if (xb->waiting) block_count_in(xb->s, &xb->wait);
         xb->tried_empty = true;
     } else {
         xb->found.len = 0;
@@ -335,8 +336,10 @@ void tx_run_blocking(struct shard *s, const struct tx_client *cl, const struct c
     xb->cl = *cl;
     xb->cmd = cmd;
     xb->attempt.fn = on_attempt;
+    /* Blocked (INFO) once its first try found nothing, as in Redis, where
+     * the command runs before it blocks. */
     xb->wait = (struct block_wait){.serve = never_ready, .expire = on_expire, .cancel = on_cancel,
-                                   .deadline_ms = deadline, .client_id = cl->client_id};
+                                   .deadline_ms = deadline, .client_id = cl->client_id, .uncounted = true};
     copy_call(xb, a, keypos, nkeys);
     plan_watchers(xb);
     obuf_init(&xb->found);

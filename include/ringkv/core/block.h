@@ -60,6 +60,9 @@ struct block_wait {
     /* The client's own wait (a blocked command), or a watcher standing in
      * for a wait coordinated on another shard (core/xblock.c). */
     bool watcher;
+    /* Not counted as a blocked client (yet): a wait across shards joins
+     * before its first try has found nothing (core/xblock.c). */
+    bool uncounted;
     /* registry's own */
     struct block_link *links;
     uint32_t nlinks;
@@ -80,6 +83,8 @@ void block_leave(struct shard *s, struct block_wait *w);
 /* Serves the lines of the keys that became ready (after a client's
  * command, or a transaction's release). One load while nobody waits. */
 void block_serve(struct shard *s);
+/* A wait that joined uncounted is a blocked client from now on. */
+void block_count_in(struct shard *s, struct block_wait *w);
 /* How many clients are blocked here (INFO blocked_clients). */
 uint64_t block_count(const struct shard *s);
 /* A client left while none of its commands was blocked here: if one still
