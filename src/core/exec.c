@@ -481,7 +481,7 @@ static void watcher_answer(struct shard *s, struct msg_done *done, int reply_sha
     obuf_init(&out);
     obuf_append(&out, ready ? ":1\r\n" : ":0\r\n", 4);
     if (reply_shard == (int)s->id) done->fn(done, out.data, out.len, true);
-    else msg_send_late(s, (unsigned)reply_shard, done, &out);
+    else if (!s->draining) msg_send_late(s, (unsigned)reply_shard, done, &out); /* stopping: the waits go at exit */
     obuf_free(&out);
 }
 

@@ -48,6 +48,14 @@ static void batch_free(struct msg_batch *b)
     rk_free(b);
 }
 
+void msg_discard_outboxes(struct shard *s)
+{
+    for (unsigned t = 0; t < MAX_SHARDS; t++) {
+        if (s->outbox[t]) batch_free(s->outbox[t]);
+        s->outbox[t] = NULL;
+    }
+}
+
 static struct msg_batch *outbox(struct shard *s, unsigned target)
 {
     if (!s->outbox[target]) s->outbox[target] = batch_new(s, target);

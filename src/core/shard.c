@@ -445,6 +445,7 @@ static void *shard_main(void *arg)
         ring_bufs_destroy(s->ring, s->bufs);
         ring_destroy(s->ring);
     }
+    msg_discard_outboxes(s);
     for (unsigned t = 0; t < MAX_SHARDS; t++) rk_free(s->outbox_waiters[t].items);
     rk_free(s->outbox_waiters);
     rk_free(s->outbox);

@@ -98,7 +98,7 @@ static void call_off(struct xblock *xb)
         w->called_off = true;
         if (w->shard == xb->s->id) {
             exec_unblock(xb->s, xb->cl.client_id, CANCEL_WATCH);
-        } else {
+        } else if (!xb->s->draining) { /* stopping: every shard discards its watchers at exit */
             struct exec_unblock_msg m = {xb->cl.client_id, CANCEL_WATCH};
             msg_add_segment(xb->s, w->shard, SEG_UNBLOCK, NULL, 0, 2, xb->cl.client_id, &m, sizeof(m));
         }

@@ -140,6 +140,9 @@ bool msg_sender_open_to(const struct msg_sender *snd, unsigned target);
  * transaction layer. */
 void msg_add_segment(struct shard *s, unsigned target, enum msg_seg_kind kind, struct msg_done *done, int dbid,
                      int resp, uint64_t client_id, const void *payload, size_t len);
+/* The shard stops: what its outboxes still hold is never sent (the
+ * other shards are stopping too). */
+void msg_discard_outboxes(struct shard *s);
 /* Posts every non-empty outbox that has credit. Called once per loop turn. */
 void msg_flush(struct shard *s);
 
