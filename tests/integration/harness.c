@@ -306,7 +306,14 @@ static enum start_result start_once(struct test_server *ts, const char *const *e
             start_failed(ts, "server %s exited with status %d during startup (log above)",
                          argv[0], status);
         }
-        if (answers_ping(ts->port, 1000))
+        /* Another test's server may hold the port just taken (ours then
+         * fails with "in use"): only ours says it is ready in our log. */
+        if (log_contains(ts, "in use")) {
+            kill_and_reap(pid);
+            ts->pid = 0;
+            return START_PORT_TAKEN;
+        }
+        if (log_contains(ts, "Ready to accept") && answers_ping(ts->port, 1000))
             return START_OK;
         ts_sleep_ms(10);
     }
