@@ -12,6 +12,7 @@
 #include "ringkv/proto/reply.h"
 #include "ringkv/proto/resp.h"
 #include "ringkv/core/ring.h"
+#include "ringkv/base/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,7 +27,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 struct floor_shard;
 

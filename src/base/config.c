@@ -24,8 +24,11 @@ struct directive {
     enum dir_type type;
     size_t offset;
     long long min, max;
-    bool runtime;   /* CONFIG SET allowed */
+    int runtime;    /* CONFIG SET allowed (true), or not (false), or PROTECTED */
 };
+/* Redis 7's protected configs: CONFIG SET refuses them unless
+ * enable-protected-configs, which ringkv does not have. */
+#define PROTECTED 2
 
 #define F(field) offsetof(struct config, field)
 #define MB (1024LL * 1024)
@@ -41,7 +44,11 @@ static const struct directive directives[] = {
     {"timeout", T_INT, F(timeout), 0, INT_MAX, true},
     {"loglevel", T_LOGLEVEL, F(loglevel), 0, 3, true},
     {"logfile", T_STRING, F(logfile), 0, 0, false},
-    {"dir", T_STRING, F(dir), 0, 0, false},
+    {"dir", T_STRING, F(dir), 0, 0, PROTECTED},
+    {"dbfilename", T_STRING, F(dbfilename), 0, 0, PROTECTED},
+    {"rdbcompression", T_BOOL, F(rdb_compression), 0, 1, true},
+    {"rdbchecksum", T_BOOL, F(rdb_checksum), 0, 1, false},
+    {"stop-writes-on-bgsave-error", T_BOOL, F(stop_writes_on_bgsave_error), 0, 1, true},
     {"proto-max-bulk-len", T_MEMORY, F(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, true},
     {"client-query-buffer-limit", T_MEMORY, F(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, true},
     {"client-output-buffer-limit", T_OBUF_LIMIT, 0, 0, 0, true},
@@ -84,6 +91,14 @@ void config_init(struct config *cfg)
     cfg->maxclients = 10000;
     cfg->loglevel = 2; /* notice */
     cfg->dir = rk_strndup(".", 1);
+    cfg->dbfilename = rk_strndup("dump.rdb", 8);
+    /* Redis 7.0's default save points. */
+    static const struct config_save_point defaults[] = {{3600, 1}, {300, 100}, {60, 10000}};
+    memcpy(cfg->save, defaults, sizeof defaults);
+    cfg->save_count = (int)RK_ARRAY_LEN(defaults);
+    cfg->rdb_compression = true;
+    cfg->rdb_checksum = true;
+    cfg->stop_writes_on_bgsave_error = true;
     cfg->proto_max_bulk_len = 512 * MB;
     cfg->client_query_buffer_limit = 1024 * MB;
     cfg->obuf_limits[OBUF_NORMAL] = (struct config_obuf_limit){0, 0, 0};
@@ -135,6 +150,7 @@ void config_free(struct config *cfg)
     rk_free(cfg->requirepass);
     rk_free(cfg->logfile);
     rk_free(cfg->dir);
+    rk_free(cfg->dbfilename);
     rk_free(cfg->config_file);
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -148,6 +164,7 @@ void config_copy(struct config *dst, const struct config *src)
     dst->requirepass = dup_or_null(src->requirepass);
     dst->logfile = dup_or_null(src->logfile);
     dst->dir = dup_or_null(src->dir);
+    dst->dbfilename = dup_or_null(src->dbfilename);
     dst->config_file = dup_or_null(src->config_file);
 }
 
@@ -207,10 +224,6 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
         *f = *v ? rk_strndup(v, strlen(v)) : NULL;
         return true;
     }
-    case T_SAVE:
-        if (*v == '\0') return true;
-        snprintf(err, errlen, "'save' must be \"\": ringkv does not persist data yet");
-        return false;
     case T_APPENDONLY:
         if (strcasecmp(v, "no") == 0) return true;
         snprintf(err, errlen, "'appendonly' must be no: ringkv does not persist data yet");
@@ -276,6 +289,47 @@ static bool set_obuf_limits(struct config *cfg, const char *const *values, int n
     return true;
 }
 
+/* save "<seconds> <changes> ..." or "": the pairs may come one word per
+ * value (config file, command line) or in one value (CONFIG SET). In a
+ * file or on the command line, save lines add up (the first one replaces
+ * the defaults); CONFIG SET replaces them all, as in Redis. */
+static bool set_save(struct config *cfg, const char *const *values, int nvalues, bool at_runtime, char *err,
+                     size_t errlen)
+{
+    struct config_save_point pts[CONFIG_MAX_SAVE];
+    int n = 0;
+    long long pair[2];
+    int half = 0;
+    for (int i = 0; i < nvalues; i++) {
+        const char *p = values[i];
+        while (*p) {
+            while (*p == ' ') p++;
+            size_t len = strcspn(p, " ");
+            if (len == 0) break;
+            if (!string2ll(p, len, &pair[half]) || pair[half] < 0 || (half == 1 && n == CONFIG_MAX_SAVE)) {
+                snprintf(err, errlen, "Invalid save parameters");
+                return false;
+            }
+            if (half == 1) pts[n++] = (struct config_save_point){pair[0], pair[1]};
+            half ^= 1;
+            p += len;
+        }
+    }
+    if (half) {
+        snprintf(err, errlen, "Invalid save parameters");
+        return false;
+    }
+    if (at_runtime || !cfg->save_from_user) cfg->save_count = 0;
+    cfg->save_from_user = true;
+    if (cfg->save_count + n > CONFIG_MAX_SAVE) {
+        snprintf(err, errlen, "Too many save points");
+        return false;
+    }
+    memcpy(cfg->save + cfg->save_count, pts, (size_t)n * sizeof pts[0]);
+    cfg->save_count += n;
+    return true;
+}
+
 bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
                 char *err, size_t errlen)
 {
@@ -284,8 +338,8 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
         snprintf(err, errlen, "Bad directive or wrong number of arguments");
         return false;
     }
-    if (at_runtime && !d->runtime) {
-        snprintf(err, errlen, "can't set immutable config");
+    if (at_runtime && d->runtime != true) {
+        snprintf(err, errlen, "can't set %s config", d->runtime == PROTECTED ? "protected" : "immutable");
         return false;
     }
     if (d->type == T_OBUF_LIMIT) return set_obuf_limits(cfg, values, nvalues, err, errlen);
@@ -300,12 +354,7 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
         for (int i = 0; i < nvalues; i++) cfg->bind[cfg->bind_count++] = rk_strndup(values[i], strlen(values[i]));
         return true;
     }
-    if (d->type == T_SAVE) {
-        /* "save" with several "<seconds> <changes>" pairs, or "". */
-        if (nvalues == 1) return set_scalar(cfg, d, values[0], err, errlen);
-        snprintf(err, errlen, "'save' must be \"\": ringkv does not persist data yet");
-        return false;
-    }
+    if (d->type == T_SAVE) return set_save(cfg, values, nvalues, at_runtime, err, errlen);
     if (nvalues != 1) {
         snprintf(err, errlen, "wrong number of arguments");
         return false;
@@ -417,7 +466,11 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
             for (int b = 0; b < cfg->bind_count; b++)
                 snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", b ? " " : "", cfg->bind[b]);
             break;
-        case T_SAVE: break;
+        case T_SAVE:
+            for (int k = 0; k < cfg->save_count; k++)
+                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%lld %lld", k ? " " : "",
+                         cfg->save[k].seconds, cfg->save[k].changes);
+            break;
         case T_APPENDONLY: snprintf(buf, sizeof(buf), "no"); break;
         case T_OBUF_LIMIT: {
             static const char *const names[OBUF_CLASSES] = {"normal", "slave", "pubsub"};

@@ -37,15 +37,6 @@ static void time_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_bulk_ll(c->r, tv.tv_usec);
 }
 
-/* Nothing is saved yet: as in Redis at startup, the data counts as saved
- * when the server started. */
-static void lastsave_command(struct cmd_ctx *c, const struct cmd_args *a)
-{
-    struct server_facts srv;
-    host_server_facts(&srv);
-    reply_int(c->r, srv.start_time_us / 1000000);
-}
-
 /* ringkv has no replication: every server is a master without replicas,
  * which is what ROLE and INFO replication say. */
 static void role_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -188,9 +179,6 @@ const struct cmd_def server_commands[] = {
     {.name = "time", .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_CONN, .fn = time_command,
      .group = "server", .summary = "Return the current server time", .since = "2.6.0", .complexity = "O(1)",
      .tips = "nondeterministic_output"},
-    {.name = "lastsave", .arity = 1, .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_CONN, .fn = lastsave_command,
-     .group = "server", .summary = "Get the UNIX time stamp of the last successful save to disk", .since = "1.0.0",
-     .complexity = "O(1)", .acl_categories = "admin dangerous", .tips = "nondeterministic_output"},
     {.name = "role", .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST, .fn = role_command,
      .group = "server", .summary = "Return the role of the instance in the context of replication",
      .since = "2.8.12", .complexity = "O(1)", .acl_categories = "admin dangerous"},

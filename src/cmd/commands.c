@@ -18,6 +18,8 @@ static const struct cmd_def *const parts[] = {
     string_commands,
     bitops_commands,
     keys_commands,
+    dump_commands,
+    persist_commands,
     info_commands,
     expire_commands,
     set_commands,

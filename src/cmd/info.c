@@ -22,7 +22,7 @@
 
 /* The counters one shard reports, in this order. */
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
-       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_NFIELDS };
+       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_CHANGES, F_NFIELDS };
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
@@ -49,7 +49,7 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
         hc.connections_received, hc.clients, hc.net_input_bytes,
         hc.net_output_bytes, ks->stats.expired_keys, ks->stats.hits,
         ks->stats.misses, hc.msgs_sent, hc.msgs_received, hc.cmds_forwarded, cpu, hc.blocked_clients,
-        hc.lua_memory, hc.functions_lua_memory,
+        hc.lua_memory, hc.functions_lua_memory, hc.changes_since_save,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
     for (int d = 0; d < ks->ndbs; d++) {
@@ -125,6 +125,29 @@ static void info_script_memory(struct obuf *out, const struct shard_report *rep,
     obuf_append(out, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
+/* Redis 7.0's fields; there is no fork, so no copy-on-write to report,
+ * and no AOF yet. */
+static void info_persistence(struct obuf *out, const struct shard_report *rep, const struct server_facts *srv)
+{
+    char buf[1536];
+    long long now_s = ustime() / 1000000;
+    long long current = srv->snapshot_running ? now_s - srv->snapshot_started_ms / 1000 : -1;
+    int n = snprintf(buf, sizeof buf,
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
+        "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n"
+        "current_save_keys_total:0\r\nrdb_changes_since_last_save:%llu\r\nrdb_bgsave_in_progress:%d\r\n"
+        "rdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\nrdb_last_bgsave_time_sec:%lld\r\n"
+        "rdb_current_bgsave_time_sec:%lld\r\nrdb_saves:%llu\r\nrdb_last_cow_size:0\r\n"
+        "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:%llu\r\naof_enabled:0\r\n"
+        "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
+        "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
+        "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n"
+        "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n\r\n",
+        rep->f[F_CHANGES], srv->snapshot_running ? 1 : 0, srv->lastsave, srv->last_snapshot_ok ? "ok" : "err",
+        srv->last_snapshot_s, current, (unsigned long long)srv->snapshots, (unsigned long long)srv->keys_loaded);
+    obuf_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
 static void info_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int nparts)
 {
     struct server_facts srv;
@@ -160,6 +183,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
         info_script_memory(&out, rep, &srv);
         ADD("maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:mimalloc\r\n\r\n");
     }
+    if (wants(a, "persistence", true)) info_persistence(&out, rep, &srv);
     if (wants(a, "stats", true)) {
         ADD("# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
             "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\nrejected_connections:%lld\r\n"

@@ -65,9 +65,15 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     struct db *db = ctx->db;
     bool watched = db->watch && (cmd->flags & CMD_WRITE);
     if (watched) note_watched(db, cmd, a, &wb);
+    struct db_stats *st = &ctx->ks->stats;
+    uint64_t changes = st->changes, write_lookups = st->write_lookups;
     db_command_begin();
     cmd->fn(ctx, a);
     db_command_end();
+    /* The database counts keys stored, replaced and removed; a write that
+     * took an existing value to change it in place (INCR, SADD to a set)
+     * and did not fail counts once. */
+    if (st->changes == changes && st->write_lookups != write_lookups && r->errors == errors) st->changes++;
     if (watched && wb.n && db->watch) touch_changed(db, &wb);
     /* A command that blocked counts as a call when it is served. */
     cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL && !ctx->blocked,

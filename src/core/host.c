@@ -9,6 +9,7 @@
 #include "ringkv/core/exec.h"
 #include "ringkv/core/server.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/snapshot.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/script/script.h"
@@ -50,7 +51,27 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .lua_memory = (s->scripts ? script_lua_memory(s->scripts) : 0),
         .functions_lua_memory = (s->functions ? script_lua_memory(s->functions) : 0),
         .cmds_forwarded = s->stats.cmds_forwarded,
+        .changes_since_save = snapshot_changes((struct shard *)s),
     };
+}
+
+bool host_snapshot_claim(struct host *h) { return snapshot_claim(shard_of(h)); }
+
+void host_snapshot_start(struct host *h, enum host_snapshot_kind kind, struct msg_done *later)
+{
+    snapshot_start(shard_of(h), kind == HOST_SNAPSHOT_SAVE ? SNAPSHOT_SAVE : SNAPSHOT_BGSAVE, later);
+}
+
+void host_snapshot_schedule(struct host *h)
+{
+    __atomic_store_n(&shard_of(h)->srv->snap.scheduled, 1, __ATOMIC_RELAXED);
+}
+
+void host_shutdown(struct host *h, bool save, struct msg_done *later)
+{
+    struct shard *s = shard_of(h);
+    if (save) snapshot_for_shutdown(s, later);
+    server_request_shutdown(s, save ? SHUTDOWN_SAVED_BY_SHARD : SHUTDOWN_NOSAVE);
 }
 
 const struct cmdstats *host_cmdstats(const struct host *h) { return shard_of_const(h)->cmdstats; }
@@ -76,6 +97,14 @@ void host_server_facts(struct server_facts *out)
     out->start_time_us = srv->start_time_us;
     out->max_fds = srv->max_fds;
     out->rejected_conns = __atomic_load_n(&srv->rejected_conns, __ATOMIC_RELAXED);
+    const struct snapshot_status *st = &srv->snap;
+    out->snapshot_running = __atomic_load_n(&st->running, __ATOMIC_ACQUIRE);
+    out->last_snapshot_ok = __atomic_load_n(&st->last_ok, __ATOMIC_RELAXED);
+    out->lastsave = __atomic_load_n(&st->lastsave, __ATOMIC_RELAXED);
+    out->snapshot_started_ms = __atomic_load_n(&st->started_ms, __ATOMIC_RELAXED);
+    out->last_snapshot_s = __atomic_load_n(&st->last_duration_s, __ATOMIC_RELAXED);
+    out->snapshots = __atomic_load_n(&st->saves, __ATOMIC_RELAXED);
+    out->keys_loaded = srv->keys_loaded;
     if (srv->scripts) {
         out->cached_scripts = script_store_count(srv->scripts);
         out->scripts_bytes = script_store_bytes(srv->scripts);

@@ -339,3 +339,4 @@ void msg_send_late(struct shard *s, unsigned to, struct msg_done *done, struct o
 }
 
 void msg_set_thread_shard(struct shard *s) { self = s; }
+struct shard *msg_thread_shard(void) { return self; }

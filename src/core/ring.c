@@ -184,6 +184,55 @@ int ring_close(struct ring *r, int fd)
     return 0;
 }
 
+int ring_openat(struct ring *r, int dirfd, const char *path, int flags, unsigned mode, struct ring_op *op)
+{
+    PREP_OR_FAIL(r, sqe);
+    io_uring_prep_openat(sqe, dirfd, path, flags, mode);
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
+int ring_write_at(struct ring *r, int fd, const void *buf, size_t len, uint64_t offset, struct ring_op *op)
+{
+    PREP_OR_FAIL(r, sqe);
+    io_uring_prep_write(sqe, fd, buf, (unsigned)len, offset);
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
+int ring_fsync(struct ring *r, int fd, struct ring_op *op)
+{
+    PREP_OR_FAIL(r, sqe);
+    io_uring_prep_fsync(sqe, fd, 0);
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
+int ring_renameat(struct ring *r, int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                  struct ring_op *op)
+{
+    PREP_OR_FAIL(r, sqe);
+    io_uring_prep_renameat(sqe, olddirfd, oldpath, newdirfd, newpath, 0);
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
+int ring_unlinkat(struct ring *r, int dirfd, const char *path, struct ring_op *op)
+{
+    PREP_OR_FAIL(r, sqe);
+    io_uring_prep_unlinkat(sqe, dirfd, path, 0);
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
+int ring_close_op(struct ring *r, int fd, struct ring_op *op)
+{
+    PREP_OR_FAIL(r, sqe);
+    io_uring_prep_close(sqe, fd);
+    io_uring_sqe_set_data(sqe, op);
+    return 0;
+}
+
 int ring_msg_post(struct ring *r, int target_fd, struct ring_op *msg, struct ring_op *fail_op)
 {
     PREP_OR_FAIL(r, sqe);

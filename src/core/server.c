@@ -8,6 +8,7 @@
 #include "ringkv/core/msg.h"
 #include "ringkv/core/ring.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/load.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -18,7 +19,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 static struct server *g_srv;
 
@@ -50,22 +50,76 @@ static void raise_fd_limit(struct server *srv)
     srv->max_fds = (long long)rl.rlim_cur;
 }
 
+/* What stopping has reached (main thread only). */
+enum stop_state { RUNNING, SAVING, STOPPING };
+static enum stop_state stop_state = RUNNING;
+
+static void post_to_shards(struct server *srv, enum shard_ctl kind);
+static void post_to_shard(struct server *srv, unsigned i, enum shard_ctl kind);
+
+/* A signal or SHUTDOWN: save first when asked or when save points exist,
+ * as Redis does; a second request while saving stops at once. */
+static void begin_stop(struct server *srv, enum server_shutdown how)
+{
+    if (stop_state == STOPPING) return;
+    bool save = how == SHUTDOWN_SAVED_BY_SHARD || (how == SHUTDOWN_DEFAULT && srv->cfg.save_count > 0);
+    if (stop_state == SAVING || !save) {
+        if (stop_state == SAVING) log_warn("You insist... exiting now.");
+        stop_state = STOPPING;
+        return;
+    }
+    log_notice("Saving the final RDB snapshot before exiting.");
+    stop_state = SAVING;
+    if (how == SHUTDOWN_DEFAULT) post_to_shard(srv, 0, SHARD_CTL_SAVE);
+}
+
 void server_on_ctl(struct ring_op *op, int res, uint32_t flags)
 {
     struct server_ctl_msg *m = container_of(op, struct server_ctl_msg, op);
-    if (m->kind == SERVER_CTL_DRAINED) g_srv->drained++;
+    if (m->kind == SERVER_CTL_DRAINED) {
+        g_srv->drained++;
+    } else if (m->kind == SERVER_CTL_SHUTDOWN) {
+        begin_stop(g_srv, (enum server_shutdown)m->arg);
+    } else if (m->kind == SERVER_CTL_SAVED && stop_state == SAVING) {
+        if (m->arg) {
+            stop_state = STOPPING;
+        } else {
+            log_warn("Error trying to save the DB, can't exit.");
+            stop_state = RUNNING;
+        }
+    }
     rk_free(m);
+}
+
+static void post_to_server(struct shard *s, enum server_ctl kind, int arg)
+{
+    struct server_ctl_msg *m = rk_calloc(1, sizeof(*m));
+    m->kind = kind;
+    m->shard = s->id;
+    m->arg = arg;
+    m->op.cb = server_on_ctl;
+    ring_msg_post(s->ring, ring_fd(s->srv->ring), &m->op, &s->ctl_fail_op);
+}
+
+void server_snapshot_done(struct shard *s, bool ok) { post_to_server(s, SERVER_CTL_SAVED, ok ? 1 : 0); }
+
+void server_request_shutdown(struct shard *s, enum server_shutdown how)
+{
+    post_to_server(s, SERVER_CTL_SHUTDOWN, (int)how);
+}
+
+static void post_to_shard(struct server *srv, unsigned i, enum shard_ctl kind)
+{
+    struct shard_ctl_msg *m = rk_calloc(1, sizeof(*m));
+    m->kind = kind;
+    m->op.cb = shard_on_ctl;
+    ring_msg_post(srv->ring, srv->ring_fds[i], &m->op, NULL);
+    ring_run(srv->ring, 0);
 }
 
 static void post_to_shards(struct server *srv, enum shard_ctl kind)
 {
-    for (unsigned i = 0; i < srv->nshards; i++) {
-        struct shard_ctl_msg *m = rk_calloc(1, sizeof(*m));
-        m->kind = kind;
-        m->op.cb = shard_on_ctl;
-        ring_msg_post(srv->ring, srv->ring_fds[i], &m->op, NULL);
-    }
-    ring_run(srv->ring, 0);
+    for (unsigned i = 0; i < srv->nshards; i++) post_to_shard(srv, i, kind);
 }
 
 static void join_shards(struct server *srv)
@@ -83,6 +137,10 @@ int server_start(struct server *srv, struct config *cfg)
     srv->cfg = *cfg;
     srv->nshards = (unsigned)cfg->shards;
     srv->start_time_us = ustime();
+    /* As Redis at startup: the data counts as saved when the server started. */
+    srv->snap.lastsave = srv->start_time_us / 1000000;
+    srv->snap.last_ok = 1;
+    srv->snap.last_duration_s = -1;
     srv->scripts = script_store_create();
     srv->functions = function_store_create();
     commands_setup();
@@ -109,6 +167,11 @@ int server_start(struct server *srv, struct config *cfg)
         ring_destroy(srv->ring);
         return -1;
     }
+    long long load_start = ustime();
+    if (!server_load_check(srv)) {
+        ring_destroy(srv->ring);
+        return -1;
+    }
     pthread_barrier_init(&srv->start_barrier, NULL, srv->nshards + 1);
     srv->shards = rk_calloc(srv->nshards, sizeof(*srv->shards));
     for (unsigned i = 0; i < srv->nshards; i++) {
@@ -122,6 +185,11 @@ int server_start(struct server *srv, struct config *cfg)
     for (unsigned i = 0; i < srv->nshards; i++)
         if (shard_start_error(srv->shards[i])) srv->start_failed = 1;
     pthread_barrier_wait(&srv->start_barrier);
+    if (srv->rdb_image) {
+        log_notice("Done loading RDB, keys loaded: %llu.", (unsigned long long)srv->keys_loaded);
+        log_notice("DB loaded from disk: %.3f seconds", (double)(ustime() - load_start) / 1e6);
+    }
+    server_load_done(srv);
     if (srv->start_failed) {
         join_shards(srv);
         ring_destroy(srv->ring);
@@ -136,6 +204,10 @@ static void on_signal(struct ring_op *op, int res, uint32_t flags)
 {
     struct signal_reader *sr = container_of(op, struct signal_reader, op);
     sr->fired = true;
+    if (res <= 0) return;
+    log_notice("Received %s scheduling shutdown...", sr->info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+    begin_stop(g_srv, SHUTDOWN_DEFAULT);
+    ring_read(g_srv->ring, sr->fd, &sr->info, sizeof(sr->info), &sr->op); /* a second one insists */
 }
 
 int server_run(struct server *srv)
@@ -150,9 +222,9 @@ int server_run(struct server *srv)
         return 1;
     }
     ring_read(srv->ring, sr.fd, &sr.info, sizeof(sr.info), &sr.op);
-    while (!sr.fired) ring_run(srv->ring, 1);
-    log_notice("Received %s scheduling shutdown...", sr.info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+    while (stop_state != STOPPING) ring_run(srv->ring, 1);
     __atomic_store_n(&srv->shutdown_requested, 1, __ATOMIC_RELEASE);
+    ring_cancel_fd(srv->ring, sr.fd);
 
     post_to_shards(srv, SHARD_CTL_SHUTDOWN);
     while (srv->drained < srv->nshards) ring_run(srv->ring, 1);

@@ -2,6 +2,8 @@
  * Thread: the shard's own, except shard_of_key (pure). */
 #include "ringkv/script/script.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/snapshot.h"
+#include "ringkv/core/load.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/net/conn.h"
@@ -22,7 +24,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 #define TIMER_NS(hz) (1000000000LL / (hz))
 /* A draining shard gives its clients this long to receive their replies. */
 #define DRAIN_US 2000000
@@ -257,6 +258,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     }
     for (int i = 0; i < s->cfg.databases; i++) db_maintain(ks_db(s->ks, i), 1000);
     close_idle_clients(s, now);
+    snapshot_tick(s, now);
     rk_collect_released();
     resume_accepting(s);
     if (s->draining) {
@@ -309,6 +311,8 @@ void shard_on_ctl(struct ring_op *op, int res, uint32_t flags)
         }
     } else if (kind == SHARD_CTL_EXIT) {
         s->exiting = true;
+    } else if (kind == SHARD_CTL_SAVE) {
+        snapshot_for_shutdown(s, NULL);
     }
 }
 
@@ -389,7 +393,7 @@ static void run_loop(struct shard *s)
     while (!s->exiting) {
         msg_flush(s);
         drain_list(&s->send_list, CONN_IN_SEND_LIST, conn_start_send);
-        int n = ring_run(s->ring, 1);
+        int n = ring_run(s->ring, snapshot_pump(s) ? 0 : 1);
         if (n < 0) {
             log_warn("shard %u: io_uring wait failed: %s", s->id, strerror(-n));
             break;
@@ -426,6 +430,7 @@ static void *shard_main(void *arg)
     for (unsigned t = 0; t < MAX_SHARDS; t++) s->credits[t] = (uint32_t)s->cfg.shard_msg_inflight;
 
     setup(s);
+    if (!s->start_error && !shard_load_slice(s)) s->start_error = -EINVAL;
     /* Meet the others, then learn whether everyone started. */
     pthread_barrier_wait(&s->srv->start_barrier);
     pthread_barrier_wait(&s->srv->start_barrier);
@@ -434,6 +439,7 @@ static void *shard_main(void *arg)
     /* Waiters first: leaving, they tell the databases (data/ready.h). */
     block_registry_destroy(s);
     xblock_discard_all(s);
+    snapshot_shard_exit(s);
     ks_destroy(s->ks);
     script_engine_destroy(s->scripts);
     script_engine_destroy(s->functions);

@@ -54,6 +54,7 @@ void db_init(struct db *db, struct db_stats *stats, uint64_t seed)
 /* Tells the key's watchers it changed (after the change). */
 static inline void changed(struct db *db, const char *key, size_t len)
 {
+    db->stats->changes++;
     if (db->watch) watch_touch(db, key, len);
 }
 
@@ -63,11 +64,42 @@ static inline void stored(struct db *db, const struct kv *kv)
     if (db->ready && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET)) ready_created(db, kv_key(kv), kv->keylen);
 }
 
+/* Before a record changes, is replaced or goes: a snapshot in progress
+ * that lacks it writes it out first (db.h). */
+static inline void keep_for_snapshot(struct db *db, struct kv *kv)
+{
+    if (RK_UNLIKELY(kv->snap != db->snap_parity)) db->snap->save(db->snap, db, kv);
+}
+
+/* A record entering the dict is newer than any snapshot in progress. */
+static inline void mark_current(struct db *db, struct kv *kv) { kv->snap = db->snap_parity; }
+
+static void save_node(struct dict_node *n, void *arg)
+{
+    struct db *db = arg;
+    keep_for_snapshot(db, kv_of(n));
+}
+
+void db_snapshot_all(struct db *db)
+{
+    if (db->snap) dict_foreach(&db->keys, save_node, db);
+}
+
+void db_snapshot_begin(struct db *db, struct db_snap_hook *hook)
+{
+    db->snap = hook;
+    db->snap_parity ^= 1;
+}
+
+void db_snapshot_end(struct db *db) { db->snap = NULL; }
+
 static void free_kv_node(struct dict_node *n, void *arg) { kv_free(kv_of(n)); }
 static void free_exp_node(struct dict_node *n, void *arg) { rk_free(n); }
 
 void db_flush(struct db *db)
 {
+    db_snapshot_all(db);
+    db->stats->changes += dict_size(&db->keys);
     watch_touch_all(db, NULL);
     dict_clear(&db->expires, free_exp_node, NULL);
     dict_clear(&db->keys, free_kv_node, NULL);
@@ -130,6 +162,7 @@ static void set_expire(struct db *db, struct kv *kv, long long when_ms)
 
 void db_set_expire(struct db *db, struct kv *kv, long long when_ms)
 {
+    keep_for_snapshot(db, kv);
     set_expire(db, kv, when_ms);
     changed(db, kv_key(kv), kv->keylen);
 }
@@ -144,6 +177,7 @@ static void remove_expire(struct db *db, struct kv *kv, uint64_t hash)
 bool db_persist(struct db *db, struct kv *kv)
 {
     if (!kv->expires) return false;
+    keep_for_snapshot(db, kv);
     remove_expire(db, kv, db_key_hash(kv_key(kv), kv->keylen));
     changed(db, kv_key(kv), kv->keylen);
     return true;
@@ -176,10 +210,15 @@ long long db_now_ms(void)
     return command_now_ms;
 }
 
+/* Every way to a record for reading or writing but db_peek comes here,
+ * so a snapshot in progress gets the record before anyone can change it
+ * (saving a record early costs nothing: each is saved once either way). */
 static struct kv *lookup(struct db *db, const char *key, size_t len, uint64_t hash)
 {
     struct kv *kv = (struct kv *)dict_find(&db->keys, key, len, hash);
-    if (kv && kv->expires && db_is_expired(db, kv, db_now_ms())) {
+    if (!kv) return NULL;
+    keep_for_snapshot(db, kv);
+    if (kv->expires && db_is_expired(db, kv, db_now_ms())) {
         db_delete_kv(db, kv);
         db->stats->expired_keys++;
         return NULL;
@@ -202,7 +241,10 @@ struct kv *db_lookup(struct db *db, const char *key, size_t len)
 struct kv *db_lookup_write(struct db *db, const char *key, size_t len)
 {
     struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
-    if (kv) kv->lru = obj_lru_clock();
+    if (kv) {
+        kv->lru = obj_lru_clock();
+        db->stats->write_lookups++;
+    }
     return kv;
 }
 
@@ -227,6 +269,7 @@ bool db_exists(struct db *db, const char *key, size_t len)
 void db_add(struct db *db, struct kv *kv)
 {
     kv->expires = 0;
+    mark_current(db, kv);
     dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
     changed(db, kv_key(kv), kv->keylen);
     stored(db, kv);
@@ -235,6 +278,7 @@ void db_add(struct db *db, struct kv *kv)
 void db_restore(struct db *db, struct kv *kv, long long when)
 {
     kv->expires = 0;
+    mark_current(db, kv);
     dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
     if (when >= 0) set_expire(db, kv, when);
     stored(db, kv);
@@ -243,6 +287,8 @@ void db_restore(struct db *db, struct kv *kv, long long when)
 void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
 {
     uint64_t hash = db_key_hash(kv_key(old), old->keylen);
+    keep_for_snapshot(db, old);
+    mark_current(db, repl);
     dict_replace(&db->keys, &old->node, &repl->node, hash);
     repl->expires = old->expires;
     if (old->expires) {
@@ -258,6 +304,7 @@ void db_set(struct db *db, struct kv *kv, bool keep_ttl)
     struct kv *old = lookup(db, kv_key(kv), kv->keylen, hash);
     if (!old) {
         kv->expires = 0;
+        mark_current(db, kv);
         dict_insert(&db->keys, &kv->node, hash);
         changed(db, kv_key(kv), kv->keylen);
         stored(db, kv);
@@ -299,6 +346,7 @@ struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t 
         db_add(db, kv);
         return kv;
     }
+    keep_for_snapshot(db, old);
     if (old->expires && !keep_ttl) db_persist(db, old);
     old->lru = obj_lru_clock();
     if (old->type == OBJ_STRING && overwrite_in_place(old, val, vlen)) {
@@ -336,9 +384,11 @@ struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when
 
 void db_delete_kv(struct db *db, struct kv *kv)
 {
+    keep_for_snapshot(db, kv);
     uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
     if (kv->expires) remove_expire(db, kv, hash);
     dict_unlink(&db->keys, kv_key(kv), kv->keylen, hash);
+    db->stats->changes++;
     if (db->watch) watch_touch(db, kv_key(kv), kv->keylen); /* the key bytes live in kv */
     kv_free(kv);
 }
@@ -411,6 +461,8 @@ struct kv *db_random(struct db *db)
 
 void db_swap(struct db *a, struct db *b)
 {
+    db_snapshot_all(a);
+    db_snapshot_all(b);
     watch_touch_all(a, b);
     watch_touch_all(b, a);
     struct db tmp = *a;

@@ -27,4 +27,9 @@ void ks_flush(struct keyspace *ks)
     for (int i = 0; i < ks->ndbs; i++) db_flush(&ks->dbs[i]);
 }
 
-void ks_reset_stats(struct keyspace *ks) { memset(&ks->stats, 0, sizeof(ks->stats)); }
+void ks_reset_stats(struct keyspace *ks)
+{
+    uint64_t changes = ks->stats.changes;
+    memset(&ks->stats, 0, sizeof(ks->stats));
+    ks->stats.changes = changes;
+}

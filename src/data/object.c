@@ -74,6 +74,7 @@ static struct kv *kv_alloc(const char *key, size_t klen, size_t extra, enum obj_
     kv->expires = 0;
     kv->embstr_len = 0;
     kv->lru = obj_lru_clock();
+    kv->snap = 0;
     memcpy(kv_key_mut(kv), key, klen);
     return kv;
 }

@@ -21,7 +21,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 /* Buffers kept across requests; larger ones are released once drained. */
 #define IN_KEEP (64 * 1024)
@@ -448,6 +447,13 @@ void client_reset(struct client *cl)
 }
 
 /* The send that empties its output closes it (conn_start_send). */
+struct msg_done *client_defer_reply(struct client *cl)
+{
+    struct conn *c = conn_of(cl);
+    c->busy++;
+    return &c->sender.done;
+}
+
 void client_close_after_reply(struct client *cl) { conn_of(cl)->flags |= CONN_CLOSE_AFTER_REPLY; }
 
 /* A killed client blocked in BLPOP and the like leaves the line at once

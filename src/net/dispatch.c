@@ -13,6 +13,7 @@
 #include "ringkv/core/tx.h"
 #include "ringkv/core/xscript.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/server.h"
 #include "ringkv/base/util.h"
 
 #include <ctype.h>
@@ -141,6 +142,24 @@ static bool allowed_while_subscribed(const struct cmd_def *cmd)
 static void write_noauth(struct reply *r, const struct cmd_args *a, const void *unused)
 {
     reply_error(r, RK_ERR_NOAUTH);
+}
+
+static void write_misconf(struct reply *r, const struct cmd_args *a, const void *unused)
+{
+    reply_error(r, "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+                   "Commands that may modify the data set are disabled, because this instance is configured to "
+                   "report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+                   "Please check the Redis logs for details about the RDB error.");
+}
+
+/* stop-writes-on-bgsave-error: with save points, a failed snapshot stops
+ * writes (and PING, as in Redis) until one succeeds. */
+static bool writes_denied(const struct conn *c, const struct cmd_def *cmd)
+{
+    const struct config *cfg = &c->shard->cfg;
+    if (!cfg->stop_writes_on_bgsave_error || cfg->save_count == 0) return false;
+    if (!(cmd->flags & CMD_WRITE) && strcmp(cmd->name, "ping") != 0) return false;
+    return !__atomic_load_n(&c->shard->srv->snap.last_ok, __ATOMIC_RELAXED);
 }
 
 /* A local command whose keys a transaction holds waits for them (exec.h),
@@ -313,6 +332,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
         return reject(c, cmd, write_noauth, a, NULL);
     if ((c->flags & CONN_PUBSUB) && c->resp == 2 && !allowed_while_subscribed(cmd))
         return reject(c, cmd, write_pubsub_only, a, cmd);
+    if (writes_denied(c, cmd)) return reject(c, cmd, write_misconf, a, NULL);
     switch (multi_dispatch(c, cmd, a)) {
     case MULTI_PASS: break;
     case MULTI_DONE: return RUN_DONE;

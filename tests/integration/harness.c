@@ -5,8 +5,10 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -37,6 +39,8 @@ struct test_server {
     char dir[128];      /* private temp dir: the server's cwd, log and config */
     char log_path[160];
     char conf_path[160];
+    const char *binary; /* NULL: the server under test; else real Redis (ts_start_redis) */
+    bool may_fail;      /* ts_try_start: an exit during startup is an answer */
 };
 
 struct test_server *g_server;
@@ -235,19 +239,20 @@ static size_t build_argv(const struct test_server *ts, const char **argv, char *
                          size_t shards_cap, const char *const *extra, size_t n_extra)
 {
     size_t n = 0;
-    argv[n++] = server_binary();
+    argv[n++] = ts->binary ? ts->binary : server_binary();
     if (ts->conf_path[0])
         argv[n++] = ts->conf_path;
     argv[n++] = "--port";
     argv[n++] = ts->port_str;
     argv[n++] = "--bind";
     argv[n++] = "127.0.0.1";
-    if (ts_is_redis()) {
-        argv[n++] = "--save";
-        argv[n++] = "";
-        argv[n++] = "--appendonly";
-        argv[n++] = "no";
-    } else {
+    /* No snapshots or AOF unless a test asks for them (its extra arguments
+     * come after these and win). */
+    argv[n++] = "--save";
+    argv[n++] = "";
+    argv[n++] = "--appendonly";
+    argv[n++] = "no";
+    if (!ts_is_redis() && !ts->binary) {
         snprintf(shards_buf, shards_cap, "%d", ts_shards());
         argv[n++] = "--shards";
         argv[n++] = shards_buf;
@@ -258,7 +263,7 @@ static size_t build_argv(const struct test_server *ts, const char **argv, char *
     return n;
 }
 
-enum start_result { START_OK, START_PORT_TAKEN };
+enum start_result { START_OK, START_PORT_TAKEN, START_EXITED };
 
 static void cleanup_dir(struct test_server *ts);
 
@@ -303,6 +308,10 @@ static enum start_result start_once(struct test_server *ts, const char *const *e
             ts->pid = 0;
             if (log_contains(ts, "in use"))
                 return START_PORT_TAKEN;
+            if (ts->may_fail) {
+                ts->status = status;
+                return START_EXITED;
+            }
             start_failed(ts, "server %s exited with status %d during startup (log above)",
                          argv[0], status);
         }
@@ -324,12 +333,18 @@ static enum start_result start_once(struct test_server *ts, const char *const *e
     return START_OK;
 }
 
+/* binary: NULL for the server under test. may_fail: a server that exits
+ * during startup is returned (pid 0, its status in ts->status) instead of
+ * failing the test. */
 static struct test_server *start_server(const char *config_text, const char *const *extra,
-                                        size_t n_extra)
+                                        size_t n_extra, const char *binary, bool may_fail)
 {
-    server_binary(); /* fail early, before creating anything, when unset */
+    if (!binary)
+        server_binary(); /* fail early, before creating anything, when unset */
     struct test_server *ts = rk_calloc(1, sizeof *ts);
     ts->status = -1;
+    ts->binary = binary;
+    ts->may_fail = may_fail;
     const char *tmp = getenv("TMPDIR");
     snprintf(ts->dir, sizeof ts->dir, "%s/ringkv-itest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     cr_assert(mkdtemp(ts->dir) != NULL, "mkdtemp %s: %s", ts->dir, strerror(errno));
@@ -341,7 +356,7 @@ static struct test_server *start_server(const char *config_text, const char *con
                   ts->conf_path);
     }
     for (int attempt = 1;; attempt++) {
-        if (start_once(ts, extra, n_extra) == START_OK)
+        if (start_once(ts, extra, n_extra) != START_PORT_TAKEN)
             return ts;
         if (attempt == TS_START_ATTEMPTS)
             start_failed(ts, "server could not bind a free port in %d attempts", attempt);
@@ -365,7 +380,7 @@ struct test_server *ts_start(const char *arg, ...)
     va_start(ap, arg);
     size_t n = collect_args(arg, ap, extra);
     va_end(ap);
-    return start_server(NULL, extra, n);
+    return start_server(NULL, extra, n, NULL, false);
 }
 
 struct test_server *ts_start_with_config(const char *config_text, const char *arg, ...)
@@ -375,8 +390,44 @@ struct test_server *ts_start_with_config(const char *config_text, const char *ar
     va_start(ap, arg);
     size_t n = collect_args(arg, ap, extra);
     va_end(ap);
-    return start_server(config_text, extra, n);
+    return start_server(config_text, extra, n, NULL, false);
 }
+
+static const char *redis_binary(void)
+{
+    const char *bin = getenv("RINGKV_REDIS_SERVER");
+    return bin && *bin ? bin : "redis-server";
+}
+
+struct test_server *ts_start_redis(const char *arg, ...)
+{
+    const char *extra[TS_MAX_ARGS];
+    va_list ap;
+    va_start(ap, arg);
+    size_t n = collect_args(arg, ap, extra);
+    va_end(ap);
+    return start_server(NULL, extra, n, redis_binary(), false);
+}
+
+struct test_server *ts_try_start(int *status, const char *arg, ...)
+{
+    const char *extra[TS_MAX_ARGS];
+    va_list ap;
+    va_start(ap, arg);
+    size_t n = collect_args(arg, ap, extra);
+    va_end(ap);
+    struct test_server *ts = start_server(NULL, extra, n, NULL, true);
+    *status = ts->status;
+    if (ts->pid > 0) {
+        ts->may_fail = false;
+        return ts;
+    }
+    cleanup_dir(ts);
+    rk_free(ts);
+    return NULL;
+}
+
+const char *ts_dir(const struct test_server *ts) { return ts->dir; }
 
 /* Removes the server's temp dir. Its log was already printed whenever
  * something went wrong; Redis may leave files we did not create. */
@@ -449,4 +500,67 @@ void ts_fixture_fini(void)
         ts_kill(g_server);
         g_server = NULL;
     }
+}
+
+/* ---- data directories and files ------------------------------------ */
+
+void ts_mkdtemp(char *buf, size_t cap)
+{
+    const char *tmp = getenv("TMPDIR");
+    int n = snprintf(buf, cap, "%s/ringkv-data-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    cr_assert(n > 0 && (size_t)n < cap, "temp dir path does not fit %zu bytes", cap);
+    cr_assert(mkdtemp(buf) != NULL, "mkdtemp %s: %s", buf, strerror(errno));
+}
+
+void ts_rmdir_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "harness: cannot open %s: %s\n", dir, strerror(errno));
+        return;
+    }
+    char path[PATH_MAX];
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) != 0)
+            fprintf(stderr, "harness: cannot remove %s: %s\n", path, strerror(errno));
+    }
+    closedir(d);
+    if (rmdir(dir) != 0)
+        fprintf(stderr, "harness: left %s behind: %s\n", dir, strerror(errno));
+}
+
+char *ts_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = rk_malloc(cap);
+    for (size_t got; (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            buf = rk_realloc(buf, cap);
+        }
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        rk_free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+void ts_write_file(const char *path, const void *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "cannot create %s: %s", path, strerror(errno));
+    bool ok = fwrite(buf, 1, len, f) == len;
+    ok = fclose(f) == 0 && ok;
+    cr_assert(ok, "writing %s failed: %s", path, strerror(errno));
 }

@@ -7,9 +7,11 @@
  * Environment:
  *   RINGKV_SERVER       server binary (meson sets it to the built ringkv-server)
  *   RINGKV_SHARDS       shard count passed as --shards N (default 1)
- *   RINGKV_TEST_REDIS=1 the binary is redis-server: pass --save '' --appendonly no
- *                       instead of --shards, so every test can be checked
- *                       against real Redis (RINGKV_SERVER defaults to redis-server)
+ *   RINGKV_TEST_REDIS=1 the binary is redis-server: no --shards, so every test
+ *                       can be checked against real Redis (RINGKV_SERVER
+ *                       defaults to redis-server)
+ * Either server gets --save '' --appendonly no first: no snapshot unless the
+ * test's own arguments ask for one.
  */
 #ifndef RINGKV_TEST_HARNESS_H
 #define RINGKV_TEST_HARNESS_H
@@ -46,6 +48,20 @@ int ts_stop(struct test_server *ts); /* 10 s */
 int ts_wait_exit(struct test_server *ts, int timeout_ms);
 /* SIGKILL and free, for cleanup after a failed test. */
 void ts_kill(struct test_server *ts);
+
+/* Starts the real redis-server ($RINGKV_REDIS_SERVER, default redis-server
+ * on PATH) with the standard arguments (never --shards) followed by the
+ * given ones, whatever RINGKV_SERVER is: a peer to exchange DUMP payloads
+ * and RDB files with. Stop it as any other server. */
+struct test_server *ts_start_redis(const char *arg, ...) __attribute__((sentinel));
+/* Like ts_start, for a server that may refuse to start: returns NULL, with
+ * the exit status in *status (as ts_stop reports it), when it exits before
+ * it serves; otherwise the running server (*status -1). Nothing is printed
+ * for the expected exit. */
+struct test_server *ts_try_start(int *status, const char *arg, ...) __attribute__((sentinel));
+/* The server's private temp dir: its cwd, so its dump.rdb unless --dir
+ * says otherwise. Removed (with dump.rdb) when the server is stopped. */
+const char *ts_dir(const struct test_server *ts);
 
 int ts_port(const struct test_server *ts);
 const char *ts_port_str(const struct test_server *ts);
@@ -214,6 +230,20 @@ bool ts_fd_wait_closed(int fd, int timeout_ms);
 /* Raises this process's RLIMIT_NOFILE soft limit to at least n (up to the
  * hard limit); returns the resulting soft limit. */
 long ts_raise_nofile(long n);
+
+/* ---- data directories and files (persistence tests) ----------------- */
+
+/* Creates an empty directory $TMPDIR/ringkv-data-XXXXXX (or under /tmp)
+ * and writes its path to buf: a --dir that outlives one server, so that
+ * the next one started on it loads what the first saved. */
+void ts_mkdtemp(char *buf, size_t cap);
+/* Removes the files directly in dir, then dir; complains on stderr about
+ * what it could not remove. */
+void ts_rmdir_files(const char *dir);
+/* A whole file (rk_free it) and its length, or NULL with errno. */
+char *ts_read_file(const char *path, size_t *len);
+/* Creates or replaces path with len bytes; fails the test on error. */
+void ts_write_file(const char *path, const void *buf, size_t len);
 
 /* ---- misc ------------------------------------------------------------ */
 

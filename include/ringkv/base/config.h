@@ -18,6 +18,13 @@
 /* client-output-buffer-limit classes, in Redis's order. */
 enum config_obuf_class { OBUF_NORMAL, OBUF_REPLICA, OBUF_PUBSUB, OBUF_CLASSES };
 
+/* A save point: snapshot when at least `changes` writes happened in the
+ * last `seconds` (redis.conf's `save <seconds> <changes>`). */
+#define CONFIG_MAX_SAVE 16
+struct config_save_point {
+    long long seconds, changes;
+};
+
 struct config_obuf_limit {
     long long hard, soft;       /* bytes, 0: none */
     long long soft_seconds;     /* over soft for longer than this: closed */
@@ -36,6 +43,12 @@ struct config {
     int loglevel;
     char *logfile;
     char *dir;
+    /* persistence */
+    char *dbfilename;
+    struct config_save_point save[CONFIG_MAX_SAVE];
+    int save_count;
+    bool save_from_user;        /* the defaults were replaced by a save line */
+    bool rdb_compression, rdb_checksum, stop_writes_on_bgsave_error;
     long long proto_max_bulk_len;
     long long client_query_buffer_limit;
     struct config_obuf_limit obuf_limits[OBUF_CLASSES];

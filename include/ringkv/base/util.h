@@ -14,6 +14,8 @@
 #define RK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define RK_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* The struct holding `member` at p (a completion's op inside its owner). */
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 /* Redis Cluster's CRC16 (XMODEM) and slot of a key, honouring {hashtags}. */
 uint16_t crc16(const char *buf, size_t len);

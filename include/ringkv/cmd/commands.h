@@ -258,6 +258,8 @@ extern const struct cmd_def conn_commands[];
 extern const struct cmd_def string_commands[];
 extern const struct cmd_def bitops_commands[];
 extern const struct cmd_def keys_commands[];
+extern const struct cmd_def dump_commands[];
+extern const struct cmd_def persist_commands[];
 extern const struct cmd_def info_commands[];
 extern const struct cmd_def expire_commands[];
 extern const struct cmd_def set_commands[];

@@ -56,6 +56,11 @@ void client_set_no_evict(struct client *cl, bool on);
  * subscriptions gone, database 0, RESP2, no name, authenticated only if
  * no password is required), its id kept. */
 void client_reset(struct client *cl);
+/* The command's reply comes later (SAVE answers when the file is
+ * written): the client runs nothing else until it does. The completion
+ * returned takes the reply bytes once (the host's to call). */
+struct msg_done;
+struct msg_done *client_defer_reply(struct client *cl);
 /* Closes it once the replies queued so far, this command's included, are
  * sent (QUIT). */
 void client_close_after_reply(struct client *cl);
@@ -158,6 +163,7 @@ struct host_counters {
     uint64_t blocked_clients;       /* waiting here in BLPOP and the like */
     uint64_t lua_memory;            /* its Lua engines: EVAL's, and FCALL's */
     uint64_t functions_lua_memory;
+    uint64_t changes_since_save;    /* keys changed since the last snapshot's cut */
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */
@@ -168,6 +174,22 @@ const struct cmdstats *host_cmdstats(const struct host *h);
 void host_reset_stats(struct host *h);
 
 /* The server's facts, the same on every shard (INFO, LASTSAVE). */
+/* ---- persistence (core/snapshot.h) ---- */
+/* Takes the server's one snapshot slot; false while a snapshot runs. */
+bool host_snapshot_claim(struct host *h);
+/* Starts the claimed snapshot. SAVE answers `later` when the file is
+ * written, BGSAVE once the snapshot's cut is taken (so the client's next
+ * commands come after it). */
+enum host_snapshot_kind { HOST_SNAPSHOT_SAVE, HOST_SNAPSHOT_BGSAVE };
+void host_snapshot_start(struct host *h, enum host_snapshot_kind kind, struct msg_done *later);
+/* BGSAVE SCHEDULE while one runs: another starts when it ends. */
+void host_snapshot_schedule(struct host *h);
+/* SHUTDOWN: the server stops. With `save`, this shard takes a snapshot
+ * first and `later` hears how it went: nothing when it was written (the
+ * server stops, closing the connection), Redis's error when it failed
+ * (the server keeps running). */
+void host_shutdown(struct host *h, bool save, struct msg_done *later);
+
 struct server_facts {
     const struct config *cfg;       /* as the server started (CONFIG SET changes the shards' copies) */
     unsigned nshards;
@@ -178,6 +200,12 @@ struct server_facts {
     uint64_t scripts_bytes;         /* their size */
     uint64_t libraries, functions;  /* FUNCTION LOAD's (function_store.h) */
     uint64_t functions_bytes;       /* what they hold */
+    /* snapshots */
+    bool snapshot_running, last_snapshot_ok;
+    long long lastsave;             /* unix seconds */
+    long long snapshot_started_ms, last_snapshot_s;
+    uint64_t snapshots;             /* successful since start */
+    uint64_t keys_loaded;           /* at startup */
 };
 void host_server_facts(struct server_facts *out);
 

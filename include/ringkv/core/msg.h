@@ -165,6 +165,8 @@ void msg_send_late(struct shard *s, unsigned to, struct msg_done *done, struct o
 
 /* Tells msg.c which shard runs on this thread (set once by the shard). */
 void msg_set_thread_shard(struct shard *s);
+/* The shard running on this thread (for completions of messages). */
+struct shard *msg_thread_shard(void);
 
 /* Packed arguments, as they travel in messages: [u32 len][bytes] each. */
 void msg_pack_arg(struct obuf *out, const void *data, size_t len);

@@ -71,6 +71,16 @@ int ring_read(struct ring *r, int fd, void *buf, size_t len, struct ring_op *op)
 int ring_cancel_fd(struct ring *r, int fd);
 /* Closes fd asynchronously; no completion. */
 int ring_close(struct ring *r, int fd);
+/* Files (snapshots): each completes with the syscall's result. Paths and
+ * buffers must stay valid until the completion; the path is read at
+ * submission. */
+int ring_openat(struct ring *r, int dirfd, const char *path, int flags, unsigned mode, struct ring_op *op);
+int ring_write_at(struct ring *r, int fd, const void *buf, size_t len, uint64_t offset, struct ring_op *op);
+int ring_fsync(struct ring *r, int fd, struct ring_op *op);
+int ring_renameat(struct ring *r, int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+                  struct ring_op *op);
+int ring_unlinkat(struct ring *r, int dirfd, const char *path, struct ring_op *op);
+int ring_close_op(struct ring *r, int fd, struct ring_op *op);
 /* Posts `msg` (a ring_op) to the ring whose fd is target_fd. */
 int ring_msg_post(struct ring *r, int target_fd, struct ring_op *msg, struct ring_op *fail_op);
 

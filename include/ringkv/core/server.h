@@ -14,6 +14,7 @@
 
 #include "ringkv/base/config.h"
 #include "ringkv/base/util.h"
+#include "ringkv/core/snapshot.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -42,6 +43,11 @@ struct server {
     uint64_t next_client_id;       /* atomic */
     long long rejected_conns;      /* atomic */
     int shutdown_requested;        /* atomic: stopping (a signal): busy scripts end (host_script_tick) */
+    struct snapshot_status snap;   /* BGSAVE & co. (core/snapshot.h) */
+    uint64_t keys_loaded;          /* from the RDB file at startup (atomic) */
+    const unsigned char *rdb_image; /* the RDB file, mapped while the shards load it (core/load.h) */
+    size_t rdb_image_len;
+    char rdb_path[4096];
     pthread_barrier_t start_barrier;
     int start_failed;              /* written between the two barrier waits */
     unsigned drained;              /* main thread only */
@@ -57,12 +63,21 @@ const struct server *server_instance(void);
 
 /* The server's inbox from the shards: what a control message reports. */
 #include "ringkv/core/ring.h"
-enum server_ctl { SERVER_CTL_DRAINED };
+enum server_ctl { SERVER_CTL_DRAINED, SERVER_CTL_SAVED, SERVER_CTL_SHUTDOWN };
 struct server_ctl_msg {
     struct ring_op op;
     enum server_ctl kind;
     unsigned shard;
+    int arg;        /* SAVED: 1 when it succeeded; SHUTDOWN: enum server_shutdown */
 };
+/* How a shutdown saves: as the save points say (a signal: shard 0 takes
+ * the snapshot), not at all, or by the shard asking (SHUTDOWN SAVE, whose
+ * snapshot reports with server_snapshot_done). */
+enum server_shutdown { SHUTDOWN_DEFAULT, SHUTDOWN_NOSAVE, SHUTDOWN_SAVED_BY_SHARD };
+/* A shard tells the server: the shutdown's snapshot ended (ok or not). */
+void server_snapshot_done(struct shard *s, bool ok);
+/* A shard asks the server to shut down (SHUTDOWN), as a signal would. */
+void server_request_shutdown(struct shard *s, enum server_shutdown how);
 /* Callback of control messages shards post to the server's ring. */
 void server_on_ctl(struct ring_op *op, int res, uint32_t flags);
 

@@ -52,6 +52,7 @@ struct waiter_list {
 
 struct lock_table;
 struct block_registry;
+struct shard_snap;
 
 struct shard {
     unsigned id;
@@ -78,6 +79,7 @@ struct shard {
     struct script_engine *scripts;      /* its Lua engine, once a script ran (script.h) */
     uint64_t scripts_gen;               /* the store generation it is in step with */
     struct script_engine *functions;    /* its engine of libraries, once one was used (script.h) */
+    struct shard_snap *snap;            /* its part of a snapshot, once one ran (core/snapshot.h) */
     uint64_t functions_gen;             /* the function store generation it holds */
 
     struct conn *conns;                 /* all connections, doubly linked */
@@ -99,7 +101,7 @@ struct shard {
 };
 
 /* The shard's inbox from the server actor: what a control message asks. */
-enum shard_ctl { SHARD_CTL_SHUTDOWN, SHARD_CTL_EXIT };
+enum shard_ctl { SHARD_CTL_SHUTDOWN, SHARD_CTL_EXIT, SHARD_CTL_SAVE };
 struct shard_ctl_msg {
     struct ring_op op;
     enum shard_ctl kind;

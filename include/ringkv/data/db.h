@@ -20,10 +20,26 @@
 
 struct db_stats {
     uint64_t hits, misses, expired_keys, expired_stale_perc, expire_cycles;
+    /* Keys changed, ever (Redis's `dirty`; snapshots count from it): not
+     * reset by CONFIG RESETSTAT. */
+    uint64_t changes;
+    uint64_t write_lookups; /* records handed out for writing (db_lookup_write) */
 };
 
 struct watch_table;
 struct ready_keys;
+struct db;
+
+/* A snapshot in progress (persist/snapshot.h) keeps the database as it was
+ * at its cut without copying it: a record whose `snap` bit differs from
+ * the database's snap_parity is not in the snapshot yet, and save() writes
+ * it out before anything changes, replaces or removes it. Records stored
+ * from then on get the current parity: they are newer than the cut. The
+ * snapshot flips the parity when it starts and walks the database, saving
+ * what is left; when it ends every record has the parity again. */
+struct db_snap_hook {
+    void (*save)(struct db_snap_hook *h, struct db *db, struct kv *kv);
+};
 
 struct db {
     struct dict keys;
@@ -33,6 +49,8 @@ struct db {
     struct db_stats *stats;   /* the shard's counters */
     uint64_t rng_state;
     long long avg_ttl;        /* running estimate from active expiry, ms */
+    struct db_snap_hook *snap; /* a snapshot in progress, NULL: none */
+    uint8_t snap_parity;
 };
 
 void db_init(struct db *db, struct db_stats *stats, uint64_t seed);
@@ -110,6 +128,16 @@ void db_flush(struct db *db);
 uint64_t db_active_expire(struct db *db, long long now_ms, long long budget_us);
 /* Incremental rehash/shrink work for the timer. */
 void db_maintain(struct db *db, long long budget_us);
+
+/* Starts a snapshot (flips the parity: every record is to be saved) and
+ * ends it (every record was saved). */
+void db_snapshot_begin(struct db *db, struct db_snap_hook *hook);
+void db_snapshot_end(struct db *db);
+/* Hands every record the snapshot does not have yet to its hook (what a
+ * FLUSHDB or SWAPDB does first while one is in progress). */
+void db_snapshot_all(struct db *db);
+/* Whether the running snapshot still lacks the record. */
+static inline bool db_snapshot_lacks(const struct db *db, const struct kv *kv) { return kv->snap != db->snap_parity; }
 
 /* SWAPDB: exchanges the contents (keys, TTLs, TTL estimate) of two dbs. */
 void db_swap(struct db *a, struct db *b);

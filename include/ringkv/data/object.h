@@ -36,10 +36,11 @@ struct rstr {
  * key starts right after the 16-byte header and its value follows the key,
  * so a 16-byte key with a 32-byte value takes exactly 64 bytes. Every other
  * record has the 8-byte `v` and its key after it. Read the key with
- * kv_key(); touch `v` only when enc != ENC_EMBSTR. */
+ * kv_key(); touch `v` only when enc != ENC_EMBSTR. `snap` belongs to the
+ * database: whether a snapshot in progress has the record yet (db.h). */
 struct kv {
     struct dict_node node;
-    uint64_t keylen : 29, type : 3, enc : 4, expires : 1, embstr_len : 6, lru : 21;
+    uint64_t keylen : 29, type : 3, enc : 4, expires : 1, embstr_len : 6, lru : 20, snap : 1;
     union {
         long long i;      /* ENC_INT */
         struct rstr *str; /* ENC_RAW */
@@ -49,7 +50,7 @@ struct kv {
 
 #define KV_HEADER_EMBSTR offsetof(struct kv, v)
 #define KV_HEADER sizeof(struct kv)
-#define OBJ_LRU_BITS 21
+#define OBJ_LRU_BITS 20
 
 static inline char *kv_key_mut(struct kv *kv)
 {
@@ -103,7 +104,7 @@ struct kv *kv_rename(struct kv *kv, const char *key, size_t klen);
 /* Approximate bytes used by the record and its value. */
 size_t kv_bytes(const struct kv *kv);
 
-/* The LRU clock (seconds, OBJ_LRU_BITS bits: wraps after 24 days) and the
+/* The LRU clock (seconds, OBJ_LRU_BITS bits: wraps after 12 days) and the
  * idle time of a record. */
 uint32_t obj_lru_clock(void);
 long long kv_idle_seconds(const struct kv *kv);
