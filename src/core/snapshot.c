@@ -501,11 +501,14 @@ void snapshot_shard_exit(struct shard *s)
     snap_slice_free(&ss->slice);
     struct snap_writer *w = ss->writer;
     if (w) {
-        /* Chunks still queued belong to shards that are stopping too. */
+        /* Chunks still queued belong to shards that are stopping too and
+         * will not see them back: freed here (mimalloc returns a block to
+         * the heap it came from). */
         while (w->head) {
             struct snap_chunk *c = w->head;
             w->head = c->next;
-            if (c->from == s->id) { rdb_buf_free(&c->buf); rk_free(c); }
+            rdb_buf_free(&c->buf);
+            rk_free(c);
         }
         if (w->fd >= 0) close(w->fd);
         unlink(w->tmp);
