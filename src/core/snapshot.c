@@ -292,7 +292,6 @@ static void writer_finish(struct snap_writer *w)
         for (unsigned i = 0; i < s->srv->nshards; i++)
             __atomic_store_n(&st->saved_changes[i], st->cut_changes[i], __ATOMIC_RELAXED);
         __atomic_store_n(&st->lastsave, now_ms / 1000, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&st->saves, 1, __ATOMIC_RELAXED);
         log_notice("DB saved on disk");
     } else {
         log_warn("Write error saving DB on disk (%s, in %s): %s", w->tmp, w->dir, strerror(w->error));
@@ -379,6 +378,7 @@ static void start_now(struct shard *s, enum snapshot_kind kind, struct msg_done 
     __atomic_store_n(&st->started_ms, now, __ATOMIC_RELAXED);
     __atomic_store_n(&st->last_try_ms, now, __ATOMIC_RELAXED);
     if (kind == SNAPSHOT_BGSAVE || kind == SNAPSHOT_AUTO) log_notice("Background saving started");
+    if (kind != SNAPSHOT_SHUTDOWN) __atomic_add_fetch(&st->saves, 1, __ATOMIC_RELAXED); /* rdb_saves: tries */
     enqueue(w, header_chunk(s));
     w->step = W_OPEN;
     writer_advance(w);

@@ -1789,3 +1789,77 @@ PERSIST_TEST(bgsave_is_one_point_in_time)
     redisFree(w);
     redisFree(c);
 }
+
+/* ---- functions ------------------------------------------------------- */
+
+#define LIBRARY "#!lua name=persistlib\nredis.register_function('persist_echo', function(keys, args) return args[1] end)"
+
+static void assert_library_works(redisContext *c)
+{
+    redisReply *r = ts_cmd(c, "FUNCTION LIST");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 1, "FUNCTION LIST: want one library");
+    freeReplyObject(r);
+    ts_assert_bulk(ts_cmd(c, "FCALL persist_echo 0 hello"), "hello");
+}
+
+/* Libraries travel in the RDB file as Redis 7.0 keeps them (FUNCTION2):
+ * a restart keeps them, and files move them between ringkv and Redis. */
+PERSIST_TEST(functions_are_saved_and_loaded)
+{
+    start_on_dir();
+    redisContext *c = ts_connect(g_server);
+    ts_assert_bulk(ts_cmd(c, "FUNCTION LOAD %s", LIBRARY), "persistlib");
+    ts_assert_ok(ts_cmd(c, "SET k v"));
+    ts_assert_ok(ts_cmd(c, "SAVE"));
+    redisFree(c);
+    restart_on_dir();
+    c = ts_connect(g_server);
+    assert_library_works(c);
+    ts_assert_bulk(ts_cmd(c, "GET k"), "v");
+    redisFree(c);
+    stop_ok(&g_server);
+
+    g_peer = ts_start_redis("--dir", g_dir, NULL); /* reads the server's file */
+    c = ts_connect(g_peer);
+    assert_library_works(c);
+    ts_assert_ok(ts_cmd(c, "FUNCTION DELETE persistlib"));
+    ts_assert_bulk(ts_cmd(c, "FUNCTION LOAD %s", LIBRARY), "persistlib");
+    ts_assert_ok(ts_cmd(c, "SAVE"));
+    redisFree(c);
+    stop_ok(&g_peer);
+    start_on_dir(); /* reads Redis's file */
+    c = ts_connect(g_server);
+    assert_library_works(c);
+    redisFree(c);
+    stop_ok(&g_server);
+}
+
+/* FLUSHALL with save points saves the emptied dataset, as Redis does. */
+PERSIST_TEST(flushall_with_save_points_saves)
+{
+    g_server = ts_start("--dir", g_dir, "--save", "3600 1", NULL);
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "SET k v"));
+    ts_assert_ok(ts_cmd(c, "SAVE"));
+    ts_assert_ok(ts_cmd(c, "FLUSHALL"));
+    /* The file is replaced whole (renamed into place): old or new. */
+    long long deadline = ts_now_ms() + 5000;
+    bool empty = false;
+    while (!empty && ts_now_ms() < deadline) {
+        char *out;
+        if (ts_runl(&out, 20000, "redis-check-rdb", path_in(g_dir, "dump.rdb"), NULL) == 0)
+            empty = strstr(out, "[info] 0 keys read") != NULL;
+        rk_free(out);
+        if (!empty) ts_sleep_ms(20);
+    }
+    cr_assert(empty, "dump.rdb still holds keys 5 s after FLUSHALL");
+    wait_bgsave_done(c);
+    redisFree(c);
+    ts_kill(g_server); /* no save at exit: the file must already be empty */
+    g_server = NULL;
+    start_on_dir();
+    c = ts_connect(g_server);
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 0);
+    redisFree(c);
+    stop_ok(&g_server);
+}

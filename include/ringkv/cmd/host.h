@@ -204,7 +204,7 @@ struct server_facts {
     bool snapshot_running, last_snapshot_ok;
     long long lastsave;             /* unix seconds */
     long long snapshot_started_ms, last_snapshot_s;
-    uint64_t snapshots;             /* successful since start */
+    uint64_t snapshots;             /* started since start (INFO rdb_saves) */
     uint64_t keys_loaded;           /* at startup */
 };
 void host_server_facts(struct server_facts *out);

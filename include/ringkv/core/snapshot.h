@@ -47,7 +47,7 @@ struct snapshot_status {
     long long started_ms;       /* of the one running */
     long long last_duration_s;  /* of the last one, -1 before any */
     long long last_try_ms;      /* when the last one started */
-    uint64_t saves;             /* successful ones since start */
+    uint64_t saves;             /* started since start (not at shutdown): INFO rdb_saves */
     /* Per shard: its change counter at the cut of the last successful
      * snapshot, and as it last published it (each timer tick). */
     uint64_t saved_changes[MAX_SHARDS];
