@@ -26,25 +26,44 @@ static void *oom(size_t size)
     abort();
 }
 
+/* Bytes this thread allocated minus bytes it freed (a block freed by
+ * another thread counts there: only the sum over threads is the memory in
+ * use). The usable size, what a block really costs. */
+static __thread long long thread_allocated;
+
+long long rk_thread_allocated(void) { return thread_allocated; }
+
 void *rk_malloc(size_t size)
 {
     void *p = mi_malloc(size);
-    return p ? p : oom(size);
+    if (!p) return oom(size);
+    thread_allocated += (long long)mi_usable_size(p);
+    return p;
 }
 
 void *rk_calloc(size_t n, size_t size)
 {
     void *p = mi_calloc(n, size);
-    return p ? p : oom(n * size);
+    if (!p) return oom(n * size);
+    thread_allocated += (long long)mi_usable_size(p);
+    return p;
 }
 
 void *rk_realloc(void *ptr, size_t size)
 {
+    long long before = ptr ? (long long)mi_usable_size(ptr) : 0;
     void *p = mi_realloc(ptr, size);
-    return p ? p : oom(size);
+    if (!p) return oom(size);
+    thread_allocated += (long long)mi_usable_size(p) - before;
+    return p;
 }
 
-void rk_free(void *ptr) { mi_free(ptr); }
+void rk_free(void *ptr)
+{
+    if (!ptr) return;
+    thread_allocated -= (long long)mi_usable_size(ptr);
+    mi_free(ptr);
+}
 
 char *rk_strndup(const char *s, size_t len)
 {

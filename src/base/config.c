@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT };
+enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT, T_POLICY };
 
 struct directive {
     const char *name;
@@ -57,6 +57,17 @@ static const struct directive directives[] = {
     {"hz", T_INT, F(hz), 1, 500, true},
     {"busy-reply-threshold", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
     {"lua-time-limit", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
+    {"maxmemory", T_MEMORY, F(maxmemory), 0, LLONG_MAX, true},
+    {"maxmemory-policy", T_POLICY, F(maxmemory_policy), 0, MM_NOEVICTION, true},
+    {"maxmemory-samples", T_INT, F(maxmemory_samples), 1, 64, true},
+    {"maxmemory-eviction-tenacity", T_INT, F(maxmemory_eviction_tenacity), 0, 100, true},
+    {"lfu-log-factor", T_INT, F(lfu_log_factor), 0, INT_MAX, true},
+    {"lfu-decay-time", T_INT, F(lfu_decay_time), 0, INT_MAX, true},
+    {"lazyfree-lazy-eviction", T_BOOL, F(lazyfree_lazy_eviction), 0, 1, true},
+    {"lazyfree-lazy-expire", T_BOOL, F(lazyfree_lazy_expire), 0, 1, true},
+    {"lazyfree-lazy-server-del", T_BOOL, F(lazyfree_lazy_server_del), 0, 1, true},
+    {"lazyfree-lazy-user-del", T_BOOL, F(lazyfree_lazy_user_del), 0, 1, true},
+    {"lazyfree-lazy-user-flush", T_BOOL, F(lazyfree_lazy_user_flush), 0, 1, true},
     {"save", T_SAVE, 0, 0, 0, true},
     {"appendonly", T_APPENDONLY, 0, 0, 0, true},
     {"ring-entries", T_INT, F(ring_entries), 64, 32768, false},
@@ -78,6 +89,9 @@ static const struct directive directives[] = {
     {"zset-max-ziplist-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
 };
 
+const char *const config_policy_names[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                                           "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"};
+
 void config_init(struct config *cfg)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -92,6 +106,11 @@ void config_init(struct config *cfg)
     cfg->loglevel = 2; /* notice */
     cfg->dir = rk_strndup(".", 1);
     cfg->dbfilename = rk_strndup("dump.rdb", 8);
+    cfg->maxmemory_policy = MM_NOEVICTION;
+    cfg->maxmemory_samples = 5;
+    cfg->maxmemory_eviction_tenacity = 10;
+    cfg->lfu_log_factor = 10;
+    cfg->lfu_decay_time = 1;
     /* Redis 7.0's default save points. */
     static const struct config_save_point defaults[] = {{3600, 1}, {300, 100}, {60, 10000}};
     memcpy(cfg->save, defaults, sizeof defaults);
@@ -218,6 +237,11 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
         for (int i = 0; i < 4; i++)
             if (strcasecmp(v, levels[i]) == 0) { n = i; ok = true; }
         break;
+    case T_POLICY:
+        ok = false;
+        for (int i = 0; i <= MM_NOEVICTION; i++)
+            if (strcasecmp(v, config_policy_names[i]) == 0) { n = i; ok = true; }
+        break;
     case T_STRING: {
         char **f = str_field(cfg, d);
         rk_free(*f);
@@ -234,6 +258,9 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
         snprintf(err, errlen, "argument couldn't be parsed into an integer");
         if (d->type == T_BOOL) snprintf(err, errlen, "argument must be 'yes' or 'no'");
         if (d->type == T_LOGLEVEL) snprintf(err, errlen, "argument(s) must be one of the following: debug, verbose, notice, warning");
+        if (d->type == T_POLICY)
+            snprintf(err, errlen, "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, "
+                                  "volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction");
         return false;
     }
     if (n < d->min || n > d->max) {
@@ -462,6 +489,7 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
         }
         case T_BOOL: snprintf(buf, sizeof(buf), "%s", load_int(cfg, d) ? "yes" : "no"); break;
         case T_LOGLEVEL: snprintf(buf, sizeof(buf), "%s", levels[cfg->loglevel & 3]); break;
+        case T_POLICY: snprintf(buf, sizeof(buf), "%s", config_policy_names[cfg->maxmemory_policy]); break;
         case T_BIND:
             for (int b = 0; b < cfg->bind_count; b++)
                 snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", b ? " " : "", cfg->bind[b]);

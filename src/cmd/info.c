@@ -22,7 +22,8 @@
 
 /* The counters one shard reports, in this order. */
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
-       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_CHANGES, F_NFIELDS };
+       F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_CHANGES,
+       F_USED_MEMORY, F_EVICTED, F_MAXMEMORY, F_POLICY, F_NFIELDS };
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
@@ -50,6 +51,8 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
         hc.net_output_bytes, ks->stats.expired_keys, ks->stats.hits,
         ks->stats.misses, hc.msgs_sent, hc.msgs_received, hc.cmds_forwarded, cpu, hc.blocked_clients,
         hc.lua_memory, hc.functions_lua_memory, hc.changes_since_save,
+        (unsigned long long)hc.used_memory, /* may be negative alone: the sum is right */
+        ks->stats.evicted_keys, (unsigned long long)c->cfg->maxmemory, (unsigned long long)c->cfg->maxmemory_policy,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
     for (int d = 0; d < ks->ndbs; d++) {
@@ -148,6 +151,35 @@ static void info_persistence(struct obuf *out, const struct shard_report *rep, c
     obuf_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
+/* used_memory is what the shards' threads hold through the allocator
+ * (alloc.h), as Redis's is what zmalloc holds; every shard reports the
+ * same maxmemory and policy (a CONFIG SET reaches them all). */
+static void info_memory(struct obuf *out, const struct shard_report *rep, const struct server_facts *srv, int nparts)
+{
+    char buf[1024], used_h[32], rss_h[32], peak_h[32], max_h[32];
+    long long used = (long long)rep->f[F_USED_MEMORY] + srv->mem_base;
+    long long peak = srv->mem_peak > used ? srv->mem_peak : used;
+    size_t rss = rk_process_rss();
+    unsigned long long maxmemory = nparts ? rep->f[F_MAXMEMORY] / (unsigned)nparts : 0;
+    unsigned long long policy = nparts ? rep->f[F_POLICY] / (unsigned)nparts : MM_NOEVICTION;
+    human_bytes(used_h, sizeof used_h, (double)used);
+    human_bytes(rss_h, sizeof rss_h, (double)rss);
+    human_bytes(peak_h, sizeof peak_h, (double)peak);
+    human_bytes(max_h, sizeof max_h, (double)maxmemory);
+    int n = snprintf(buf, sizeof buf,
+        "# Memory\r\nused_memory:%lld\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n"
+        "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n",
+        used, used_h, rss, rss_h, peak, peak_h, peak ? 100.0 * (double)used / (double)peak : 100.0);
+    obuf_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    info_script_memory(out, rep, srv);
+    n = snprintf(buf, sizeof buf,
+        "maxmemory:%llu\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\nmem_fragmentation_ratio:%.2f\r\n"
+        "mem_allocator:mimalloc\r\n\r\n",
+        maxmemory, max_h, config_policy_names[policy <= MM_NOEVICTION ? policy : MM_NOEVICTION],
+        used > 0 ? (double)rss / (double)used : 0.0);
+    obuf_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
 static void info_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int nparts)
 {
     struct server_facts srv;
@@ -174,24 +206,16 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
         ADD("# Clients\r\nconnected_clients:%llu\r\nmaxclients:%lld\r\nmax_fds:%lld\r\nblocked_clients:%llu\r\n\r\n",
             rep->f[F_CLIENTS], cfg->maxclients, srv.max_fds, rep->f[F_BLOCKED]);
     }
-    if (wants(a, "memory", true)) {
-        char h[32];
-        size_t rss = rk_process_rss();
-        human_bytes(h, sizeof(h), (double)rss);
-        ADD("# Memory\r\nused_memory:%zu\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n",
-            rss, h, rss, h);
-        info_script_memory(&out, rep, &srv);
-        ADD("maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nmem_allocator:mimalloc\r\n\r\n");
-    }
+    if (wants(a, "memory", true)) info_memory(&out, rep, &srv, nparts);
     if (wants(a, "persistence", true)) info_persistence(&out, rep, &srv);
     if (wants(a, "stats", true)) {
         ADD("# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
             "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\nrejected_connections:%lld\r\n"
-            "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
+            "expired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
             "total_error_replies:%llu\r\nshard_messages_sent:%llu\r\nshard_messages_received:%llu\r\n"
             "shard_commands_forwarded:%llu\r\n\r\n",
             rep->f[F_CONNS], (unsigned long long)rep->cmds->commands_processed, rep->f[F_NET_IN], rep->f[F_NET_OUT],
-            srv.rejected_conns, rep->f[F_EXPIRED], rep->f[F_HITS],
+            srv.rejected_conns, rep->f[F_EXPIRED], rep->f[F_EVICTED], rep->f[F_HITS],
             rep->f[F_MISSES], (unsigned long long)rep->cmds->error_replies, rep->f[F_MSGS_SENT], rep->f[F_MSGS_RECV],
             rep->f[F_FORWARDED]);
     }

@@ -1,6 +1,7 @@
 /* exec.c — running commands on their keys' shard, honouring the lock
  * table; see exec.h. Thread: the shard's own. */
 #include "ringkv/core/exec.h"
+#include "ringkv/core/memory.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/core/block.h"
@@ -444,6 +445,12 @@ void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
             struct reply r;
             reply_init(&r, &b->replies, seg->resp);
             reply_counted(&r, s->cmdstats); /* a client's own commands */
+            if (!memory_admit(s, cmd)) {
+                reply_error(&r, RK_ERR_OOM);
+                cmdstats_rejected(s->cmdstats, cmd);
+                p = next;
+                continue;
+            }
             if (!shard_exec_blocking(s, cmd, &a, seg->dbid, &r, seg->client_id, &deadline)) {
                 exec_serve_blocked(s);
                 p = next;

@@ -10,6 +10,7 @@
 #include "ringkv/core/server.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/snapshot.h"
+#include "ringkv/core/memory.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/script/script.h"
@@ -52,6 +53,7 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .functions_lua_memory = (s->functions ? script_lua_memory(s->functions) : 0),
         .cmds_forwarded = s->stats.cmds_forwarded,
         .changes_since_save = snapshot_changes((struct shard *)s),
+        .used_memory = memory_shard_used(),
     };
 }
 
@@ -105,6 +107,8 @@ void host_server_facts(struct server_facts *out)
     out->last_snapshot_s = __atomic_load_n(&st->last_duration_s, __ATOMIC_RELAXED);
     out->snapshots = __atomic_load_n(&st->saves, __ATOMIC_RELAXED);
     out->keys_loaded = srv->keys_loaded;
+    out->mem_base = __atomic_load_n(&srv->mem.base, __ATOMIC_RELAXED);
+    out->mem_peak = __atomic_load_n(&srv->mem.peak, __ATOMIC_RELAXED);
     if (srv->scripts) {
         out->cached_scripts = script_store_count(srv->scripts);
         out->scripts_bytes = script_store_bytes(srv->scripts);

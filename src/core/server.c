@@ -172,6 +172,7 @@ int server_start(struct server *srv, struct config *cfg)
         ring_destroy(srv->ring);
         return -1;
     }
+    srv->mem.base = rk_thread_allocated(); /* the main thread's: configuration, stores */
     pthread_barrier_init(&srv->start_barrier, NULL, srv->nshards + 1);
     srv->shards = rk_calloc(srv->nshards, sizeof(*srv->shards));
     for (unsigned i = 0; i < srv->nshards; i++) {

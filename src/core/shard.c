@@ -4,6 +4,7 @@
 #include "ringkv/core/shard.h"
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/load.h"
+#include "ringkv/core/memory.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/net/conn.h"
@@ -259,6 +260,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     for (int i = 0; i < s->cfg.databases; i++) db_maintain(ks_db(s->ks, i), 1000);
     close_idle_clients(s, now);
     snapshot_tick(s, now);
+    memory_tick(s);
     rk_collect_released();
     resume_accepting(s);
     if (s->draining) {
@@ -393,7 +395,9 @@ static void run_loop(struct shard *s)
     while (!s->exiting) {
         msg_flush(s);
         drain_list(&s->send_list, CONN_IN_SEND_LIST, conn_start_send);
-        int n = ring_run(s->ring, snapshot_pump(s) ? 0 : 1);
+        bool more = snapshot_pump(s);
+        more |= memory_pump(s);
+        int n = ring_run(s->ring, more ? 0 : 1);
         if (n < 0) {
             log_warn("shard %u: io_uring wait failed: %s", s->id, strerror(-n));
             break;
@@ -431,6 +435,7 @@ static void *shard_main(void *arg)
 
     setup(s);
     if (!s->start_error && !shard_load_slice(s)) s->start_error = -EINVAL;
+    memory_shard_setup(s);
     /* Meet the others, then learn whether everyone started. */
     pthread_barrier_wait(&s->srv->start_barrier);
     pthread_barrier_wait(&s->srv->start_barrier);
@@ -440,6 +445,7 @@ static void *shard_main(void *arg)
     block_registry_destroy(s);
     xblock_discard_all(s);
     snapshot_shard_exit(s);
+    memory_shard_exit(s);
     ks_destroy(s->ks);
     script_engine_destroy(s->scripts);
     script_engine_destroy(s->functions);

@@ -74,6 +74,19 @@ static inline void keep_for_snapshot(struct db *db, struct kv *kv)
 /* A record entering the dict is newer than any snapshot in progress. */
 static inline void mark_current(struct db *db, struct kv *kv) { kv->snap = db->snap_parity; }
 
+/* An access, for eviction's sake: the LRU clock, or the LFU counter. */
+static inline void touch(struct db *db, struct kv *kv)
+{
+    if (RK_LIKELY(!db->access || !db->access->lfu)) kv->lru = obj_lru_clock();
+    else kv_lfu_touch(kv, db->access->lfu_log_factor, db->access->lfu_decay_time);
+}
+
+/* A new value: under LFU it starts with LFU_INIT_VAL accesses. */
+static inline void fresh(struct db *db, struct kv *kv)
+{
+    if (RK_UNLIKELY(db->access && db->access->lfu)) kv_lfu_init(kv);
+}
+
 static void save_node(struct dict_node *n, void *arg)
 {
     struct db *db = arg;
@@ -231,7 +244,7 @@ struct kv *db_lookup(struct db *db, const char *key, size_t len)
     struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
     if (kv) {
         db->stats->hits++;
-        kv->lru = obj_lru_clock();
+        touch(db, kv);
     } else {
         db->stats->misses++;
     }
@@ -242,7 +255,7 @@ struct kv *db_lookup_write(struct db *db, const char *key, size_t len)
 {
     struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
     if (kv) {
-        kv->lru = obj_lru_clock();
+        touch(db, kv);
         db->stats->write_lookups++;
     }
     return kv;
@@ -270,6 +283,7 @@ void db_add(struct db *db, struct kv *kv)
 {
     kv->expires = 0;
     mark_current(db, kv);
+    fresh(db, kv);
     dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
     changed(db, kv_key(kv), kv->keylen);
     stored(db, kv);
@@ -289,6 +303,7 @@ void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
     uint64_t hash = db_key_hash(kv_key(old), old->keylen);
     keep_for_snapshot(db, old);
     mark_current(db, repl);
+    fresh(db, repl);
     dict_replace(&db->keys, &old->node, &repl->node, hash);
     repl->expires = old->expires;
     if (old->expires) {
@@ -305,6 +320,7 @@ void db_set(struct db *db, struct kv *kv, bool keep_ttl)
     if (!old) {
         kv->expires = 0;
         mark_current(db, kv);
+        fresh(db, kv);
         dict_insert(&db->keys, &kv->node, hash);
         changed(db, kv_key(kv), kv->keylen);
         stored(db, kv);
@@ -348,7 +364,7 @@ struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t 
     }
     keep_for_snapshot(db, old);
     if (old->expires && !keep_ttl) db_persist(db, old);
-    old->lru = obj_lru_clock();
+    touch(db, old);
     if (old->type == OBJ_STRING && overwrite_in_place(old, val, vlen)) {
         changed(db, key, klen);
         return old;
@@ -457,6 +473,19 @@ struct kv *db_random(struct db *db)
         db->stats->expired_keys++;
     }
     return NULL;
+}
+
+struct kv *db_sample(struct db *db, bool volatile_only, long long *when)
+{
+    if (!volatile_only) {
+        struct kv *kv = (struct kv *)dict_random(&db->keys, rng_cb, db);
+        *when = kv && kv->expires ? db_get_expire(db, kv) : -1;
+        return kv;
+    }
+    struct expire_entry *e = (struct expire_entry *)dict_random(&db->expires, rng_cb, db);
+    if (!e) return NULL;
+    *when = e->when;
+    return e->kv;
 }
 
 void db_swap(struct db *a, struct db *b)

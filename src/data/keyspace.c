@@ -10,7 +10,10 @@ struct keyspace *ks_create(int ndbs, uint64_t seed)
     struct keyspace *ks = rk_calloc(1, sizeof(*ks));
     ks->ndbs = ndbs;
     ks->dbs = rk_calloc((size_t)ndbs, sizeof(struct db));
-    for (int i = 0; i < ndbs; i++) db_init(&ks->dbs[i], &ks->stats, seed + (uint64_t)i);
+    for (int i = 0; i < ndbs; i++) {
+        db_init(&ks->dbs[i], &ks->stats, seed + (uint64_t)i);
+        ks->dbs[i].access = &ks->access;
+    }
     return ks;
 }
 

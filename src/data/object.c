@@ -7,6 +7,8 @@
 #include "ringkv/data/set.h"
 #include "ringkv/data/zset.h"
 #include "ringkv/base/util.h"
+#include "ringkv/base/random.h"
+#include <stdint.h>
 
 #include <string.h>
 #include <time.h>
@@ -61,6 +63,43 @@ long long kv_idle_seconds(const struct kv *kv)
     uint32_t now = obj_lru_clock();
     uint32_t then = kv->lru;
     return now >= then ? now - then : (1u << OBJ_LRU_BITS) - then + now;
+}
+
+#define LFU_MINUTE_BITS (OBJ_LRU_BITS - 8)
+#define LFU_MINUTE_MASK ((1u << LFU_MINUTE_BITS) - 1)
+
+static uint32_t lfu_minutes(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return (uint32_t)(ts.tv_sec / 60) & LFU_MINUTE_MASK;
+}
+
+void kv_lfu_init(struct kv *kv) { kv_lfu_set(kv, LFU_INIT_VAL); }
+
+void kv_lfu_set(struct kv *kv, unsigned counter) { kv->lru = lfu_minutes() << 8 | (counter & 0xFF); }
+
+/* Redis's LFUDecrAndReturn. */
+unsigned kv_lfu_counter(const struct kv *kv, long long decay_minutes)
+{
+    uint32_t then = kv->lru >> 8, now = lfu_minutes();
+    unsigned counter = kv->lru & 0xFF;
+    uint32_t elapsed = now >= then ? now - then : LFU_MINUTE_MASK + 1 - then + now;
+    long long periods = decay_minutes ? elapsed / decay_minutes : 0;
+    return periods > counter ? 0 : counter - (unsigned)periods;
+}
+
+/* Redis's LFULogIncr: the busier a key already is, the less likely one
+ * more access moves its counter. */
+void kv_lfu_touch(struct kv *kv, long long log_factor, long long decay_minutes)
+{
+    unsigned counter = kv_lfu_counter(kv, decay_minutes);
+    if (counter < 255) {
+        double r = (double)rk_random64() / (double)UINT64_MAX;
+        double base = counter > LFU_INIT_VAL ? (double)(counter - LFU_INIT_VAL) : 0;
+        if (r < 1.0 / (base * (double)log_factor + 1)) counter++;
+    }
+    kv->lru = lfu_minutes() << 8 | counter;
 }
 
 static struct kv *kv_alloc(const char *key, size_t klen, size_t extra, enum obj_type type, enum obj_encoding enc)

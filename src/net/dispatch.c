@@ -14,6 +14,7 @@
 #include "ringkv/core/xscript.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/server.h"
+#include "ringkv/core/memory.h"
 #include "ringkv/base/util.h"
 
 #include <ctype.h>
@@ -142,6 +143,11 @@ static bool allowed_while_subscribed(const struct cmd_def *cmd)
 static void write_noauth(struct reply *r, const struct cmd_args *a, const void *unused)
 {
     reply_error(r, RK_ERR_NOAUTH);
+}
+
+static void write_oom(struct reply *r, const struct cmd_args *a, const void *unused)
+{
+    reply_error(r, RK_ERR_OOM);
 }
 
 static void write_misconf(struct reply *r, const struct cmd_args *a, const void *unused)
@@ -343,6 +349,9 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     int where = route(c, cmd, a, &keypos, &nkeys);
     int busy = cmd->flags & CMD_ALLOW_BUSY ? 0 : reaches_busy_shard(c, cmd, a, where, keypos, nkeys);
     if (busy) return reject(c, cmd, write_busy, a, &busy);
+    /* maxmemory: a command run here or coordinated from here evicts here
+     * first; one sent to another shard is checked there (exec.c). */
+    if (where < 0 && !c->busy && !memory_admit(c->shard, cmd)) return reject(c, cmd, write_oom, a, NULL);
     if (c->shard->srv->nshards > 1 && cmd_is_script_run(cmd)) return run_script(c, cmd, a, keypos, nkeys);
     if (where == -1) return run_inline(c, cmd, a);
     if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);

@@ -18,6 +18,10 @@ void *rk_calloc(size_t n, size_t size);
 void *rk_realloc(void *ptr, size_t size);
 void rk_free(void *ptr);
 char *rk_strndup(const char *s, size_t len);
+/* What this thread allocated through these calls minus what it freed, in
+ * usable bytes: summed over the threads (shards publish theirs, see
+ * core/memory.h), the memory the server uses (INFO used_memory, maxmemory). */
+long long rk_thread_allocated(void);
 /* Usable size of a block from rk_malloc: the memory it really costs. */
 size_t rk_usable_size(const void *ptr);
 /* Sets the allocator up, before any thread starts (main). */

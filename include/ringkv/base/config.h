@@ -25,6 +25,13 @@ struct config_save_point {
     long long seconds, changes;
 };
 
+/* maxmemory-policy, in Redis's order of its names (config_policy_names). */
+enum maxmemory_policy {
+    MM_VOLATILE_LRU, MM_VOLATILE_LFU, MM_VOLATILE_RANDOM, MM_VOLATILE_TTL,
+    MM_ALLKEYS_LRU, MM_ALLKEYS_LFU, MM_ALLKEYS_RANDOM, MM_NOEVICTION,
+};
+extern const char *const config_policy_names[];
+
 struct config_obuf_limit {
     long long hard, soft;       /* bytes, 0: none */
     long long soft_seconds;     /* over soft for longer than this: closed */
@@ -43,6 +50,14 @@ struct config {
     int loglevel;
     char *logfile;
     char *dir;
+    /* memory: maxmemory and eviction */
+    long long maxmemory;            /* bytes, 0: no limit */
+    long long maxmemory_policy;     /* enum maxmemory_policy */
+    long long maxmemory_samples, maxmemory_eviction_tenacity;
+    long long lfu_log_factor, lfu_decay_time;
+    /* accepted, as Redis's: big values are freed at once either way */
+    bool lazyfree_lazy_eviction, lazyfree_lazy_expire, lazyfree_lazy_server_del, lazyfree_lazy_user_del,
+        lazyfree_lazy_user_flush;
     /* persistence */
     char *dbfilename;
     struct config_save_point save[CONFIG_MAX_SAVE];

@@ -164,6 +164,7 @@ struct host_counters {
     uint64_t lua_memory;            /* its Lua engines: EVAL's, and FCALL's */
     uint64_t functions_lua_memory;
     uint64_t changes_since_save;    /* keys changed since the last snapshot's cut */
+    long long used_memory;          /* what its thread allocated minus freed (core/memory.h) */
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */
@@ -206,6 +207,7 @@ struct server_facts {
     long long snapshot_started_ms, last_snapshot_s;
     uint64_t snapshots;             /* started since start (INFO rdb_saves) */
     uint64_t keys_loaded;           /* at startup */
+    long long mem_base, mem_peak;   /* the main thread's allocations; the peak seen (core/memory.h) */
 };
 void host_server_facts(struct server_facts *out);
 

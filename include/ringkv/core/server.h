@@ -15,6 +15,7 @@
 #include "ringkv/base/config.h"
 #include "ringkv/base/util.h"
 #include "ringkv/core/snapshot.h"
+#include "ringkv/core/memory.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -44,6 +45,7 @@ struct server {
     long long rejected_conns;      /* atomic */
     int shutdown_requested;        /* atomic: stopping (a signal): busy scripts end (host_script_tick) */
     struct snapshot_status snap;   /* BGSAVE & co. (core/snapshot.h) */
+    struct memory_shared mem;      /* maxmemory's accounting (core/memory.h) */
     uint64_t keys_loaded;          /* from the RDB file at startup (atomic) */
     const unsigned char *rdb_image; /* the RDB file, mapped while the shards load it (core/load.h) */
     size_t rdb_image_len;

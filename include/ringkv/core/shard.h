@@ -53,6 +53,7 @@ struct waiter_list {
 struct lock_table;
 struct block_registry;
 struct shard_snap;
+struct shard_memory;
 
 struct shard {
     unsigned id;
@@ -80,6 +81,7 @@ struct shard {
     uint64_t scripts_gen;               /* the store generation it is in step with */
     struct script_engine *functions;    /* its engine of libraries, once one was used (script.h) */
     struct shard_snap *snap;            /* its part of a snapshot, once one ran (core/snapshot.h) */
+    struct shard_memory *mem;           /* its memory accounting and eviction pool (core/memory.h) */
     uint64_t functions_gen;             /* the function store generation it holds */
 
     struct conn *conns;                 /* all connections, doubly linked */

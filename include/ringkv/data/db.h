@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 struct db_stats {
-    uint64_t hits, misses, expired_keys, expired_stale_perc, expire_cycles;
+    uint64_t hits, misses, expired_keys, expired_stale_perc, expire_cycles, evicted_keys;
     /* Keys changed, ever (Redis's `dirty`; snapshots count from it): not
      * reset by CONFIG RESETSTAT. */
     uint64_t changes;
@@ -41,6 +41,13 @@ struct db_snap_hook {
     void (*save)(struct db_snap_hook *h, struct db *db, struct kv *kv);
 };
 
+/* How records remember their use (maxmemory-policy): the LRU clock, or
+ * LFU counters (object.h). Owned by the keyspace, shared by its dbs. */
+struct db_access {
+    bool lfu;
+    long long lfu_log_factor, lfu_decay_time;
+};
+
 struct db {
     struct dict keys;
     struct dict expires;
@@ -50,6 +57,7 @@ struct db {
     uint64_t rng_state;
     long long avg_ttl;        /* running estimate from active expiry, ms */
     struct db_snap_hook *snap; /* a snapshot in progress, NULL: none */
+    const struct db_access *access; /* NULL: LRU */
     uint8_t snap_parity;
 };
 
@@ -144,6 +152,10 @@ void db_swap(struct db *a, struct db *b);
 
 /* A random live key, or NULL. */
 struct kv *db_random(struct db *db);
+/* A random record for eviction to consider, expired or not, with no side
+ * effect: any key, or (volatile) one with a TTL, its expiry in *when (-1
+ * for none). NULL when there is none. */
+struct kv *db_sample(struct db *db, bool volatile_only, long long *when);
 uint64_t db_rand(struct db *db);
 /* Scan step over the keys (dict_scan cursor semantics). */
 uint64_t db_scan(struct db *db, uint64_t cursor, dict_scan_fn fn, void *arg);

@@ -19,6 +19,7 @@ struct keyspace {
     struct db *dbs;
     int ndbs;
     struct db_stats stats;    /* hits, misses, expiry: counted by all its dbs */
+    struct db_access access;  /* LRU or LFU (maxmemory-policy): read by all its dbs */
 };
 
 /* ndbs empty databases; database i's sampling generator is seeded with

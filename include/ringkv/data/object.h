@@ -109,4 +109,17 @@ size_t kv_bytes(const struct kv *kv);
 uint32_t obj_lru_clock(void);
 long long kv_idle_seconds(const struct kv *kv);
 
+/* Under an LFU maxmemory-policy the same bits hold Redis's LFU state: the
+ * minute of the last decrement (12 bits, wrapping after 68 hours; Redis
+ * keeps 16) and an 8-bit logarithmic access counter. New records start
+ * at LFU_INIT_VAL so they are not evicted before they had a chance. */
+#define LFU_INIT_VAL 5
+void kv_lfu_init(struct kv *kv);
+/* A counter given (RESTORE ... FREQ), as of now. */
+void kv_lfu_set(struct kv *kv, unsigned counter);
+/* The counter after decay: one less per lfu-decay-time minutes idle. */
+unsigned kv_lfu_counter(const struct kv *kv, long long decay_minutes);
+/* An access: decay, then a logarithmic increment (lfu-log-factor). */
+void kv_lfu_touch(struct kv *kv, long long log_factor, long long decay_minutes);
+
 #endif

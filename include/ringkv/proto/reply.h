@@ -89,5 +89,6 @@ void reply_defer_set(struct reply *r, size_t at, long long n);
 #define RK_ERR_DB_RANGE "ERR DB index is out of range"
 #define RK_ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 #define RK_ERR_NOAUTH "NOAUTH Authentication required."
+#define RK_ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
 
 #endif

@@ -1,0 +1,57 @@
+/* memory.h — one memory budget for the whole server (maxmemory), shared
+ * by the shards without a lock on the hot path.
+ *
+ * Each shard counts exactly what its thread allocates and frees
+ * (rk_thread_allocated) and publishes the figure in the server's
+ * per-shard slots when it has moved by more than a step since the last
+ * publication (maxmemory / 64 / shards, at least 256 KB) and on every
+ * timer tick. A shard's view of the whole is its own exact figure plus
+ * the others' last published ones, so it is wrong by less than one step
+ * per other shard: the server as a whole overshoots maxmemory by at most
+ * about maxmemory / 64 before some shard sees it over.
+ *
+ * When its view is over the limit, a shard evicts from its own keys
+ * before running a client's command (for at most the time
+ * maxmemory-eviction-tenacity allows, as Redis) and on every timer tick,
+ * so a shard whose keys are cold gives memory back for a hot one, and no
+ * shard evicts while the server as a whole is under. A command flagged
+ * denyoom is refused with Redis's OOM error only when the policy is
+ * noeviction or no shard has anything its policy may evict.
+ * Thread: each call on the shard given.
+ */
+#ifndef RINGKV_MEMORY_H
+#define RINGKV_MEMORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct shard;
+struct server;
+struct cmd_def;
+
+/* In struct server; atomics. */
+struct memory_shared {
+    long long used[256];          /* per shard, as last published (MAX_SHARDS) */
+    int cannot_evict[256];        /* per shard: its policy finds nothing to evict */
+    long long base;               /* the main thread's, at startup */
+    long long peak;
+};
+
+void memory_shard_setup(struct shard *s);
+void memory_shard_exit(struct shard *s);
+/* Before a client's command: evicts while the server is over maxmemory;
+ * false when the command must be refused (-OOM). */
+bool memory_admit(struct shard *s, const struct cmd_def *cmd);
+/* Every timer tick: publishes, evicts when over, and (after CONFIG SET)
+ * follows the policy. */
+void memory_tick(struct shard *s);
+/* Each loop turn: while the server is over the limit and this shard has
+ * keys to evict, evicts another slice (within the tenacity's time) so a
+ * lowered maxmemory is reached while clients are served in between; true
+ * while there is more (the loop then does not sleep). */
+bool memory_pump(struct shard *s);
+/* This shard's exact figure, and the server's as this shard sees it. */
+long long memory_shard_used(void);
+long long memory_server_used(struct shard *s);
+
+#endif
