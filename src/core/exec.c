@@ -445,7 +445,7 @@ void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
             struct reply r;
             reply_init(&r, &b->replies, seg->resp);
             reply_counted(&r, s->cmdstats); /* a client's own commands */
-            if (!memory_admit(s, cmd)) {
+            if (!memory_admit(s, cmd->flags & CMD_DENYOOM)) {
                 reply_error(&r, RK_ERR_OOM);
                 cmdstats_rejected(s->cmdstats, cmd);
                 p = next;

@@ -123,7 +123,7 @@ static bool nobody_can_evict(struct shard *s)
     return true;
 }
 
-bool memory_admit(struct shard *s, const struct cmd_def *cmd)
+bool memory_admit(struct shard *s, bool denyoom)
 {
     if (RK_LIKELY(s->cfg.maxmemory == 0)) return true;
     publish(s, false);
@@ -131,7 +131,7 @@ bool memory_admit(struct shard *s, const struct cmd_def *cmd)
     read_others(s);
     if (!over(s)) return true;
     if (make_room(s)) return true;
-    if (!(cmd->flags & CMD_DENYOOM)) return true;
+    if (!denyoom) return true;
     return s->cfg.maxmemory_policy != MM_NOEVICTION && !nobody_can_evict(s);
 }
 

@@ -351,7 +351,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     if (busy) return reject(c, cmd, write_busy, a, &busy);
     /* maxmemory: a command run here or coordinated from here evicts here
      * first; one sent to another shard is checked there (exec.c). */
-    if (where < 0 && !c->busy && !memory_admit(c->shard, cmd)) return reject(c, cmd, write_oom, a, NULL);
+    if (where < 0 && !c->busy && !memory_admit(c->shard, cmd->flags & CMD_DENYOOM)) return reject(c, cmd, write_oom, a, NULL);
     if (c->shard->srv->nshards > 1 && cmd_is_script_run(cmd)) return run_script(c, cmd, a, keypos, nkeys);
     if (where == -1) return run_inline(c, cmd, a);
     if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);

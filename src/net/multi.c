@@ -5,6 +5,7 @@
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/cmd_multi.h"
+#include "ringkv/core/memory.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/net/conn.h"
@@ -17,6 +18,7 @@ struct conn_multi {
     bool doomed;               /* a command was refused while queueing */
     struct obuf queue;         /* packed commands (msg_pack_command) */
     uint32_t queued;
+    bool denyoom;              /* a queued command may grow memory (maxmemory) */
     struct obuf watched;       /* packed [db][key] (tx_pack_key) */
     uint32_t nwatched;
 };
@@ -57,7 +59,7 @@ static void answer(struct conn *c, const struct cmd_def *cmd, const char *text)
 
 static void end_multi(struct conn_multi *m)
 {
-    m->active = m->doomed = false;
+    m->active = m->doomed = m->denyoom = false;
     m->queued = 0;
     obuf_shrink(&m->queue, 0);
     m->queue.len = 0;
@@ -172,6 +174,12 @@ static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
         if (m->nwatched) forget_watched(c, NULL);
         return MULTI_DONE;
     }
+    if (m->denyoom && !memory_admit(c->shard, true)) { /* as Redis: the whole transaction is refused */
+        end_multi(m);
+        answer(c, cmd, "EXECABORT Transaction discarded because of: " RK_ERR_OOM);
+        if (m->nwatched) forget_watched(c, NULL);
+        return MULTI_DONE;
+    }
     int *dbids = queue_dbids(c, cmd_lookup("select", 6));
     struct tx_multi_queue q = {m->queue.data, m->queue.len, m->queued, dbids, m->watched.data, m->watched.len,
                                m->nwatched};
@@ -196,6 +204,7 @@ static enum multi_verdict queue(struct conn *c, const struct cmd_def *cmd, const
     }
     msg_pack_command(&m->queue, cmd, a);
     m->queued++;
+    if (cmd->flags & CMD_DENYOOM) m->denyoom = true;
     reply_str(c, "+QUEUED");
     return MULTI_DONE;
 }

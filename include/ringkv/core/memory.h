@@ -27,7 +27,6 @@
 
 struct shard;
 struct server;
-struct cmd_def;
 
 /* In struct server; atomics. */
 struct memory_shared {
@@ -40,8 +39,9 @@ struct memory_shared {
 void memory_shard_setup(struct shard *s);
 void memory_shard_exit(struct shard *s);
 /* Before a client's command: evicts while the server is over maxmemory;
- * false when the command must be refused (-OOM). */
-bool memory_admit(struct shard *s, const struct cmd_def *cmd);
+ * false when the command (denyoom: it may grow memory) must be refused
+ * with -OOM. */
+bool memory_admit(struct shard *s, bool denyoom);
 /* Every timer tick: publishes, evicts when over, and (after CONFIG SET)
  * follows the policy. */
 void memory_tick(struct shard *s);
