@@ -73,7 +73,7 @@ static bool read_key(struct walk *w, int type)
     }
     memcpy(w->key, s, klen);
     w->key[klen] = '\0';
-    bool want = w->ops->want_key && w->ops->want_key(w->arg, w->db, w->key, klen);
+    bool want = w->ops->want_key && w->ops->on_key && w->ops->want_key(w->arg, w->db, w->key, klen);
     if (!want) {
         if (!rdb_skip_object(&w->r, type)) return reader_error(w);
     } else {
