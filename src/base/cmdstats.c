@@ -102,7 +102,7 @@ void cmdstats_error(struct cmdstats *cs, const char *msg, size_t len)
 }
 
 /* Microseconds per tick, measured over the shard's life so far. */
-static long double us_per_tick(const struct cmdstats *cs)
+long double cmdstats_us_per_tick(const struct cmdstats *cs)
 {
 #if defined(__x86_64__) || defined(__i386__)
     uint64_t now_ticks;
@@ -122,7 +122,7 @@ static long double us_per_tick(const struct cmdstats *cs)
 void cmdstats_report(const struct cmdstats *cs, struct obuf *out)
 {
     char line[128];
-    long double rate = us_per_tick(cs);
+    long double rate = cmdstats_us_per_tick(cs);
     LINE("n %llu\n", (unsigned long long)cs->error_replies);
     for (size_t i = 0; i < cs->ncmds; i++) {
         const struct cmd_stat *st = &cs->per_cmd[i];

@@ -57,6 +57,8 @@ static const struct directive directives[] = {
     {"hz", T_INT, F(hz), 1, 500, true},
     {"busy-reply-threshold", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
     {"lua-time-limit", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
+    {"slowlog-log-slower-than", T_INT, F(slowlog_log_slower_than), -1, LLONG_MAX, true},
+    {"slowlog-max-len", T_INT, F(slowlog_max_len), 0, LONG_MAX, true},
     {"maxmemory", T_MEMORY, F(maxmemory), 0, LLONG_MAX, true},
     {"maxmemory-policy", T_POLICY, F(maxmemory_policy), 0, MM_NOEVICTION, true},
     {"maxmemory-samples", T_INT, F(maxmemory_samples), 1, 64, true},
@@ -106,6 +108,8 @@ void config_init(struct config *cfg)
     cfg->loglevel = 2; /* notice */
     cfg->dir = rk_strndup(".", 1);
     cfg->dbfilename = rk_strndup("dump.rdb", 8);
+    cfg->slowlog_log_slower_than = 10000; /* Redis's defaults */
+    cfg->slowlog_max_len = 128;
     cfg->maxmemory_policy = MM_NOEVICTION;
     cfg->maxmemory_samples = 5;
     cfg->maxmemory_eviction_tenacity = 10;

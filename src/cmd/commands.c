@@ -20,6 +20,7 @@ static const struct cmd_def *const parts[] = {
     keys_commands,
     dump_commands,
     persist_commands,
+    slowlog_commands,
     info_commands,
     expire_commands,
     set_commands,

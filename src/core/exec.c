@@ -1,6 +1,7 @@
 /* exec.c — running commands on their keys' shard, honouring the lock
  * table; see exec.h. Thread: the shard's own. */
 #include "ringkv/core/exec.h"
+#include "ringkv/cmd/host.h"
 #include "ringkv/core/memory.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
@@ -57,6 +58,33 @@ static void touch_changed(struct db *db, const struct watched_before *wb)
         if (watch_fingerprint(db_peek(db, wb->key[i], wb->len[i])) != wb->fp[i]) watch_touch(db, wb->key[i], wb->len[i]);
 }
 
+/* slowlog-log-slower-than in ticks of the command clock; recomputed when
+ * the setting changed and on every timer tick (the tick rate is measured
+ * over the shard's life). */
+void exec_slowlog_threshold(struct shard *s)
+{
+    long long us = s->cfg.slowlog_log_slower_than;
+    long double per_tick = cmdstats_us_per_tick(s->cmdstats);
+    s->slowlog_us = us;
+    if (us < 0) s->slowlog_ticks = UINT64_MAX;
+    else if (per_tick <= 0) s->slowlog_ticks = (uint64_t)us * 1000; /* not measured yet: at least 1 GHz */
+    else s->slowlog_ticks = (uint64_t)((long double)us / per_tick);
+}
+
+/* A client's own call (not a script's inner command, not a part of a
+ * fanned-out call) that ran long enough. */
+static void slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx,
+                         uint64_t ticks)
+{
+    if ((cmd->flags & CMD_SKIP_SLOWLOG) || db_command_depth() > 0) return;
+    uint64_t id = __atomic_fetch_add(&s->srv->slowlog_next_id, 1, __ATOMIC_RELAXED);
+    long long us = (long long)((long double)ticks * cmdstats_us_per_tick(s->cmdstats));
+    const char *addr = ctx->client ? client_addr(ctx->client) : "";
+    const char *name = ctx->client ? client_name(ctx->client) : NULL;
+    slowlog_add(&s->slowlog, (size_t)s->cfg.slowlog_max_len, id, mstime() / 1000, us, a->argc, a->argv, a->len,
+                addr, name ? name : "");
+}
+
 void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx)
 {
     struct reply *r = ctx->r;
@@ -77,8 +105,11 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     if (st->changes == changes && st->write_lookups != write_lookups && r->errors == errors) st->changes++;
     if (watched && wb.n && db->watch) touch_changed(db, &wb);
     /* A command that blocked counts as a call when it is served. */
-    cmdstats_ran(s->cmdstats, cmd, cmdstats_ticks_now() - start, r->stats != NULL && !ctx->blocked,
-                 r->errors != errors);
+    uint64_t ticks = cmdstats_ticks_now() - start;
+    bool whole = r->stats != NULL && !ctx->blocked;
+    cmdstats_ran(s->cmdstats, cmd, ticks, whole, r->errors != errors);
+    if (RK_UNLIKELY(s->slowlog_us != s->cfg.slowlog_log_slower_than)) exec_slowlog_threshold(s);
+    if (RK_UNLIKELY(ticks >= s->slowlog_ticks) && whole) slowlog_note(s, cmd, a, ctx, ticks);
 }
 
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,

@@ -57,6 +57,8 @@ void host_read_counters(const struct host *h, struct host_counters *out)
     };
 }
 
+struct slowlog *host_slowlog(struct host *h) { return &shard_of(h)->slowlog; }
+
 bool host_snapshot_claim(struct host *h) { return snapshot_claim(shard_of(h)); }
 
 void host_snapshot_start(struct host *h, enum host_snapshot_kind kind, struct msg_done *later)

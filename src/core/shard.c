@@ -5,6 +5,7 @@
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/load.h"
 #include "ringkv/core/memory.h"
+#include "ringkv/core/exec.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/net/conn.h"
@@ -261,6 +262,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     close_idle_clients(s, now);
     snapshot_tick(s, now);
     memory_tick(s);
+    exec_slowlog_threshold(s);
     rk_collect_released();
     resume_accepting(s);
     if (s->draining) {
@@ -436,6 +438,8 @@ static void *shard_main(void *arg)
     setup(s);
     if (!s->start_error && !shard_load_slice(s)) s->start_error = -EINVAL;
     memory_shard_setup(s);
+    slowlog_init(&s->slowlog);
+    exec_slowlog_threshold(s);
     /* Meet the others, then learn whether everyone started. */
     pthread_barrier_wait(&s->srv->start_barrier);
     pthread_barrier_wait(&s->srv->start_barrier);
@@ -446,6 +450,7 @@ static void *shard_main(void *arg)
     xblock_discard_all(s);
     snapshot_shard_exit(s);
     memory_shard_exit(s);
+    slowlog_free(&s->slowlog);
     ks_destroy(s->ks);
     script_engine_destroy(s->scripts);
     script_engine_destroy(s->functions);

@@ -216,6 +216,8 @@ void db_command_end(void)
     if (--command_depth == 0) command_now_ms = -1;
 }
 
+int db_command_depth(void) { return command_depth; }
+
 long long db_now_ms(void)
 {
     if (command_now_ms < 0) return mstime();

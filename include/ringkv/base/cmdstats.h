@@ -81,6 +81,10 @@ static inline uint64_t cmdstats_ticks_now(void)
 #endif
 }
 
+/* Microseconds per tick (cmdstats_ticks_now), measured over the shard's
+ * life so far; 0 until it can be measured. */
+long double cmdstats_us_per_tick(const struct cmdstats *cs);
+
 /* The counters of cmd, or NULL for a command outside the table. */
 struct cmd_stat *cmdstats_lookup(struct cmdstats *cs, const struct cmd_def *cmd);
 

@@ -71,6 +71,8 @@ struct config {
     long long tcp_backlog;
     long long hz;
     long long busy_reply_threshold; /* ms a script runs before it is busy (lua-time-limit) */
+    long long slowlog_log_slower_than; /* us; -1: off, 0: every command */
+    long long slowlog_max_len;
     /* ringkv's own */
     long long ring_entries;     /* SQ entries per shard ring */
     long long recv_buffers;     /* provided buffers per shard (power of two) */

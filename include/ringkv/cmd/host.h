@@ -175,6 +175,10 @@ const struct cmdstats *host_cmdstats(const struct host *h);
 void host_reset_stats(struct host *h);
 
 /* The server's facts, the same on every shard (INFO, LASTSAVE). */
+/* This shard's log of slow commands (SLOWLOG). */
+struct slowlog;
+struct slowlog *host_slowlog(struct host *h);
+
 /* ---- persistence (core/snapshot.h) ---- */
 /* Takes the server's one snapshot slot; false while a snapshot runs. */
 bool host_snapshot_claim(struct host *h);

@@ -35,6 +35,9 @@ void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_arg
  * shard's own (tx_move.c's scratch): the context a handler of shard s gets
  * when it runs on ks, then the run. */
 struct keyspace;
+/* Recomputes the shard's slowlog threshold in command-clock ticks (after
+ * CONFIG SET, and each timer tick as the tick rate is measured). */
+void exec_slowlog_threshold(struct shard *s);
 struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r,
                              struct client *client, uint64_t client_id);
 void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);

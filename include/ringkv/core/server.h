@@ -47,6 +47,7 @@ struct server {
     struct snapshot_status snap;   /* BGSAVE & co. (core/snapshot.h) */
     struct memory_shared mem;      /* maxmemory's accounting (core/memory.h) */
     uint64_t keys_loaded;          /* from the RDB file at startup (atomic) */
+    uint64_t slowlog_next_id;      /* atomic: SLOWLOG entry ids, server-wide */
     const unsigned char *rdb_image; /* the RDB file, mapped while the shards load it (core/load.h) */
     size_t rdb_image_len;
     char rdb_path[4096];

@@ -11,6 +11,7 @@
 #define RINGKV_SHARD_H
 
 #include "ringkv/base/config.h"
+#include "ringkv/base/slowlog.h"
 #include "ringkv/data/keyspace.h"
 #include "ringkv/core/ring.h"
 #include "ringkv/core/server.h"
@@ -82,6 +83,9 @@ struct shard {
     struct script_engine *functions;    /* its engine of libraries, once one was used (script.h) */
     struct shard_snap *snap;            /* its part of a snapshot, once one ran (core/snapshot.h) */
     struct shard_memory *mem;           /* its memory accounting and eviction pool (core/memory.h) */
+    struct slowlog slowlog;             /* its slow commands (base/slowlog.h) */
+    uint64_t slowlog_ticks;             /* slowlog-log-slower-than in ticks, UINT64_MAX: off */
+    long long slowlog_us;               /* the setting slowlog_ticks was computed for */
     uint64_t functions_gen;             /* the function store generation it holds */
 
     struct conn *conns;                 /* all connections, doubly linked */

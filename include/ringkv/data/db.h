@@ -73,6 +73,9 @@ void db_command_begin(void);
 void db_command_end(void);
 /* The time keys expire against: the command's snapshot, else the clock. */
 long long db_now_ms(void);
+/* How many command brackets are open on this thread (a script's inner
+ * commands run at depth 1 or more). */
+int db_command_depth(void);
 
 /* The live record for key, or NULL; an expired key is deleted on the way.
  * db_lookup counts a keyspace hit or miss (reads); db_lookup_write doesn't. */
