@@ -30,6 +30,16 @@ void slowlog_free(struct slowlog *sl)
     memset(sl, 0, sizeof *sl);
 }
 
+void slowlog_prune(struct slowlog *sl, uint64_t min_id)
+{
+    while (sl->len) {
+        struct slowlog_entry *oldest = &sl->entries[(sl->head + sl->cap - sl->len) % sl->cap];
+        if (oldest->id >= min_id) break;
+        entry_free(oldest);
+        sl->len--;
+    }
+}
+
 static char *copy_text(const char *s, size_t len, size_t *out_len)
 {
     char *p = rk_malloc(len + 1);

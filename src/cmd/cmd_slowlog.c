@@ -2,6 +2,7 @@
  * slow commands it ran (base/slowlog.h); the subcommands run on every
  * shard and GET merges the shards' entries by their server-wide ids. */
 #include "ringkv/base/alloc.h"
+#include "ringkv/base/config.h"
 #include "ringkv/base/slowlog.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/commands.h"
@@ -24,10 +25,19 @@ static bool count_arg(struct cmd_ctx *c, const struct cmd_args *a, long long *co
     return true;
 }
 
+/* This shard's part of the server's newest slowlog-max-len entries. */
+static struct slowlog *current(struct cmd_ctx *c)
+{
+    struct slowlog *sl = host_slowlog(c->host);
+    uint64_t next = host_slowlog_next_id(c->host), max = (uint64_t)c->cfg->slowlog_max_len;
+    slowlog_prune(sl, next > max ? next - max : 0);
+    return sl;
+}
+
 static void get_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long count;
-    if (count_arg(c, a, &count)) slowlog_reply(host_slowlog(c->host), count, c->r);
+    if (count_arg(c, a, &count)) slowlog_reply(current(c), count, c->r);
 }
 
 struct entry_ref {
@@ -79,7 +89,7 @@ static void get_combine(struct reply *r, const struct cmd_args *a, const char *c
 
 static void len_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    reply_int(c->r, (long long)slowlog_len(host_slowlog(c->host)));
+    reply_int(c->r, (long long)slowlog_len(current(c)));
 }
 
 static void reset_command(struct cmd_ctx *c, const struct cmd_args *a)

@@ -71,16 +71,14 @@ void exec_slowlog_threshold(struct shard *s)
     else s->slowlog_ticks = (uint64_t)((long double)us / per_tick);
 }
 
-/* A client's own call (not a script's inner command, not a part of a
- * fanned-out call) that ran long enough. */
-static void slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx,
-                         uint64_t ticks)
+void exec_slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct client *client,
+                       uint64_t ticks)
 {
     if ((cmd->flags & CMD_SKIP_SLOWLOG) || db_command_depth() > 0) return;
     uint64_t id = __atomic_fetch_add(&s->srv->slowlog_next_id, 1, __ATOMIC_RELAXED);
     long long us = (long long)((long double)ticks * cmdstats_us_per_tick(s->cmdstats));
-    const char *addr = ctx->client ? client_addr(ctx->client) : "";
-    const char *name = ctx->client ? client_name(ctx->client) : NULL;
+    const char *addr = client ? client_addr(client) : "";
+    const char *name = client ? client_name(client) : NULL;
     slowlog_add(&s->slowlog, (size_t)s->cfg.slowlog_max_len, id, mstime() / 1000, us, a->argc, a->argv, a->len,
                 addr, name ? name : "");
 }
@@ -109,7 +107,7 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     bool whole = r->stats != NULL && !ctx->blocked;
     cmdstats_ran(s->cmdstats, cmd, ticks, whole, r->errors != errors);
     if (RK_UNLIKELY(s->slowlog_us != s->cfg.slowlog_log_slower_than)) exec_slowlog_threshold(s);
-    if (RK_UNLIKELY(ticks >= s->slowlog_ticks) && whole) slowlog_note(s, cmd, a, ctx, ticks);
+    if (RK_UNLIKELY(ticks >= s->slowlog_ticks) && whole) exec_slowlog_note(s, cmd, a, ctx->client, ticks);
 }
 
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,

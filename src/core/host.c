@@ -59,6 +59,11 @@ void host_read_counters(const struct host *h, struct host_counters *out)
 
 struct slowlog *host_slowlog(struct host *h) { return &shard_of(h)->slowlog; }
 
+uint64_t host_slowlog_next_id(struct host *h)
+{
+    return __atomic_load_n(&shard_of(h)->srv->slowlog_next_id, __ATOMIC_RELAXED);
+}
+
 bool host_snapshot_claim(struct host *h) { return snapshot_claim(shard_of(h)); }
 
 void host_snapshot_start(struct host *h, enum host_snapshot_kind kind, struct msg_done *later)

@@ -23,6 +23,7 @@ struct split {
     uint32_t *key_shard;       /* COMBINE_KEYED: for key group k, its shard */
     uint32_t nkeys;
     struct cmdstats *stats;
+    uint64_t start_ticks;      /* for SLOWLOG: the call as the client saw it */
 };
 
 static void split_free(void *state)
@@ -151,6 +152,9 @@ static void split_locked(struct tx *t)
     /* Counted after the combine, as Redis counts a call after it ran:
      * INFO commandstats does not include the INFO asking. */
     cmdstats_call_done(sp->stats, sp->cmd, r.errors > 0);
+    uint64_t ticks = cmdstats_ticks_now() - sp->start_ticks;
+    if (sp->args.argc && ticks >= t->s->slowlog_ticks)
+        exec_slowlog_note(t->s, sp->cmd, &sp->args, t->cl.client, ticks);
     tx_finish(t, out.data, out.len);
     obuf_free(&out);
 }
@@ -220,7 +224,10 @@ void tx_split_run(struct shard *s, const struct tx_client *cl, const struct cmd_
     struct split *sp = rk_calloc(1, sizeof(*sp));
     sp->cmd = cmd;
     sp->stats = s->cmdstats;
-    if (cmd->combine == COMBINE_CUSTOM) copy_args(sp, a);
+    sp->start_ticks = cmdstats_ticks_now();
+    /* The call's arguments: for a custom combine, and for SLOWLOG while
+     * it logs (whether this call will be slow is known only at the end). */
+    if (cmd->combine == COMBINE_CUSTOM || s->slowlog_ticks != UINT64_MAX) copy_args(sp, a);
     struct tx *t = tx_new(s, cl, &split_ops, sp);
     t->one_shot = true;
     if (cmd->flags & CMD_ALL_SHARDS) {

@@ -239,7 +239,8 @@ static enum run_result run_transaction(struct conn *c, const struct cmd_def *cmd
 {
     if (c->busy) return RUN_WAIT;
     c->busy++;
-    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id};
+    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id,
+                           .client = conn_client(c)};
     if (cmd->flags & CMD_BLOCKING) tx_run_blocking(c->shard, &cl, cmd, a, keypos, nkeys);
     else tx_run_command(c->shard, &cl, cmd, a, keypos, nkeys);
     return RUN_DONE;

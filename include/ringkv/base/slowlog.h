@@ -40,6 +40,9 @@ void slowlog_free(struct slowlog *sl);
 void slowlog_add(struct slowlog *sl, size_t max_len, uint64_t id, long long time, long long duration_us, int argc,
                  const char *const *argv, const size_t *lens, const char *addr, const char *name);
 void slowlog_reset(struct slowlog *sl);
+/* Drops the entries older than id min_id: with ids server-wide, the log
+ * of all shards together keeps the newest slowlog-max-len. */
+void slowlog_prune(struct slowlog *sl, uint64_t min_id);
 static inline size_t slowlog_len(const struct slowlog *sl) { return sl->len; }
 /* The newest `count` entries (-1: all) as SLOWLOG GET's array. */
 void slowlog_reply(const struct slowlog *sl, long long count, struct reply *r);

@@ -178,6 +178,8 @@ void host_reset_stats(struct host *h);
 /* This shard's log of slow commands (SLOWLOG). */
 struct slowlog;
 struct slowlog *host_slowlog(struct host *h);
+/* The id the next slow command will get, server-wide. */
+uint64_t host_slowlog_next_id(struct host *h);
 
 /* ---- persistence (core/snapshot.h) ---- */
 /* Takes the server's one snapshot slot; false while a snapshot runs. */

@@ -38,6 +38,12 @@ struct keyspace;
 /* Recomputes the shard's slowlog threshold in command-clock ticks (after
  * CONFIG SET, and each timer tick as the tick rate is measured). */
 void exec_slowlog_threshold(struct shard *s);
+/* Logs a client's own call that took `ticks` (not a script's inner
+ * command): where it ran, or where its parts were combined. client may
+ * be NULL (then no address or name). */
+struct client;
+void exec_slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct client *client,
+                       uint64_t ticks);
 struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r,
                              struct client *client, uint64_t client_id);
 void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);
