@@ -261,6 +261,7 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
     if (!ok) {
         snprintf(err, errlen, "argument couldn't be parsed into an integer");
         if (d->type == T_BOOL) snprintf(err, errlen, "argument must be 'yes' or 'no'");
+        if (d->type == T_MEMORY) snprintf(err, errlen, "argument must be a memory value");
         if (d->type == T_LOGLEVEL) snprintf(err, errlen, "argument(s) must be one of the following: debug, verbose, notice, warning");
         if (d->type == T_POLICY)
             snprintf(err, errlen, "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, "

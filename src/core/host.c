@@ -11,6 +11,7 @@
 #include "ringkv/core/shard.h"
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/memory.h"
+#include "ringkv/data/evict.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/script/script.h"
@@ -36,6 +37,7 @@ void host_config_replace(struct host *h, struct config *cfg)
     struct shard *s = shard_of(h);
     config_free(&s->cfg);
     s->cfg = *cfg;
+    evict_configure(s->ks, &s->cfg); /* LRU or LFU, and LFU's factors, from the next access on */
 }
 
 void host_read_counters(const struct host *h, struct host_counters *out)

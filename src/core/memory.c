@@ -4,6 +4,7 @@
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/core/server.h"
+#include "ringkv/core/ring.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/data/evict.h"
 
@@ -14,6 +15,7 @@
 
 struct shard_memory {
     struct evict_pool *pool;
+    struct ring_op wake;   /* posted to this shard by another that wants it to evict */
     long long published;   /* what the server's slot holds */
     long long others;      /* the other shards' published sum, as last read */
     long long policy;      /* the policy the keyspace's access tracking follows */
@@ -51,10 +53,13 @@ long long memory_server_used(struct shard *s) { return rk_thread_allocated() + s
 
 static bool over(struct shard *s) { return memory_server_used(s) > s->cfg.maxmemory; }
 
+static void on_wake(struct ring_op *op, int res, uint32_t flags);
+
 void memory_shard_setup(struct shard *s)
 {
     s->mem = rk_calloc(1, sizeof *s->mem);
     s->mem->pool = evict_pool_create();
+    s->mem->wake.cb = on_wake;
     s->mem->policy = -1;
     memory_tick(s);
 }
@@ -85,13 +90,74 @@ static bool has_evictable(struct shard *s)
     return false;
 }
 
+static void on_wake(struct ring_op *op, int res, uint32_t flags)
+{
+    struct shard_memory *m = container_of(op, struct shard_memory, wake);
+    m->evicting = true; /* memory_pump takes it from here */
+}
+
+/* How much better another shard's best candidate must score for s to
+ * leave an eviction to it: twice as idle and a tick of the LRU clock (1 s)
+ * more under LRU, 4 steps of the LFU counter, a second nearer expiry under
+ * volatile-ttl.
+ * Only ever to a strictly better shard, so two shards never leave it to
+ * each other. */
+static unsigned long long margin(const struct shard *s, unsigned long long own)
+{
+    switch (s->cfg.maxmemory_policy) {
+    case MM_ALLKEYS_LFU:
+    case MM_VOLATILE_LFU: return 4;
+    case MM_VOLATILE_TTL: return 1000;
+    default: return own + 1000;
+    }
+}
+
+/* The shard (not s) with the best candidate, when it is clearly better
+ * than s's; -1 when s should evict its own. */
+static int better_shard(struct shard *s, unsigned long long own)
+{
+    int best = -1;
+    unsigned long long top = own, need = margin(s, own);
+    for (unsigned i = 0; i < s->srv->nshards; i++) {
+        if (i == s->id || __atomic_load_n(&shared(s)->cannot_evict[i], __ATOMIC_RELAXED)) continue;
+        unsigned long long sc = __atomic_load_n(&shared(s)->best[i], __ATOMIC_RELAXED);
+        if (sc > top && sc - own >= need) {
+            top = sc;
+            best = (int)i;
+        }
+    }
+    return best;
+}
+
+/* Asks shard i to evict: one wake-up message in flight at most. */
+static void ask(struct shard *s, int i)
+{
+    if (__atomic_exchange_n(&shared(s)->wanted[i], 1, __ATOMIC_ACQ_REL)) return;
+    ring_msg_post(s->ring, s->srv->ring_fds[i], &s->srv->shards[i]->mem->wake, &s->ctl_fail_op);
+}
+
+/* Whether s should leave this eviction to a shard with better candidates
+ * (publishing its own best on the way). */
+static bool leave_to_others(struct shard *s)
+{
+    unsigned long long own;
+    if (s->srv->nshards == 1 || !evict_best_score(s->ks, s->mem->pool, &s->cfg, &own)) return false;
+    __atomic_store_n(&shared(s)->best[s->id], own, __ATOMIC_RELAXED);
+    if (memory_server_used(s) > s->cfg.maxmemory + s->cfg.maxmemory / 32) return false;
+    int i = better_shard(s, own);
+    if (i < 0) return false;
+    ask(s, i);
+    return true;
+}
+
 /* Evicts while over, within the time limit; false when nothing is left
  * that the policy may evict here. */
 static bool make_room(struct shard *s)
 {
     long long limit = time_limit_us(s->cfg.maxmemory_eviction_tenacity), start = monotonic_us();
-    bool ok = true;
+    bool ok = true, left = false;
     for (int n = 1; over(s); n++) {
+        if ((left = leave_to_others(s))) break;
         if (!evict_one(s->ks, s->mem->pool, &s->cfg)) {
             ok = false;
             break;
@@ -100,13 +166,14 @@ static bool make_room(struct shard *s)
     }
     publish(s, false);
     __atomic_store_n(&shared(s)->cannot_evict[s->id], ok ? 0 : 1, __ATOMIC_RELAXED);
-    s->mem->evicting = ok && over(s);
+    s->mem->evicting = ok && !left && over(s); /* what was left to another is its to do */
     return ok;
 }
 
 bool memory_pump(struct shard *s)
 {
     if (RK_LIKELY(!s->mem->evicting)) return false;
+    __atomic_store_n(&shared(s)->wanted[s->id], 0, __ATOMIC_RELEASE);
     read_others(s);
     if (s->cfg.maxmemory == 0 || !over(s)) {
         s->mem->evicting = false;
@@ -127,8 +194,7 @@ bool memory_admit(struct shard *s, bool denyoom)
 {
     if (RK_LIKELY(s->cfg.maxmemory == 0)) return true;
     publish(s, false);
-    if (!over(s)) return true;
-    read_others(s);
+    read_others(s); /* the others' latest figures, not the last tick's */
     if (!over(s)) return true;
     if (make_room(s)) return true;
     if (!denyoom) return true;
@@ -148,5 +214,8 @@ void memory_tick(struct shard *s)
                                                         __ATOMIC_RELAXED)) {}
     if (s->cfg.maxmemory == 0) return;
     __atomic_store_n(&shared(s)->cannot_evict[s->id], has_evictable(s) ? 0 : 1, __ATOMIC_RELAXED);
+    unsigned long long best;
+    if (evict_best_score(s->ks, s->mem->pool, &s->cfg, &best))
+        __atomic_store_n(&shared(s)->best[s->id], best, __ATOMIC_RELAXED);
     if (over(s)) make_room(s);
 }

@@ -22,6 +22,7 @@ struct candidate {
 struct evict_pool {
     struct candidate c[POOL_SIZE];
     int next_db;                   /* the random policies' turn */
+    bool fresh;                    /* just sampled by evict_best_score */
 };
 
 static const char *key_of(const struct candidate *c) { return c->heap_key ? c->heap_key : c->inline_key; }
@@ -159,12 +160,32 @@ static bool evict_random(struct evict_pool *p, struct keyspace *ks, bool vol)
     return false;
 }
 
+bool evict_best_score(struct keyspace *ks, struct evict_pool *pool, const struct config *cfg,
+                      unsigned long long *score)
+{
+    long long policy = cfg->maxmemory_policy;
+    if (policy == MM_NOEVICTION || policy == MM_ALLKEYS_RANDOM || policy == MM_VOLATILE_RANDOM) return false;
+    populate(pool, ks, cfg);
+    pool->fresh = true;
+    for (int k = POOL_SIZE - 1; k >= 0; k--)
+        if (pool->c[k].db >= 0) {
+            *score = pool->c[k].score;
+            return true;
+        }
+    return false;
+}
+
 bool evict_one(struct keyspace *ks, struct evict_pool *pool, const struct config *cfg)
 {
     long long policy = cfg->maxmemory_policy;
     if (policy == MM_NOEVICTION) return false;
     bool vol = is_volatile(policy);
     if (policy == MM_ALLKEYS_RANDOM || policy == MM_VOLATILE_RANDOM) return evict_random(pool, ks, vol);
+    /* A round sampled just before (evict_best_score) is not sampled again. */
+    if (pool->fresh) {
+        pool->fresh = false;
+        if (evict_from_pool(pool, ks, vol)) return true;
+    }
     for (int tries = 0; tries < 4; tries++) {
         populate(pool, ks, cfg);
         if (evict_from_pool(pool, ks, vol)) return true;

@@ -13,8 +13,14 @@
  * When its view is over the limit, a shard evicts from its own keys
  * before running a client's command (for at most the time
  * maxmemory-eviction-tenacity allows, as Redis) and on every timer tick,
- * so a shard whose keys are cold gives memory back for a hot one, and no
- * shard evicts while the server as a whole is under. A command flagged
+ * so no shard evicts while the server as a whole is under. Eviction is
+ * one choice across shards, as Redis's is across databases: every shard
+ * publishes the score of its best candidate (idle time, LFU counter,
+ * nearness of expiry), and a shard whose best is clearly worse than
+ * another's leaves the eviction to that shard, waking it with a message,
+ * for as long as the overshoot stays below maxmemory / 32; past that it
+ * evicts its own. So a hot shard does not throw out its fresh keys while
+ * another holds cold ones. A command flagged
  * denyoom is refused with Redis's OOM error only when the policy is
  * noeviction or no shard has anything its policy may evict.
  * Thread: each call on the shard given.
@@ -32,6 +38,8 @@ struct server;
 struct memory_shared {
     long long used[256];          /* per shard, as last published (MAX_SHARDS) */
     int cannot_evict[256];        /* per shard: its policy finds nothing to evict */
+    unsigned long long best[256]; /* per shard: score of its best eviction candidate (evict.h) */
+    int wanted[256];              /* per shard: another asked it to evict (a wake-up is on its way) */
     long long base;               /* the main thread's, at startup */
     long long peak;
 };

@@ -30,6 +30,14 @@ void evict_pool_destroy(struct evict_pool *p);
  * policy and no key with a TTL). */
 bool evict_one(struct keyspace *ks, struct evict_pool *pool, const struct config *cfg);
 
+/* For the policies that rank keys (LRU, LFU, TTL): samples a round into
+ * the pool and gives the score of the best candidate now in it (higher:
+ * better to evict; comparable between keyspaces under one policy), for a
+ * shard to tell whether another shard holds better candidates. False
+ * for the random policies and noeviction, or when there is no candidate. */
+bool evict_best_score(struct keyspace *ks, struct evict_pool *pool, const struct config *cfg,
+                      unsigned long long *score);
+
 /* The keyspace's access tracking (LRU or LFU) as the policy wants it. */
 void evict_configure(struct keyspace *ks, const struct config *cfg);
 
