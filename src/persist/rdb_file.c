@@ -80,7 +80,8 @@ static bool read_key(struct walk *w, int type)
         struct kv *kv = rdb_read_object(&w->r, type, w->key, klen);
         if (!kv && w->r.error != RDB_ERR_EMPTY_KEY) return reader_error(w);
         if (!kv) w->r.error = RDB_OK; /* Redis skips empty keys */
-        if (kv && !w->ops->on_key(w->arg, w->db, kv, w->expire_ms, w->idle))
+        if (kv && !w->ops->on_key) kv_free(kv); /* wanted, but nobody takes it */
+        else if (kv && !w->ops->on_key(w->arg, w->db, kv, w->expire_ms, w->idle))
             return walk_error(w, "Duplicate key or key refused");
     }
     w->expire_ms = -1;

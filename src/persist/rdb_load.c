@@ -272,7 +272,8 @@ static void push_listpack(struct kv *list, unsigned char *lp, int fill)
 }
 
 /* A blob holding a listpack (validated here) or a ziplist (converted):
- * the listpack, owned by the caller when *owned. */
+ * the listpack, owned by the caller when *owned. One not owned may be the
+ * input itself: read it only. */
 static unsigned char *blob_listpack(struct rdb_reader *r, const unsigned char *s, size_t len, bool ziplist,
                                     bool *owned)
 {
@@ -395,7 +396,12 @@ static bool read_pairs(struct rdb_reader *r, struct kv *kv, const unsigned char 
     bool owned;
     unsigned char *lp = blob_listpack(r, s, len, ziplist, &owned);
     if (!lp) return false;
-    bool ok = lp_len(lp) % 2 == 0 || corrupt(r, "odd number of entries in pairs");
+    /* Counted by walking, not with lp_len: that caches the count in the
+     * header of a listpack saying "unknown" (65535), and this one may be
+     * the input itself, which is read-only (a mapped file). */
+    size_t n = 0;
+    for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, p)) n++;
+    bool ok = n % 2 == 0 || corrupt(r, "odd number of entries in pairs");
     for (unsigned char *p = lp_first(lp); ok && p; p = lp_next(lp, lp_next(lp, p))) {
         lp_value a, b;
         lp_get(p, &a);
