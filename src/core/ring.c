@@ -99,7 +99,10 @@ int ring_run(struct ring *r, unsigned wait_nr)
 {
     struct io_uring_cqe *cqe;
     unsigned head, n = 0;
-    int ret = io_uring_submit_and_wait(&r->uring, wait_nr);
+    /* Not waiting still enters the kernel for completions: under
+     * DEFER_TASKRUN they are posted only then, and a loop kept busy (a
+     * snapshot's walk) would otherwise never see its clients' input. */
+    int ret = wait_nr ? io_uring_submit_and_wait(&r->uring, wait_nr) : io_uring_submit_and_get_events(&r->uring);
     if (ret < 0 && ret != -EINTR && ret != -ETIME && ret != -EBUSY) return ret;
 
     io_uring_for_each_cqe(&r->uring, head, cqe) {
@@ -196,6 +199,10 @@ int ring_write_at(struct ring *r, int fd, const void *buf, size_t len, uint64_t 
 {
     PREP_OR_FAIL(r, sqe);
     io_uring_prep_write(sqe, fd, buf, (unsigned)len, offset);
+    /* A buffered write may otherwise run inline in the submitting thread,
+     * and there the kernel's dirty-page throttling can stall the shard's
+     * loop for tens of milliseconds: io-wq's workers take it instead. */
+    sqe->flags |= IOSQE_ASYNC;
     io_uring_sqe_set_data(sqe, op);
     return 0;
 }
@@ -204,6 +211,7 @@ int ring_fsync(struct ring *r, int fd, struct ring_op *op)
 {
     PREP_OR_FAIL(r, sqe);
     io_uring_prep_fsync(sqe, fd, 0);
+    sqe->flags |= IOSQE_ASYNC;
     io_uring_sqe_set_data(sqe, op);
     return 0;
 }

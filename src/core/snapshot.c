@@ -419,8 +419,11 @@ static void ship(struct shard *s, struct shard_snap *ss, bool last)
     ring_msg_post(s->ring, s->srv->ring_fds[ss->origin], &c->op, &post_failed_op);
 }
 
-/* Per loop turn: about a millisecond of walking, then whatever is ready. */
-#define WALK_KEYS_PER_TURN 2000
+/* Per loop turn: a quarter of a millisecond of walking (checked every
+ * 64 records), then the clients get the loop again: what a command waits
+ * behind a snapshot. */
+#define WALK_US_PER_TURN 250
+#define WALK_KEYS_PER_STEP 64
 
 bool snapshot_pump(struct shard *s)
 {
@@ -435,7 +438,11 @@ bool snapshot_pump(struct shard *s)
         start_now(s, ss->start_kind, ss->start_done);
     }
     if (!ss->producing || ss->credits == 0) return false;
-    bool complete = snap_slice_step(&ss->slice, WALK_KEYS_PER_TURN, SNAPSHOT_CHUNK);
+    long long until = monotonic_us() + WALK_US_PER_TURN;
+    bool complete;
+    do {
+        complete = snap_slice_step(&ss->slice, WALK_KEYS_PER_STEP, SNAPSHOT_CHUNK);
+    } while (!complete && snap_slice_pending(&ss->slice) < SNAPSHOT_CHUNK && monotonic_us() < until);
     if (complete) {
         ss->producing = false;
         ship(s, ss, true);
