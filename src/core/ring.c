@@ -95,6 +95,8 @@ static struct io_uring_sqe *get_sqe(struct ring *r)
     return sqe;
 }
 
+int ring_submit(struct ring *r) { return io_uring_submit(&r->uring); }
+
 int ring_run(struct ring *r, unsigned wait_nr)
 {
     struct io_uring_cqe *cqe;

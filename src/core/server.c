@@ -114,7 +114,7 @@ static void post_to_shard(struct server *srv, unsigned i, enum shard_ctl kind)
     m->kind = kind;
     m->op.cb = shard_on_ctl;
     ring_msg_post(srv->ring, srv->ring_fds[i], &m->op, NULL);
-    ring_run(srv->ring, 0);
+    ring_submit(srv->ring);
 }
 
 static void post_to_shards(struct server *srv, enum shard_ctl kind)

@@ -458,7 +458,7 @@ static void *shard_main(void *arg)
     pubsub_destroy(s->pubsub);
     stop_listening(s);
     if (s->ring) {
-        ring_run(s->ring, 0);
+        ring_submit(s->ring);
         ring_bufs_destroy(s->ring, s->bufs);
         ring_destroy(s->ring);
     }

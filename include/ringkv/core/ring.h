@@ -52,6 +52,9 @@ int ring_fd(const struct ring *r);
 /* Submits what is queued, waits for at least `wait_nr` completions (0: do
  * not wait), then runs every completion's callback. Returns the number of
  * completions handled, or -errno. */
+/* Submits what is queued and runs no callback (a shard or the server
+ * leaving: completions would reach freed state). */
+int ring_submit(struct ring *r);
 int ring_run(struct ring *r, unsigned wait_nr);
 
 /* Submission helpers. Each returns 0 or -errno (ring_get_sqe failures are
