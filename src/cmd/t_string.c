@@ -40,7 +40,7 @@ struct kv *string_unshare(struct db *db, struct kv *kv, size_t len)
         size_t cur;
         const char *s = kv_string(kv, buf, &cur);
         struct kv *raw = kv_new_raw(kv_key(kv), kv->keylen, s, cur, len > cur ? grown_capacity(len) : cur);
-        db_swap_record(db, kv, raw);
+        db_reencode(db, kv, raw);
         kv_free(kv);
         kv = raw;
     }

@@ -300,7 +300,7 @@ void db_restore(struct db *db, struct kv *kv, long long when)
     stored(db, kv);
 }
 
-void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
+static void replace_record(struct db *db, struct kv *old, struct kv *repl)
 {
     uint64_t hash = db_key_hash(kv_key(old), old->keylen);
     keep_for_snapshot(db, old);
@@ -312,7 +312,18 @@ void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
         struct expire_entry *e = (struct expire_entry *)dict_find(&db->expires, kv_key(old), old->keylen, hash);
         if (e) e->kv = repl;
     }
+}
+
+void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
+{
+    replace_record(db, old, repl);
     changed(db, kv_key(repl), repl->keylen);
+}
+
+void db_reencode(struct db *db, struct kv *old, struct kv *repl)
+{
+    replace_record(db, old, repl);
+    repl->lru = old->lru;
 }
 
 void db_set(struct db *db, struct kv *kv, bool keep_ttl)

@@ -176,6 +176,9 @@ uint64_t watch_fingerprint(const struct kv *kv)
     if (!kv) return 0;
     uint64_t h = ((uint64_t)kv->type << 8 | kv->enc) * 0x9e3779b97f4a7c15ULL;
     if (kv->type == OBJ_STRING) {
+        /* A string's encoding may change with its value left as it was
+         * (SETBIT of a bit already set, on an embstr made raw): no change. */
+        h = (uint64_t)OBJ_STRING * 0x9e3779b97f4a7c15ULL;
         char num[RK_LONG_STR_SIZE];
         size_t len;
         const char *s = kv_string(kv, num, &len);

@@ -1129,3 +1129,24 @@ TS_TEST(multi, watch_race_keys_on_every_shard)
     SPREAD(4, "a", "b", "c", "d");
     watch_race(keys, 4, 500);
 }
+
+/* A write that leaves the value as it was is no change for WATCH, as in
+ * Redis: SETBIT of a bit already set (on a short string ringkv keeps
+ * embedded, made raw to be written) lets EXEC run; one that flips a bit
+ * aborts it. Found by redis-diff. */
+TS_TEST(multi, watch_ignores_writes_that_change_nothing)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "SETEX {w}a 1000 -0.5")); /* '5' = 0x35: bit 31 is 1 */
+    ts_assert_ok(ts_cmd(c, "WATCH {w}a"));
+    ts_assert_int(ts_cmd(c, "SETBIT {w}a 31 1"), 1);
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    ts_assert_array(ts_cmd(c, "EXEC"));
+    ts_assert_ok(ts_cmd(c, "WATCH {w}a"));
+    ts_assert_int(ts_cmd(c, "SETBIT {w}a 31 0"), 1);
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    redisReply *r = ts_cmd(c, "EXEC");
+    cr_assert_eq(r->type, REDIS_REPLY_NIL, "EXEC ran after the watched key changed");
+    freeReplyObject(r);
+    redisFree(c);
+}

@@ -110,6 +110,10 @@ struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t 
                          size_t vlen, bool keep_ttl);
 /* Puts `repl` (same key) in place of `old`, keeping the TTL; frees nothing. */
 void db_swap_record(struct db *db, struct kv *old, struct kv *repl);
+/* The same for `repl` holding old's value in another encoding (an embstr
+ * made raw to be written in place): not a change, so watchers hear
+ * nothing of it; a change made in place afterwards is the caller's. */
+void db_reencode(struct db *db, struct kv *old, struct kv *repl);
 bool db_delete(struct db *db, const char *key, size_t len);
 void db_delete_kv(struct db *db, struct kv *kv);
 /* Takes the record out of the db without freeing it; *when gets its TTL (-1). */
