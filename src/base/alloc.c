@@ -132,6 +132,20 @@ void rk_collect_released(void)
     last_collect_ms = now;
 }
 
+void rk_allocator_stats(size_t *active, size_t *resident)
+{
+#ifdef RK_ALLOC_LIBC
+    *active = *resident = 0;
+#else
+    size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
+    mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
+    /* mimalloc commits whole segments ahead of use, and the kernel backs
+     * only the pages touched: what is resident is the honest "active". */
+    size_t resident_now = rk_process_rss();
+    *active = *resident = resident_now < commit ? resident_now : commit;
+#endif
+}
+
 size_t rk_usable_size(const void *ptr) { return ptr ? mi_usable_size((void *)ptr) : 0; }
 
 size_t rk_process_rss(void)

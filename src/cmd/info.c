@@ -23,7 +23,7 @@
 /* The counters one shard reports, in this order. */
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
        F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_CHANGES,
-       F_USED_MEMORY, F_EVICTED, F_MAXMEMORY, F_POLICY, F_NFIELDS };
+       F_USED_MEMORY, F_EVICTED, F_MAXMEMORY, F_POLICY, F_CLIENT_BUFFERS, F_DICT_OVERHEAD, F_NFIELDS };
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
@@ -33,6 +33,19 @@ struct shard_report {
     unsigned long long ttl_weight[MAX_DBS];
     struct cmdstats *cmds;     /* commands and errors, summed */
 };
+
+/* The keyspace's bookkeeping beyond the records themselves: hash table
+ * slots and the expiry entries (Redis's used_memory_overhead counts its
+ * dicts the same way). */
+static unsigned long long dict_overhead(struct keyspace *ks)
+{
+    unsigned long long n = 0;
+    for (int d = 0; d < ks->ndbs; d++) {
+        struct db *db = ks_db(ks, d);
+        n += (dict_buckets(&db->keys) + dict_buckets(&db->expires)) * sizeof(void *) + db_expires_size(db) * 32;
+    }
+    return n;
+}
 
 static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
@@ -53,6 +66,7 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
         hc.lua_memory, hc.functions_lua_memory, hc.changes_since_save,
         (unsigned long long)hc.used_memory, /* may be negative alone: the sum is right */
         ks->stats.evicted_keys, (unsigned long long)c->cfg->maxmemory, (unsigned long long)c->cfg->maxmemory_policy,
+        hc.client_buffers, dict_overhead(ks),
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
     for (int d = 0; d < ks->ndbs; d++) {
@@ -156,27 +170,49 @@ static void info_persistence(struct obuf *out, const struct shard_report *rep, c
  * same maxmemory and policy (a CONFIG SET reaches them all). */
 static void info_memory(struct obuf *out, const struct shard_report *rep, const struct server_facts *srv, int nparts)
 {
-    char buf[1024], used_h[32], rss_h[32], peak_h[32], max_h[32];
+    char buf[2048], used_h[32], rss_h[32], peak_h[32], max_h[32], sys_h[32];
     long long used = (long long)rep->f[F_USED_MEMORY] + srv->mem_base;
     long long peak = srv->mem_peak > used ? srv->mem_peak : used;
-    size_t rss = rk_process_rss();
+    long long startup = srv->mem_startup < used ? srv->mem_startup : used;
+    long long clients = (long long)rep->f[F_CLIENT_BUFFERS];
+    long long overhead = startup + clients + (long long)rep->f[F_DICT_OVERHEAD];
+    if (overhead > used) overhead = used;
+    long long dataset = used - overhead;
+    size_t rss = rk_process_rss(), active, resident;
+    rk_allocator_stats(&active, &resident);
+    long long system = (long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
     unsigned long long maxmemory = nparts ? rep->f[F_MAXMEMORY] / (unsigned)nparts : 0;
     unsigned long long policy = nparts ? rep->f[F_POLICY] / (unsigned)nparts : MM_NOEVICTION;
     human_bytes(used_h, sizeof used_h, (double)used);
     human_bytes(rss_h, sizeof rss_h, (double)rss);
     human_bytes(peak_h, sizeof peak_h, (double)peak);
     human_bytes(max_h, sizeof max_h, (double)maxmemory);
+    human_bytes(sys_h, sizeof sys_h, (double)system);
     int n = snprintf(buf, sizeof buf,
         "# Memory\r\nused_memory:%lld\r\nused_memory_human:%s\r\nused_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n"
-        "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n",
-        used, used_h, rss, rss_h, peak, peak_h, peak ? 100.0 * (double)used / (double)peak : 100.0);
+        "used_memory_peak:%lld\r\nused_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n"
+        "used_memory_overhead:%lld\r\nused_memory_startup:%lld\r\nused_memory_dataset:%lld\r\n"
+        "used_memory_dataset_perc:%.2f%%\r\nallocator_allocated:%lld\r\nallocator_active:%zu\r\n"
+        "allocator_resident:%zu\r\ntotal_system_memory:%lld\r\ntotal_system_memory_human:%s\r\n",
+        used, used_h, rss, rss_h, peak, peak_h, peak ? 100.0 * (double)used / (double)peak : 100.0, overhead, startup,
+        dataset, used > startup ? 100.0 * (double)dataset / (double)(used - startup) : 0.0, used, active, resident,
+        system, sys_h);
     obuf_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
     info_script_memory(out, rep, srv);
+    double frag = used > 0 ? (double)rss / (double)used : 0.0;
     n = snprintf(buf, sizeof buf,
-        "maxmemory:%llu\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\nmem_fragmentation_ratio:%.2f\r\n"
-        "mem_allocator:mimalloc\r\n\r\n",
+        "maxmemory:%llu\r\nmaxmemory_human:%s\r\nmaxmemory_policy:%s\r\nallocator_frag_ratio:%.2f\r\n"
+        "allocator_frag_bytes:%lld\r\nallocator_rss_ratio:%.2f\r\nallocator_rss_bytes:%lld\r\n"
+        "rss_overhead_ratio:%.2f\r\nrss_overhead_bytes:%lld\r\nmem_fragmentation_ratio:%.2f\r\n"
+        "mem_fragmentation_bytes:%lld\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
+        "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:%lld\r\n"
+        "mem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:mimalloc\r\nactive_defrag_running:0\r\n"
+        "lazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n\r\n",
         maxmemory, max_h, config_policy_names[policy <= MM_NOEVICTION ? policy : MM_NOEVICTION],
-        used > 0 ? (double)rss / (double)used : 0.0);
+        used > 0 && active ? (double)active / (double)used : 0.0, active ? (long long)active - used : 0,
+        active ? (double)resident / (double)active : 0.0, (long long)resident - (long long)active,
+        resident ? (double)rss / (double)resident : 0.0, (long long)rss - (long long)resident, frag,
+        (long long)rss - used, clients);
     obuf_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 

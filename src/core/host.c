@@ -56,6 +56,7 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .cmds_forwarded = s->stats.cmds_forwarded,
         .changes_since_save = snapshot_changes((struct shard *)s),
         .used_memory = memory_shard_used(),
+        .client_buffers = conn_buffer_bytes(s),
     };
 }
 
@@ -118,6 +119,7 @@ void host_server_facts(struct server_facts *out)
     out->keys_loaded = srv->keys_loaded;
     out->mem_base = __atomic_load_n(&srv->mem.base, __ATOMIC_RELAXED);
     out->mem_peak = __atomic_load_n(&srv->mem.peak, __ATOMIC_RELAXED);
+    out->mem_startup = __atomic_load_n(&srv->mem.startup, __ATOMIC_RELAXED);
     if (srv->scripts) {
         out->cached_scripts = script_store_count(srv->scripts);
         out->scripts_bytes = script_store_bytes(srv->scripts);

@@ -61,6 +61,7 @@ void memory_shard_setup(struct shard *s)
     s->mem->pool = evict_pool_create();
     s->mem->wake.cb = on_wake;
     s->mem->policy = -1;
+    __atomic_add_fetch(&shared(s)->startup, rk_thread_allocated(), __ATOMIC_RELAXED);
     memory_tick(s);
 }
 

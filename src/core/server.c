@@ -173,6 +173,7 @@ int server_start(struct server *srv, struct config *cfg)
         return -1;
     }
     srv->mem.base = rk_thread_allocated(); /* the main thread's: configuration, stores */
+    srv->mem.startup = srv->mem.base;
     pthread_barrier_init(&srv->start_barrier, NULL, srv->nshards + 1);
     srv->shards = rk_calloc(srv->nshards, sizeof(*srv->shards));
     for (unsigned i = 0; i < srv->nshards; i++) {

@@ -447,6 +447,13 @@ void client_reset(struct client *cl)
 }
 
 /* The send that empties its output closes it (conn_start_send). */
+uint64_t conn_buffer_bytes(const struct shard *s)
+{
+    uint64_t n = 0;
+    for (const struct conn *c = s->conns; c; c = c->next) n += c->in_cap + c->out.cap + c->sending.cap;
+    return n;
+}
+
 struct msg_done *client_defer_reply(struct client *cl)
 {
     struct conn *c = conn_of(cl);

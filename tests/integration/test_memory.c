@@ -427,7 +427,10 @@ TS_TEST(memory, info_memory_fields)
     redisContext *c = ts_connect(g_server);
     static const char *const fields[] = {"used_memory",      "used_memory_human", "used_memory_peak",
                                          "used_memory_peak_human", "maxmemory", "maxmemory_human",
-                                         "maxmemory_policy"};
+                                         "maxmemory_policy", "used_memory_overhead", "used_memory_startup",
+                                         "used_memory_dataset", "used_memory_dataset_perc", "allocator_allocated",
+                                         "allocator_active", "allocator_resident", "total_system_memory",
+                                         "mem_fragmentation_ratio", "mem_clients_normal", "mem_allocator"};
     char buf[128];
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         cr_assert(info_str(c, "memory", fields[i], buf, sizeof buf), "INFO memory has no %s", fields[i]);
@@ -444,6 +447,11 @@ TS_TEST(memory, info_memory_fields)
     long long full = used_memory(c);
     cr_assert_geq(full - before, 3000LL * VALUE_LEN, "used_memory %lld -> %lld after 3000 keys of %d bytes", before,
                   full, VALUE_LEN);
+    /* The values are dataset, not overhead. */
+    long long dataset = info_num(c, "memory", "used_memory_dataset");
+    cr_assert_geq(dataset, 3000LL * VALUE_LEN, "used_memory_dataset %lld after 3000 keys of %d bytes", dataset,
+                  VALUE_LEN);
+    cr_assert_leq(info_num(c, "memory", "used_memory_overhead") + dataset, full + 64 * 1024);
     cr_assert_geq(info_num(c, "memory", "used_memory_peak"), full);
     ts_sleep_ms(300); /* the peak is sampled by the timer too (Redis's serverCron) */
     ts_assert_ok(ts_cmd(c, "FLUSHALL"));

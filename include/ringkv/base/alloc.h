@@ -37,6 +37,10 @@ void rk_collect(void);
  * Per thread. */
 void rk_note_release(size_t bytes);
 void rk_collect_released(void);
+/* The allocator's view of the process (INFO allocator_*): memory it has
+ * committed (active) and what of it is resident; 0 where unknown (under
+ * the sanitizers' allocator). */
+void rk_allocator_stats(size_t *active, size_t *resident);
 /* Bytes this process has from the OS (resident), for INFO memory. */
 size_t rk_process_rss(void);
 

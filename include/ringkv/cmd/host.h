@@ -165,6 +165,7 @@ struct host_counters {
     uint64_t functions_lua_memory;
     uint64_t changes_since_save;    /* keys changed since the last snapshot's cut */
     long long used_memory;          /* what its thread allocated minus freed (core/memory.h) */
+    uint64_t client_buffers;        /* its clients' query and reply buffers, bytes */
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */
@@ -214,6 +215,7 @@ struct server_facts {
     uint64_t snapshots;             /* started since start (INFO rdb_saves) */
     uint64_t keys_loaded;           /* at startup */
     long long mem_base, mem_peak;   /* the main thread's allocations; the peak seen (core/memory.h) */
+    long long mem_startup;          /* everything allocated once the shards had started */
 };
 void host_server_facts(struct server_facts *out);
 

@@ -41,6 +41,7 @@ struct memory_shared {
     unsigned long long best[256]; /* per shard: score of its best eviction candidate (evict.h) */
     int wanted[256];              /* per shard: another asked it to evict (a wake-up is on its way) */
     long long base;               /* the main thread's, at startup */
+    long long startup;            /* all of it once every shard had started (INFO used_memory_startup) */
     long long peak;
 };
 

@@ -140,5 +140,8 @@ size_t conn_output_hard_limit(const struct conn *c);
 /* The connection as command handlers see it: the handle of the client
  * calls (cmd/host.h, defined in conn.c). */
 struct client *conn_client(struct conn *c);
+/* What the shard's connections hold in query and reply buffers (INFO
+ * mem_clients_normal). */
+uint64_t conn_buffer_bytes(const struct shard *s);
 
 #endif
