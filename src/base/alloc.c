@@ -1,6 +1,7 @@
 /* alloc.c — thin wrappers over mimalloc; see alloc.h. Any thread. */
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/log.h"
+#include "ringkv/proto/reply.h"
 
 #include <mimalloc.h>
 #include <malloc.h>
@@ -143,6 +144,19 @@ void rk_allocator_stats(size_t *active, size_t *resident)
      * only the pages touched: what is resident is the honest "active". */
     size_t resident_now = rk_process_rss();
     *active = *resident = resident_now < commit ? resident_now : commit;
+#endif
+}
+
+static void append_report(const char *msg, void *arg) { obuf_append(arg, msg, strlen(msg)); }
+
+void rk_allocator_report(struct obuf *out)
+{
+#ifdef RK_ALLOC_LIBC
+    (void)append_report;
+    static const char msg[] = "Stats not supported for the current allocator";
+    obuf_append(out, msg, sizeof msg - 1);
+#else
+    mi_stats_print_out(append_report, out);
 #endif
 }
 

@@ -848,3 +848,73 @@ MEM_TEST(restore_idletime_under_lru, "allkeys-lru")
     cr_assert_gt(fresh, b.keys / 2);
     free(p);
 }
+
+/* ---- MEMORY STATS, DOCTOR, MALLOC-STATS ----------------------------------- */
+
+static long long stats_field(redisReply *r, const char *name)
+{
+    for (size_t i = 0; i + 1 < r->elements; i += 2)
+        if (strcmp(r->element[i]->str, name) == 0) {
+            redisReply *v = r->element[i + 1];
+            return v->type == REDIS_REPLY_INTEGER ? v->integer : v->type == REDIS_REPLY_STRING ? atoll(v->str) : -1;
+        }
+    cr_assert_fail("MEMORY STATS has no %s", name);
+    return -1;
+}
+
+static redisReply *stats_db(redisReply *r, const char *name)
+{
+    for (size_t i = 0; i + 1 < r->elements; i += 2)
+        if (strcmp(r->element[i]->str, name) == 0) return r->element[i + 1];
+    return NULL;
+}
+
+/* The server's memory as MEMORY STATS breaks it down: keys counted over
+ * every shard, a db.N entry for each database holding keys, the totals
+ * consistent with INFO. */
+TS_TEST(memory, memory_stats)
+{
+    redisContext *c = ts_connect(g_server);
+    struct fill f = {0};
+    fill_keys(c, "k", 0, 2000, 0, &f, false);
+    ts_assert_ok(ts_cmd(c, "SELECT 5"));
+    ts_assert_ok(ts_cmd(c, "SET in5 v"));
+    redisReply *r = ts_cmd(c, "MEMORY STATS");
+    cr_assert_eq(r->type, REDIS_REPLY_ARRAY);
+    cr_assert_eq(stats_field(r, "keys.count"), 2001);
+    long long total = stats_field(r, "total.allocated");
+    cr_assert_gt(total, 2000LL * VALUE_LEN);
+    cr_assert_geq(stats_field(r, "peak.allocated"), total);
+    cr_assert_leq(stats_field(r, "startup.allocated"), total);
+    cr_assert_leq(stats_field(r, "overhead.total"), total);
+    cr_assert_gt(stats_field(r, "dataset.bytes"), 2000LL * VALUE_LEN / 2);
+    cr_assert_gt(stats_field(r, "keys.bytes-per-key"), VALUE_LEN / 2);
+    redisReply *db0 = stats_db(r, "db.0"), *db5 = stats_db(r, "db.5");
+    cr_assert(db0 && db5, "MEMORY STATS lacks db.0 or db.5");
+    cr_assert_null(stats_db(r, "db.1"), "db.1 holds no keys");
+    cr_assert(db0->elements == 6 && strcmp(db0->element[0]->str, "overhead.hashtable.main") == 0);
+    cr_assert_gt(db0->element[1]->integer, 0);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+TS_TEST(memory, memory_doctor_and_malloc_stats)
+{
+    redisContext *c = ts_connect(g_server);
+    redisReply *r = ts_cmd(c, "MEMORY DOCTOR");
+    cr_assert(r->type == REDIS_REPLY_STRING);
+    cr_assert(strstr(r->str, "Hi Sam, this instance is empty or is using very little memory") != NULL,
+              "MEMORY DOCTOR on an empty server: %s", r->str);
+    freeReplyObject(r);
+    struct fill f = {0};
+    fill_keys(c, "k", 0, 8000, 0, &f, false); /* over the doctor's 5 MB */
+    r = ts_cmd(c, "MEMORY DOCTOR");
+    cr_assert(strstr(r->str, "Sam") != NULL && strstr(r->str, "empty") == NULL, "MEMORY DOCTOR: %s", r->str);
+    freeReplyObject(r);
+    r = ts_cmd(c, "MEMORY MALLOC-STATS");
+    cr_assert(r->type == REDIS_REPLY_STRING);
+    cr_assert_gt(r->len, 0);
+    freeReplyObject(r);
+    ts_assert_error(ts_cmd(c, "MEMORY STATS extra"), "ERR wrong number of arguments for 'memory|stats' command");
+    redisFree(c);
+}

@@ -41,6 +41,9 @@ void rk_collect_released(void);
  * committed (active) and what of it is resident; 0 where unknown (under
  * the sanitizers' allocator). */
 void rk_allocator_stats(size_t *active, size_t *resident);
+/* MEMORY MALLOC-STATS: the allocator's own report, as text. */
+struct obuf;
+void rk_allocator_report(struct obuf *out);
 /* Bytes this process has from the OS (resident), for INFO memory. */
 size_t rk_process_rss(void);
 
