@@ -37,15 +37,44 @@ struct cmdstats *cmdstats_create(void)
     return cs;
 }
 
+static void free_hists(struct cmdstats *cs)
+{
+    for (size_t i = 0; i < cs->ncmds; i++) {
+        rk_free(cs->per_cmd[i].hist);
+        cs->per_cmd[i].hist = NULL;
+    }
+}
+
 void cmdstats_destroy(struct cmdstats *cs)
 {
     if (!cs) return;
+    free_hists(cs);
     rk_free(cs->per_cmd);
     rk_free(cs);
 }
 
+void cmdstats_track(struct cmd_stat *st, uint64_t ticks, uint64_t ns_per_tick_q32)
+{
+    if (!st->hist) st->hist = rk_calloc(1, sizeof(*st->hist));
+    latency_hist_add(st->hist, (uint64_t)(((unsigned __int128)ticks * ns_per_tick_q32) >> 32));
+}
+
+void cmdstats_call_latency(struct cmdstats *cs, const struct cmd_def *cmd, uint64_t ticks)
+{
+    if (!cs->ns_per_tick_q32 || (int64_t)ticks <= 0) return;
+    struct cmd_stat *st = cmdstats_lookup(cs, cmd);
+    if (st) cmdstats_track(st, ticks, cs->ns_per_tick_q32);
+}
+
+void cmdstats_calibrate(struct cmdstats *cs, bool tracking)
+{
+    long double ns = cmdstats_us_per_tick(cs) * 1000.0L;
+    cs->ns_per_tick_q32 = tracking && ns > 0 ? (uint64_t)(ns * 4294967296.0L) : 0;
+}
+
 void cmdstats_reset(struct cmdstats *cs)
 {
+    free_hists(cs);
     memset(cs->per_cmd, 0, cs->ncmds * sizeof(*cs->per_cmd));
     cs->error_replies = 0;
     cs->nerrors = 0;
@@ -133,6 +162,15 @@ void cmdstats_report(const struct cmdstats *cs, struct obuf *out)
     }
     for (uint32_t i = 0; i < cs->nerrors; i++)
         LINE("e %s %llu\n", cs->errors[i].code, (unsigned long long)cs->errors[i].count);
+    /* Histograms: "h <index> <bucket>:<count> ...", the buckets in use. */
+    for (size_t i = 0; i < cs->ncmds; i++) {
+        const struct latency_hist *h = cs->per_cmd[i].hist;
+        if (!h || !h->total) continue;
+        LINE("h %zu", i);
+        for (unsigned b = 0; b < LATENCY_HIST_BUCKETS; b++)
+            if (h->count[b]) LINE(" %u:%u", b, h->count[b]);
+        LINE("\n");
+    }
 }
 
 static unsigned long long next_ull(const char **p)
@@ -160,6 +198,23 @@ void cmdstats_merge_report(struct cmdstats *sum, const char *p, const char *end)
                 st->time += next_ull(&p);
                 st->rejected += next_ull(&p);
                 st->failed += next_ull(&p);
+            }
+        } else if (kind == 'h' && p < eol) {
+            unsigned long long i = next_ull(&p);
+            if (i < sum->ncmds) {
+                struct cmd_stat *st = &sum->per_cmd[i];
+                if (!st->hist) st->hist = rk_calloc(1, sizeof(*st->hist));
+                while (p < eol && *p == ' ') {
+                    unsigned long long b = next_ull(&p), n = 0;
+                    if (p < eol && *p == ':') {
+                        p++;
+                        n = next_ull(&p);
+                    }
+                    if (b < LATENCY_HIST_BUCKETS) {
+                        st->hist->count[b] += (uint32_t)n;
+                        st->hist->total += n;
+                    }
+                }
             }
         } else if (kind == 'e' && p < eol) {
             const char *sp = memchr(p, ' ', (size_t)(eol - p));
@@ -198,6 +253,37 @@ void cmdstats_info_commands(const struct cmdstats *sum, struct obuf *out)
              cmd_by_index(order[k])->name, (unsigned long long)st->calls, (unsigned long long)st->time,
              st->calls ? (double)st->time / (double)st->calls : 0.0, (unsigned long long)st->rejected,
              (unsigned long long)st->failed);
+    }
+    rk_free(order);
+}
+
+/* Redis's percentile label: "p50", "p99.9" (a double without trailing zeros). */
+static void percentile_label(char *buf, size_t cap, double p)
+{
+    snprintf(buf, cap, "%f", p);
+    char *dot = strchr(buf, '.');
+    if (!dot) return;
+    char *end = buf + strlen(buf) - 1;
+    while (end > dot && *end == '0') *end-- = '\0';
+    if (end == dot) *end = '\0';
+}
+
+void cmdstats_info_latency(const struct cmdstats *sum, const double *percentiles, int n, struct obuf *out)
+{
+    char line[256];
+    size_t *order = rk_malloc((sum->ncmds ? sum->ncmds : 1) * sizeof(size_t)), k = 0;
+    for (size_t i = 0; i < sum->ncmds; i++)
+        if (sum->per_cmd[i].hist && sum->per_cmd[i].hist->total) order[k++] = i;
+    qsort(order, k, sizeof(*order), by_name);
+    for (size_t j = 0; j < k; j++) {
+        const struct latency_hist *h = sum->per_cmd[order[j]].hist;
+        LINE("latency_percentiles_usec_%s:", cmd_by_index(order[j])->name);
+        for (int p = 0; p < n; p++) {
+            char label[64];
+            percentile_label(label, sizeof label, percentiles[p]);
+            LINE("%sp%s=%.3f", p ? "," : "", label, (double)latency_hist_percentile(h, percentiles[p]) / 1000.0);
+        }
+        LINE("\r\n");
     }
     rk_free(order);
 }

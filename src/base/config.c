@@ -17,7 +17,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT, T_POLICY };
+enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT, T_POLICY,
+                T_PERCENTILES };
 
 struct directive {
     const char *name;
@@ -59,6 +60,8 @@ static const struct directive directives[] = {
     {"lua-time-limit", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
     {"slowlog-log-slower-than", T_INT, F(slowlog_log_slower_than), -1, LLONG_MAX, true},
     {"slowlog-max-len", T_INT, F(slowlog_max_len), 0, LONG_MAX, true},
+    {"latency-tracking", T_BOOL, F(latency_tracking), 0, 1, true},
+    {"latency-tracking-info-percentiles", T_PERCENTILES, 0, 0, 0, true},
     {"maxmemory", T_MEMORY, F(maxmemory), 0, LLONG_MAX, true},
     {"maxmemory-policy", T_POLICY, F(maxmemory_policy), 0, MM_NOEVICTION, true},
     {"maxmemory-samples", T_INT, F(maxmemory_samples), 1, 64, true},
@@ -110,6 +113,11 @@ void config_init(struct config *cfg)
     cfg->dbfilename = rk_strndup("dump.rdb", 8);
     cfg->slowlog_log_slower_than = 10000; /* Redis's defaults */
     cfg->slowlog_max_len = 128;
+    cfg->latency_tracking = true;
+    cfg->latency_percentiles[0] = 50;
+    cfg->latency_percentiles[1] = 99;
+    cfg->latency_percentiles[2] = 99.9;
+    cfg->latency_percentiles_count = 3;
     cfg->maxmemory_policy = MM_NOEVICTION;
     cfg->maxmemory_samples = 5;
     cfg->maxmemory_eviction_tenacity = 10;
@@ -362,6 +370,36 @@ static bool set_save(struct config *cfg, const char *const *values, int nvalues,
     return true;
 }
 
+/* latency-tracking-info-percentiles "50 99 99.9" (or one word per value),
+ * each in [0, 100]; "" for none. */
+static bool set_percentiles(struct config *cfg, const char *const *values, int nvalues, char *err, size_t errlen)
+{
+    double p[CONFIG_MAX_PERCENTILES];
+    int n = 0;
+    for (int i = 0; i < nvalues; i++) {
+        const char *s = values[i];
+        while (*s) {
+            while (*s == ' ') s++;
+            if (!*s) break;
+            char *end;
+            double v = strtod(s, &end);
+            if (end == s || (*end && *end != ' ') || n == CONFIG_MAX_PERCENTILES) {
+                snprintf(err, errlen, "Invalid latency-tracking-info-percentiles parameters");
+                return false;
+            }
+            if (v < 0 || v > 100) {
+                snprintf(err, errlen, "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+                return false;
+            }
+            p[n++] = v;
+            s = end;
+        }
+    }
+    memcpy(cfg->latency_percentiles, p, (size_t)n * sizeof p[0]);
+    cfg->latency_percentiles_count = n;
+    return true;
+}
+
 bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
                 char *err, size_t errlen)
 {
@@ -387,6 +425,7 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
         return true;
     }
     if (d->type == T_SAVE) return set_save(cfg, values, nvalues, at_runtime, err, errlen);
+    if (d->type == T_PERCENTILES) return set_percentiles(cfg, values, nvalues, err, errlen);
     if (nvalues != 1) {
         snprintf(err, errlen, "wrong number of arguments");
         return false;
@@ -495,6 +534,10 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
         case T_BOOL: snprintf(buf, sizeof(buf), "%s", load_int(cfg, d) ? "yes" : "no"); break;
         case T_LOGLEVEL: snprintf(buf, sizeof(buf), "%s", levels[cfg->loglevel & 3]); break;
         case T_POLICY: snprintf(buf, sizeof(buf), "%s", config_policy_names[cfg->maxmemory_policy]); break;
+        case T_PERCENTILES:
+            for (int k = 0; k < cfg->latency_percentiles_count; k++)
+                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%g", k ? " " : "", cfg->latency_percentiles[k]);
+            break;
         case T_BIND:
             for (int b = 0; b < cfg->bind_count; b++)
                 snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", b ? " " : "", cfg->bind[b]);

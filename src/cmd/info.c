@@ -32,6 +32,8 @@ struct shard_report {
     long double ttl_sum[MAX_DBS];
     unsigned long long ttl_weight[MAX_DBS];
     struct cmdstats *cmds;     /* commands and errors, summed */
+    double pct[CONFIG_MAX_PERCENTILES]; /* latency-tracking-info-percentiles */
+    int npct;
 };
 
 /* The keyspace's bookkeeping beyond the records themselves: hash table
@@ -75,6 +77,12 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
                                                  (unsigned long long)db_size(db),
                                                  (unsigned long long)db_expires_size(db), db->avg_ttl));
     }
+    /* The percentiles INFO latencystats reports, as this shard's
+     * configuration has them (CONFIG SET reaches every shard). */
+    obuf_append(&out, "q", 1);
+    for (int i = 0; i < c->cfg->latency_percentiles_count; i++)
+        obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), " %.17g", c->cfg->latency_percentiles[i]));
+    obuf_append(&out, "\n", 1);
     cmdstats_report(host_cmdstats(c->host), &out);
     reply_bulk(c->r, out.data, out.len);
     obuf_free(&out);
@@ -97,6 +105,20 @@ static void parse_report(const char *bulk, size_t len, struct shard_report *rep,
         }
     }
     if (p < bulk + len && *p == '\n') p++;
+    if (p < bulk + len && *p == 'q') {
+        const char *eol = memchr(p, '\n', (size_t)(bulk + len - p));
+        p++;
+        int n = 0;
+        while (eol && p < eol && n < CONFIG_MAX_PERCENTILES) {
+            char *end;
+            double v = strtod(p, &end);
+            if (end == p) break;
+            rep->pct[n++] = v;
+            p = end;
+        }
+        rep->npct = n;
+        if (eol) p = eol + 1;
+    }
     cmdstats_merge_report(rep->cmds, p, bulk + len);
 }
 
@@ -287,6 +309,11 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     if (wants(a, "errorstats", true)) {
         ADD("# Errorstats\r\n");
         cmdstats_info_errors(rep->cmds, &out);
+        ADD("\r\n");
+    }
+    if (wants(a, "latencystats", false)) {
+        ADD("# Latencystats\r\n");
+        cmdstats_info_latency(rep->cmds, rep->pct, rep->npct, &out);
         ADD("\r\n");
     }
     if (wants(a, "keyspace", true)) {

@@ -66,6 +66,7 @@ void exec_slowlog_threshold(struct shard *s)
     long long us = s->cfg.slowlog_log_slower_than;
     long double per_tick = cmdstats_us_per_tick(s->cmdstats);
     s->slowlog_us = us;
+    cmdstats_calibrate(s->cmdstats, s->cfg.latency_tracking);
     if (us < 0) s->slowlog_ticks = UINT64_MAX;
     else if (per_tick <= 0) s->slowlog_ticks = (uint64_t)us * 1000; /* not measured yet: at least 1 GHz */
     else s->slowlog_ticks = (uint64_t)((long double)us / per_tick);

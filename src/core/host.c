@@ -38,6 +38,7 @@ void host_config_replace(struct host *h, struct config *cfg)
     config_free(&s->cfg);
     s->cfg = *cfg;
     evict_configure(s->ks, &s->cfg); /* LRU or LFU, and LFU's factors, from the next access on */
+    cmdstats_calibrate(s->cmdstats, s->cfg.latency_tracking);
 }
 
 void host_read_counters(const struct host *h, struct host_counters *out)

@@ -282,3 +282,43 @@ Test(stats, noauth_is_rejected_wrongpass_failed, .fini = ts_fixture_fini)
     redisFree(admin);
     ts_fixture_stop();
 }
+
+static bool info_has(redisContext *c, const char *section, const char *needle)
+{
+    redisReply *r = ts_cmd(c, "INFO %s", section);
+    bool has = r->type == REDIS_REPLY_STRING && strstr(r->str, needle) != NULL;
+    freeReplyObject(r);
+    return has;
+}
+
+/* INFO latencystats: each command called has its percentiles, with the
+ * labels latency-tracking-info-percentiles asks for; commands across
+ * shards too (MSET); not in the default INFO. */
+TS_TEST(stats, info_latencystats)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "CONFIG RESETSTAT"));
+    ts_assert_ok(ts_cmd(c, "SET k v"));
+    ts_assert_bulk(ts_cmd(c, "GET k"), "v");
+    ts_assert_ok(ts_cmd(c, "MSET a 1 b 2 c 3 d 4"));
+    cr_assert(info_has(c, "latencystats", "# Latencystats"));
+    cr_assert(info_has(c, "latencystats", "latency_percentiles_usec_set:p50="));
+    cr_assert(info_has(c, "latencystats", "latency_percentiles_usec_get:p50="));
+    cr_assert(info_has(c, "latencystats", "latency_percentiles_usec_mset:p50="));
+    cr_assert(info_has(c, "latencystats", ",p99=") && info_has(c, "latencystats", ",p99.9="));
+    cr_assert_not(info_has(c, "", "# Latencystats"), "latencystats is not a default section");
+    cr_assert(info_has(c, "all", "# Latencystats"));
+    ts_assert_ok(ts_cmd(c, "CONFIG SET latency-tracking-info-percentiles %s", "50 99.99"));
+    ts_assert_array(ts_cmd(c, "CONFIG GET latency-tracking-info-percentiles"), "latency-tracking-info-percentiles",
+                    "50 99.99");
+    cr_assert(info_has(c, "latencystats", "latency_percentiles_usec_get:p50="));
+    cr_assert(info_has(c, "latencystats", ",p99.99="));
+    ts_assert_error(ts_cmd(c, "CONFIG SET latency-tracking-info-percentiles %s", "50 101"),
+                    "ERR CONFIG SET failed (possibly related to argument 'latency-tracking-info-percentiles') - "
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+    ts_assert_ok(ts_cmd(c, "CONFIG SET latency-tracking no"));
+    ts_assert_ok(ts_cmd(c, "CONFIG RESETSTAT"));
+    ts_assert_ok(ts_cmd(c, "SET k v2"));
+    cr_assert_not(info_has(c, "latencystats", "latency_percentiles_usec_set"), "tracked with latency-tracking no");
+    redisFree(c);
+}

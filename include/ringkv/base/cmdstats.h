@@ -23,6 +23,7 @@
 #ifndef RINGKV_CMDSTATS_H
 #define RINGKV_CMDSTATS_H
 
+#include "ringkv/base/latency_hist.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/proto/reply.h"
 
@@ -43,6 +44,7 @@
 struct cmd_stat {
     uint64_t calls, rejected, failed;
     uint64_t time; /* TSC ticks; microseconds in a merged report */
+    struct latency_hist *hist; /* each call's time (latency-tracking), once called */
 };
 
 struct err_stat {
@@ -62,6 +64,9 @@ struct cmdstats {
     struct err_stat errors[CMDSTATS_MAX_ERRORS];
     uint64_t base_ticks;        /* clock pair for the tick rate */
     long long base_us;
+    /* latency-tracking: nanoseconds per tick in 32.32 fixed point, 0 while
+     * not tracking or not measured yet (cmdstats_calibrate). */
+    uint64_t ns_per_tick_q32;
 };
 
 /* Creates a shard's statistics (after commands_setup). */
@@ -88,6 +93,12 @@ long double cmdstats_us_per_tick(const struct cmdstats *cs);
 /* The counters of cmd, or NULL for a command outside the table. */
 struct cmd_stat *cmdstats_lookup(struct cmdstats *cs, const struct cmd_def *cmd);
 
+/* Records a call's latency in its command's histogram (made on first use). */
+void cmdstats_track(struct cmd_stat *st, uint64_t ticks, uint64_t ns_per_tick_q32);
+/* Each timer tick: the tick rate for latency-tracking (`tracking` off:
+ * nothing is recorded). */
+void cmdstats_calibrate(struct cmdstats *cs, bool tracking);
+
 /* A command ran for `ticks`. A whole call counts as a call (failed if it
  * wrote an error); a part of a fanned-out call only adds its time, the
  * call is counted once where the parts' replies are combined. Inline: it
@@ -101,9 +112,12 @@ static inline void cmdstats_ran(struct cmdstats *cs, const struct cmd_def *cmd, 
     st->time += (int64_t)ticks > 0 ? ticks : 0;
     st->calls += whole;
     st->failed += whole && failed;
+    if (cs->ns_per_tick_q32 && whole && (int64_t)ticks > 0) cmdstats_track(st, ticks, cs->ns_per_tick_q32);
 }
-/* A fanned-out call finished (its parts' time is counted already). */
+/* A fanned-out call finished (its parts' time is counted already);
+ * ticks: how long the client's call took, for its latency histogram. */
 void cmdstats_call_done(struct cmdstats *cs, const struct cmd_def *cmd, bool failed);
+void cmdstats_call_latency(struct cmdstats *cs, const struct cmd_def *cmd, uint64_t ticks);
 /* Refused before running. */
 void cmdstats_rejected(struct cmdstats *cs, const struct cmd_def *cmd);
 /* An error reply went to a client: msg is its text without the '-'. */
@@ -116,5 +130,7 @@ void cmdstats_report(const struct cmdstats *cs, struct obuf *out);
 void cmdstats_merge_report(struct cmdstats *sum, const char *p, const char *end);
 void cmdstats_info_commands(const struct cmdstats *sum, struct obuf *out);
 void cmdstats_info_errors(const struct cmdstats *sum, struct obuf *out);
+/* INFO latencystats: each called command's percentiles, in microseconds. */
+void cmdstats_info_latency(const struct cmdstats *sum, const double *percentiles, int n, struct obuf *out);
 
 #endif

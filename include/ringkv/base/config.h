@@ -73,6 +73,10 @@ struct config {
     long long busy_reply_threshold; /* ms a script runs before it is busy (lua-time-limit) */
     long long slowlog_log_slower_than; /* us; -1: off, 0: every command */
     long long slowlog_max_len;
+    bool latency_tracking;          /* INFO latencystats */
+#define CONFIG_MAX_PERCENTILES 16
+    double latency_percentiles[CONFIG_MAX_PERCENTILES]; /* latency-tracking-info-percentiles */
+    int latency_percentiles_count;
     /* ringkv's own */
     long long ring_entries;     /* SQ entries per shard ring */
     long long recv_buffers;     /* provided buffers per shard (power of two) */
