@@ -367,7 +367,7 @@ static const struct tx_plan_ops multi_ops = {multi_locked, multi_round_done, mul
 static void copy_queue(struct shard *s, struct multi *m, const struct tx_multi_queue *q)
 {
     m->storage = rk_malloc(q->len + 1);
-    memcpy(m->storage, q->cmds, q->len);
+    if (q->len) memcpy(m->storage, q->cmds, q->len); /* an empty queue has no buffer at all */
     m->cmds = rk_calloc(q->n + 1, sizeof(*m->cmds));
     m->n = q->n;
     const char *p = m->storage;
