@@ -345,7 +345,8 @@ def main():
                                 "--save", "", "--appendonly", "no"], args.redis_port))
         if not args.port and not args.suggest:
             args.port = free_port()
-            procs.append(start([args.ringkv, "--port", str(args.port), "--bind", "127.0.0.1", "--shards", "1"], args.port))
+            procs.append(start([args.ringkv, "--port", str(args.port), "--bind", "127.0.0.1", "--shards", "1",
+                                "--save", ""], args.port))
         if args.suggest:
             ra = Conn(args.redis_port)
             ra.cmd("HELLO", "3")
