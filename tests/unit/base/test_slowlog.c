@@ -25,6 +25,7 @@ static int reply_ids(const struct slowlog *sl, long long count, uint64_t *ids, i
     struct reply r;
     reply_init(&r, &out, 2);
     slowlog_reply(sl, count, &r);
+    obuf_append(&out, "", 1); /* a C string to search */
     int n = 0;
     /* Each entry starts "*6\r\n:<id>\r\n". */
     for (const char *p = out.data; (p = strstr(p, "*6\r\n:")) != NULL && n < cap; p += 5)
