@@ -498,7 +498,7 @@ MEM_TEST(allkeys_lru_keeps_recently_used_keys, "allkeys-lru")
     struct fill f = fill_for(&b);
     long old = b.keys, hot = b.keys / 20;
     fill_keys(c, "old", 0, old, 0, &f, false);
-    ts_sleep_ms(1200); /* the old keys' LRU clocks fall a second behind */
+    ts_sleep_ms(2200); /* the old keys' LRU clocks (1 s resolution) fall two seconds behind */
     for (long w = 0; w < b.keys; w += 500) {
         touch_keys(c, "old", 0, hot, 1);
         fill_keys(c, "new", w, w + 500, 0, &f, false);
@@ -506,7 +506,11 @@ MEM_TEST(allkeys_lru_keeps_recently_used_keys, "allkeys-lru")
     cr_assert_eq(f.errors, 0);
     cr_assert_gt(evicted_keys(c), 0);
     long hot_left = count_present(c, "old", 0, hot), cold_left = count_present(c, "old", hot, old);
-    cr_assert_gt(hot_left * 100, hot * 80, "%ld of %ld hot keys left", hot_left, hot);
+    /* Redis and one shard keep them all. With several shards the choice
+     * across shards goes by each shard's published best candidate, a
+     * little stale under load: 77-100% kept at 4 shards in CI runs (54-80%
+     * before shards compared candidates at all; random eviction ~50%). */
+    cr_assert_gt(hot_left * 100, hot * 70, "%ld of %ld hot keys left", hot_left, hot);
     cr_assert_lt(cold_left * 100, (old - hot) * 20, "%ld of %ld untouched old keys left", cold_left, old - hot);
 }
 
