@@ -93,10 +93,9 @@ static void restore_command(struct cmd_ctx *c, const struct cmd_args *a)
     db_add(c->db, kv);
     if (ttl) db_set_expire(c->db, kv, ttl);
     /* As Redis's objectSetLRUOrLFU: each option counts under its policy. */
-    bool lfu = c->cfg->maxmemory_policy == MM_ALLKEYS_LFU || c->cfg->maxmemory_policy == MM_VOLATILE_LFU;
+    bool lfu = config_policy_lfu(c->cfg->maxmemory_policy);
     if (lfu && o.freq >= 0) kv_lfu_set(kv, (unsigned)o.freq);
-    if (!lfu && o.idle >= 0)
-        kv->lru = (obj_lru_clock() - (uint32_t)(o.idle & ((1 << OBJ_LRU_BITS) - 1))) & ((1u << OBJ_LRU_BITS) - 1);
+    if (!lfu && o.idle >= 0) kv_set_idle(kv, o.idle);
     reply_ok(c->r);
 }
 

@@ -392,18 +392,13 @@ static void object_refcount_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_int(c->r, shared ? INT_MAX : 1);
 }
 
-static bool lfu_policy(const struct config *cfg)
-{
-    return cfg->maxmemory_policy == MM_ALLKEYS_LFU || cfg->maxmemory_policy == MM_VOLATILE_LFU;
-}
-
 /* Records keep either the LRU clock or LFU counters (object.h), as the
  * policy says; each subcommand answers only for its own. */
 static void object_idletime_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct kv *kv = object_lookup(c, a);
     if (!kv) return;
-    if (lfu_policy(c->cfg))
+    if (config_policy_lfu(c->cfg->maxmemory_policy))
         reply_error(c->r, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
                           "switching between policies at runtime LRU and LFU data will take some time to adjust.");
     else
@@ -414,7 +409,7 @@ static void object_freq_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct kv *kv = object_lookup(c, a);
     if (!kv) return;
-    if (lfu_policy(c->cfg))
+    if (config_policy_lfu(c->cfg->maxmemory_policy))
         reply_int(c->r, kv_lfu_counter(kv, c->cfg->lfu_decay_time));
     else
         reply_error(c->r, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "

@@ -48,8 +48,8 @@ static void memory_purge_command(struct cmd_ctx *c, const struct cmd_args *a)
 /* ---- MEMORY STATS and MEMORY DOCTOR ---------------------------------- */
 
 /* What one shard reports: "used clients nclients\n" then per database
- * "keys expires buckets expire_buckets\n". The parts are added up where
- * the call was made. */
+ * "keys overhead expires_overhead\n" (db_overhead). The parts are added
+ * up where the call was made. */
 static void memory_part_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct host_counters hc;
@@ -61,11 +61,10 @@ static void memory_part_command(struct cmd_ctx *c, const struct cmd_args *a)
                                             (unsigned long long)hc.client_buffers, (unsigned long long)hc.clients));
     for (int d = 0; d < c->ks->ndbs; d++) {
         struct db *db = ks_db(c->ks, d);
-        obuf_append(&out, line, (size_t)snprintf(line, sizeof line, "%llu %llu %llu %llu\n",
-                                                (unsigned long long)db_size(db),
-                                                (unsigned long long)db_expires_size(db),
-                                                (unsigned long long)dict_buckets(&db->keys),
-                                                (unsigned long long)dict_buckets(&db->expires)));
+        uint64_t main, expires;
+        db_overhead(db, &main, &expires);
+        obuf_append(&out, line, (size_t)snprintf(line, sizeof line, "%llu %llu %llu\n", (unsigned long long)db_size(db),
+                                                (unsigned long long)main, (unsigned long long)expires));
     }
     reply_bulk(c->r, out.data, out.len);
     obuf_free(&out);
@@ -97,12 +96,9 @@ static void gather(struct overhead *o, const char *const *parts, const size_t *l
         o->clients += strtoll(next, &next, 10);
         o->nclients += strtoll(next, &next, 10);
         for (int d = 0; d < o->ndbs; d++) {
-            long long keys = strtoll(next, &next, 10), expires = strtoll(next, &next, 10);
-            long long buckets = strtoll(next, &next, 10), expire_buckets = strtoll(next, &next, 10);
-            o->db_keys[d] += keys;
-            /* Hash slots, and each record's header (dict link and fields). */
-            o->db_main[d] += buckets * (long long)sizeof(void *) + keys * (long long)KV_HEADER;
-            o->db_expires[d] += expire_buckets * (long long)sizeof(void *) + expires * 32;
+            o->db_keys[d] += strtoll(next, &next, 10);
+            o->db_main[d] += strtoll(next, &next, 10);
+            o->db_expires[d] += strtoll(next, &next, 10);
         }
     }
     o->peak = srv.mem_peak > o->used ? srv.mem_peak : o->used;

@@ -36,15 +36,14 @@ struct shard_report {
     int npct;
 };
 
-/* The keyspace's bookkeeping beyond the records themselves: hash table
- * slots and the expiry entries (Redis's used_memory_overhead counts its
- * dicts the same way). */
+/* The keyspace's bookkeeping beyond the values (db_overhead). */
 static unsigned long long dict_overhead(struct keyspace *ks)
 {
     unsigned long long n = 0;
     for (int d = 0; d < ks->ndbs; d++) {
-        struct db *db = ks_db(ks, d);
-        n += (dict_buckets(&db->keys) + dict_buckets(&db->expires)) * sizeof(void *) + db_expires_size(db) * 32;
+        uint64_t keys, expires;
+        db_overhead(ks_db(ks, d), &keys, &expires);
+        n += keys + expires;
     }
     return n;
 }

@@ -58,14 +58,10 @@ static void touch_changed(struct db *db, const struct watched_before *wb)
         if (watch_fingerprint(db_peek(db, wb->key[i], wb->len[i])) != wb->fp[i]) watch_touch(db, wb->key[i], wb->len[i]);
 }
 
-/* slowlog-log-slower-than in ticks of the command clock; recomputed when
- * the setting changed and on every timer tick (the tick rate is measured
- * over the shard's life). */
-void exec_slowlog_threshold(struct shard *s)
+void exec_calibrate(struct shard *s)
 {
     long long us = s->cfg.slowlog_log_slower_than;
     long double per_tick = cmdstats_us_per_tick(s->cmdstats);
-    s->slowlog_us = us;
     cmdstats_calibrate(s->cmdstats, s->cfg.latency_tracking);
     if (us < 0) s->slowlog_ticks = UINT64_MAX;
     else if (per_tick <= 0) s->slowlog_ticks = (uint64_t)us * 1000; /* not measured yet: at least 1 GHz */
@@ -107,7 +103,6 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     uint64_t ticks = cmdstats_ticks_now() - start;
     bool whole = r->stats != NULL && !ctx->blocked;
     cmdstats_ran(s->cmdstats, cmd, ticks, whole, r->errors != errors);
-    if (RK_UNLIKELY(s->slowlog_us != s->cfg.slowlog_log_slower_than)) exec_slowlog_threshold(s);
     if (RK_UNLIKELY(ticks >= s->slowlog_ticks) && whole) exec_slowlog_note(s, cmd, a, ctx->client, ticks);
 }
 

@@ -38,7 +38,7 @@ void host_config_replace(struct host *h, struct config *cfg)
     config_free(&s->cfg);
     s->cfg = *cfg;
     evict_configure(s->ks, &s->cfg); /* LRU or LFU, and LFU's factors, from the next access on */
-    cmdstats_calibrate(s->cmdstats, s->cfg.latency_tracking);
+    exec_calibrate(s); /* slowlog and latency-tracking settings */
 }
 
 void host_read_counters(const struct host *h, struct host_counters *out)

@@ -102,8 +102,7 @@ static bool on_key(void *arg, int dbid, struct kv *kv, long long expire_ms, long
         kv_free(kv);
         return false; /* Redis: "Duplicate key ... found in RDB file" */
     }
-    if (idle >= 0) kv->lru = (obj_lru_clock() - (uint32_t)(idle & ((1 << OBJ_LRU_BITS) - 1))) &
-                             ((1u << OBJ_LRU_BITS) - 1);
+    if (idle >= 0) kv_set_idle(kv, idle);
     db_add(db, kv);
     if (expire_ms >= 0) db_set_expire(db, kv, expire_ms);
     sl->loaded++;

@@ -85,7 +85,7 @@ static bool has_evictable(struct shard *s)
 {
     long long policy = s->cfg.maxmemory_policy;
     if (policy == MM_NOEVICTION) return false;
-    bool vol = policy < MM_ALLKEYS_LRU;
+    bool vol = config_policy_volatile(policy);
     for (int d = 0; d < s->ks->ndbs; d++)
         if ((vol ? db_expires_size(ks_db(s->ks, d)) : db_size(ks_db(s->ks, d))) > 0) return true;
     return false;

@@ -262,7 +262,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     close_idle_clients(s, now);
     snapshot_tick(s, now);
     memory_tick(s);
-    exec_slowlog_threshold(s);
+    exec_calibrate(s);
     rk_collect_released();
     resume_accepting(s);
     if (s->draining) {
@@ -439,7 +439,7 @@ static void *shard_main(void *arg)
     if (!s->start_error && !shard_load_slice(s)) s->start_error = -EINVAL;
     memory_shard_setup(s);
     slowlog_init(&s->slowlog);
-    exec_slowlog_threshold(s);
+    exec_calibrate(s);
     /* Meet the others, then learn whether everyone started. */
     pthread_barrier_wait(&s->srv->start_barrier);
     pthread_barrier_wait(&s->srv->start_barrier);

@@ -28,7 +28,7 @@ struct snap_chunk {
     struct snap_chunk *next;
     unsigned from;
     bool last;         /* the shard's slice is complete */
-    bool returned;     /* back home (the op's second trip) */
+    bool own;          /* the writer's (header, trailer): freed once written, not given back */
     struct rdb_buf buf;
 };
 
@@ -98,16 +98,30 @@ static void writer_advance(struct snap_writer *w);
 
 static void chunk_returned(struct ring_op *op, int res, uint32_t flags);
 
-/* A written chunk goes back to its shard, which frees it. */
+/* A written (or dropped) chunk goes back to its shard, which frees it. */
 static void give_back(struct snap_writer *w, struct snap_chunk *c)
 {
     if (c->from == w->s->id) {
         chunk_returned(&c->op, 0, 0);
         return;
     }
-    c->returned = true;
     c->op.cb = chunk_returned;
     ring_msg_post(w->s->ring, w->s->srv->ring_fds[c->from], &c->op, &post_failed_op);
+}
+
+/* The queue's head is done with: the writer's own is freed, a shard's
+ * goes back to it. */
+static void release_head(struct snap_writer *w)
+{
+    struct snap_chunk *c = w->head;
+    w->head = c->next;
+    if (!w->head) w->tail = NULL;
+    if (c->own) {
+        rdb_buf_free(&c->buf);
+        rk_free(c);
+    } else {
+        give_back(w, c);
+    }
 }
 
 static void enqueue(struct snap_writer *w, struct snap_chunk *c)
@@ -160,7 +174,7 @@ static void queue_trailer(struct snap_writer *w)
     rdb_put_byte(&t->buf, RDB_OPCODE_EOF);
     uint64_t crc = w->s->cfg.rdb_checksum ? crc64(w->crc, t->buf.data, 1) : 0;
     rdb_put_millis(&t->buf, (long long)crc); /* 8 bytes, little endian */
-    t->returned = true; /* the writer's own: freed when written */
+    t->own = true;
     w->trailer_queued = true;
     enqueue(w, t);
 }
@@ -180,23 +194,14 @@ static void writer_advance(struct snap_writer *w)
         if (w->step == W_DATA) {
             if (w->error) {
                 /* Drop what comes: the shards still finish their walk. */
-                while (w->head) {
-                    struct snap_chunk *c = w->head;
-                    w->head = c->next;
-                    if (!w->head) w->tail = NULL;
-                    if (c->from == w->s->id && c->returned) { rdb_buf_free(&c->buf); rk_free(c); }
-                    else give_back(w, c);
-                }
+                while (w->head) release_head(w);
                 if (w->slices_done < w->s->srv->nshards) return;
                 if (w->fd < 0) { writer_finish(w); return; }
                 w->step = W_CLOSE;
             } else if (w->head) {
                 if (w->cur_off == 0) w->crc = crc64(w->crc, w->head->buf.data, w->head->buf.len);
                 if (w->head->buf.len == 0) { /* an empty last chunk */
-                    struct snap_chunk *c = w->head;
-                    w->head = c->next;
-                    if (!w->head) w->tail = NULL;
-                    give_back(w, c);
+                    release_head(w);
                     continue;
                 }
             } else if (w->slices_done == w->s->srv->nshards && !w->trailer_queued) {
@@ -229,14 +234,7 @@ static void data_written(struct snap_writer *w, int res)
     w->cur_off += (size_t)res;
     if (w->cur_off < c->buf.len) return; /* a short write: the rest next */
     w->cur_off = 0;
-    w->head = c->next;
-    if (!w->head) w->tail = NULL;
-    if (c->from == w->s->id && c->returned) { /* header or trailer */
-        rdb_buf_free(&c->buf);
-        rk_free(c);
-    } else {
-        give_back(w, c);
-    }
+    release_head(w);
 }
 
 static void file_op_done(struct ring_op *op, int res, uint32_t flags)
@@ -346,7 +344,7 @@ static struct snap_chunk *header_chunk(struct shard *s)
 {
     struct snap_chunk *h = rk_calloc(1, sizeof *h);
     h->from = s->id;
-    h->returned = true; /* the writer's own */
+    h->own = true;
     rdb_put_header(&h->buf, rk_process_rss());
     function_store_visit(s->srv->functions, put_function, &h->buf);
     return h;

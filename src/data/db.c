@@ -129,6 +129,12 @@ void db_deinit(struct db *db)
 uint64_t db_size(const struct db *db) { return dict_size(&db->keys); }
 uint64_t db_expires_size(const struct db *db) { return dict_size(&db->expires); }
 
+void db_overhead(const struct db *db, uint64_t *keys, uint64_t *expires)
+{
+    *keys = dict_buckets(&db->keys) * sizeof(void *) + dict_size(&db->keys) * KV_HEADER;
+    *expires = dict_buckets(&db->expires) * sizeof(void *) + dict_size(&db->expires) * sizeof(struct expire_entry);
+}
+
 uint64_t db_rand(struct db *db)
 {
     /* xorshift64*: cheap, and only used for sampling. */
@@ -417,8 +423,7 @@ void db_delete_kv(struct db *db, struct kv *kv)
     uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
     if (kv->expires) remove_expire(db, kv, hash);
     dict_unlink(&db->keys, kv_key(kv), kv->keylen, hash);
-    db->stats->changes++;
-    if (db->watch) watch_touch(db, kv_key(kv), kv->keylen); /* the key bytes live in kv */
+    changed(db, kv_key(kv), kv->keylen); /* before the free: the key bytes live in kv */
     kv_free(kv);
 }
 

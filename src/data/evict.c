@@ -48,15 +48,9 @@ void evict_pool_destroy(struct evict_pool *p)
     rk_free(p);
 }
 
-static bool is_volatile(long long policy)
-{
-    return policy == MM_VOLATILE_LRU || policy == MM_VOLATILE_LFU || policy == MM_VOLATILE_RANDOM ||
-           policy == MM_VOLATILE_TTL;
-}
-
 void evict_configure(struct keyspace *ks, const struct config *cfg)
 {
-    ks->access.lfu = cfg->maxmemory_policy == MM_ALLKEYS_LFU || cfg->maxmemory_policy == MM_VOLATILE_LFU;
+    ks->access.lfu = config_policy_lfu(cfg->maxmemory_policy);
     ks->access.lfu_log_factor = cfg->lfu_log_factor;
     ks->access.lfu_decay_time = cfg->lfu_decay_time;
 }
@@ -112,7 +106,7 @@ static void pool_insert(struct evict_pool *p, int db, const struct kv *kv, unsig
 
 static void populate(struct evict_pool *p, struct keyspace *ks, const struct config *cfg)
 {
-    bool vol = is_volatile(cfg->maxmemory_policy);
+    bool vol = config_policy_volatile(cfg->maxmemory_policy);
     for (int d = 0; d < ks->ndbs; d++) {
         struct db *db = ks_db(ks, d);
         if ((vol ? db_expires_size(db) : db_size(db)) == 0) continue;
@@ -164,7 +158,7 @@ bool evict_best_score(struct keyspace *ks, struct evict_pool *pool, const struct
                       unsigned long long *score)
 {
     long long policy = cfg->maxmemory_policy;
-    if (policy == MM_NOEVICTION || policy == MM_ALLKEYS_RANDOM || policy == MM_VOLATILE_RANDOM) return false;
+    if (!config_policy_ranks(policy)) return false;
     populate(pool, ks, cfg);
     pool->fresh = true;
     for (int k = POOL_SIZE - 1; k >= 0; k--)
@@ -179,8 +173,8 @@ bool evict_one(struct keyspace *ks, struct evict_pool *pool, const struct config
 {
     long long policy = cfg->maxmemory_policy;
     if (policy == MM_NOEVICTION) return false;
-    bool vol = is_volatile(policy);
-    if (policy == MM_ALLKEYS_RANDOM || policy == MM_VOLATILE_RANDOM) return evict_random(pool, ks, vol);
+    bool vol = config_policy_volatile(policy);
+    if (!config_policy_ranks(policy)) return evict_random(pool, ks, vol);
     /* A round sampled just before (evict_best_score) is not sampled again. */
     if (pool->fresh) {
         pool->fresh = false;

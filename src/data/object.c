@@ -58,6 +58,12 @@ uint32_t obj_lru_clock(void)
     return (uint32_t)ts.tv_sec & ((1u << OBJ_LRU_BITS) - 1);
 }
 
+void kv_set_idle(struct kv *kv, long long seconds)
+{
+    const uint32_t mask = (1u << OBJ_LRU_BITS) - 1;
+    kv->lru = (obj_lru_clock() - (uint32_t)((unsigned long long)seconds & mask)) & mask;
+}
+
 long long kv_idle_seconds(const struct kv *kv)
 {
     uint32_t now = obj_lru_clock();

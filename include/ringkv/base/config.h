@@ -31,6 +31,14 @@ enum maxmemory_policy {
     MM_ALLKEYS_LRU, MM_ALLKEYS_LFU, MM_ALLKEYS_RANDOM, MM_NOEVICTION,
 };
 extern const char *const config_policy_names[];
+/* What a policy does: keep LFU counters instead of the LRU clock; choose
+ * only among keys with a TTL; rank candidates (not a random pick). */
+static inline bool config_policy_lfu(long long p) { return p == MM_ALLKEYS_LFU || p == MM_VOLATILE_LFU; }
+static inline bool config_policy_volatile(long long p) { return p <= MM_VOLATILE_TTL; }
+static inline bool config_policy_ranks(long long p)
+{
+    return p != MM_NOEVICTION && p != MM_ALLKEYS_RANDOM && p != MM_VOLATILE_RANDOM;
+}
 
 struct config_obuf_limit {
     long long hard, soft;       /* bytes, 0: none */

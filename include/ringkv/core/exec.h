@@ -35,9 +35,10 @@ void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_arg
  * shard's own (tx_move.c's scratch): the context a handler of shard s gets
  * when it runs on ks, then the run. */
 struct keyspace;
-/* Recomputes the shard's slowlog threshold in command-clock ticks (after
- * CONFIG SET, and each timer tick as the tick rate is measured). */
-void exec_slowlog_threshold(struct shard *s);
+/* What follows from the command clock's rate, measured over the shard's
+ * life: slowlog-log-slower-than in ticks and latency-tracking's rate. At
+ * start, each timer tick and each CONFIG SET (host_config_replace). */
+void exec_calibrate(struct shard *s);
 /* Logs a client's own call that took `ticks` (not a script's inner
  * command): where it ran, or where its parts were combined. client may
  * be NULL (then no address or name). */

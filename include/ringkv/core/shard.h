@@ -85,7 +85,6 @@ struct shard {
     struct shard_memory *mem;           /* its memory accounting and eviction pool (core/memory.h) */
     struct slowlog slowlog;             /* its slow commands (base/slowlog.h) */
     uint64_t slowlog_ticks;             /* slowlog-log-slower-than in ticks, UINT64_MAX: off */
-    long long slowlog_us;               /* the setting slowlog_ticks was computed for */
     uint64_t functions_gen;             /* the function store generation it holds */
 
     struct conn *conns;                 /* all connections, doubly linked */

@@ -135,6 +135,10 @@ bool db_persist(struct db *db, struct kv *kv);
 
 uint64_t db_size(const struct db *db);
 uint64_t db_expires_size(const struct db *db);
+/* Bytes of bookkeeping beyond the values (INFO used_memory_overhead, MEMORY
+ * STATS): the keys' hash table slots and record headers, and the expiry
+ * table's slots and entries. */
+void db_overhead(const struct db *db, uint64_t *keys, uint64_t *expires);
 void db_flush(struct db *db);
 
 /* Redis's adaptive cycle: samples keys with a TTL and deletes the expired

@@ -108,6 +108,8 @@ size_t kv_bytes(const struct kv *kv);
  * idle time of a record. */
 uint32_t obj_lru_clock(void);
 long long kv_idle_seconds(const struct kv *kv);
+/* As if last used `seconds` ago (RESTORE IDLETIME, an RDB file's IDLE). */
+void kv_set_idle(struct kv *kv, long long seconds);
 
 /* Under an LFU maxmemory-policy the same bits hold Redis's LFU state: the
  * minute of the last decrement (12 bits, wrapping after 68 hours; Redis
