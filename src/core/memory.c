@@ -98,18 +98,18 @@ static void on_wake(struct ring_op *op, int res, uint32_t flags)
 }
 
 /* How much better another shard's best candidate must score for s to
- * leave an eviction to it: a tick of the LRU clock (1 s) more idle under
- * LRU, 2 steps of the LFU counter, a second nearer expiry under
+ * leave an eviction to it: twice as idle and a tick of the LRU clock (1 s)
+ * more under LRU, 4 steps of the LFU counter, a second nearer expiry under
  * volatile-ttl. Only ever to a strictly better shard, so two shards never
  * leave it to each other (on stale figures they may for a moment: the
  * overshoot bound ends it). */
 static unsigned long long margin(const struct shard *s, unsigned long long own)
 {
-    (void)own;
     switch (s->cfg.maxmemory_policy) {
     case MM_ALLKEYS_LFU:
-    case MM_VOLATILE_LFU: return 2;
-    default: return 1000;
+    case MM_VOLATILE_LFU: return 4;
+    case MM_VOLATILE_TTL: return 1000;
+    default: return own + 1000;
     }
 }
 

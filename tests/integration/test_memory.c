@@ -208,8 +208,22 @@ static long fill_keys(redisContext *c, const char *prefix, long from, long to, l
 
 /* How many of "<prefix>:<i>", i in [from, to), exist (EXISTS does not
  * count as an access on either server). */
+/* Until evictions stop (a shard may go on after the last write: in the
+ * background, or woken by another that left an eviction to it). */
+static void eviction_settled(redisContext *c)
+{
+    long long last = evicted_keys(c);
+    for (int tries = 0; tries < 100; tries++) {
+        ts_sleep_ms(30);
+        long long now = evicted_keys(c);
+        if (now == last) return;
+        last = now;
+    }
+}
+
 static long count_present(redisContext *c, const char *prefix, long from, long to)
 {
+    eviction_settled(c);
     long n = 0;
     for (long i = from; i < to; i += BATCH) {
         long end = i + BATCH < to ? i + BATCH : to;
