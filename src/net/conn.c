@@ -364,7 +364,11 @@ void conn_start_send(struct conn *c)
             if ((c->flags & CONN_CLOSE_AFTER_REPLY) && c->busy == 0) finish(c);
             return;
         }
-        if (c->busy && c->out.len < HOLD_WHILE_BUSY) return; /* conn_done_busy sends */
+        /* Once the client's input has ended, replies go at once: a client
+         * that closed its socket makes a send fail, which ends the
+         * connection, instead of the server running the rest of a
+         * pipeline nobody will read. */
+        if (c->busy && c->out.len < HOLD_WHILE_BUSY && !(c->flags & CONN_INPUT_EOF)) return; /* conn_done_busy sends */
         struct obuf t = c->sending;
         c->sending = c->out;
         c->out = t;
