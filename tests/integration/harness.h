@@ -249,5 +249,12 @@ void ts_write_file(const char *path, const void *buf, size_t len);
 
 void ts_sleep_ms(int ms);
 long long ts_now_ms(void); /* monotonic */
+/* Polls cond every 20 ms until it holds or ms have passed. */
+#define WAIT_FOR(cond, ms)                                                   \
+    do {                                                                     \
+        long long wf_deadline_ = ts_now_ms() + (ms);                         \
+        while (!(cond) && ts_now_ms() < wf_deadline_)                        \
+            ts_sleep_ms(20);                                                 \
+    } while (0)
 
 #endif

@@ -50,13 +50,6 @@ static void fault_begin(struct fault_check *fc)
 }
 
 /* Polls `cond` for up to ms milliseconds. */
-#define WAIT_FOR(cond, ms)                                                   \
-    do {                                                                     \
-        long long wf_deadline_ = ts_now_ms() + (ms);                         \
-        while (!(cond) && ts_now_ms() < wf_deadline_)                        \
-            ts_sleep_ms(20);                                                 \
-    } while (0)
-
 /* The server may still be working through what the faulty clients sent
  * (slowly, under a sanitizer on a loaded machine): alive means it answers
  * PING on a new connection within a minute. Returns that connection. */

@@ -746,13 +746,6 @@ TS_TEST(halfclose, health_check_loop)
 
 /* ---- 7. half-closers among misbehaving clients ------------------------- */
 
-#define WAIT_FOR(cond, ms)                                                   \
-    do {                                                                     \
-        long long wf_deadline_ = ts_now_ms() + (ms);                         \
-        while (!(cond) && ts_now_ms() < wf_deadline_)                        \
-            ts_sleep_ms(20);                                                 \
-    } while (0)
-
 static uint64_t rng_next(uint64_t *s)
 {
     *s ^= *s << 13;

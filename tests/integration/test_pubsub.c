@@ -545,13 +545,6 @@ static int open_spread(struct peer *ps, int n, int port, int *shard_of)
 
 /* ---- misc ------------------------------------------------------------------ */
 
-#define WAIT_FOR(cond, ms)                                                   \
-    do {                                                                     \
-        long long wf_deadline_ = ts_now_ms() + (ms);                         \
-        while (!(cond) && ts_now_ms() < wf_deadline_)                        \
-            ts_sleep_ms(20);                                                 \
-    } while (0)
-
 /* PUBSUB NUMPAT (-1 on anything but an integer). */
 static long long numpat(redisContext *c)
 {
