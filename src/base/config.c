@@ -4,6 +4,7 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/glob.h"
 #include "ringkv/base/log.h"
+#include "ringkv/base/notify.h"
 #include "ringkv/proto/resp.h"
 #include "ringkv/base/util.h"
 
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT, T_POLICY,
-                T_PERCENTILES };
+                T_PERCENTILES, T_NOTIFY };
 
 struct directive {
     const char *name;
@@ -62,6 +63,7 @@ static const struct directive directives[] = {
     {"slowlog-max-len", T_INT, F(slowlog_max_len), 0, LONG_MAX, true},
     {"latency-tracking", T_BOOL, F(latency_tracking), 0, 1, true},
     {"latency-tracking-info-percentiles", T_PERCENTILES, 0, 0, 0, true},
+    {"notify-keyspace-events", T_NOTIFY, F(notify_keyspace_events), 0, LLONG_MAX, true},
     {"maxmemory", T_MEMORY, F(maxmemory), 0, LLONG_MAX, true},
     {"maxmemory-policy", T_POLICY, F(maxmemory_policy), 0, MM_NOEVICTION, true},
     {"maxmemory-samples", T_INT, F(maxmemory_samples), 1, 64, true},
@@ -253,6 +255,13 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
         ok = false;
         for (int i = 0; i <= MM_NOEVICTION; i++)
             if (strcasecmp(v, config_policy_names[i]) == 0) { n = i; ok = true; }
+        break;
+    case T_NOTIFY:
+        n = notify_flags_parse(v, strlen(v));
+        if (n < 0) {
+            snprintf(err, errlen, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+            return false;
+        }
         break;
     case T_STRING: {
         char **f = str_field(cfg, d);
@@ -534,6 +543,7 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
         case T_BOOL: snprintf(buf, sizeof(buf), "%s", load_int(cfg, d) ? "yes" : "no"); break;
         case T_LOGLEVEL: snprintf(buf, sizeof(buf), "%s", levels[cfg->loglevel & 3]); break;
         case T_POLICY: snprintf(buf, sizeof(buf), "%s", config_policy_names[cfg->maxmemory_policy]); break;
+        case T_NOTIFY: notify_flags_format(cfg->notify_keyspace_events, buf); break;
         case T_PERCENTILES:
             for (int k = 0; k < cfg->latency_percentiles_count; k++)
                 snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%g", k ? " " : "", cfg->latency_percentiles[k]);

@@ -6,6 +6,7 @@
  * Handlers run on the shard owning their keys. */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/object.h"
 #include "ringkv/base/config.h"
@@ -101,6 +102,7 @@ static void setbit_command(struct cmd_ctx *c, const struct cmd_args *a)
     int bit = 7 - (int)(off & 7);
     int old = (*byte >> bit) & 1;
     *byte = (unsigned char)((*byte & ~(1 << bit)) | (int)(on << bit));
+    notify_key(c, NOTIFY_STRING, "setbit", a->argv[1], a->len[1]);
     reply_int(c->r, old);
 }
 
@@ -354,8 +356,9 @@ static void bitop_command(struct cmd_ctx *c, const struct cmd_args *a)
         struct kv *dst = kv_new_raw(a->argv[2], a->len[2], NULL, maxlen, maxlen);
         bitop_compute((enum bitop)op, src, len, n, (unsigned char *)dst->v.str->data, maxlen);
         db_set(c->db, dst, false);
-    } else {
-        db_delete(c->db, a->argv[2], a->len[2]);
+        notify_key(c, NOTIFY_STRING, "set", a->argv[2], a->len[2]);
+    } else if (db_delete(c->db, a->argv[2], a->len[2])) {
+        notify_key(c, NOTIFY_GENERIC, "del", a->argv[2], a->len[2]);
     }
     rk_free(src);
     reply_int(c->r, (long long)maxlen);
@@ -435,7 +438,8 @@ static bool bf_signed_overflow(int64_t value, int64_t incr, int bits, enum bf_ov
 
 /* One SET or INCRBY on the key's bytes: replies the old value (SET) or the
  * new one (INCRBY), or null when OVERFLOW FAIL refuses it. */
-static void bf_write(struct reply *r, unsigned char *p, const struct bf_op *op)
+/* Returns whether it wrote (an overflow under FAIL does not). */
+static bool bf_write(struct reply *r, unsigned char *p, const struct bf_op *op)
 {
     bool incr = op->opcode == BF_INCRBY, over;
     if (op->sign) {
@@ -449,7 +453,7 @@ static void bf_write(struct reply *r, unsigned char *p, const struct bf_op *op)
         }
         if (over && op->overflow == BF_FAIL) {
             reply_null(r);
-            return;
+            return false;
         }
         reply_int(r, incr ? nv : old);
         bf_set(p, op->offset, op->bits, (uint64_t)nv);
@@ -461,11 +465,12 @@ static void bf_write(struct reply *r, unsigned char *p, const struct bf_op *op)
         nv = over ? wrapped : base + (uint64_t)by;
         if (over && op->overflow == BF_FAIL) {
             reply_null(r);
-            return;
+            return false;
         }
         reply_int(r, incr ? (long long)nv : (long long)old);
         bf_set(p, op->offset, op->bits, nv);
     }
+    return true;
 }
 
 /* GET reads through a zero-padded 9-byte window, as Redis does, so fields
@@ -552,6 +557,7 @@ static void bitfield_generic(struct cmd_ctx *c, const struct cmd_args *a, bool r
         if (!kv) goto out;
     }
     reply_array(c->r, n);
+    bool changed = false;
     for (int i = 0; i < n; i++) {
         if (ops[i].opcode == BF_GET) {
             char nbuf[RK_LONG_STR_SIZE];
@@ -559,9 +565,10 @@ static void bitfield_generic(struct cmd_ctx *c, const struct cmd_args *a, bool r
             const unsigned char *p = string_bytes(kv, nbuf, &len);
             bf_read(c->r, p, len, &ops[i]);
         } else {
-            bf_write(c->r, (unsigned char *)kv->v.str->data, &ops[i]);
+            changed |= bf_write(c->r, (unsigned char *)kv->v.str->data, &ops[i]);
         }
     }
+    if (changed) notify_key(c, NOTIFY_STRING, "setbit", a->argv[1], a->len[1]);
 out:
     rk_free(ops);
 }

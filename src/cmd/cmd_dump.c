@@ -4,6 +4,7 @@
 #include "ringkv/base/config.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/persist/rdb.h"
 
@@ -83,9 +84,10 @@ static void restore_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, bad_payload ? ERR_BAD_PAYLOAD : "ERR Bad data format");
         return;
     }
-    if (o.replace) db_delete(c->db, key, klen);
+    bool deleted = o.replace && db_delete(c->db, key, klen);
     if (ttl && !o.absttl) ttl += db_now_ms();
     if (ttl && ttl <= db_now_ms()) { /* already expired: nothing is created */
+        if (deleted) notify_key(c, NOTIFY_GENERIC, "del", key, klen);
         kv_free(kv);
         reply_ok(c->r);
         return;
@@ -96,6 +98,7 @@ static void restore_command(struct cmd_ctx *c, const struct cmd_args *a)
     bool lfu = config_policy_lfu(c->cfg->maxmemory_policy);
     if (lfu && o.freq >= 0) kv_lfu_set(kv, (unsigned)o.freq);
     if (!lfu && o.idle >= 0) kv_set_idle(kv, o.idle);
+    notify_key(c, NOTIFY_GENERIC, "restore", key, klen);
     reply_ok(c->r);
 }
 

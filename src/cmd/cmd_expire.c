@@ -3,6 +3,7 @@
  * TTL, PTTL, EXPIRETIME, PEXPIRETIME. Handlers run on the shard owning the
  * key. */
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/util.h"
 
@@ -94,8 +95,13 @@ static void expire_generic(struct cmd_ctx *c, const struct cmd_args *a, bool rel
         reply_int(c->r, 0);
         return;
     }
-    if (when <= db_now_ms()) db_delete_kv(c->db, kv);
-    else db_set_expire(c->db, kv, when);
+    if (when <= db_now_ms()) {
+        db_delete_kv(c->db, kv);
+        notify_key(c, NOTIFY_GENERIC, "del", a->argv[1], a->len[1]);
+    } else {
+        db_set_expire(c->db, kv, when);
+        notify_key(c, NOTIFY_GENERIC, "expire", a->argv[1], a->len[1]);
+    }
     reply_int(c->r, 1);
     return;
 invalid:
@@ -110,7 +116,9 @@ static void pexpireat_command(struct cmd_ctx *c, const struct cmd_args *a) { exp
 static void persist_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct kv *kv = db_lookup_write(c->db, a->argv[1], a->len[1]);
-    reply_int(c->r, kv && db_persist(c->db, kv));
+    bool persisted = kv && db_persist(c->db, kv);
+    if (persisted) notify_key(c, NOTIFY_GENERIC, "persist", a->argv[1], a->len[1]);
+    reply_int(c->r, persisted);
 }
 
 const struct cmd_def expire_commands[] = {

@@ -10,6 +10,7 @@
  * db); SCAN goes to the shard its cursor names. Handlers run on the shard
  * the dispatcher picked. */
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/glob.h"
 #include "ringkv/data/object.h"
@@ -31,7 +32,11 @@
 static void del_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long n = 0;
-    for (int i = 1; i < a->argc; i++) n += db_delete(c->db, a->argv[i], a->len[i]);
+    for (int i = 1; i < a->argc; i++) {
+        if (!db_delete(c->db, a->argv[i], a->len[i])) continue;
+        notify_key(c, NOTIFY_GENERIC, "del", a->argv[i], a->len[i]);
+        n++;
+    }
     reply_int(c->r, n);
 }
 
@@ -110,6 +115,8 @@ static void rename_generic(struct cmd_ctx *c, const struct cmd_args *a, bool nx)
     kv = kv_rename(kv, a->argv[2], a->len[2]);
     db_add(c->db, kv);
     if (when >= 0) db_set_expire(c->db, kv, when);
+    notify_key(c, NOTIFY_GENERIC, "rename_from", a->argv[1], a->len[1]);
+    notify_key(c, NOTIFY_GENERIC, "rename_to", a->argv[2], a->len[2]);
     if (nx) reply_int(c->r, 1);
     else reply_ok(c->r);
 }
@@ -164,6 +171,7 @@ static void copy_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *copy = kv_dup(src, a->argv[2], a->len[2]);
     db_add(dst, copy);
     if (when >= 0) db_set_expire(dst, copy, when);
+    notify_key_in(c, dst->id, NOTIFY_GENERIC, "copy_to", a->argv[2], a->len[2]);
     reply_int(c->r, 1);
 }
 
@@ -197,6 +205,8 @@ static void move_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv = db_detach(c->db, a->argv[1], a->len[1], &when);
     db_add(dst, kv);
     if (when >= 0) db_set_expire(dst, kv, when);
+    notify_key(c, NOTIFY_GENERIC, "move_from", a->argv[1], a->len[1]);
+    notify_key_in(c, dst->id, NOTIFY_GENERIC, "move_to", a->argv[1], a->len[1]);
     reply_int(c->r, 1);
 }
 
@@ -281,8 +291,7 @@ static bool scan_keep(struct db *db, struct kv *kv, const struct key_scan_opts *
 {
     if (o->pat && !glob_match(o->pat, o->plen, kv_key(kv), kv->keylen, false)) return false;
     if (db_is_expired(db, kv, now)) {
-        db_delete_kv(db, kv);
-        db->stats->expired_keys++;
+        db_delete_expired(db, kv);
         return false;
     }
     const char *type = obj_type_name(kv->type);

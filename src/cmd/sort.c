@@ -11,6 +11,7 @@
  */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/hashval.h"
 #include "ringkv/data/listval.h"
@@ -321,8 +322,8 @@ static void emit_store(struct sort_ctx *sc, const struct sort_getop *ops, int no
             count++;
         }
     }
-    if (list) tc_store_result(sc->c, dst, dlen, list, (size_t)count);
-    else tc_store_result(sc->c, dst, dlen, listval_create(dst, dlen), 0);
+    if (list) tc_store_result(sc->c, dst, dlen, list, (size_t)count, NOTIFY_LIST, "sortstore");
+    else tc_store_nothing(sc->c, dst, dlen);
 }
 
 /* ---- the command ---- */

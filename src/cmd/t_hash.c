@@ -4,6 +4,7 @@
  */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/hashval.h"
 #include "ringkv/base/numfmt.h"
@@ -61,6 +62,7 @@ static void hset_generic(struct cmd_ctx *c, const struct cmd_args *a, bool reply
     long long created = 0;
     for (int i = 2; i < a->argc; i += 2)
         created += hashval_set(kv, a->argv[i], a->len[i], a->argv[i + 1], a->len[i + 1], &lim);
+    notify_key(c, NOTIFY_HASH, "hset", a->argv[1], a->len[1]);
     if (reply_count) reply_int(c->r, created);
     else reply_ok(c->r);
 }
@@ -80,6 +82,7 @@ static void hsetnx_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct hashval_limits lim = hash_limits(c);
     hashval_prepare(kv, a->len + 2, 2, &lim);
     hashval_set(kv, a->argv[2], a->len[2], a->argv[3], a->len[3], &lim);
+    notify_key(c, NOTIFY_HASH, "hset", a->argv[1], a->len[1]);
     reply_int(c->r, 1);
 }
 
@@ -106,6 +109,7 @@ static void hincrby_command(struct cmd_ctx *c, const struct cmd_args *a)
     char buf[RK_LONG_STR_SIZE];
     struct hashval_limits lim = hash_limits(c);
     hashval_set(kv, a->argv[2], a->len[2], buf, ll2string(buf, value), &lim);
+    notify_key(c, NOTIFY_HASH, "hincrby", a->argv[1], a->len[1]);
     reply_int(c->r, value);
 }
 
@@ -139,6 +143,7 @@ static void hincrbyfloat_command(struct cmd_ctx *c, const struct cmd_args *a)
     size_t len = ld2string(buf, sizeof buf, value, LD_STR_HUMAN);
     struct hashval_limits lim = hash_limits(c);
     hashval_set(kv, a->argv[2], a->len[2], buf, len, &lim);
+    notify_key(c, NOTIFY_HASH, "hincrbyfloat", a->argv[1], a->len[1]);
     reply_bulk(c->r, buf, len);
 }
 
@@ -195,14 +200,14 @@ static void hdel_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv = hash_or_reply(c, a, true, tc_reply_zero);
     if (!kv) return;
     long long deleted = 0;
-    for (int i = 2; i < a->argc; i++) {
+    bool emptied = false;
+    for (int i = 2; i < a->argc && !emptied; i++) {
         if (!hashval_delete(kv, a->argv[i], a->len[i])) continue;
         deleted++;
-        if (hashval_len(kv) == 0) {
-            db_delete_kv(c->db, kv);
-            break;
-        }
+        emptied = hashval_len(kv) == 0;
     }
+    if (deleted) notify_key(c, NOTIFY_HASH, "hdel", a->argv[1], a->len[1]);
+    if (emptied) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, deleted);
 }
 

@@ -10,6 +10,7 @@
  */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/listval.h"
 #include "ringkv/base/config.h"
@@ -39,12 +40,17 @@ static struct kv *list_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int
     return tc_lookup_or_reply(c, a, i, OBJ_LIST, write, missing);
 }
 
-/* After entries were removed: a key never holds an empty list. */
-static void list_removed(struct cmd_ctx *c, struct kv *kv)
+/* After entries were removed from key by `event`: raised, and a key never
+ * holds an empty list. */
+static void list_removed(struct cmd_ctx *c, struct kv *kv, const char *key, size_t klen, const char *event)
 {
-    if (listval_len(kv) == 0) db_delete_kv(c->db, kv);
+    notify_key(c, NOTIFY_LIST, event, key, klen);
+    if (listval_len(kv) == 0) tc_delete_emptied(c, kv, key, klen);
     else listval_try_shrink(kv, list_fill(c));
 }
+
+static const char *pop_event(enum listval_where where) { return where == LISTVAL_HEAD ? "lpop" : "rpop"; }
+static const char *push_event(enum listval_where where) { return where == LISTVAL_HEAD ? "lpush" : "rpush"; }
 
 /* LEFT / RIGHT, or a syntax error. */
 static bool where_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, enum listval_where *w)
@@ -86,6 +92,7 @@ static void push_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listv
     }
     int fill = list_fill(c);
     for (int j = 2; j < a->argc; j++) listval_push(kv, where, a->argv[j], a->len[j], fill);
+    notify_key(c, NOTIFY_LIST, push_event(where), a->argv[1], a->len[1]);
     reply_int(c->r, (long long)listval_len(kv));
     if (created) list_signal_ready(c, kv);
 }
@@ -125,24 +132,25 @@ static void reply_range(struct cmd_ctx *c, struct kv *kv, long long start, long 
 
 /* Pops up to count entries from one end and replies them as an array, in
  * pop order. Shared by LPOP/RPOP with a count and LMPOP (and BLMPOP). */
-static void pop_range_reply(struct cmd_ctx *c, struct kv *kv, enum listval_where where, long long count)
+static void pop_range_reply(struct cmd_ctx *c, struct kv *kv, const char *key, size_t klen, enum listval_where where,
+                            long long count)
 {
     long long llen = (long long)listval_len(kv);
     long n = (long)(count < llen ? count : llen);
     bool head = where == LISTVAL_HEAD;
     reply_entries(c, kv, head ? 0 : (long)(llen - n), n, !head);
     listval_del_range(kv, head ? 0 : -n, (size_t)n);
-    list_removed(c, kv);
+    list_removed(c, kv, key, klen, pop_event(where));
 }
 
 /* Pops one entry and replies it as a bulk string (LPOP/RPOP, BLPOP). */
-static void pop_one_reply(struct cmd_ctx *c, struct kv *kv, enum listval_where where)
+static void pop_one_reply(struct cmd_ctx *c, struct kv *kv, const char *key, size_t klen, enum listval_where where)
 {
     listval_entry e;
     listval_index(kv, where == LISTVAL_HEAD ? 0 : -1, &e);
     listval_reply_entry(c->r, &e);
     listval_del_range(kv, where == LISTVAL_HEAD ? 0 : -1, 1);
-    list_removed(c, kv);
+    list_removed(c, kv, key, klen, pop_event(where));
 }
 
 static void pop_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where where)
@@ -157,9 +165,9 @@ static void pop_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listva
     if (has_count && !tc_positive_ll_or_reply(c, a->argv[2], a->len[2], NULL, &count)) return;
     struct kv *kv = list_or_reply(c, a, 1, true, has_count ? reply_null_array : reply_null);
     if (!kv) return;
-    if (!has_count) pop_one_reply(c, kv, where);
+    if (!has_count) pop_one_reply(c, kv, a->argv[1], a->len[1], where);
     else if (count == 0) reply_array(c->r, 0);
-    else pop_range_reply(c, kv, where, count);
+    else pop_range_reply(c, kv, a->argv[1], a->len[1], where, count);
 }
 
 static void lpop_command(struct cmd_ctx *c, const struct cmd_args *a) { pop_generic(c, a, LISTVAL_HEAD); }
@@ -205,6 +213,7 @@ static void lset_command(struct cmd_ctx *c, const struct cmd_args *a)
     /* A big value may have made it a quicklist; a small one may let it
      * go back (Redis 7.2 checks both ways too). */
     listval_try_shrink(kv, list_fill(c));
+    notify_key(c, NOTIFY_LIST, "lset", a->argv[1], a->len[1]);
     reply_ok(c->r);
 }
 
@@ -225,6 +234,7 @@ static void linsert_command(struct cmd_ctx *c, const struct cmd_args *a)
     while (listval_next(&it, &e)) {
         if (listval_entry_eq(&e, a->argv[3], a->len[3])) {
             listval_insert(kv, &e, after, a->argv[4], a->len[4], list_fill(c));
+            notify_key(c, NOTIFY_LIST, "linsert", a->argv[1], a->len[1]);
             reply_int(c->r, (long long)listval_len(kv));
             return;
         }
@@ -251,7 +261,7 @@ static void lrem_command(struct cmd_ctx *c, const struct cmd_args *a)
         listval_iter_del(&it, &e);
         if (++removed == limit) break;
     }
-    if (removed) list_removed(c, kv);
+    if (removed) list_removed(c, kv, a->argv[1], a->len[1], "lrem");
     reply_int(c->r, (long long)removed);
 }
 
@@ -275,7 +285,7 @@ static void ltrim_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     listval_del_range(kv, 0, (size_t)ltrim);
     listval_del_range(kv, (long)-rtrim, (size_t)rtrim);
-    list_removed(c, kv);
+    list_removed(c, kv, a->argv[1], a->len[1], "ltrim");
     reply_ok(c->r);
 }
 
@@ -344,9 +354,11 @@ static void lpos_command(struct cmd_ctx *c, const struct cmd_args *a)
 /* Pops from src and pushes onto the list at dstkey (created if missing),
  * replying the value moved. src and dst may be the same list. Shared by
  * LMOVE and RPOPLPUSH (and BLMOVE). */
-static void move_value(struct cmd_ctx *c, struct kv *src, struct kv *dst, const char *dstkey,
-                       size_t dstlen, enum listval_where from, enum listval_where to)
+static void move_value(struct cmd_ctx *c, const struct cmd_args *a, struct kv *src, struct kv *dst,
+                       enum listval_where from, enum listval_where to)
 {
+    const char *dstkey = a->argv[2];
+    size_t dstlen = a->len[2];
     listval_entry e;
     listval_index(src, from == LISTVAL_HEAD ? 0 : -1, &e);
     /* The value must outlive its removal: copy it (an integer is
@@ -369,7 +381,9 @@ static void move_value(struct cmd_ctx *c, struct kv *src, struct kv *dst, const 
     reply_bulk(c->r, val, len);
     if (val != small) rk_free(val);
     if (created) list_signal_ready(c, dst);
-    if (src != dst) list_removed(c, src);
+    notify_key(c, NOTIFY_LIST, push_event(to), dstkey, dstlen);
+    if (src != dst) list_removed(c, src, a->argv[1], a->len[1], pop_event(from));
+    else notify_key(c, NOTIFY_LIST, pop_event(from), a->argv[1], a->len[1]);
 }
 
 static void move_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where from,
@@ -380,7 +394,7 @@ static void move_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listv
     bool err;
     struct kv *dst = tc_lookup_write(c, a->argv[2], a->len[2], OBJ_LIST, &err);
     if (err) return;
-    move_value(c, src, dst, a->argv[2], a->len[2], from, to);
+    move_value(c, a, src, dst, from, to);
 }
 
 static void lmove_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -427,7 +441,7 @@ static void mpop(struct cmd_ctx *c, const struct cmd_args *a, int at, bool block
         if (!kv) continue;
         reply_array(c->r, 2);
         reply_bulk(c->r, a->argv[k], a->len[k]);
-        pop_range_reply(c, kv, where, count);
+        pop_range_reply(c, kv, a->argv[k], a->len[k], where, count);
         return;
     }
     if (deadline >= 0 && c->may_block) cmd_block(c, deadline);
@@ -450,7 +464,7 @@ static void bpop(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where
         if (!kv) continue;
         reply_array(c->r, 2);
         reply_bulk(c->r, a->argv[k], a->len[k]);
-        pop_one_reply(c, kv, where);
+        pop_one_reply(c, kv, a->argv[k], a->len[k], where);
         return;
     }
     if (c->may_block) cmd_block(c, deadline);
@@ -477,7 +491,7 @@ static void bmove(struct cmd_ctx *c, const struct cmd_args *a, enum listval_wher
     }
     struct kv *dst = tc_lookup_write(c, a->argv[2], a->len[2], OBJ_LIST, &err);
     if (err) return;
-    move_value(c, src, dst, a->argv[2], a->len[2], from, to);
+    move_value(c, a, src, dst, from, to);
 }
 
 static void blmove_command(struct cmd_ctx *c, const struct cmd_args *a)

@@ -3,6 +3,7 @@
  * several shards, on copies in the cross-shard scratch keyspace). */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/set.h"
 #include "ringkv/cmd/typecmd.h"
@@ -43,6 +44,7 @@ static void sadd_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     long long added = 0;
     for (int i = 2; i < a->argc; i++) added += set_add(kv, c->cfg, a->argv[i], a->len[i]);
+    if (added) notify_key(c, NOTIFY_SET, "sadd", a->argv[1], a->len[1]);
     reply_int(c->r, added);
 }
 
@@ -52,13 +54,13 @@ static void srem_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_SET, &err);
     if (err) return;
     long long removed = 0;
-    for (int i = 2; kv && i < a->argc; i++) {
+    bool emptied = false;
+    for (int i = 2; kv && i < a->argc && !emptied; i++) {
         removed += set_remove(kv, a->argv[i], a->len[i]);
-        if (set_size(kv) == 0) {
-            db_delete_kv(c->db, kv);
-            break;
-        }
+        emptied = set_size(kv) == 0;
     }
+    if (removed) notify_key(c, NOTIFY_SET, "srem", a->argv[1], a->len[1]);
+    if (emptied) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, removed);
 }
 
@@ -84,12 +86,13 @@ static void smove_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_int(c->r, 0);
         return;
     }
-    if (set_size(src) == 0) db_delete_kv(c->db, src);
+    notify_key(c, NOTIFY_SET, "srem", a->argv[1], a->len[1]);
+    if (set_size(src) == 0) tc_delete_emptied(c, src, a->argv[1], a->len[1]);
     if (!dst) {
         dst = set_create(a->argv[2], a->len[2], c->cfg, m, mlen, 1);
         db_add(c->db, dst);
     }
-    set_add(dst, c->cfg, m, mlen);
+    if (set_add(dst, c->cfg, m, mlen)) notify_key(c, NOTIFY_SET, "sadd", a->argv[2], a->len[2]);
     reply_int(c->r, 1);
 }
 
@@ -223,9 +226,10 @@ static void spop_with_count(struct cmd_ctx *c, const struct cmd_args *a)
         return;
     }
     size_t size = set_size(kv), count = (size_t)l;
+    notify_key(c, NOTIFY_SET, "spop", a->argv[1], a->len[1]);
     if (count >= size) {
         reply_members(c->r, kv, true);
-        db_delete_kv(c->db, kv);
+        tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
         return;
     }
     /* As Redis: popping one by one is cheaper unless few members remain. */
@@ -265,7 +269,8 @@ static void spop_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_bulk(c->r, ec.buf, ec.len[0]);
     set_remove(kv, ec.buf, ec.len[0]);
     copies_free(&ec);
-    if (set_size(kv) == 0) db_delete_kv(c->db, kv);
+    notify_key(c, NOTIFY_SET, "spop", a->argv[1], a->len[1]);
+    if (set_size(kv) == 0) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
 }
 
 /* count picks with repetition, in chunks to bound the scratch memory. */
@@ -342,9 +347,9 @@ static int by_size(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static void store_result(struct cmd_ctx *c, const char *dst, size_t dlen, struct kv *result)
+static void store_result(struct cmd_ctx *c, const char *dst, size_t dlen, struct kv *result, const char *event)
 {
-    tc_store_result(c, dst, dlen, result, set_size(result));
+    tc_store_result(c, dst, dlen, result, set_size(result), NOTIFY_SET, event);
 }
 
 enum inter_mode { INTER_REPLY, INTER_STORE, INTER_CARD };
@@ -356,8 +361,8 @@ static void sinter_generic(struct cmd_ctx *c, const struct cmd_args *a, int firs
     int missing;
     if (!lookup_sets(c, a, first, n, mode == INTER_STORE, sets, &missing)) goto out;
     if (missing) {
-        if (mode == INTER_STORE) db_delete(c->db, a->argv[dst_at], a->len[dst_at]);
-        if (mode == INTER_REPLY) reply_set(c->r, 0);
+        if (mode == INTER_STORE) tc_store_nothing(c, a->argv[dst_at], a->len[dst_at]);
+        else if (mode == INTER_REPLY) reply_set(c->r, 0);
         else reply_int(c->r, 0);
         goto out;
     }
@@ -381,7 +386,7 @@ static void sinter_generic(struct cmd_ctx *c, const struct cmd_args *a, int firs
     set_iter_done(&it);
     if (mode == INTER_REPLY) reply_defer_set(c->r, at, count);
     else if (mode == INTER_CARD) reply_int(c->r, count);
-    else store_result(c, a->argv[dst_at], a->len[dst_at], result);
+    else store_result(c, a->argv[dst_at], a->len[dst_at], result, "sinterstore");
 out:
     rk_free(sets);
 }
@@ -449,7 +454,7 @@ static void sunion_diff_generic(struct cmd_ctx *c, const struct cmd_args *a, int
             if (sets[j]) merge_set(c, result, sets[j], true);
     }
     if (dst_at > 0) {
-        store_result(c, rkey, rlen, result);
+        store_result(c, rkey, rlen, result, op == SETOP_UNION ? "sunionstore" : "sdiffstore");
     } else {
         reply_members(c->r, result, true);
         kv_free(result);

@@ -6,6 +6,7 @@
 #include "ringkv/cmd/t_string.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/numfmt.h"
 #include "ringkv/data/object.h"
@@ -173,7 +174,11 @@ static void set_generic(struct cmd_ctx *c, const char *key, size_t klen, const c
         return;
     }
     struct kv *kv = db_set_string(c->db, old, key, klen, val, vlen, flags & SET_KEEPTTL);
-    if (when >= 0) db_set_expire(c->db, kv, when);
+    notify_key(c, NOTIFY_STRING, "set", key, klen);
+    if (when >= 0) {
+        db_set_expire(c->db, kv, when);
+        notify_key(c, NOTIFY_GENERIC, "expire", key, klen);
+    }
     if (flags & SET_GET) return;
     if (ok_reply) reply_raw(c->r, ok_reply, strlen(ok_reply));
     else reply_ok(c->r);
@@ -226,14 +231,23 @@ static void getex_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (expire_arg > 0 && !expire_at_ms(c, a->argv[expire_arg], a->len[expire_arg], flags & SET_ANY_EXPIRE, "getex", &when))
         return;
     reply_string_value(c->r, kv);
-    if ((flags & (SET_EXAT | SET_PXAT)) && when <= db_now_ms()) db_delete_kv(c->db, kv);
-    else if (when >= 0) db_set_expire(c->db, kv, when);
-    else if (flags & SET_PERSIST) db_persist(c->db, kv);
+    const char *key = a->argv[1];
+    size_t klen = a->len[1];
+    if ((flags & (SET_EXAT | SET_PXAT)) && when <= db_now_ms()) {
+        db_delete_kv(c->db, kv);
+        notify_key(c, NOTIFY_GENERIC, "del", key, klen);
+    } else if (when >= 0) {
+        db_set_expire(c->db, kv, when);
+        notify_key(c, NOTIFY_GENERIC, "expire", key, klen);
+    } else if ((flags & SET_PERSIST) && db_persist(c->db, kv)) {
+        notify_key(c, NOTIFY_GENERIC, "persist", key, klen);
+    }
 }
 
 static void getdel_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    if (get_generic(c, a->argv[1], a->len[1])) db_delete(c->db, a->argv[1], a->len[1]);
+    if (get_generic(c, a->argv[1], a->len[1]) && db_delete(c->db, a->argv[1], a->len[1]))
+        notify_key(c, NOTIFY_GENERIC, "del", a->argv[1], a->len[1]);
 }
 
 /* ---- counters -------------------------------------------------------- */
@@ -266,6 +280,7 @@ static void incr_generic(struct cmd_ctx *c, const char *key, size_t klen, long l
     v += by;
     if (kv && kv->enc == ENC_INT) kv->v.i = v;
     else db_set(c->db, kv_new_int(key, klen, v), true);
+    notify_key(c, NOTIFY_STRING, "incrby", key, klen);
     reply_int(c->r, v);
 }
 
@@ -315,6 +330,7 @@ static void incrbyfloat_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *fresh = n <= OBJ_EMBSTR_MAX ? kv_new_embstr(a->argv[1], a->len[1], buf, n)
                                            : kv_new_raw(a->argv[1], a->len[1], buf, n, n);
     db_set(c->db, fresh, true);
+    notify_key(c, NOTIFY_STRING, "incrbyfloat", a->argv[1], a->len[1]);
     reply_bulk(c->r, buf, n);
     rk_free(buf);
 }
@@ -327,6 +343,7 @@ static void append_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (!lookup_string_write(c, a->argv[1], a->len[1], &kv)) return;
     if (!kv) {
         db_add(c->db, kv_new_string(a->argv[1], a->len[1], a->argv[2], a->len[2]));
+        notify_key(c, NOTIFY_STRING, "append", a->argv[1], a->len[1]);
         reply_int(c->r, (long long)a->len[2]);
         return;
     }
@@ -336,6 +353,7 @@ static void append_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (!string_size_ok(c, cur, a->len[2])) return;
     kv = string_unshare(c->db, kv, cur + a->len[2]);
     memcpy(kv->v.str->data + cur, a->argv[2], a->len[2]);
+    notify_key(c, NOTIFY_STRING, "append", a->argv[1], a->len[1]);
     reply_int(c->r, (long long)kv->v.str->len);
 }
 
@@ -365,6 +383,7 @@ static void setrange_command(struct cmd_ctx *c, const struct cmd_args *a)
         kv = string_unshare(c->db, kv, end);
     }
     memcpy(kv->v.str->data + offset, a->argv[3], vlen);
+    notify_key(c, NOTIFY_STRING, "setrange", a->argv[1], a->len[1]);
     reply_int(c->r, (long long)kv->v.str->len);
 }
 
@@ -430,8 +449,10 @@ static bool mset_arity_ok(struct cmd_ctx *c, const struct cmd_args *a, const cha
 
 static void mset_pairs(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    for (int i = 1; i < a->argc; i += 2)
+    for (int i = 1; i < a->argc; i += 2) {
         db_set(c->db, kv_new_string(a->argv[i], a->len[i], a->argv[i + 1], a->len[i + 1]), false);
+        notify_key(c, NOTIFY_STRING, "set", a->argv[i], a->len[i]);
+    }
 }
 
 static void mset_command(struct cmd_ctx *c, const struct cmd_args *a)

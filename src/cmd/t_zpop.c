@@ -6,6 +6,7 @@
 #include "ringkv/cmd/t_zset.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/typecmd.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 
 #include <limits.h>
@@ -53,7 +54,8 @@ static void zpop_generic(struct cmd_ctx *c, const struct cmd_args *a, int first,
     for (long long i = 0; i < n && zset_iter_next(&it, &e); i++) zset_reply_pair(c->r, &e, nested);
     if (max) zset_delete_rank(kv, (size_t)(llen - n), (size_t)llen - 1);
     else zset_delete_rank(kv, 0, (size_t)n - 1);
-    if (zset_length(kv) == 0) db_delete_kv(c->db, kv);
+    notify_key(c, NOTIFY_ZSET, max ? "zpopmax" : "zpopmin", a->argv[at], a->len[at]);
+    if (zset_length(kv) == 0) tc_delete_emptied(c, kv, a->argv[at], a->len[at]);
 }
 
 static void zpop_minmax(struct cmd_ctx *c, const struct cmd_args *a, bool max)

@@ -5,6 +5,7 @@
  * scratch keyspace's copies). */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/numfmt.h"
 #include "ringkv/cmd/t_zset.h"
@@ -108,6 +109,7 @@ static void zadd_generic(struct cmd_ctx *c, const struct cmd_args *a, int in_fla
         processed += !(out & ZADD_OUT_NOP);
         score = newscore;
     }
+    if (added || updated) notify_key(c, NOTIFY_ZSET, (in & ZADD_IN_INCR) ? "zincr" : "zadd", a->argv[1], a->len[1]);
     if (in & ZADD_IN_INCR) {
         if (processed) reply_double(c->r, score);
         else reply_null(c->r);
@@ -129,13 +131,13 @@ static void zrem_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv = tc_lookup_write(c, a->argv[1], a->len[1], OBJ_ZSET, &err);
     if (err) return;
     long long n = 0;
-    for (int i = 2; kv && i < a->argc; i++) {
+    bool emptied = false;
+    for (int i = 2; kv && i < a->argc && !emptied; i++) {
         n += zset_del(kv, a->argv[i], a->len[i]);
-        if (zset_length(kv) == 0) {
-            db_delete_kv(c->db, kv);
-            break;
-        }
+        emptied = zset_length(kv) == 0;
     }
+    if (n) notify_key(c, NOTIFY_ZSET, "zrem", a->argv[1], a->len[1]);
+    if (emptied) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, n);
 }
 
@@ -254,7 +256,8 @@ static void out_end(struct zrange_out *o, const struct cmd_args *a)
 {
     if (o->dst_at) {
         if (!o->dst) o->dst = zset_create("", 0, ENC_LISTPACK);
-        tc_store_result(o->c, a->argv[o->dst_at], a->len[o->dst_at], o->dst, zset_length(o->dst));
+        tc_store_result(o->c, a->argv[o->dst_at], a->len[o->dst_at], o->dst, zset_length(o->dst), NOTIFY_ZSET,
+                        "zrangestore");
         return;
     }
     reply_defer_array(o->c->r, o->defer_at, o->withscores && o->c->r->resp == 2 ? 2 * o->n : o->n);
@@ -466,7 +469,10 @@ static void zremrange_generic(struct cmd_ctx *c, const struct cmd_args *a, enum 
     } else {
         n = type == ZR_SCORE ? zset_delete_score(kv, &sr) : zset_delete_lex(kv, &lr);
     }
-    if (zset_length(kv) == 0) db_delete_kv(c->db, kv);
+    static const char *const events[] = {[ZR_RANK] = "zremrangebyrank", [ZR_SCORE] = "zremrangebyscore",
+                                         [ZR_LEX] = "zremrangebylex"};
+    if (n) notify_key(c, NOTIFY_ZSET, events[type], a->argv[1], a->len[1]);
+    if (zset_length(kv) == 0) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, (long long)n);
 }
 

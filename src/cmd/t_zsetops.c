@@ -5,6 +5,7 @@
  * scratch keyspace's copies). */
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/numfmt.h"
 #include "ringkv/data/set.h"
@@ -321,7 +322,7 @@ static void zop_generic(struct cmd_ctx *c, const struct cmd_args *a, int dst_at,
     else zdiff(src, (int)n, cfg, &res);
     if (dst_at) {
         zset_shrink_if_fits(res.zs, cfg, res.maxlen, res.total);
-        tc_store_result(c, a->argv[dst_at], a->len[dst_at], res.zs, zset_length(res.zs));
+        tc_store_result(c, a->argv[dst_at], a->len[dst_at], res.zs, zset_length(res.zs), NOTIFY_ZSET, name);
         goto out;
     }
     if (card_only) reply_int(c->r, res.card);

@@ -1,6 +1,7 @@
 /* typecmd.c — helpers for collection command modules; see typecmd.h.
  * Handlers' helpers run on the shard running the command. */
 #include "ringkv/cmd/typecmd.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/data/db.h"
 #include "ringkv/base/glob.h"
@@ -42,16 +43,30 @@ struct kv *tc_lookup_source(struct cmd_ctx *c, const char *key, size_t len, enum
     return tc_lookup_write(c, key, len, type, err);
 }
 
-void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv *result, size_t n)
+void tc_delete_emptied(struct cmd_ctx *c, struct kv *kv, const char *key, size_t klen)
 {
-    if (n) {
-        struct kv *kv = kv_new_object(key, klen, result->type, result->enc, result->v.ptr);
-        kv_free_shell(result);
-        db_set(c->db, kv, false);
-    } else {
+    db_delete_kv(c->db, kv);
+    notify_key(c, NOTIFY_GENERIC, "del", key, klen);
+}
+
+void tc_store_nothing(struct cmd_ctx *c, const char *key, size_t klen)
+{
+    if (db_delete(c->db, key, klen)) notify_key(c, NOTIFY_GENERIC, "del", key, klen);
+    reply_int(c->r, 0);
+}
+
+void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv *result, size_t n, long long type,
+                     const char *event)
+{
+    if (!n) {
         kv_free(result);
-        db_delete(c->db, key, klen);
+        tc_store_nothing(c, key, klen);
+        return;
     }
+    struct kv *kv = kv_new_object(key, klen, result->type, result->enc, result->v.ptr);
+    kv_free_shell(result);
+    db_set(c->db, kv, false);
+    notify_key(c, type, event, key, klen);
     reply_int(c->r, (long long)n);
 }
 

@@ -9,6 +9,7 @@
 #include "ringkv/core/exec.h"
 #include "ringkv/core/server.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/notify.h"
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/memory.h"
 #include "ringkv/data/evict.h"
@@ -39,6 +40,7 @@ void host_config_replace(struct host *h, struct config *cfg)
     s->cfg = *cfg;
     evict_configure(s->ks, &s->cfg); /* LRU or LFU, and LFU's factors, from the next access on */
     exec_calibrate(s); /* slowlog and latency-tracking settings */
+    notify_configure(s);
 }
 
 void host_read_counters(const struct host *h, struct host_counters *out)

@@ -143,16 +143,23 @@ const char *msg_unpack_command(struct shard *s, const char *p, const struct cmd_
     return p;
 }
 
+/* A sender's segment stays open only while it is the batch's last: the
+ * payloads of a batch's segments are consecutive ranges of b->args. */
+static bool sender_open_in(const struct msg_sender *snd, const struct msg_batch *b)
+{
+    return snd->open_batch == b && snd->open_index + 1 == b->nsegs;
+}
+
 bool msg_sender_open_to(const struct msg_sender *snd, unsigned target)
 {
-    return snd->open_batch && snd->open_batch->to == target;
+    return snd->open_batch && snd->open_batch->to == target && sender_open_in(snd, snd->open_batch);
 }
 
 bool msg_add_command(struct shard *s, unsigned target, struct msg_sender *snd, const struct cmd_def *cmd,
                      const struct cmd_args *a)
 {
     struct msg_batch *b = outbox(s, target);
-    bool opened = !(snd->open_batch == b);
+    bool opened = !sender_open_in(snd, b);
     if (opened) {
         struct msg_seg *seg = seg_new(b, SEG_COMMANDS, &snd->done, snd->dbid, snd->resp, snd->client_id);
         seg->max_reply = snd->max_reply;
@@ -167,6 +174,19 @@ bool msg_add_command(struct shard *s, unsigned target, struct msg_sender *snd, c
     b->ncmds++;
     s->stats.cmds_forwarded++;
     return opened;
+}
+
+void msg_add_publish(struct shard *s, unsigned target, const char *channel, size_t clen, const char *msg, size_t mlen)
+{
+    struct msg_batch *b = outbox(s, target);
+    struct msg_seg *seg = b->nsegs ? &b->segs[b->nsegs - 1] : NULL;
+    if (!seg || seg->kind != SEG_PUBLISH) seg = seg_new(b, SEG_PUBLISH, NULL, 0, 2, 0);
+    b->publishes = true;
+    s->publish_pending = true;
+    msg_pack_arg(&b->args, channel, clen);
+    msg_pack_arg(&b->args, msg, mlen);
+    seg->args_end = b->args.len;
+    seg->ncmds++;
 }
 
 void msg_add_segment(struct shard *s, unsigned target, enum msg_seg_kind kind, struct msg_done *done, int dbid,
@@ -191,8 +211,14 @@ static void wake_waiters(struct shard *s, unsigned target)
     }
 }
 
+static void flush_published(struct shard *s);
+
+/* Whatever a shard sends after raising keyspace notifications goes after
+ * them (flush_published): a reply cannot overtake the events its command
+ * raised, nor can the events of the client's next command, elsewhere. */
 static void post(struct shard *s, struct ring_op *op, unsigned target, ring_cb cb)
 {
+    if (s->publish_pending) flush_published(s);
     op->cb = cb;
     if (ring_msg_post(s->ring, s->srv->ring_fds[target], op, &s->ctl_fail_op) < 0)
         log_warn("shard %u: cannot post a message to shard %u", s->id, target);
@@ -209,16 +235,36 @@ static void seal_senders(struct msg_batch *b)
     }
 }
 
+static void flush_one(struct shard *s, unsigned t)
+{
+    struct msg_batch *b = s->outbox[t];
+    seal_senders(b);
+    s->outbox[t] = NULL;
+    s->credits[t]--;
+    post(s, &b->op, t, on_request);
+}
+
 void msg_flush(struct shard *s)
 {
+    s->publish_pending = false;
+    for (unsigned t = 0; t < s->srv->nshards; t++) {
+        if (!s->outbox[t] || s->credits[t] == 0) continue;
+        flush_one(s, t);
+        wake_waiters(s, t);
+    }
+}
+
+/* The outboxes holding messages for subscribers go now, in the middle of
+ * a loop turn, where they have credit. Those with senders waiting for room
+ * are left to msg_flush, which wakes them: a rare case (a full outbox),
+ * where events may reach subscribers after the reply of their command. */
+static void flush_published(struct shard *s)
+{
+    s->publish_pending = false;
     for (unsigned t = 0; t < s->srv->nshards; t++) {
         struct msg_batch *b = s->outbox[t];
-        if (!b || s->credits[t] == 0) continue;
-        seal_senders(b);
-        s->outbox[t] = NULL;
-        s->credits[t]--;
-        post(s, &b->op, t, on_request);
-        wake_waiters(s, t);
+        if (!b || !b->publishes || s->credits[t] == 0 || s->outbox_waiters[t].len) continue;
+        flush_one(s, t);
     }
 }
 
@@ -243,7 +289,7 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
             if (at->seg < b->nsegs) at->p = b->args.data + b->segs[at->seg].args_off;
             continue;
         }
-        if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH || seg->kind == SEG_SCRIPT) {
+        if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH || seg->kind == SEG_SCRIPT || seg->kind == SEG_PUBLISH) {
             at->cmd = seg->ncmds;
             continue;
         }
@@ -290,6 +336,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         else if (seg->kind == SEG_UNBLOCK) exec_unblock_segment(s, b, seg);
         else if (seg->kind == SEG_WATCH) exec_watch_segment(s, b, seg);
         else if (seg->kind == SEG_SCRIPT) xscript_segment(s, b, seg);
+        else if (seg->kind == SEG_PUBLISH) notify_segment(s, b, seg);
         else exec_segment(s, b, seg);
         seg->reply_end = b->replies.len;
     }

@@ -2,6 +2,7 @@
  * Thread: the shard's own, except shard_of_key (pure). */
 #include "ringkv/script/script.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/notify.h"
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/load.h"
 #include "ringkv/core/memory.h"
@@ -437,6 +438,7 @@ static void *shard_main(void *arg)
 
     setup(s);
     if (!s->start_error && !shard_load_slice(s)) s->start_error = -EINVAL;
+    notify_configure(s); /* after loading, which raises nothing */
     memory_shard_setup(s);
     slowlog_init(&s->slowlog);
     exec_calibrate(s);
@@ -456,6 +458,7 @@ static void *shard_main(void *arg)
     script_engine_destroy(s->functions);
     lock_table_destroy(s->locks);
     pubsub_destroy(s->pubsub);
+    obuf_free(&s->notify_channel);
     stop_listening(s);
     if (s->ring) {
         ring_submit(s->ring);

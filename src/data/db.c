@@ -1,5 +1,6 @@
 /* db.c — one database of a shard's keyspace; see db.h. Single-threaded. */
 #include "ringkv/data/db.h"
+#include "ringkv/base/notify.h"
 #include "ringkv/data/ready.h"
 #include "ringkv/data/watch.h"
 #include "ringkv/base/alloc.h"
@@ -231,6 +232,13 @@ long long db_now_ms(void)
     return command_now_ms;
 }
 
+void db_delete_expired(struct db *db, struct kv *kv)
+{
+    db_notify(db, NOTIFY_EXPIRED, "expired", kv_key(kv), kv->keylen);
+    db_delete_kv(db, kv);
+    db->stats->expired_keys++;
+}
+
 /* Every way to a record for reading or writing but db_peek comes here,
  * so a snapshot in progress gets the record before anyone can change it
  * (saving a record early costs nothing: each is saved once either way). */
@@ -240,11 +248,17 @@ static struct kv *lookup(struct db *db, const char *key, size_t len, uint64_t ha
     if (!kv) return NULL;
     keep_for_snapshot(db, kv);
     if (kv->expires && db_is_expired(db, kv, db_now_ms())) {
-        db_delete_kv(db, kv);
-        db->stats->expired_keys++;
+        db_delete_expired(db, kv);
         return NULL;
     }
     return kv;
+}
+
+/* A read found no key: a keyspace miss, raised as "keymiss". */
+static void missed(struct db *db, const char *key, size_t len)
+{
+    db->stats->misses++;
+    db_notify(db, NOTIFY_KEY_MISS, "keymiss", key, len);
 }
 
 struct kv *db_lookup(struct db *db, const char *key, size_t len)
@@ -254,7 +268,7 @@ struct kv *db_lookup(struct db *db, const char *key, size_t len)
         db->stats->hits++;
         touch(db, kv);
     } else {
-        db->stats->misses++;
+        missed(db, key, len);
     }
     return kv;
 }
@@ -273,7 +287,7 @@ struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len)
 {
     struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
     if (kv) db->stats->hits++;
-    else db->stats->misses++;
+    else missed(db, key, len);
     return kv;
 }
 
@@ -287,15 +301,19 @@ bool db_exists(struct db *db, const char *key, size_t len)
     return lookup(db, key, len, db_key_hash(key, len)) != NULL;
 }
 
-void db_add(struct db *db, struct kv *kv)
+/* A record for a key that was absent goes in. */
+static void insert_new(struct db *db, struct kv *kv, uint64_t hash)
 {
     kv->expires = 0;
     mark_current(db, kv);
     fresh(db, kv);
-    dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
+    dict_insert(&db->keys, &kv->node, hash);
     changed(db, kv_key(kv), kv->keylen);
     stored(db, kv);
+    db_notify(db, NOTIFY_NEW, "new", kv_key(kv), kv->keylen);
 }
+
+void db_add(struct db *db, struct kv *kv) { insert_new(db, kv, db_key_hash(kv_key(kv), kv->keylen)); }
 
 void db_restore(struct db *db, struct kv *kv, long long when)
 {
@@ -337,12 +355,7 @@ void db_set(struct db *db, struct kv *kv, bool keep_ttl)
     uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
     struct kv *old = lookup(db, kv_key(kv), kv->keylen, hash);
     if (!old) {
-        kv->expires = 0;
-        mark_current(db, kv);
-        fresh(db, kv);
-        dict_insert(&db->keys, &kv->node, hash);
-        changed(db, kv_key(kv), kv->keylen);
-        stored(db, kv);
+        insert_new(db, kv, hash);
         return;
     }
     if (old->expires && !keep_ttl) remove_expire(db, old, hash);
@@ -451,8 +464,7 @@ uint64_t db_active_expire(struct db *db, long long now_ms, long long budget_us)
             struct expire_entry *e = (struct expire_entry *)dict_random(&db->expires, rng_cb, db);
             if (!e) break;
             if (now_ms >= e->when) {
-                db_delete_kv(db, e->kv);
-                db->stats->expired_keys++;
+                db_delete_expired(db, e->kv);
                 stale++;
                 deleted++;
             } else {
@@ -487,8 +499,7 @@ struct kv *db_random(struct db *db)
         if (!db_is_expired(db, kv, now)) return kv;
         /* Redis returns an expired key only if all keys are volatile; we
          * delete it and try again, so an expired key is never returned. */
-        db_delete_kv(db, kv);
-        db->stats->expired_keys++;
+        db_delete_expired(db, kv);
     }
     return NULL;
 }
@@ -528,6 +539,8 @@ void db_swap(struct db *a, struct db *b)
     uint64_t rng = a->rng_state;
     a->rng_state = b->rng_state;
     b->rng_state = rng;
+    b->id = a->id;
+    a->id = tmp.id;
     ready_rescan(a); /* Redis 7.0 serves clients blocked on keys the swap brought */
     ready_rescan(b);
 }

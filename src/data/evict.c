@@ -1,5 +1,6 @@
 /* evict.c — picking keys to evict (see evict.h), after Redis's evict.c. */
 #include "ringkv/data/evict.h"
+#include "ringkv/base/notify.h"
 #include "ringkv/base/alloc.h"
 
 #include <limits.h>
@@ -118,10 +119,12 @@ static void populate(struct evict_pool *p, struct keyspace *ks, const struct con
     }
 }
 
-static bool evict_key(struct keyspace *ks, int d, const char *key, size_t len)
+/* Evicts the record whether or not its time has come, as Redis does. */
+static bool evict_key(struct keyspace *ks, int d, struct kv *kv)
 {
     struct db *db = ks_db(ks, d);
-    if (!db_delete(db, key, len)) return false;
+    db_notify(db, NOTIFY_EVICTED, "evicted", kv_key(kv), kv->keylen);
+    db_delete_kv(db, kv);
     ks->stats.evicted_keys++;
     return true;
 }
@@ -134,7 +137,7 @@ static bool evict_from_pool(struct evict_pool *p, struct keyspace *ks, bool vol)
         struct candidate *c = &p->c[k];
         if (c->db < 0) continue;
         struct kv *kv = db_peek(ks_db(ks, c->db), key_of(c), c->len);
-        bool ok = kv && (!vol || kv->expires) && evict_key(ks, c->db, key_of(c), c->len);
+        bool ok = kv && (!vol || kv->expires) && evict_key(ks, c->db, kv);
         clear(c);
         if (ok) return true;
     }
@@ -149,7 +152,7 @@ static bool evict_random(struct evict_pool *p, struct keyspace *ks, bool vol)
         struct kv *kv = db_sample(ks_db(ks, d), vol, &when);
         if (!kv) continue;
         p->next_db = (d + 1) % ks->ndbs;
-        return evict_key(ks, d, kv_key(kv), kv->keylen);
+        return evict_key(ks, d, kv);
     }
     return false;
 }

@@ -13,6 +13,8 @@ struct keyspace *ks_create(int ndbs, uint64_t seed)
     for (int i = 0; i < ndbs; i++) {
         db_init(&ks->dbs[i], &ks->stats, seed + (uint64_t)i);
         ks->dbs[i].access = &ks->access;
+        ks->dbs[i].events = &ks->events;
+        ks->dbs[i].id = i;
     }
     return ks;
 }

@@ -139,6 +139,13 @@ static struct dict *registry(struct conn *c, enum pubsub_kind kind)
     return &c->shard->pubsub->registry.by_kind[kind];
 }
 
+/* Where no channel or pattern has subscribers, keyspace notifications
+ * are not sent (core/notify.h). */
+static void count_topic(struct conn *c, enum pubsub_kind kind, long delta)
+{
+    if (kind != PUBSUB_SHARD) __atomic_add_fetch(&c->shard->srv->pubsub_topics[c->shard->id], delta, __ATOMIC_RELAXED);
+}
+
 long client_subscribe(struct client *cl, enum pubsub_kind kind, const char *name, size_t len)
 {
     struct conn *c = (struct conn *)cl;
@@ -147,7 +154,10 @@ long client_subscribe(struct client *cl, enum pubsub_kind kind, const char *name
         topic_add(own, name, len)->seq = c->pubsub->next_seq++;
         struct dict *reg = registry(c, kind);
         struct topic *t = topic_find(reg, name, len);
-        if (!t) t = topic_add(reg, name, len);
+        if (!t) {
+            t = topic_add(reg, name, len);
+            count_topic(c, kind, 1);
+        }
         if (t->nsubs == t->cap) {
             t->cap = t->cap ? t->cap * 2 : 4;
             t->subs = rk_realloc(t->subs, t->cap * sizeof(*t->subs));
@@ -170,7 +180,10 @@ static void leave(struct conn *c, enum pubsub_kind kind, const char *name, size_
         t->subs[i] = t->subs[--t->nsubs];
         break;
     }
-    if (t->nsubs == 0) topic_drop(reg, t);
+    if (t->nsubs == 0) {
+        topic_drop(reg, t);
+        count_topic(c, kind, -1);
+    }
 }
 
 long client_unsubscribe(struct client *cl, enum pubsub_kind kind, const char *name, size_t len)

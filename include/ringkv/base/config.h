@@ -58,6 +58,7 @@ struct config {
     int loglevel;
     char *logfile;
     char *dir;
+    long long notify_keyspace_events; /* NOTIFY_* classes (base/notify.h), 0: none */
     /* memory: maxmemory and eviction */
     long long maxmemory;            /* bytes, 0: no limit */
     long long maxmemory_policy;     /* enum maxmemory_policy */

@@ -93,6 +93,10 @@ bool client_in_pubsub_mode(const struct client *cl);
  * would, delivering nothing). */
 long host_publish(struct host *h, enum pubsub_kind kind, const char *channel, size_t clen, const char *msg,
                   size_t mlen);
+/* Raises a keyspace notification of class `type` (base/notify.h) for key in
+ * database dbid, if notify-keyspace-events wants it: its messages reach
+ * subscribers on every shard (core/notify.h). */
+void host_notify(struct host *h, long long type, const char *event, int dbid, const char *key, size_t klen);
 /* This shard's active channels (or shard channels) matching pattern (NULL:
  * all), its subscriber count of one, and its patterns, for PUBSUB. */
 typedef void (*name_visit_fn)(const char *name, size_t len, void *arg);

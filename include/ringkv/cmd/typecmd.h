@@ -38,9 +38,16 @@ void tc_reply_empty_array(struct reply *r);
 void tc_reply_empty_map(struct reply *r);
 
 /* The end of a *STORE command: `result` (a collection record built under
- * any key name, holding n members) replaces key (whose TTL goes), or, when
- * n is 0, key is deleted and result freed. Replies n. */
-void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv *result, size_t n);
+ * any key name, holding n members) replaces key (whose TTL goes), raising
+ * `event` of class `type`, or, when n is 0, key is deleted ("del" if it
+ * existed) and result freed. Replies n. */
+void tc_store_result(struct cmd_ctx *c, const char *key, size_t klen, struct kv *result, size_t n, long long type,
+                     const char *event);
+/* A collection a command emptied goes, raising "del" (key: the command's
+ * argument, which outlives the record). */
+void tc_delete_emptied(struct cmd_ctx *c, struct kv *kv, const char *key, size_t klen);
+/* The same with nothing to store: key is deleted ("del"); replies 0. */
+void tc_store_nothing(struct cmd_ctx *c, const char *key, size_t klen);
 
 /* Redis's getRangeLongFromObjectOrReply: argv value as an integer in
  * [min, max]. msg (without "ERR ") replaces both the parse and the range

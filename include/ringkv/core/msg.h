@@ -89,6 +89,7 @@ enum msg_seg_kind {
     SEG_UNBLOCK,        /* a client's blocking wait ends (exec.h); nobody waits for an answer */
     SEG_WATCH,          /* a watcher for a wait coordinated on the sender's shard (exec.h) */
     SEG_SCRIPT,         /* a client's script, run in place on the owner of its keys (xscript.h) */
+    SEG_PUBLISH,        /* messages for this shard's subscribers (keyspace notifications, notify.h); no answer */
 };
 
 struct msg_seg {
@@ -121,6 +122,7 @@ struct msg_batch {
     struct obuf replies;
     uint64_t ncmds;
     struct msg_prefetch prefetch;
+    bool publishes;            /* holds a SEG_PUBLISH: goes before anything else is posted */
 };
 
 /* ---- sender side ---- */
@@ -140,6 +142,10 @@ bool msg_sender_open_to(const struct msg_sender *snd, unsigned target);
  * transaction layer. */
 void msg_add_segment(struct shard *s, unsigned target, enum msg_seg_kind kind, struct msg_done *done, int dbid,
                      int resp, uint64_t client_id, const void *payload, size_t len);
+/* Adds a message for target's subscribers of channel to its outbox, after
+ * everything this shard sent it before; consecutive ones share a segment. */
+void msg_add_publish(struct shard *s, unsigned target, const char *channel, size_t clen, const char *msg,
+                     size_t mlen);
 /* The shard stops: what its outboxes still hold is never sent (the
  * other shards are stopping too). */
 void msg_discard_outboxes(struct shard *s);
@@ -154,6 +160,7 @@ void exec_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
 void tx_part_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
 void exec_unblock_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
 void exec_watch_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
+void notify_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg);
 /* The first key a transaction op wants, for prefetching; false if none. */
 bool tx_part_first_key(const char *payload, int *dbid, const char **key, size_t *len);
 /* Call before running each command of a batch: warms the cache for the

@@ -48,6 +48,9 @@ struct server {
     struct memory_shared mem;      /* maxmemory's accounting (core/memory.h) */
     uint64_t keys_loaded;          /* from the RDB file at startup (atomic) */
     uint64_t slowlog_next_id;      /* atomic: SLOWLOG entry ids, server-wide */
+    /* Per shard, atomic: its channels and patterns with subscribers (not
+     * shard channels); where it is 0, keyspace notifications are not sent. */
+    long pubsub_topics[MAX_SHARDS];
     const unsigned char *rdb_image; /* the RDB file, mapped while the shards load it (core/load.h) */
     size_t rdb_image_len;
     char rdb_path[4096];

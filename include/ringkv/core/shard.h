@@ -15,6 +15,7 @@
 #include "ringkv/data/keyspace.h"
 #include "ringkv/core/ring.h"
 #include "ringkv/core/server.h"
+#include "ringkv/proto/reply.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -98,6 +99,8 @@ struct shard {
     size_t *scratch_argl;
     int *scratch_keypos;
     uint32_t scratch_cap;
+    struct obuf notify_channel;         /* a keyspace notification's channel name (notify.c) */
+    bool publish_pending;               /* an outbox holds keyspace notifications (msg.c) */
 
     bool draining, exiting;
     long long drain_deadline_us;

@@ -48,6 +48,15 @@ struct db_access {
     long long lfu_log_factor, lfu_decay_time;
 };
 
+/* Where the database reports keyspace notifications it raises itself
+ * (expired, evicted, new, keymiss: base/notify.h): the shard's publisher.
+ * Owned by the keyspace and shared by its dbs; classes 0 (the default,
+ * and scratch keyspaces): nothing is raised. */
+struct db_events {
+    long long classes; /* notify-keyspace-events */
+    void (*emit)(struct db_events *ev, long long type, const char *event, int dbid, const char *key, size_t klen);
+};
+
 struct db {
     struct dict keys;
     struct dict expires;
@@ -58,8 +67,16 @@ struct db {
     long long avg_ttl;        /* running estimate from active expiry, ms */
     struct db_snap_hook *snap; /* a snapshot in progress, NULL: none */
     const struct db_access *access; /* NULL: LRU */
+    struct db_events *events;  /* NULL: none */
+    int id;                    /* its number (SELECT): stays with the slot on SWAPDB */
     uint8_t snap_parity;
 };
+
+/* Raises a keyspace notification of class `type` for key, if wanted. */
+static inline void db_notify(struct db *db, long long type, const char *event, const char *key, size_t klen)
+{
+    if (db->events && (db->events->classes & type)) db->events->emit(db->events, type, event, db->id, key, klen);
+}
 
 void db_init(struct db *db, struct db_stats *stats, uint64_t seed);
 void db_deinit(struct db *db);
@@ -116,6 +133,9 @@ void db_swap_record(struct db *db, struct kv *old, struct kv *repl);
 void db_reencode(struct db *db, struct kv *old, struct kv *repl);
 bool db_delete(struct db *db, const char *key, size_t len);
 void db_delete_kv(struct db *db, struct kv *kv);
+/* Deletes a record whose time has come: counted as expired and raised as
+ * "expired" (Redis raises it once the key is gone; nothing can tell). */
+void db_delete_expired(struct db *db, struct kv *kv);
 /* Takes the record out of the db without freeing it; *when gets its TTL (-1). */
 struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when);
 /* The same for a record that will come back (db_restore, or db_set once

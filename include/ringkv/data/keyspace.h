@@ -20,6 +20,7 @@ struct keyspace {
     int ndbs;
     struct db_stats stats;    /* hits, misses, expiry: counted by all its dbs */
     struct db_access access;  /* LRU or LFU (maxmemory-policy): read by all its dbs */
+    struct db_events events;  /* keyspace notifications its dbs raise: the owner sets them */
 };
 
 /* ndbs empty databases; database i's sampling generator is seeded with
