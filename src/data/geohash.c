@@ -86,10 +86,22 @@ bool geohash_decode_wgs84(struct geohash hash, struct geo_area *area)
 
 static double clamp(double v, double lo, double hi) { return v > hi ? hi : v < lo ? lo : v; }
 
+/* (uint64_t)score as x86-64 computes it, where Redis runs, without the
+ * undefined behaviour outside 0..2^64 (any sorted set score reaches here:
+ * -1 gives all ones, -inf and NaN the top bit, 2^64 and more 0). */
+static uint64_t score_bits(double score)
+{
+    const double two63 = 9223372036854775808.0;
+    const uint64_t top = 0x8000000000000000ULL;
+    if (!(score >= two63)) return score >= -two63 ? (uint64_t)(int64_t)score : top;
+    double rest = score - two63;
+    return (rest < two63 ? (uint64_t)(int64_t)rest : top) ^ top;
+}
+
 bool geo_score_decode(double score, double xy[2])
 {
     struct geo_area area;
-    struct geohash hash = {(uint64_t)score, GEO_STEP_MAX};
+    struct geohash hash = {score_bits(score), GEO_STEP_MAX};
     if (!geohash_decode_wgs84(hash, &area)) return false;
     xy[0] = clamp((area.lon.min + area.lon.max) / 2, GEO_LONG_MIN, GEO_LONG_MAX);
     xy[1] = clamp((area.lat.min + area.lat.max) / 2, GEO_LAT_MIN, GEO_LAT_MAX);

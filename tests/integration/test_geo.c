@@ -73,6 +73,16 @@ TS_TEST(geo, positions_hashes_and_distances)
     ts_assert_error(ts_cmd(c, "GEODIST k Palermo Catania furlong"),
                     "ERR unsupported unit provided. please use M, KM, FT, MI");
     ts_assert_error(ts_cmd(c, "GEODIST k Palermo Catania km extra"), "ERR syntax error");
+    /* any score decodes to some position, as in Redis */
+    ts_assert_int(ts_cmd(c, "ZADD z -1 a inf b"), 2);
+    ts_assert_array(ts_cmd(c, "GEOHASH z a b"), "bp05b5048p0", "00bh0hbj200");
+    r = ts_cmd(c, "GEOPOS z a b");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+              strcmp(r->element[0]->element[0]->str, "180") == 0 &&
+              strcmp(r->element[0]->element[1]->str, "85.0511287799999991") == 0 &&
+              strcmp(r->element[1]->element[0]->str, "-179.99999731779098511") == 0 &&
+              strcmp(r->element[1]->element[1]->str, "-85.05112751263942528") == 0, "GEOPOS of plain scores");
+    freeReplyObject(r);
     ts_assert_ok(ts_cmd(c, "SET str x"));
     ts_assert_error(ts_cmd(c, "GEOPOS str a"), WRONGTYPE);
     ts_assert_error(ts_cmd(c, "GEOHASH str a"), WRONGTYPE);

@@ -215,3 +215,22 @@ Test(geohash, bounds_widen_towards_the_equator)
     double top = 100000 / GEO_EARTH_RADIUS_M / cos((60 + lat_delta) * M_PI / 180) * 180 / M_PI;
     cr_expect_float_eq(b[2], top, 1e-9);
 }
+
+Test(geohash, any_score_decodes_as_redis_does)
+{
+    /* ZADD z -1 a inf b -inf c, then GEOPOS z a b c on redis-server */
+    const double scores[] = {-1, INFINITY, -INFINITY, 1e300};
+    const char *want[][2] = {{"180", "85.0511287799999991"},
+                             {"-179.99999731779098511", "-85.05112751263942528"},
+                             {"180", "-85.05112751263942528"},
+                             {"-179.99999731779098511", "-85.05112751263942528"}};
+    for (size_t i = 0; i < 4; i++) {
+        double xy[2];
+        char lon[64], lat[64];
+        cr_assert(geo_score_decode(scores[i], xy));
+        human(lon, sizeof(lon), xy[0]);
+        human(lat, sizeof(lat), xy[1]);
+        cr_expect_str_eq(lon, want[i][0], "score %g", scores[i]);
+        cr_expect_str_eq(lat, want[i][1], "score %g", scores[i]);
+    }
+}
