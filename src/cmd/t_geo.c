@@ -1,7 +1,9 @@
 /* t_geo.c — the geo commands on points (GEOADD, GEOPOS, GEOHASH,
  * GEODIST) and the argument and reply helpers the search commands share
  * (t_geosearch.c), with Redis 7.0's replies and errors. A geo index is a
- * sorted set whose scores are 52-bit geohashes (data/geohash.h). */
+ * sorted set whose scores are 52-bit geohashes (data/geohash.h).
+ * Handlers run on the shard owning the keys (or on the cross-shard
+ * scratch keyspace's copies). */
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/numfmt.h"
 #include "ringkv/base/util.h"

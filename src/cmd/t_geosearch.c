@@ -5,7 +5,8 @@
  * inside the shape, sort by distance, then reply or store (STORE keeps
  * the geohash scores, STOREDIST the distances). The STORE destination
  * may live on another shard: the key specs name it and the transaction
- * layer brings the keys together. */
+ * layer brings the keys together: handlers run on the shard owning the
+ * keys, or on the cross-shard scratch keyspace's copies. */
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/t_geo.h"
@@ -337,20 +338,22 @@ static void geosearchstore_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* ---- command table ---- */
 
-/* The source key and the last STORE/STOREDIST destination, looked for
- * from argv[5] on for both GEORADIUS forms (Redis's georadiusGetKeys). */
+/* The source key, then every key after STORE, then every key after
+ * STOREDIST, options looked for from argv[5] on (both GEORADIUS forms).
+ * Redis's key specs, which COMMAND GETKEYS reports, name the first of
+ * each; its georadiusGetKeys only the last one, which the command writes.
+ * Routing needs that one and COMMAND GETKEYS the spec order, so all are
+ * named (a repeated STORE names a key more than Redis reports; a key
+ * named and not written is locked and left as it was). */
 static int georadius_getkeys(const struct cmd_args *a, int *pos, int max)
 {
-    int n = 0, store = 0;
-    if (max < 2 || a->argc < 2) return 0;
+    static const char *const words[] = {"store", "storedist"};
+    int n = 0;
+    if (max < 1 || a->argc < 2) return 0;
     pos[n++] = 1;
-    for (int i = 5; i < a->argc; i++) {
-        if ((arg_is(a, i, "store") || arg_is(a, i, "storedist")) && i + 1 < a->argc) {
-            store = i + 1;
-            i++;
-        }
-    }
-    if (store) pos[n++] = store;
+    for (int w = 0; w < 2; w++)
+        for (int i = 5; i + 1 < a->argc && n < max; i++)
+            if (arg_is(a, i, words[w])) pos[n++] = i + 1;
     return n;
 }
 

@@ -262,6 +262,10 @@ TS_TEST(geo, store_within_and_across_shards)
         ts_assert_int(ts_cmd(c, "GEORADIUS %ssrc 15 37 200 km STORE %sdst STOREDIST %sdst2 ASC", p, p, p), 2);
         ts_assert_array(ts_cmd(c, "ZRANGE %sdst2 0 -1 WITHSCORES", p), "Catania", "56.441257870158204", "Palermo",
                         "190.44242984775784");
+        ts_assert_int(ts_cmd(c, "DEL %sdst %sdst2", p, p), 2);
+        ts_assert_int(ts_cmd(c, "GEORADIUS %ssrc 15 37 200 km STORE %sdst STORE %sdst2", p, p, p), 2);
+        ts_assert_int(ts_cmd(c, "EXISTS %sdst", p), 0);
+        ts_assert_int(ts_cmd(c, "ZCARD %sdst2", p), 2);
         /* no result, or no source: the destination is deleted */
         ts_assert_int(ts_cmd(c, "GEORADIUS %ssrc 0 0 1 km STORE %sdst", p, p), 0);
         ts_assert_int(ts_cmd(c, "EXISTS %sdst", p), 0);
@@ -275,6 +279,17 @@ TS_TEST(geo, store_within_and_across_shards)
         cu_assert_unordered(ts_cmd(c, "ZRANGE %ssrc 0 -1", p), "Rome Naples");
         ts_assert_int(ts_cmd(c, "DEL %ssrc %sdst %sdst2", p, p, p), 2);
     }
+    redisFree(c);
+}
+
+TS_TEST(geo, key_positions)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_array(ts_cmd(c, "COMMAND GETKEYS GEORADIUS k 0 0 1 km STORE a STOREDIST b"), "k", "a", "b");
+    ts_assert_array(ts_cmd(c, "COMMAND GETKEYS GEORADIUSBYMEMBER k m 1 km COUNT 1 STOREDIST b"), "k", "b");
+    ts_assert_array(ts_cmd(c, "COMMAND GETKEYS GEORADIUS k 0 0 1 km STORE"), "k");
+    ts_assert_array(ts_cmd(c, "COMMAND GETKEYS GEOSEARCHSTORE d s FROMMEMBER m BYRADIUS 1 km"), "d", "s");
+    ts_assert_array(ts_cmd(c, "COMMAND GETKEYS GEOADD k 1 1 m"), "k");
     redisFree(c);
 }
 
