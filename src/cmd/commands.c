@@ -29,6 +29,8 @@ static const struct cmd_def *const parts[] = {
     zsetops_commands,
     zset_pop_commands,
     sort_commands,
+    geo_commands,
+    geosearch_commands,
     hash_commands,
     memory_commands,
     function_commands,

@@ -120,7 +120,7 @@ out:
     rk_free(scores);
 }
 
-static void zadd_command(struct cmd_ctx *c, const struct cmd_args *a) { zadd_generic(c, a, 0); }
+void zadd_command(struct cmd_ctx *c, const struct cmd_args *a) { zadd_generic(c, a, 0); }
 static void zincrby_command(struct cmd_ctx *c, const struct cmd_args *a) { zadd_generic(c, a, ZADD_IN_INCR); }
 
 /* ---- single-member reads and ZREM ---- */

@@ -269,6 +269,8 @@ extern const struct cmd_def zset_commands[];
 extern const struct cmd_def zsetops_commands[];
 extern const struct cmd_def zset_pop_commands[];
 extern const struct cmd_def sort_commands[];
+extern const struct cmd_def geo_commands[];
+extern const struct cmd_def geosearch_commands[];
 extern const struct cmd_def hash_commands[];
 extern const struct cmd_def memory_commands[];
 extern const struct cmd_def function_commands[];
