@@ -12,6 +12,7 @@
 #include "ringkv/cmd/t_geo.h"
 #include "ringkv/cmd/t_zset.h"
 #include "ringkv/cmd/typecmd.h"
+#include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
 #include "ringkv/data/geohash.h"
 #include "ringkv/data/zset.h"
@@ -264,7 +265,7 @@ static void reply_points(struct cmd_ctx *c, const struct geo_query *q, struct ge
     }
 }
 
-static void store_points(struct cmd_ctx *c, const struct geo_query *q, struct geo_points *pts, size_t n)
+static void store_points(struct cmd_ctx *c, const struct geo_query *q, struct geo_points *pts, size_t n, int flags)
 {
     struct kv *result = zset_create(q->store, q->store_len, ENC_SKIPLIST);
     size_t maxlen = 0, total = 0;
@@ -280,7 +281,8 @@ static void store_points(struct cmd_ctx *c, const struct geo_query *q, struct ge
         total += len;
     }
     if (n) zset_shrink_if_fits(result, c->cfg, maxlen, total);
-    tc_store_result(c, q->store, q->store_len, result, n);
+    tc_store_result(c, q->store, q->store_len, result, n, NOTIFY_ZSET,
+                    (flags & GEO_SEARCH) ? "geosearchstore" : "georadiusstore");
 }
 
 static void search_generic(struct cmd_ctx *c, const struct cmd_args *a, int src, int flags)
@@ -297,8 +299,7 @@ static void search_generic(struct cmd_ctx *c, const struct cmd_args *a, int src,
             reply_array(c->r, 0);
             return;
         }
-        db_delete(c->db, q.store, q.store_len);
-        reply_int(c->r, 0);
+        tc_store_nothing(c, q.store, q.store_len);
         return;
     }
     /* COUNT alone means the nearest ones */
@@ -309,7 +310,7 @@ static void search_generic(struct cmd_ctx *c, const struct cmd_args *a, int src,
     size_t n = q.count == 0 || pts.n < (size_t)q.count ? pts.n : (size_t)q.count;
     if (q.sort != GEO_SORT_NONE && pts.n)
         qsort(pts.p, pts.n, sizeof(*pts.p), q.sort == GEO_SORT_ASC ? by_dist_asc : by_dist_desc);
-    if (q.store) store_points(c, &q, &pts, n);
+    if (q.store) store_points(c, &q, &pts, n, flags);
     else reply_points(c, &q, &pts, n);
     rk_free(pts.p);
 }

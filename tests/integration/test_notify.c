@@ -5,7 +5,7 @@
  * shows them (A, K, E, m and n apart, the error for an unknown letter);
  * the keyspace and keyevent channels and their messages; the events of the
  * string, generic, list, set, hash and sorted-set commands, in Redis's
- * order, "del" when a command empties a key, nothing when a command
+ * order (geo's too), "del" when a command empties a key, nothing when a command
  * changes nothing; classes filtering what is raised; expired from lazy and
  * active expiry; evicted; new and keymiss; events of MOVE and COPY in
  * the other database; SORT STORE and the *STORE commands; a client's
@@ -214,6 +214,13 @@ TS_TEST(notify, store_commands)
     expect_events(s, "__keyevent@0__:sadd {t}a", "__keyevent@0__:sadd {t}b", "__keyevent@0__:sinterstore {t}i",
                   "__keyevent@0__:del {t}i", "__keyevent@0__:sunionstore dst", "__keyevent@0__:sortstore {t}sorted",
                   "__keyevent@0__:zunionstore zdst", "__keyevent@0__:zrangestore zr", "__keyevent@0__:del zr", NULL);
+    ts_assert_int(ts_cmd(c, "GEOADD geo 13.361389 38.115556 Palermo 15.087269 37.502669 Catania"), 2);
+    ts_assert_int(ts_cmd(c, "GEORADIUS geo 15 37 200 km STORE near"), 2);
+    ts_assert_int(ts_cmd(c, "GEOSEARCHSTORE near2 geo FROMLONLAT 15 37 BYRADIUS 200 km"), 2);
+    ts_assert_int(ts_cmd(c, "GEOSEARCHSTORE near2 geo FROMLONLAT 0 0 BYRADIUS 1 km"), 0);
+    ts_assert_int(ts_cmd(c, "GEOSEARCHSTORE near3 nogeo FROMLONLAT 0 0 BYRADIUS 1 km"), 0);
+    expect_events(s, "__keyevent@0__:zadd geo", "__keyevent@0__:georadiusstore near",
+                  "__keyevent@0__:geosearchstore near2", "__keyevent@0__:del near2", NULL);
     redisFree(s);
     redisFree(c);
 }
