@@ -31,6 +31,7 @@ struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, str
 #define WATCHED_MAX 16
 struct watched_before {
     int n;
+    uint64_t big_write_lookups;
     const char *key[WATCHED_MAX];
     size_t len[WATCHED_MAX];
     uint64_t fp[WATCHED_MAX];
@@ -42,6 +43,7 @@ static void note_watched(struct db *db, const struct cmd_def *cmd, const struct 
     int pos[WATCHED_MAX];
     int n = cmd_key_positions(cmd, a, pos, WATCHED_MAX);
     wb->n = 0;
+    wb->big_write_lookups = db->stats->big_write_lookups;
     for (int i = 0; i < n; i++) {
         const char *key = a->argv[pos[i]];
         size_t len = a->len[pos[i]];
@@ -52,10 +54,15 @@ static void note_watched(struct db *db, const struct cmd_def *cmd, const struct 
     }
 }
 
-static void touch_changed(struct db *db, const struct watched_before *wb)
+/* ok: the command did not fail. */
+static void touch_changed(struct db *db, const struct watched_before *wb, bool ok)
 {
-    for (int i = 0; i < wb->n; i++)
-        if (watch_fingerprint(db_peek(db, wb->key[i], wb->len[i])) != wb->fp[i]) watch_touch(db, wb->key[i], wb->len[i]);
+    bool big_written = ok && db->stats->big_write_lookups != wb->big_write_lookups;
+    for (int i = 0; i < wb->n; i++) {
+        const struct kv *kv = db_peek(db, wb->key[i], wb->len[i]);
+        if (watch_fingerprint(kv) != wb->fp[i] || (big_written && !watch_fingerprint_exact(kv)))
+            watch_touch(db, wb->key[i], wb->len[i]);
+    }
 }
 
 void exec_calibrate(struct shard *s)
@@ -98,7 +105,7 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
      * took an existing value to change it in place (INCR, SADD to a set)
      * and did not fail counts once. */
     if (st->changes == changes && st->write_lookups != write_lookups && r->errors == errors) st->changes++;
-    if (watched && wb.n && db->watch) touch_changed(db, &wb);
+    if (watched && wb.n && db->watch) touch_changed(db, &wb, r->errors == errors);
     /* A command that blocked counts as a call when it is served. */
     uint64_t ticks = cmdstats_ticks_now() - start;
     bool whole = r->stats != NULL && !ctx->blocked;

@@ -227,8 +227,10 @@ static bool fetch_value_keys(struct tx *t, struct move_step *m)
     return m->nkeys > m->nnamed;
 }
 
-/* Step 3: every named key back to its owner; returns whether any. */
-static void store_back(struct tx *t, struct move_step *m)
+/* Step 3: every named key back to its owner. big_written: the handler
+ * took a large collection for writing and did not fail, so those count
+ * as changed whatever their fingerprint (watch.h). */
+static void store_back(struct tx *t, struct move_step *m, bool big_written)
 {
     memset(m->seq, 0, sizeof(m->seq));
     for (uint32_t i = 0; i < m->nkeys; i++) {
@@ -239,7 +241,8 @@ static void store_back(struct tx *t, struct move_step *m)
             if (kv) kv_free(kv);
             continue;
         }
-        bool same = kv == k->got && when == k->when && watch_fingerprint(kv) == k->fp;
+        bool same = kv == k->got && when == k->when && watch_fingerprint(kv) == k->fp &&
+                    !(big_written && !watch_fingerprint_exact(kv));
         struct obuf rec = {0};
         put_record(&rec, kv, when);
         add_key_command(tx_part_of(t, k->owner), &put_cmd, k->db, key_name(m, k), k->len, rec.data, same);
@@ -258,9 +261,11 @@ static bool run_handler(struct tx *t, struct move_step *m)
     ctx.serving = t->cl.serving;
     ctx.keys_moved = true;
     ctx.script_may_retry = t->cl.script_may_retry;
+    uint64_t big = m->scratch->stats.big_write_lookups;
+    uint32_t errors = r.errors;
     shard_exec_ctx(t->s, m->cmd, &m->args, &ctx);
     if (!(cmd_writes_keys(m->cmd))) return true;
-    store_back(t, m);
+    store_back(t, m, r.errors == errors && m->scratch->stats.big_write_lookups != big);
     m->stage = MOVE_STORING;
     return false;
 }

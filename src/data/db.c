@@ -279,6 +279,7 @@ struct kv *db_lookup_write(struct db *db, const char *key, size_t len)
     if (kv) {
         touch(db, kv);
         db->stats->write_lookups++;
+        if (!watch_fingerprint_exact(kv)) db->stats->big_write_lookups++;
     }
     return kv;
 }

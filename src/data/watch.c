@@ -171,6 +171,11 @@ void watch_free(struct db *db)
     db->watch = NULL;
 }
 
+bool watch_fingerprint_exact(const struct kv *kv)
+{
+    return !kv || kv->type == OBJ_STRING || kv->enc == ENC_LISTPACK || kv->enc == ENC_INTSET;
+}
+
 uint64_t watch_fingerprint(const struct kv *kv)
 {
     if (!kv) return 0;

@@ -525,6 +525,36 @@ TS_TEST(multi, writes_touch_watched_keys)
     redisFree(other);
 }
 
+/* Changes made in place to large collections (hash tables, skiplists,
+ * quicklists), which keep their size, touch too: HSET over a field with a
+ * value of the same length, ZADD moving a member, LSET; also when the
+ * command runs on moved copies of keys from several shards (EVAL). */
+TS_TEST(multi, in_place_writes_to_large_collections_touch)
+{
+    SPREAD(2, "x", "y");
+    char big[9001], hash[256], zset[256], list[9100];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    snprintf(hash, sizeof hash, "HSET x f bar g %.65s", big); /* over hash-max-listpack-value */
+    snprintf(zset, sizeof zset, "ZADD x 1 a 2 %.65s", big);
+    snprintf(list, sizeof list, "RPUSH x %s b", big);         /* over list-max-listpack-size */
+    const struct touch_case cases[] = {
+        {hash, "HSET x f baz", true},
+        {hash, "HSET x f bar", true}, /* the same value */
+        {hash, "HINCRBY x n 1", true},
+        {hash, "EVAL redis.call('hset',KEYS[1],'f','baz') 2 x y", true},
+        {zset, "ZADD x 5 a", true},
+        {zset, "ZINCRBY x 1 a", true},
+        {list, "LSET x 1 c", true},
+        {list, "EVAL redis.call('lset',KEYS[1],1,'c') 2 x y", true},
+    };
+    redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_touch_case(c, other, &cases[i]);
+    redisFree(c);
+    redisFree(other);
+}
+
 /* Reads and writes that change nothing do not touch. */
 TS_TEST(multi, noop_writes_do_not_touch)
 {

@@ -24,6 +24,7 @@ struct db_stats {
      * reset by CONFIG RESETSTAT. */
     uint64_t changes;
     uint64_t write_lookups; /* records handed out for writing (db_lookup_write) */
+    uint64_t big_write_lookups; /* of them, large collections (watch_fingerprint_exact false) */
 };
 
 struct watch_table;

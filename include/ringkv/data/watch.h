@@ -49,7 +49,13 @@ void watch_touch_all(struct db *emptied, struct db *replaced_with);
 void watch_free(struct db *db);
 
 /* A value's fingerprint: equal before and after a command only if the
- * command left the value as it was (for in-place changes; see exec.c). */
+ * command left the value as it was (for in-place changes; see exec.c).
+ * Exact for strings and the compact encodings (listpack, intset); a large
+ * collection's is its size, so a command that took one for writing and
+ * did not fail counts as having changed it (db_stats.big_write_lookups):
+ * WATCH may then abort an EXEC that Redis would run (SADD of a member
+ * already there), never the other way round. */
 uint64_t watch_fingerprint(const struct kv *kv);
+bool watch_fingerprint_exact(const struct kv *kv);
 
 #endif
