@@ -182,6 +182,23 @@ static void client_no_evict_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_ok(c->r);
 }
 
+/* ON answers +OK; OFF and SKIP answer nothing (the connection silences
+ * what follows: net/dispatch.c), nor does a bad mode while silenced. */
+static void client_reply_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    enum client_reply_mode now = client_reply_mode(c->client);
+    if (arg_is(a, 2, "on")) {
+        client_set_reply_mode(c->client, CLIENT_REPLY_ON);
+        reply_ok(c->r);
+    } else if (arg_is(a, 2, "off")) {
+        client_set_reply_mode(c->client, CLIENT_REPLY_OFF);
+    } else if (arg_is(a, 2, "skip")) {
+        if (now != CLIENT_REPLY_OFF) client_set_reply_mode(c->client, CLIENT_REPLY_SKIP_NEXT);
+    } else if (now != CLIENT_REPLY_OFF && now != CLIENT_REPLY_SKIP) {
+        reply_error(c->r, RK_ERR_SYNTAX);
+    }
+}
+
 static void client_info_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct obuf line;
@@ -491,6 +508,9 @@ static const struct cmd_def client_subcommands[] = {
     {.name = "client|no-evict", .arity = 3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_CONN, .fn = client_no_evict_command,
      .group = "connection", .summary = "Set client eviction mode for the current connection", .since = "7.0.0",
      .complexity = "O(1)", .acl_categories = "connection", .syntax = "enabled=<ON | OFF>"},
+    {.name = "client|reply", .arity = 3, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_reply_command,
+     .group = "connection", .summary = "Instruct the server whether to reply to commands", .since = "3.2.0",
+     .complexity = "O(1)", .acl_categories = "connection", .syntax = "on_off_skip=<ON | OFF | SKIP>"},
     {.name = "client|list", .arity = -2, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_ALL_SHARDS, .fn = client_list_command,
      .combine = COMBINE_CUSTOM, .combine_fn = join_bulks, .group = "connection",
      .summary = "Get the list of client connections", .since = "2.4.0",

@@ -459,6 +459,7 @@ static void *shard_main(void *arg)
     lock_table_destroy(s->locks);
     pubsub_destroy(s->pubsub);
     obuf_free(&s->notify_channel);
+    obuf_free(&s->discard);
     stop_listening(s);
     if (s->ring) {
         ring_submit(s->ring);

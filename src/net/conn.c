@@ -205,7 +205,9 @@ void conn_maybe_free(struct conn *c)
 static void on_replies(struct msg_done *d, const char *data, size_t len, bool final)
 {
     struct conn *c = container_of(d, struct conn, sender.done);
-    if (!(c->flags & CONN_CLOSING)) obuf_append(&c->out, data, len);
+    bool dropped = c->drop_away_reply || c->reply_mode == CLIENT_REPLY_OFF;
+    if (final) c->drop_away_reply = false;
+    if (!(c->flags & CONN_CLOSING) && !dropped) obuf_append(&c->out, data, len);
     if (final) conn_done_busy(c);
 }
 
@@ -406,6 +408,13 @@ static void on_send(struct ring_op *op, int res, uint32_t flags)
     conn_maybe_free(c);
 }
 
+struct obuf *conn_reply_buf(struct conn *c)
+{
+    if (!c->silenced) return &c->out;
+    c->shard->discard.len = 0;
+    return &c->shard->discard;
+}
+
 /* ---- the client calls of cmd/host.h ---- */
 
 /* A client handle is the connection itself, under a type handlers cannot
@@ -437,9 +446,13 @@ void client_set_no_evict(struct client *cl, bool on)
     else conn_of(cl)->flags &= ~CONN_NO_EVICT;
 }
 
+void client_set_reply_mode(struct client *cl, enum client_reply_mode mode) { conn_of(cl)->reply_mode = (uint8_t)mode; }
+enum client_reply_mode client_reply_mode(const struct client *cl) { return conn_of_const(cl)->reply_mode; }
+
 void client_reset(struct client *cl)
 {
     struct conn *c = conn_of(cl);
+    c->reply_mode = CLIENT_REPLY_ON;
     multi_conn_closed(c);
     pubsub_conn_closed(c); /* without unsubscribe messages, as Redis */
     c->flags &= ~(CONN_PUBSUB | CONN_NO_EVICT);

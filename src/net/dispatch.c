@@ -50,7 +50,7 @@ static enum run_result refuse(struct conn *c, const struct cmd_def *cmd, error_w
     write(&tmp, a, arg);
     if (!multi_refused(c, cmd, err.data + 1, err.len - 3)) { /* "-...\r\n" */
         struct reply r;
-        reply_init(&r, &c->out, c->resp);
+        reply_init(&r, conn_reply_buf(c), c->resp);
         reply_counted(&r, c->shard->cmdstats);
         reply_error_raw(&r, err.data, err.len);
         conn_want_send(c);
@@ -205,7 +205,7 @@ static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, con
         return RUN_DONE;
     }
     struct reply r;
-    reply_init(&r, &c->out, c->resp);
+    reply_init(&r, conn_reply_buf(c), c->resp);
     reply_counted(&r, s->cmdstats);
     long long deadline;
     if (!(cmd->flags & CMD_BLOCKING)) {
@@ -270,25 +270,26 @@ static enum run_result run_script(struct conn *c, const struct cmd_def *cmd, con
     bool here = home >= 0 && !exec_must_wait(s, s->locks, cmd, a, c->dbid);
     struct obuf retry = {0};
     if (here) {
-        size_t mark = c->out.len;
+        struct obuf *out = conn_reply_buf(c);
+        size_t mark = out->len;
         struct reply r;
-        reply_init(&r, &c->out, c->resp);
+        reply_init(&r, out, c->resp);
         reply_counted(&r, s->cmdstats);
         struct cmd_ctx ctx = shard_cmd_ctx(s, s->ks, c->dbid, &r, NULL, c->id);
         ctx.script_may_retry = true;
         shard_exec_ctx(s, cmd, a, &ctx);
         exec_serve_blocked(s);
-        if (c->out.len == mark || c->out.data[mark] != SCRIPT_RETRY_MARK) {
-            size_t skip = xscript_send_published(s, c->out.data + mark, c->out.len - mark);
+        if (out->len == mark || out->data[mark] != SCRIPT_RETRY_MARK) {
+            size_t skip = xscript_send_published(s, out->data + mark, out->len - mark);
             if (skip) {
-                memmove(c->out.data + mark, c->out.data + mark + skip, c->out.len - mark - skip);
-                c->out.len -= skip;
+                memmove(out->data + mark, out->data + mark + skip, out->len - mark - skip);
+                out->len -= skip;
             }
             conn_want_send(c);
             return RUN_DONE;
         }
-        obuf_append(&retry, c->out.data + mark, c->out.len - mark);
-        c->out.len = mark;
+        obuf_append(&retry, out->data + mark, out->len - mark);
+        out->len = mark;
     }
     c->busy++;
     xscript_run(s, &cl, cmd, a, retry.data, retry.len);
@@ -322,10 +323,28 @@ static int route(struct conn *c, const struct cmd_def *cmd, const struct cmd_arg
     return first == c->shard->id ? -1 : (int)first;
 }
 
+/* Commands whose replies CLIENT REPLY OFF/SKIP leaves alone: the
+ * subscription commands answer with pushes, as Redis's, and CLIENT REPLY
+ * and RESET end the silence before they answer. */
+static bool always_answers(const struct cmd_def *cmd)
+{
+    static const char *const names[] = {"subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe",
+                                        "punsubscribe", "client|reply", "reset"};
+    for (size_t i = 0; i < RK_ARRAY_LEN(names); i++)
+        if (strcmp(cmd->name, names[i]) == 0) return true;
+    return false;
+}
+
+static bool silent_mode(const struct conn *c)
+{
+    return c->reply_mode == CLIENT_REPLY_OFF || c->reply_mode == CLIENT_REPLY_SKIP;
+}
+
 static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 {
     const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
     c->last_cmd = NULL;
+    c->silenced = silent_mode(c);
     if (!cmd) return refuse(c, NULL, write_unknown_command, a, NULL);
     if (cmd->subcommands && (a->argc >= 2 || !cmd->fn)) {
         if (a->argc < 2) return reject(c, cmd, write_arity, a, cmd);
@@ -333,6 +352,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
         if (!sub) return refuse(c, NULL, write_unknown_subcommand, a, cmd);
         cmd = sub;
     }
+    if (c->silenced && always_answers(cmd)) c->silenced = false;
     c->last_cmd = cmd->name; /* as Redis: CLIENT INFO shows itself */
     if (!cmd_arity_ok(cmd, a->argc)) return reject(c, cmd, write_arity, a, cmd);
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
@@ -415,6 +435,19 @@ static uint32_t prefetch_keys(struct conn *c, const char *p, const char *end)
     return (uint32_t)n;
 }
 
+/* After each command (Redis's commandProcessed): SKIP lasts one command,
+ * set by the one before. A skipped command that went to another shard
+ * has its reply dropped when it comes, and nothing joins it there: true
+ * when input must wait for it. */
+static bool reply_mode_step(struct conn *c)
+{
+    bool skipped_away = c->reply_mode == CLIENT_REPLY_SKIP && c->silenced && c->busy;
+    if (skipped_away) c->drop_away_reply = true;
+    c->reply_mode = c->reply_mode == CLIENT_REPLY_SKIP_NEXT ? CLIENT_REPLY_SKIP : CLIENT_REPLY_ON;
+    c->silenced = false;
+    return skipped_away;
+}
+
 size_t dispatch_input(struct conn *c, const char *buf, size_t len)
 {
     size_t off = 0;
@@ -462,6 +495,7 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
         c->commands++;
         if (c->prefetched) c->prefetched--;
         off += resp_consumed(&c->parser);
+        if (c->reply_mode >= CLIENT_REPLY_SKIP_NEXT && reply_mode_step(c)) break;
     }
     return off;
 }

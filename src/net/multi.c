@@ -43,7 +43,7 @@ static bool is(const struct cmd_def *cmd, const char *name) { return strcmp(cmd-
 static void reply_str(struct conn *c, const char *err)
 {
     struct reply r;
-    reply_init(&r, &c->out, c->resp);
+    reply_init(&r, conn_reply_buf(c), c->resp);
     reply_counted(&r, c->shard->cmdstats);
     if (err[0] == '+') reply_status(&r, err + 1);
     else reply_error(&r, err);

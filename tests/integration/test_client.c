@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 TestSuite(client, .timeout = 60);
@@ -156,5 +157,52 @@ TS_TEST(client, reset_clears_the_connection_state)
     ts_raw_expect(raw, "*0\r\n");
     ts_raw_send_str(raw, "RESET x\r\n");
     ts_raw_expect(raw, "-ERR wrong number of arguments for 'reset' command\r\n");
+    ts_raw_close(raw);
+}
+
+/* CLIENT REPLY OFF answers nothing until ON, SKIP silences the next
+ * command only, whether the commands run here or on other shards (keys
+ * x, y, z spread), pipelined or not; pushes still arrive while silenced;
+ * a bad mode is refused only when replies are on. */
+TS_TEST(client, reply_off_and_skip)
+{
+    const char *const keys[] = {"x", "y", "z"};
+    ts_assert_spread(keys, 3, 3);
+    struct ts_raw *raw = ts_raw_connect(g_server);
+    ts_raw_send_str(raw, "CLIENT REPLY OFF\r\nSET y 1\r\nGET y\r\nSET z 2\r\nMGET y z\r\nDEL nosuch\r\n"
+                         "CLIENT REPLY bogus\r\nCLIENT REPLY ON\r\nGET z\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "$1\r\n2\r\n");
+    ts_raw_send_str(raw, "CLIENT REPLY SKIP\r\nSET x 1\r\nGET x\r\nCLIENT REPLY SKIP\r\nGET z\r\nGET y\r\n"
+                         "CLIENT REPLY SKIP\r\nMGET y z\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY bogus\r\nPING\r\n");
+    ts_raw_expect(raw, "$1\r\n1\r\n");
+    ts_raw_expect(raw, "$1\r\n1\r\n");
+    ts_raw_expect(raw, "+PONG\r\n");
+    ts_raw_send_str(raw, "CLIENT REPLY bogus\r\n");
+    ts_raw_expect(raw, "-ERR syntax error\r\n");
+    /* 2000 pipelined writes over every shard answer nothing; all ran */
+    struct {
+        char *p;
+        size_t len;
+    } buf = {0};
+    FILE *f = open_memstream(&buf.p, &buf.len);
+    fputs("CLIENT REPLY OFF\r\n", f);
+    for (int i = 0; i < 2000; i++) fprintf(f, "SET k:%d %d\r\n", i, i);
+    fputs("CLIENT REPLY ON\r\nMGET k:0 k:1999\r\n", f);
+    fclose(f);
+    ts_raw_send(raw, buf.p, buf.len);
+    free(buf.p);
+    ts_raw_expect(raw, "+OK\r\n");
+    ts_raw_expect(raw, "*2\r\n$1\r\n0\r\n$4\r\n1999\r\n");
+    ts_raw_close(raw);
+
+    raw = ts_raw_connect(g_server);
+    ts_raw_send_str(raw, "HELLO 3\r\n");
+    size_t n;
+    cr_assert(ts_raw_read_reply(raw, 5000, &n), "HELLO 3: %s", ts_raw_status(raw));
+    ts_raw_send_str(raw, "CLIENT REPLY OFF\r\nSUBSCRIBE ch\r\nPUBLISH ch hi\r\nCLIENT REPLY ON\r\n");
+    ts_raw_expect(raw, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    ts_raw_expect(raw, ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+    ts_raw_expect(raw, "+OK\r\n");
     ts_raw_close(raw);
 }

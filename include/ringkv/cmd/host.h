@@ -50,6 +50,12 @@ void client_set_resp(struct client *cl, int resp);
 /* Whether it has authenticated (AUTH, HELLO AUTH), and marking it so. */
 bool client_is_authenticated(const struct client *cl);
 void client_set_authenticated(struct client *cl);
+/* CLIENT REPLY: ON answers every command; OFF none; SKIP (set as
+ * SKIP_NEXT by the command) the next one only. Pushes (pub/sub messages,
+ * subscription confirmations) are sent in every mode, as in Redis. */
+enum client_reply_mode { CLIENT_REPLY_ON, CLIENT_REPLY_OFF, CLIENT_REPLY_SKIP_NEXT, CLIENT_REPLY_SKIP };
+void client_set_reply_mode(struct client *cl, enum client_reply_mode mode);
+enum client_reply_mode client_reply_mode(const struct client *cl);
 /* CLIENT NO-EVICT: a flag CLIENT LIST shows. */
 void client_set_no_evict(struct client *cl, bool on);
 /* RESET: as a new connection again (its MULTI discarded, WATCHes and

@@ -100,6 +100,7 @@ struct shard {
     int *scratch_keypos;
     uint32_t scratch_cap;
     struct obuf notify_channel;         /* a keyspace notification's channel name (notify.c) */
+    struct obuf discard;                /* replies nobody gets (CLIENT REPLY OFF/SKIP: conn.c) */
     bool publish_pending;               /* an outbox holds keyspace notifications (msg.c) */
 
     bool draining, exiting;

@@ -96,6 +96,11 @@ struct conn {
     /* pending work elsewhere: a segment, a transaction, or a command
      * waiting for keys, not answered yet (at most one: see dispatch.h) */
     uint32_t busy;
+    /* CLIENT REPLY: the mode, whether the command running now answers
+     * nothing (its replies go to the shard's discard buffer, pushes still
+     * to out), and whether the reply of what is away is dropped. */
+    uint8_t reply_mode;            /* enum client_reply_mode (cmd/host.h) */
+    bool silenced, drop_away_reply;
     struct msg_sender sender;      /* its commands to other shards; done: their replies */
     struct msg_waiter waiter;      /* waiting for room in an outbox */
     struct conn_multi *multi;      /* MULTI queue and WATCHed keys (multi.h), NULL: never used */
@@ -134,6 +139,9 @@ bool conn_auth_required(const struct conn *c);
 /* Reply bytes not yet accepted by the kernel: what the output buffer limits
  * (client-output-buffer-limit) measure. */
 size_t conn_output_pending(const struct conn *c);
+/* Where the reply of the command running now goes: out, or nowhere
+ * (CLIENT REPLY OFF/SKIP: a discard buffer the shard empties). */
+struct obuf *conn_reply_buf(struct conn *c);
 /* The hard output limit of the client's class in bytes, 0 if none. */
 size_t conn_output_hard_limit(const struct conn *c);
 
