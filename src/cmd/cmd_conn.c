@@ -182,6 +182,39 @@ static void client_no_evict_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_ok(c->r);
 }
 
+/* CLIENT PAUSE timeout [WRITE|ALL]: milliseconds, as Redis's
+ * getTimeoutFromObjectOrReply reads them (0: a pause already over). */
+static void client_pause_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    bool writes_only = false;
+    if (a->argc == 4) {
+        if (arg_is(a, 3, "write")) {
+            writes_only = true;
+        } else if (!arg_is(a, 3, "all")) {
+            reply_error(c->r, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    }
+    long long ms;
+    if (!string2ll(a->argv[2], a->len[2], &ms)) {
+        reply_error(c->r, "ERR timeout is not an integer or out of range");
+        return;
+    }
+    if (ms < 0) {
+        reply_error(c->r, "ERR timeout is negative");
+        return;
+    }
+    host_pause_clients(c->host, ms > 0 ? mstime() + ms : 0, writes_only);
+    reply_ok(c->r);
+}
+
+static void client_unpause_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    (void)a;
+    host_unpause_clients(c->host);
+    reply_ok(c->r);
+}
+
 /* ON answers +OK; OFF and SKIP answer nothing (the connection silences
  * what follows: net/dispatch.c), nor does a bad mode while silenced. */
 static void client_reply_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -508,6 +541,13 @@ static const struct cmd_def client_subcommands[] = {
     {.name = "client|no-evict", .arity = 3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_CONN, .fn = client_no_evict_command,
      .group = "connection", .summary = "Set client eviction mode for the current connection", .since = "7.0.0",
      .complexity = "O(1)", .acl_categories = "connection", .syntax = "enabled=<ON | OFF>"},
+    {.name = "client|pause", .arity = -3, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_CONN, .fn = client_pause_command,
+     .group = "connection", .summary = "Stop processing commands from clients for some time", .since = "2.9.50",
+     .complexity = "O(1)", .acl_categories = "connection", .syntax = "timeout:integer [mode=<WRITE | ALL>]@6.2.0",
+     .history = (const char *const[]){"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option.", NULL}},
+    {.name = "client|unpause", .arity = 2, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_CONN, .fn = client_unpause_command,
+     .group = "connection", .summary = "Resume processing of clients that were paused", .since = "6.2.0",
+     .complexity = "O(N) Where N is the number of paused clients", .acl_categories = "connection"},
     {.name = "client|reply", .arity = 3, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_reply_command,
      .group = "connection", .summary = "Instruct the server whether to reply to commands", .since = "3.2.0",
      .complexity = "O(1)", .acl_categories = "connection", .syntax = "on_off_skip=<ON | OFF | SKIP>"},

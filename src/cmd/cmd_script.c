@@ -314,6 +314,21 @@ bool cmd_is_script_run(const struct cmd_def *cmd)
     return eval_kind_of(cmd, &kind, &ro);
 }
 
+bool script_run_may_write(struct host *h, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    enum eval_kind kind;
+    bool ro;
+    if (!eval_kind_of(cmd, &kind, &ro) || ro || a->argc < 2) return false;
+    uint32_t flags = 0;
+    if (kind == RUN_FUNCTION) {
+        if (!script_function_flags(host_function_engine(h), a->argv[1], a->len[1], &flags)) return true;
+        return !(flags & SCRIPT_FLAG_NO_WRITES);
+    }
+    if (kind == RUN_SHA) flags = script_flags(host_script_engine(h), a->argv[1], a->len[1]);
+    else flags = script_body_flags(a->argv[1], a->len[1]);
+    return !((flags & SCRIPT_FLAG_SHEBANG) && (flags & SCRIPT_FLAG_NO_WRITES));
+}
+
 /* ---- SCRIPT ---- */
 
 static void script_load_command(struct cmd_ctx *c, const struct cmd_args *a)

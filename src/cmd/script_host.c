@@ -222,7 +222,9 @@ static const char *refusal(const struct run *run, const struct cmd_def *cmd, int
     if (!cmd) return "ERR Unknown Redis command called from script";
     if (!cmd_arity_ok(cmd, argc)) return "ERR Wrong number of args calling Redis command from script";
     if (cmd->flags & CMD_NOSCRIPT) return "ERR This Redis command is not allowed from script";
-    if (run->read_only && (cmd->flags & CMD_WRITE))
+    /* As Redis, may-replicate counts as writing (PUBLISH), so that
+     * read-only scripts may run during CLIENT PAUSE WRITE. */
+    if (run->read_only && (cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
         return "ERR Write commands are not allowed from read-only scripts.";
     if ((cmd->flags & CMD_ALL_SHARDS) && run->c->nshards > 1 && strcmp(cmd->name, "publish") != 0)
         return "ERR ringkv: a command that reaches every shard cannot run inside a script with --shards above 1";

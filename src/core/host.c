@@ -10,6 +10,7 @@
 #include "ringkv/core/server.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/notify.h"
+#include "ringkv/core/pause.h"
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/memory.h"
 #include "ringkv/data/evict.h"
@@ -53,7 +54,7 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .net_output_bytes = s->stats.net_output_bytes,
         .msgs_sent = s->stats.msgs_sent,
         .msgs_received = s->stats.msgs_received,
-        .blocked_clients = block_count(s),
+        .blocked_clients = block_count(s) + s->paused_conns,
         .lua_memory = (s->scripts ? script_lua_memory(s->scripts) : 0),
         .functions_lua_memory = (s->functions ? script_lua_memory(s->functions) : 0),
         .cmds_forwarded = s->stats.cmds_forwarded,
@@ -175,6 +176,17 @@ bool host_key_here(struct host *h, int dbid, const char *key, size_t len)
     return shard_of_key(s->srv, key, len) == s->id && !lock_table_blocks(s->locks, dbid, key, len, true);
 }
 
+
+void host_pause_clients(struct host *h, long long end_ms, bool writes_only)
+{
+    pause_start(shard_of(h)->srv, end_ms, writes_only ? PAUSE_WRITE : PAUSE_ALL);
+}
+
+void host_unpause_clients(struct host *h)
+{
+    pause_stop(shard_of(h)->srv);
+    pause_retry(shard_of(h)); /* the others within a timer period */
+}
 
 void host_publish_all(struct host *h, const char *channel, size_t clen, const char *msg, size_t mlen)
 {

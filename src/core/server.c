@@ -2,6 +2,7 @@
 #include "ringkv/script/function_store.h"
 #include "ringkv/script/script_store.h"
 #include "ringkv/core/server.h"
+#include "ringkv/core/pause.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/log.h"
@@ -145,6 +146,7 @@ int server_start(struct server *srv, struct config *cfg)
     srv->functions = function_store_create();
     commands_setup();
     obj_types_setup();
+    pause_setup();
     raise_fd_limit(srv);
     for (unsigned slot = 0; slot < RK_SLOTS; slot++)
         srv->slot_owner[slot] = (uint16_t)((unsigned long)slot * srv->nshards / RK_SLOTS);

@@ -3,6 +3,7 @@
 #include "ringkv/script/script.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/notify.h"
+#include "ringkv/core/pause.h"
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/load.h"
 #include "ringkv/core/memory.h"
@@ -250,7 +251,8 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
      * databases in turn: a db that used up the budget is where the next
      * period starts, so one busy db neither starves nor is starved. */
     long long budget = 1000000 / (s->cfg.hz > 0 ? s->cfg.hz : 10) / 4, start = monotonic_us();
-    for (int n = 0; n < s->cfg.databases; n++) {
+    pause_retry(s);
+    for (int n = 0; n < s->cfg.databases && pause_now(s->srv) == PAUSE_OFF; n++) {
         int i = (s->expire_next_db + n) % s->cfg.databases;
         long long left = budget - (monotonic_us() - start);
         if (left <= 0) {

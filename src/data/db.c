@@ -232,8 +232,13 @@ long long db_now_ms(void)
     return command_now_ms;
 }
 
+static bool (*expiry_paused)(void);
+
+void db_set_expiry_gate(bool (*paused)(void)) { expiry_paused = paused; }
+
 void db_delete_expired(struct db *db, struct kv *kv)
 {
+    if (expiry_paused && expiry_paused()) return;
     db_notify(db, NOTIFY_EXPIRED, "expired", kv_key(kv), kv->keylen);
     db_delete_kv(db, kv);
     db->stats->expired_keys++;

@@ -185,6 +185,7 @@ void conn_maybe_free(struct conn *c)
     else s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->nconns--;
+    if (c->flags & CONN_PAUSED) s->paused_conns--;
     multi_conn_closed(c);
     pubsub_conn_closed(c);
     /* The fd is closed only now, so no later request can hit a reused fd. */

@@ -1,6 +1,7 @@
 /* dispatch.c — request checks, routing and ordering; see dispatch.h.
  * Thread: the connection's shard. */
 #include "ringkv/net/dispatch.h"
+#include "ringkv/core/pause.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/cmd/cmd_script.h"
@@ -335,6 +336,8 @@ static bool always_answers(const struct cmd_def *cmd)
     return false;
 }
 
+static bool is_exec(const struct cmd_def *cmd) { return cmd->name[0] == 'e' && strcmp(cmd->name, "exec") == 0; }
+
 static bool silent_mode(const struct conn *c)
 {
     return c->reply_mode == CLIENT_REPLY_OFF || c->reply_mode == CLIENT_REPLY_SKIP;
@@ -360,6 +363,9 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     if ((c->flags & CONN_PUBSUB) && c->resp == 2 && !allowed_while_subscribed(cmd))
         return reject(c, cmd, write_pubsub_only, a, cmd);
     if (writes_denied(c, cmd)) return reject(c, cmd, write_misconf, a, NULL);
+    if (RK_UNLIKELY(__atomic_load_n(&c->shard->srv->pause_type, __ATOMIC_RELAXED) != PAUSE_OFF) &&
+        pause_holds(c, pause_cmd_may_write(c->shard, cmd, a) || (is_exec(cmd) && multi_may_write(c))))
+        return RUN_WAIT;
     switch (multi_dispatch(c, cmd, a)) {
     case MULTI_PASS: break;
     case MULTI_DONE: return RUN_DONE;

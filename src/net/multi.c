@@ -1,6 +1,7 @@
 /* multi.c — a connection's MULTI/EXEC/WATCH state; see multi.h.
  * Thread: the connection's shard. */
 #include "ringkv/net/multi.h"
+#include "ringkv/core/pause.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/base/util.h"
@@ -19,6 +20,7 @@ struct conn_multi {
     struct obuf queue;         /* packed commands (msg_pack_command) */
     uint32_t queued;
     bool denyoom;              /* a queued command may grow memory (maxmemory) */
+    bool may_write;            /* a queued command may write (CLIENT PAUSE WRITE holds EXEC) */
     struct obuf watched;       /* packed [db][key] (tx_pack_key) */
     uint32_t nwatched;
 };
@@ -34,6 +36,7 @@ static struct conn_multi *state(struct conn *c)
 }
 
 bool multi_active(const struct conn *c) { return c->multi && c->multi->active; }
+bool multi_may_write(const struct conn *c) { return multi_active(c) && c->multi->may_write; }
 long multi_queued(const struct conn *c) { return multi_active(c) ? (long)c->multi->queued : -1; }
 
 /* Which transaction command cmd is (by name: the table is shared by
@@ -59,7 +62,7 @@ static void answer(struct conn *c, const struct cmd_def *cmd, const char *text)
 
 static void end_multi(struct conn_multi *m)
 {
-    m->active = m->doomed = m->denyoom = false;
+    m->active = m->doomed = m->denyoom = m->may_write = false;
     m->queued = 0;
     obuf_shrink(&m->queue, 0);
     m->queue.len = 0;
@@ -205,6 +208,7 @@ static enum multi_verdict queue(struct conn *c, const struct cmd_def *cmd, const
     msg_pack_command(&m->queue, cmd, a);
     m->queued++;
     if (cmd->flags & CMD_DENYOOM) m->denyoom = true;
+    if (pause_cmd_may_write(c->shard, cmd, a)) m->may_write = true;
     reply_str(c, "+QUEUED");
     return MULTI_DONE;
 }

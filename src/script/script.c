@@ -133,6 +133,16 @@ static void compile_error(lua_State *L, struct obuf *err)
     lua_pop(L, 1);
 }
 
+uint32_t script_body_flags(const char *body, size_t len)
+{
+    uint32_t flags;
+    size_t skip;
+    struct obuf err = {0};
+    bool ok = shebang_parse(body, len, &flags, &skip, &err);
+    obuf_free(&err);
+    return ok ? flags : 0;
+}
+
 bool script_load(struct script_engine *e, const char *body, size_t len, char sha[41], struct obuf *err)
 {
     char key[43];

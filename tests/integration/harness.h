@@ -103,6 +103,8 @@ redisReply *ts_cmd(redisContext *c, const char *fmt, ...);
 redisReply *ts_cmd_argv(redisContext *c, int argc, const char **argv, const size_t *lens);
 /* Pipelining: queue a command / read the next reply, failing on I/O error. */
 void ts_append(redisContext *c, const char *fmt, ...);
+/* Sends what ts_append queued now, without waiting for a reply. */
+void ts_flush(redisContext *c);
 redisReply *ts_reply(redisContext *c);
 
 /* Checks a reply; on mismatch writes a description to why and returns

@@ -49,6 +49,12 @@ void ts_append(redisContext *c, const char *fmt, ...)
     cr_assert(rc == REDIS_OK, "redisAppendCommand(%s): %s", fmt, c->errstr);
 }
 
+void ts_flush(redisContext *c)
+{
+    int done = 0;
+    while (!done) cr_assert(redisBufferWrite(c, &done) == REDIS_OK, "redisBufferWrite: %s", c->errstr);
+}
+
 redisReply *ts_reply(redisContext *c)
 {
     void *r = NULL;

@@ -206,3 +206,99 @@ TS_TEST(client, reply_off_and_skip)
     ts_raw_expect(raw, "+OK\r\n");
     ts_raw_close(raw);
 }
+
+/* CLIENT PAUSE WRITE holds writes (and EXEC of a queue that writes) from
+ * clients on every shard, counted as blocked, and lets reads through;
+ * CLIENT UNPAUSE releases them, in order, with their replies. */
+TS_TEST(client, pause_write_holds_writes_on_every_shard)
+{
+    enum { CLIENTS = 8 };
+    redisContext *admin = ts_connect(g_server), *cl[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) cl[i] = ts_connect(g_server); /* spread over the shards */
+    redisContext *tx = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(tx, "MULTI"));
+    ts_assert_status(ts_cmd(tx, "SET queued 1"), "QUEUED");
+    ts_assert_ok(ts_cmd(admin, "CLIENT PAUSE 60000 WRITE"));
+    ts_assert_nil(ts_cmd(admin, "GET k:0"));
+    ts_assert_status(ts_cmd(admin, "PING"), "PONG");
+    for (int i = 0; i < CLIENTS; i++) ts_append(cl[i], "SET k:%d %d", i, i);
+    for (int i = 0; i < CLIENTS; i++) {
+        ts_append(cl[i], "GET k:%d", i);
+        ts_flush(cl[i]);
+    }
+    ts_append(tx, "EXEC");
+    ts_flush(tx);
+    WAIT_FOR(ts_info_ll(admin, "blocked_clients") == CLIENTS + 1, 5000);
+    long long held = ts_info_ll(admin, "blocked_clients");
+    cr_assert_eq(held, CLIENTS + 1, "writers and EXEC held: %lld blocked", held);
+    ts_sleep_ms(150); /* a timer period or more: still held */
+    ts_assert_nil(ts_cmd(admin, "GET k:0"));
+    ts_assert_int(ts_cmd(admin, "EXISTS queued"), 0);
+    ts_assert_ok(ts_cmd(admin, "CLIENT UNPAUSE"));
+    char v[16];
+    for (int i = 0; i < CLIENTS; i++) {
+        ts_assert_ok(ts_reply(cl[i]));
+        snprintf(v, sizeof v, "%d", i);
+        ts_assert_bulk(ts_reply(cl[i]), v);
+        redisFree(cl[i]);
+    }
+    redisReply *r = ts_reply(tx);
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 1, "EXEC ran after the pause");
+    freeReplyObject(r);
+    cr_assert_eq(ts_info_ll(admin, "blocked_clients"), 0, "none held after the pause");
+    redisFree(tx);
+    redisFree(admin);
+}
+
+/* CLIENT PAUSE ALL holds every command, CLIENT UNPAUSE too, until the
+ * pause ends by itself; its errors are Redis's. */
+TS_TEST(client, pause_all_ends_by_itself)
+{
+    redisContext *admin = ts_connect(g_server), *other = ts_connect(g_server);
+    ts_assert_error(ts_cmd(admin, "CLIENT PAUSE 100 NONE"), "ERR CLIENT PAUSE mode must be WRITE or ALL");
+    ts_assert_error(ts_cmd(admin, "CLIENT PAUSE x"), "ERR timeout is not an integer or out of range");
+    ts_assert_error(ts_cmd(admin, "CLIENT PAUSE -1"), "ERR timeout is negative");
+    long long t0 = ts_now_ms();
+    ts_assert_ok(ts_cmd(admin, "CLIENT PAUSE 400 ALL"));
+    ts_assert_status(ts_cmd(other, "PING"), "PONG");
+    ts_assert_ok(ts_cmd(admin, "CLIENT UNPAUSE"));
+    long long waited = ts_now_ms() - t0;
+    cr_assert_geq(waited, 350, "PING answered after %lld ms of a 400 ms pause", waited);
+    /* a pause of 0 ms is over at once */
+    ts_assert_ok(ts_cmd(admin, "CLIENT PAUSE 0"));
+    ts_assert_ok(ts_cmd(other, "SET after 1"));
+    redisFree(other);
+    redisFree(admin);
+}
+
+/* While paused, keys neither expire actively nor on access (they read as
+ * missing and stay); once unpaused, access expires them. A paused client
+ * that disconnects leaves nothing behind. */
+TS_TEST(client, pause_stops_expiry)
+{
+    redisContext *c = ts_connect(g_server), *gone = ts_connect(g_server);
+    long long expired = ts_info_ll(c, "expired_keys");
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    ts_assert_status(ts_cmd(c, "SET foo bar PX 10"), "QUEUED");
+    ts_assert_status(ts_cmd(c, "SET bar foo PX 10"), "QUEUED");
+    ts_assert_status(ts_cmd(c, "CLIENT PAUSE 50000 WRITE"), "QUEUED");
+    redisReply *r = ts_cmd(c, "EXEC");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 3, "EXEC");
+    freeReplyObject(r);
+    ts_sleep_ms(250); /* two timer periods and more */
+    ts_assert_nil(ts_cmd(c, "GET foo"));
+    ts_assert_nil(ts_cmd(c, "GET bar"));
+    cr_assert_eq(ts_info_ll(c, "expired_keys"), expired, "nothing expired while paused");
+    ts_append(gone, "SET held 1");
+    ts_flush(gone);
+    WAIT_FOR(ts_info_ll(c, "blocked_clients") == 1, 5000);
+    redisFree(gone);
+    WAIT_FOR(ts_info_ll(c, "connected_clients") == 1, 5000);
+    cr_assert_eq(ts_info_ll(c, "blocked_clients"), 0, "the client that left is not held");
+    ts_assert_ok(ts_cmd(c, "CLIENT UNPAUSE"));
+    ts_assert_nil(ts_cmd(c, "GET foo"));
+    ts_assert_nil(ts_cmd(c, "GET bar"));
+    cr_assert_eq(ts_info_ll(c, "expired_keys"), expired + 2, "both expired once unpaused");
+    ts_assert_int(ts_cmd(c, "EXISTS held"), 0);
+    redisFree(c);
+}

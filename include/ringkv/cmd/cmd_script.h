@@ -64,5 +64,9 @@ const char *script_busy_error(bool function);
 /* Whether a command is one of EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL,
  * FCALL_RO (they route alike: numkeys at argv[2]). */
 bool cmd_is_script_run(const struct cmd_def *cmd);
+/* Whether a call of the EVAL family may write, as its script or function
+ * declares (`no-writes`), for CLIENT PAUSE WRITE; the _RO forms never. */
+struct host;
+bool script_run_may_write(struct host *h, const struct cmd_def *cmd, const struct cmd_args *a);
 
 #endif

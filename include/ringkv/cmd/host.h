@@ -120,6 +120,11 @@ void host_foreach_client(struct host *h, client_visit_fn fn, void *arg);
  * one is freed; cmd_ctx.cfg points at the new one. */
 void host_config_replace(struct host *h, struct config *cfg);
 
+/* CLIENT PAUSE until end_ms (unix), of every command or (writes_only) of
+ * those that may write, on every shard; CLIENT UNPAUSE (core/pause.h). */
+void host_pause_clients(struct host *h, long long end_ms, bool writes_only);
+void host_unpause_clients(struct host *h);
+
 /* CLIENT UNBLOCK: ends the wait of the client blocked on this shard, if
  * any (answering nil, or -UNBLOCKED when error); true when there was one. */
 bool host_unblock_client(struct host *h, uint64_t client_id, bool error);

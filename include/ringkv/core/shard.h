@@ -102,6 +102,7 @@ struct shard {
     struct obuf notify_channel;         /* a keyspace notification's channel name (notify.c) */
     struct obuf discard;                /* replies nobody gets (CLIENT REPLY OFF/SKIP: conn.c) */
     bool publish_pending;               /* an outbox holds keyspace notifications (msg.c) */
+    uint32_t paused_conns;              /* connections waiting out CLIENT PAUSE (pause.c) */
 
     bool draining, exiting;
     long long drain_deadline_us;

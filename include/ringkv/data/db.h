@@ -135,8 +135,13 @@ void db_reencode(struct db *db, struct kv *old, struct kv *repl);
 bool db_delete(struct db *db, const char *key, size_t len);
 void db_delete_kv(struct db *db, struct kv *kv);
 /* Deletes a record whose time has come: counted as expired and raised as
- * "expired" (Redis raises it once the key is gone; nothing can tell). */
+ * "expired" (Redis raises it once the key is gone; nothing can tell).
+ * While expiry is paused (CLIENT PAUSE) the record stays, reading as
+ * missing. */
 void db_delete_expired(struct db *db, struct kv *kv);
+/* Who says whether expiry is paused (NULL: never), asked only when a key
+ * is found expired. Set once at startup. */
+void db_set_expiry_gate(bool (*paused)(void));
 /* Takes the record out of the db without freeing it; *when gets its TTL (-1). */
 struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when);
 /* The same for a record that will come back (db_restore, or db_set once

@@ -54,6 +54,7 @@ enum {
     CONN_NO_EVICT = 1u << 8,       /* CLIENT NO-EVICT on */
     CONN_PUBSUB = 1u << 9,         /* subscribed: the pubsub output-limit class, no idle timeout */
     CONN_INPUT_EOF = 1u << 10,     /* the peer sent FIN: no more requests, but all it sent is answered */
+    CONN_PAUSED = 1u << 12,        /* its next command waits out CLIENT PAUSE (core/pause.h) */
     CONN_LINGERING = 1u << 11,     /* replies sent and FIN queued; reading until the peer closes */
 };
 

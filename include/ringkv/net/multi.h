@@ -39,6 +39,8 @@ enum multi_verdict multi_dispatch(struct conn *c, const struct cmd_def *cmd, con
 bool multi_refused(struct conn *c, const struct cmd_def *cmd, const char *err, size_t len);
 /* Whether the connection is inside MULTI, and how many commands it queued. */
 bool multi_active(const struct conn *c);
+/* Whether a command queued in the open transaction may write. */
+bool multi_may_write(const struct conn *c);
 long multi_queued(const struct conn *c);
 /* The connection is going: its watches are forgotten. */
 void multi_conn_closed(struct conn *c);

@@ -58,6 +58,9 @@ enum {
 /* The names of the flags set in flags, in Redis's order (FUNCTION LIST);
  * returns how many. */
 int script_flag_names(uint32_t flags, const char *names[SCRIPT_FLAG_COUNT]);
+/* The shebang flags of a script body not yet cached (0 without a shebang
+ * or with a bad one). */
+uint32_t script_body_flags(const char *body, size_t len);
 /* The flags of a cached script (0 when unknown). */
 uint32_t script_flags(const struct script_engine *e, const char *sha, size_t len);
 /* Whether sha (40 hex digits, either case) is cached. */
