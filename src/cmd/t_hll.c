@@ -271,7 +271,8 @@ static void pfdebug_decode(struct cmd_ctx *c, const uint8_t *s, size_t len)
         obuf_append(&out, item, (size_t)n);
         p += op.size;
     }
-    reply_bulk(c->r, out.data, out.len ? out.len - 1 : 0); /* without the last space */
+    if (out.len) reply_bulk(c->r, out.data, out.len - 1); /* without the last space */
+    else reply_bulk(c->r, "", 0); /* a header alone: no opcode */
     obuf_free(&out);
 }
 

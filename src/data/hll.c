@@ -366,6 +366,7 @@ static void visit_merge(void *arg, long first, const struct hll_op *op)
 bool hll_merge(uint8_t *max, const uint8_t *s, size_t len)
 {
     if (hll_encoding_of(s) == HLL_DENSE) {
+        if (len != HLL_DENSE_SIZE) return false;
         for (long i = 0; i < HLL_REGISTERS; i++) {
             unsigned v = hll_dense_get(s + HLL_HDR_SIZE, i);
             if (v > max[i]) max[i] = (uint8_t)v;
@@ -415,7 +416,13 @@ static uint64_t estimate(const long *histo)
         z *= 0.5;
     }
     z += m * ertl_sigma((double)histo[0] / m);
-    return (uint64_t)(double)llroundl(HLL_ALPHA_INF * m * m / z);
+    double e = HLL_ALPHA_INF * m * m / z;
+    /* Registers all above Q + 1 (a crafted dense string) leave z at 0.
+     * Redis's llroundl then fails and its cast yields 2^63 on x86-64
+     * (PFCOUNT answers -9223372036854775808, a value whose cache stays
+     * stale): the same answer, without the undefined conversion. */
+    if (!(e < 0x1p63)) return 1ULL << 63;
+    return (uint64_t)(double)llroundl(e);
 }
 
 static void visit_histo(void *arg, long first, const struct hll_op *op)
@@ -427,6 +434,10 @@ static void visit_histo(void *arg, long first, const struct hll_op *op)
 uint64_t hll_count(const uint8_t *s, size_t len, bool *invalid)
 {
     long histo[64] = {0};
+    if (hll_encoding_of(s) == HLL_DENSE && len != HLL_DENSE_SIZE) {
+        if (invalid) *invalid = true;
+        return 0;
+    }
     if (hll_encoding_of(s) == HLL_DENSE) {
         for (long i = 0; i < HLL_REGISTERS; i++) histo[hll_dense_get(s + HLL_HDR_SIZE, i)]++;
     } else if (!sparse_walk(s + HLL_HDR_SIZE, s + len, visit_histo, histo)) {

@@ -8,6 +8,7 @@
  * redis-server 7.0 too (suite 'redis'). */
 #include "harness.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,29 @@ TS_TEST(hll, corrupt_sparse_detected)
     ts_assert_ok(ts_cmd(c, "SET {t}z %b", "HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x7f", (size_t)17));
     ts_assert_bulk(ts_cmd(c, "PFDEBUG DECODE {t}z"), "Z:16129");
     ts_assert_error(ts_cmd(c, "PFCOUNT {t}z"), CORRUPT);
+    /* A header with no opcode at all (found by fuzz_hll). */
+    ts_assert_ok(ts_cmd(c, "SET {t}n %b", "HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80", (size_t)16));
+    ts_assert_bulk(ts_cmd(c, "PFDEBUG DECODE {t}n"), "");
+    ts_assert_error(ts_cmd(c, "PFCOUNT {t}n"), CORRUPT);
+    ts_assert_error(ts_cmd(c, "PFADD {t}n a"), CORRUPT);
+}
+
+/* Dense registers all at 63, above any value a hash can give: Redis's
+ * estimator divides by zero and answers LLONG_MIN, whose cache bit reads
+ * stale (found by fuzz_hll). */
+TS_TEST(hll, registers_beyond_the_hash)
+{
+    redisContext *c = ts_connect(g_server);
+    size_t len = 16 + 12288;
+    char *v = malloc(len);
+    memcpy(v, "HYLL\0\0\0\0\0\0\0\0\0\0\0\x80", 16);
+    memset(v + 16, 0xff, len - 16);
+    set_value(c, "d", v, len);
+    free(v);
+    ts_assert_int(ts_cmd(c, "PFCOUNT d"), LLONG_MIN);
+    ts_assert_bulk(ts_cmd(c, "GETRANGE d 15 15"), "\x80");
+    ts_assert_int(ts_cmd(c, "PFCOUNT d d"), LLONG_MIN);
+    ts_assert_int(ts_cmd(c, "PFADD d x"), 0);
 }
 
 TS_TEST(hll, union_over_shards)

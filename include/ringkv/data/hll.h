@@ -115,10 +115,12 @@ bool hll_to_dense(struct rstr **s);
 /* ---- reading ------------------------------------------------------------ */
 
 /* max[i] = MAX(max[i], register i of s) for every register; false when a
- * sparse sequence is corrupt (max is then partly updated). */
+ * sparse sequence is corrupt or a dense string has the wrong size (max is
+ * then partly updated). */
 bool hll_merge(uint8_t *max, const uint8_t *s, size_t len);
-/* The estimated cardinality of s; *invalid (may be NULL) is set when a
- * sparse sequence does not cover exactly HLL_REGISTERS registers. */
+/* The estimated cardinality of s; *invalid (may be NULL) is set, and 0
+ * returned, when a sparse sequence does not cover exactly HLL_REGISTERS
+ * registers or a dense string has the wrong size. */
 uint64_t hll_count(const uint8_t *s, size_t len, bool *invalid);
 /* The same over HLL_REGISTERS registers held one per byte (a merge). */
 uint64_t hll_count_registers(const uint8_t *regs);
