@@ -247,14 +247,24 @@ TS_TEST(hll, sparse_max_bytes_directive)
                     "ERR CONFIG SET failed (possibly related to argument 'hll-sparse-max-bytes') - argument must be a memory value");
 }
 
-TS_TEST(hll, sparse_max_bytes_from_the_command_line)
+static void assert_sparse_max(const char *want)
+{
+    redisContext *c = ts_connect(g_server);
+    redisReply *r = ts_cmd(c, "CONFIG GET hll-sparse-max-bytes");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && strcmp(r->element[1]->str, want) == 0,
+              "hll-sparse-max-bytes should be %s", want);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+TS_TEST(hll, sparse_max_bytes_from_the_command_line_and_file)
 {
     ts_fixture_stop();
     g_server = ts_start("--hll-sparse-max-bytes", "2kb", NULL);
-    redisContext *c = ts_connect(g_server);
-    redisReply *r = ts_cmd(c, "CONFIG GET hll-sparse-max-bytes");
-    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 2 && strcmp(r->element[1]->str, "2048") == 0);
-    freeReplyObject(r);
+    assert_sparse_max("2048");
+    ts_fixture_stop();
+    g_server = ts_start_with_config("hll-sparse-max-bytes 1k\n", NULL, NULL);
+    assert_sparse_max("1000");
 }
 
 TS_TEST(hll, pfdebug)
