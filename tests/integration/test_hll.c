@@ -94,6 +94,7 @@ TS_TEST(hll, pfadd_and_pfcount)
     assert_near(count_of(c, "big"), 20000, 0.03);
     ts_assert_status(ts_cmd(c, "PFDEBUG ENCODING big"), "dense");
     ts_assert_int(ts_cmd(c, "STRLEN big"), 12304);
+    redisFree(c);
 }
 
 TS_TEST(hll, cached_cardinality)
@@ -110,6 +111,7 @@ TS_TEST(hll, cached_cardinality)
     ts_assert_int(ts_cmd(c, "PFCOUNT h"), 7);
     ts_assert_int(ts_cmd(c, "PFADD h d"), 1);
     ts_assert_int(ts_cmd(c, "PFCOUNT h"), 4);
+    redisFree(c);
 }
 
 TS_TEST(hll, not_an_hll)
@@ -137,6 +139,7 @@ TS_TEST(hll, not_an_hll)
     ts_assert_error(ts_cmd(c, "PFCOUNT m"), NOT_HLL);
     ts_assert_error(ts_cmd(c, "PFDEBUG GETREG m"), NOT_HLL);
     ts_assert_error(ts_cmd(c, "PFDEBUG GETREG nosuchkey"), "ERR The specified key does not exist");
+    redisFree(c);
 }
 
 TS_TEST(hll, corrupt_sparse_detected)
@@ -162,6 +165,7 @@ TS_TEST(hll, corrupt_sparse_detected)
     ts_assert_bulk(ts_cmd(c, "PFDEBUG DECODE {t}n"), "");
     ts_assert_error(ts_cmd(c, "PFCOUNT {t}n"), CORRUPT);
     ts_assert_error(ts_cmd(c, "PFADD {t}n a"), CORRUPT);
+    redisFree(c);
 }
 
 /* Dense registers all at 63, above any value a hash can give: Redis's
@@ -180,6 +184,7 @@ TS_TEST(hll, registers_beyond_the_hash)
     ts_assert_bulk(ts_cmd(c, "GETRANGE d 15 15"), "\x80");
     ts_assert_int(ts_cmd(c, "PFCOUNT d d"), LLONG_MIN);
     ts_assert_int(ts_cmd(c, "PFADD d x"), 0);
+    redisFree(c);
 }
 
 TS_TEST(hll, union_over_shards)
@@ -227,6 +232,7 @@ TS_TEST(hll, union_over_shards)
     cr_assert(l1 == l2 && memcmp(v1 + 16, v2 + 16, l1 - 16) == 0);
     free(v1);
     free(v2);
+    redisFree(c);
 }
 
 TS_TEST(hll, sparse_max_bytes_directive)
@@ -245,6 +251,7 @@ TS_TEST(hll, sparse_max_bytes_directive)
     ts_assert_status(ts_cmd(c, "PFDEBUG ENCODING h2"), "sparse");
     ts_assert_error(ts_cmd(c, "CONFIG SET hll-sparse-max-bytes lots"),
                     "ERR CONFIG SET failed (possibly related to argument 'hll-sparse-max-bytes') - argument must be a memory value");
+    redisFree(c);
 }
 
 static void assert_sparse_max(const char *want)
@@ -285,12 +292,14 @@ TS_TEST(hll, pfdebug)
     ts_assert_int(ts_cmd(c, "PFCOUNT h2"), 3);
     ts_assert_error(ts_cmd(c, "PFDEBUG FOO h"), "ERR Unknown PFDEBUG subcommand 'FOO'");
     ts_assert_error(ts_cmd(c, "PFDEBUG GETREG"), "ERR wrong number of arguments for 'pfdebug' command");
+    redisFree(c);
 }
 
 TS_TEST(hll, pfselftest, .timeout = 120)
 {
     redisContext *c = ts_connect(g_server);
     ts_assert_ok(ts_cmd(c, "PFSELFTEST"));
+    redisFree(c);
 }
 
 /* An HLL built by one server, read with GET and SET into the other,
@@ -338,6 +347,7 @@ Test(hll, values_exchanged_with_redis, .fini = ts_fixture_fini)
     free(v1);
     free(v2);
     redisFree(r);
+    redisFree(c);
     cr_assert_eq(ts_stop(peer), 0);
     ts_fixture_stop();
 }
