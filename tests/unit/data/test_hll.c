@@ -95,6 +95,22 @@ Test(hll, murmur_picks_redis_register)
     cr_assert_eq(index, 7348);
 }
 
+/* Elements of 8 bytes and more go through MurmurHash64A's block loop
+ * (redis-server 7.0: PFADD h ELEMENT; PFDEBUG DECODE h). */
+Test(hll, murmur_blocks_pick_redis_registers)
+{
+    static const struct {
+        const char *ele;
+        long index;
+        unsigned value;
+    } cases[] = {{"the quick brown fox jumps", 7253, 2}, {"12345678", 10579, 3}, {"123456789abcdef0x", 12038, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        long index;
+        cr_assert_eq(hll_pattern_len(cases[i].ele, strlen(cases[i].ele), &index), cases[i].value, "%s", cases[i].ele);
+        cr_assert_eq(index, cases[i].index, "%s", cases[i].ele);
+    }
+}
+
 Test(hll, pattern_len_bounds)
 {
     for (int i = 0; i < 100000; i++) {
