@@ -144,6 +144,9 @@ static void pfcount_one(struct cmd_ctx *c, const struct cmd_args *a)
             return;
         }
         hll_cache_set(s, card);
+        /* The value changed, though PFCOUNT is no write command: WATCH
+         * and the save counter hear of it, as in Redis. */
+        db_touch(c->db, a->argv[1], a->len[1]);
     }
     reply_int(c->r, (long long)card);
 }

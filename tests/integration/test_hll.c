@@ -114,6 +114,33 @@ TS_TEST(hll, cached_cardinality)
     redisFree(c);
 }
 
+/* PFCOUNT refreshing a stale cache changes the value: a WATCH sees it
+ * (Redis signals the key though PFCOUNT is read-only); a fresh cache or
+ * a union over keys changes nothing. */
+TS_TEST(hll, pfcount_cache_refresh_is_a_change)
+{
+    redisContext *c = ts_connect(g_server), *o = ts_connect(g_server);
+    ts_assert_int(ts_cmd(c, "PFADD h a b c"), 1);
+    ts_assert_int(ts_cmd(c, "PFADD g x"), 1);
+    ts_assert_ok(ts_cmd(c, "WATCH h"));
+    ts_assert_int(ts_cmd(o, "PFCOUNT h"), 3);
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    ts_assert_status(ts_cmd(c, "PING"), "QUEUED");
+    redisReply *r = ts_cmd(c, "EXEC");
+    cr_assert_eq(r->type, REDIS_REPLY_NIL, "EXEC after the cache was refreshed aborts");
+    freeReplyObject(r);
+    ts_assert_ok(ts_cmd(c, "WATCH h"));
+    ts_assert_int(ts_cmd(o, "PFCOUNT h"), 3);     /* cached: no change */
+    ts_assert_int(ts_cmd(o, "PFCOUNT h g"), 4);   /* a union: no change */
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    ts_assert_status(ts_cmd(c, "PING"), "QUEUED");
+    r = ts_cmd(c, "EXEC");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 1, "EXEC runs");
+    freeReplyObject(r);
+    redisFree(o);
+    redisFree(c);
+}
+
 TS_TEST(hll, not_an_hll)
 {
     redisContext *c = ts_connect(g_server);
