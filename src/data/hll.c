@@ -237,36 +237,40 @@ static bool sparse_locate(uint8_t *p, uint8_t *end, long index, struct sparse_sp
     return false;
 }
 
+/* `len` zero registers as one opcode, ZERO when it fits; its size. */
+static unsigned write_zeros(uint8_t *p, long len)
+{
+    if (len > HLL_SPARSE_ZERO_MAX_LEN) {
+        write_xzero(p, (unsigned)len);
+        return 2;
+    }
+    write_zero(p, (unsigned)len);
+    return 1;
+}
+
 /* The opcodes replacing a run split around `index`: the part before, the
  * register itself at `count`, the part after (at most 5 bytes). */
 static unsigned split_run(const struct sparse_spot *at, long index, unsigned count, uint8_t *seq)
 {
     unsigned n = 0;
     long before = index - at->first, after = at->first + (long)at->o.runlen - 1 - index;
-    if (at->o.kind == HLL_OP_VAL) {
-        if (before) write_val(seq + n++, at->o.value, (unsigned)before);
-        write_val(seq + n++, count, 1);
-        if (after) write_val(seq + n++, at->o.value, (unsigned)after);
-        return n;
+    bool val = at->o.kind == HLL_OP_VAL;
+    if (before) {
+        if (val) write_val(seq + n++, at->o.value, (unsigned)before);
+        else n += write_zeros(seq + n, before);
     }
-    long parts[2] = {before, after};
-    for (int i = 0; i < 2; i++) {
-        if (i == 1) write_val(seq + n++, count, 1);
-        if (!parts[i]) continue;
-        if (parts[i] > HLL_SPARSE_ZERO_MAX_LEN) {
-            write_xzero(seq + n, (unsigned)parts[i]);
-            n += 2;
-        } else {
-            write_zero(seq + n++, (unsigned)parts[i]);
-        }
+    write_val(seq + n++, count, 1);
+    if (after) {
+        if (val) write_val(seq + n++, at->o.value, (unsigned)after);
+        else n += write_zeros(seq + n, after);
     }
     return n;
 }
 
 /* Joins neighbouring VAL opcodes of equal value whose runs fit one
  * opcode, looking at five opcodes from `p` (as Redis does, so both
- * servers produce the same bytes). Returns the new end. */
-static uint8_t *sparse_coalesce(uint8_t *p, uint8_t *end, struct rstr *s)
+ * servers produce the same bytes); s->len shrinks by one per join. */
+static void sparse_coalesce(uint8_t *p, uint8_t *end, struct rstr *s)
 {
     for (int scan = 0; scan < 5 && p < end; scan++) {
         struct hll_op a, b;
@@ -287,7 +291,6 @@ static uint8_t *sparse_coalesce(uint8_t *p, uint8_t *end, struct rstr *s)
         }
         p++;
     }
-    return end;
 }
 
 /* Makes sure a sparse string has `extra` bytes of room past its length. */
