@@ -94,6 +94,7 @@ static const struct directive directives[] = {
     {"zset-max-ziplist-entries", T_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, true},
     {"zset-max-listpack-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
     {"zset-max-ziplist-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
+    {"hll-sparse-max-bytes", T_MEMORY, F(hll_sparse_max_bytes), 0, LONG_MAX, true},
 };
 
 const char *const config_policy_names[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -153,6 +154,7 @@ void config_init(struct config *cfg)
     cfg->set_max_listpack_value = 64;
     cfg->zset_max_listpack_entries = 128;
     cfg->zset_max_listpack_value = 64;
+    cfg->hll_sparse_max_bytes = 3000;
 }
 
 static char **str_field(struct config *cfg, const struct directive *d) { return (char **)((char *)cfg + d->offset); }

@@ -242,18 +242,22 @@ static void reply_docs(struct reply *r, const struct cmd_def *cmd)
      * client still gets everything else. */
     bool args = cmd_syntax_parse(syn, cmd->syntax, err, sizeof(err)) && syn->first >= 0;
     const char *dep = cmd->deprecated_since;
-    reply_map(r, 1 + !!cmd->summary + !!cmd->since + !!cmd->complexity + 2 * !!dep + !!cmd->replaced_by +
+    /* doc_flags in Redis's order (commands.def: deprecated, syscmd). */
+    const char *doc_flags[2];
+    int ndoc = 0;
+    if (dep) doc_flags[ndoc++] = "deprecated";
+    if (cmd->syscmd) doc_flags[ndoc++] = "syscmd";
+    reply_map(r, 1 + !!cmd->summary + !!cmd->since + !!cmd->complexity + !!ndoc + !!dep + !!cmd->replaced_by +
                      !!cmd->history + args + !!cmd->subcommands);
     if (cmd->summary) reply_kv_str(r, "summary", cmd->summary);
     if (cmd->since) reply_kv_str(r, "since", cmd->since);
     reply_kv_str(r, "group", cmd->group ? cmd->group : "generic");
     if (cmd->complexity) reply_kv_str(r, "complexity", cmd->complexity);
-    if (dep) {
-        static const char *const deprecated[] = {"deprecated"};
+    if (ndoc) {
         reply_bulk_cstr(r, "doc_flags");
-        reply_status_set(r, deprecated, 1);
-        reply_kv_str(r, "deprecated_since", dep);
+        reply_status_set(r, doc_flags, ndoc);
     }
+    if (dep) reply_kv_str(r, "deprecated_since", dep);
     if (cmd->replaced_by) reply_kv_str(r, "replaced_by", cmd->replaced_by);
     if (cmd->history) reply_history(r, cmd->history);
     if (args) {

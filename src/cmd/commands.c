@@ -17,6 +17,7 @@ static const struct cmd_def *const parts[] = {
     conn_commands,
     string_commands,
     bitops_commands,
+    hll_commands,
     keys_commands,
     dump_commands,
     persist_commands,

@@ -221,6 +221,11 @@ TS_TEST(notify, store_commands)
     ts_assert_int(ts_cmd(c, "GEOSEARCHSTORE near3 nogeo FROMLONLAT 0 0 BYRADIUS 1 km"), 0);
     expect_events(s, "__keyevent@0__:zadd geo", "__keyevent@0__:georadiusstore near",
                   "__keyevent@0__:geosearchstore near2", "__keyevent@0__:del near2", NULL);
+    ts_assert_ok(ts_cmd(c, "CONFIG SET notify-keyspace-events E$"));
+    ts_assert_int(ts_cmd(c, "PFADD hll a b"), 1);
+    ts_assert_int(ts_cmd(c, "PFADD hll a"), 0);
+    ts_assert_ok(ts_cmd(c, "PFMERGE hll2 hll"));
+    expect_events(s, "__keyevent@0__:pfadd hll", "__keyevent@0__:pfadd hll2", NULL);
     redisFree(s);
     redisFree(c);
 }

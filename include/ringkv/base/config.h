@@ -96,6 +96,7 @@ struct config {
     long long hash_max_listpack_entries, hash_max_listpack_value;
     long long set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
     long long zset_max_listpack_entries, zset_max_listpack_value;
+    long long hll_sparse_max_bytes; /* a sparse HyperLogLog longer than this turns dense */
     char *config_file;
 };
 

@@ -248,6 +248,7 @@ struct cmd_def {
     const char *const *history; /* {"2.6.12", "Added the `EX` option.", ..., NULL} */
     const char *deprecated_since;
     const char *replaced_by;
+    bool syscmd;               /* COMMAND DOCS doc_flags "syscmd": internal (PFSELFTEST, PFDEBUG) */
 };
 
 
@@ -257,6 +258,7 @@ extern const struct cmd_def server_commands[];
 extern const struct cmd_def conn_commands[];
 extern const struct cmd_def string_commands[];
 extern const struct cmd_def bitops_commands[];
+extern const struct cmd_def hll_commands[];
 extern const struct cmd_def keys_commands[];
 extern const struct cmd_def dump_commands[];
 extern const struct cmd_def persist_commands[];

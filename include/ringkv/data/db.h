@@ -148,7 +148,8 @@ struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when
  * changed): its watchers hear of the change only then. */
 struct kv *db_take(struct db *db, const char *key, size_t len, long long *when);
 /* Tells the key's watchers it changed, for a change made elsewhere
- * (a value that left with db_take and does not come back). */
+ * (a value that left with db_take and does not come back) or in place by
+ * a command not flagged write (PFCOUNT refreshing its cached count). */
 void db_touch(struct db *db, const char *key, size_t len);
 /* Puts back a detached record that did not change (when: its TTL or -1):
  * no WATCH of the key sees a change. */
