@@ -35,6 +35,8 @@ static const struct cmd_def *const parts[] = {
     script_commands,
     multi_commands,
     pubsub_commands,
+    stream_commands,
+    xread_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

@@ -58,10 +58,12 @@ static inline void changed(struct db *db, const char *key, size_t len)
     if (db->watch) watch_touch(db, key, len);
 }
 
-/* A key was stored: clients blocked on it may be served (ready.h). */
+/* A key was stored: clients blocked on it may be served (ready.h). A
+ * stream stored back (a transaction moved it away) may have grown. */
 static inline void stored(struct db *db, const struct kv *kv)
 {
-    if (db->ready && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET)) ready_created(db, kv_key(kv), kv->keylen);
+    if (db->ready && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET || kv->type == OBJ_STREAM))
+        ready_created(db, kv_key(kv), kv->keylen);
 }
 
 /* Before a record changes, is replaced or goes: a snapshot in progress

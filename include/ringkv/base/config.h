@@ -95,6 +95,7 @@ struct config {
     long long hash_max_listpack_entries, hash_max_listpack_value;
     long long set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
     long long zset_max_listpack_entries, zset_max_listpack_value;
+    long long stream_node_max_bytes, stream_node_max_entries;
     char *config_file;
 };
 

@@ -275,6 +275,8 @@ extern const struct cmd_def function_commands[];
 extern const struct cmd_def script_commands[];
 extern const struct cmd_def multi_commands[];
 extern const struct cmd_def pubsub_commands[];
+extern const struct cmd_def stream_commands[];
+extern const struct cmd_def xread_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

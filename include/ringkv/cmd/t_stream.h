@@ -1,0 +1,32 @@
+/* t_stream.h — what the stream command modules share: Redis 7.0's ID
+ * syntax and the reply shape of entries. t_stream.c has XADD, XRANGE,
+ * XLEN, XDEL, XTRIM, XSETID and XINFO; t_xread.c has XREAD.
+ * Called by handlers on the shard running the command.
+ */
+#ifndef RINGKV_T_STREAM_H
+#define RINGKV_T_STREAM_H
+
+#include "ringkv/cmd/commands.h"
+#include "ringkv/data/stream.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STREAM_ERR_ID "ERR Invalid stream ID specified as stream command argument"
+
+/* Redis's streamGenericParseIDOrReply without the reply: "ms-seq", "ms"
+ * (seq = missing_seq), "-" and "+" unless strict; with seq_given, also
+ * "ms-*" (*seq_given false). */
+bool stream_parse_id(const char *s, size_t len, uint64_t missing_seq, bool strict, bool *seq_given,
+                     struct stream_id *id);
+/* The same, replying STREAM_ERR_ID when it fails (strict, no "ms-*"). */
+bool stream_strict_id_or_reply(struct cmd_ctx *c, const char *s, size_t len, struct stream_id *id);
+
+void stream_reply_id(struct reply *r, const struct stream_id *id);
+/* Entries with IDs in [start, end] as [[id, [field, value, ...]], ...],
+ * at most count (0: all); returns how many. */
+size_t stream_reply_range(struct reply *r, const struct stream *s, const struct stream_id *start,
+                          const struct stream_id *end, size_t count, bool rev);
+
+#endif
