@@ -437,9 +437,36 @@ static void reply_edge(struct reply *r, const struct stream *s, bool last)
     else reply_null(r);
 }
 
-/* Redis counts its radix tree's inner nodes too; ours is an array: one
- * per node plus the root, which is what a tree of keys sharing no
- * prefix would have. */
+/* Redis reports its radix tree's node count: that of the compacted trie
+ * of the nodes' 16-byte keys (a run of bytes with one way on is one
+ * node, a fork is one node, each key ends in a leaf), which is what a
+ * rax holds after any inserts and removals. Keys [lo, hi) share their
+ * first `depth` bytes; the array is sorted, as byte order is ID order. */
+static uint64_t rax_nodes(const unsigned char (*keys)[16], size_t lo, size_t hi, int depth)
+{
+    if (hi - lo == 1) return depth == 16 ? 1 : 2;
+    int common = depth;
+    while (common < 16 && keys[lo][common] == keys[hi - 1][common]) common++;
+    uint64_t n = (common > depth) + 1; /* the shared run, then the fork */
+    for (size_t i = lo; i < hi;) {
+        size_t j = i + 1;
+        while (j < hi && keys[j][common] == keys[i][common]) j++;
+        n += rax_nodes(keys, i, j, common + 1);
+        i = j;
+    }
+    return n;
+}
+
+static long long stream_rax_nodes(const struct stream *s)
+{
+    if (!s->nnodes) return 1; /* the empty root */
+    unsigned char(*keys)[16] = rk_malloc(s->nnodes * sizeof(*keys));
+    for (size_t i = 0; i < s->nnodes; i++) stream_id_encode(&s->nodes[s->head + i].master, keys[i]);
+    uint64_t n = rax_nodes((const unsigned char(*)[16])keys, 0, s->nnodes, 0);
+    rk_free(keys);
+    return (long long)n;
+}
+
 static void reply_stream_info(struct cmd_ctx *c, const struct stream *s, bool full, long long count)
 {
     reply_map(c->r, full ? 9 : 10);
@@ -448,7 +475,7 @@ static void reply_stream_info(struct cmd_ctx *c, const struct stream *s, bool fu
     reply_bulk_cstr(c->r, "radix-tree-keys");
     reply_int(c->r, (long long)s->nnodes);
     reply_bulk_cstr(c->r, "radix-tree-nodes");
-    reply_int(c->r, (long long)s->nnodes + 1);
+    reply_int(c->r, stream_rax_nodes(s));
     reply_bulk_cstr(c->r, "last-generated-id");
     stream_reply_id(c->r, &s->last_id);
     reply_bulk_cstr(c->r, "max-deleted-entry-id");
@@ -475,6 +502,8 @@ static void reply_stream_info(struct cmd_ctx *c, const struct stream *s, bool fu
 
 static void xinfo_stream_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
+    struct kv *kv = tc_lookup_or_reply(c, a, 2, OBJ_STREAM, false, no_such_key); /* before the options, as Redis */
+    if (!kv) return;
     long long count = 10; /* FULL's default: a bounded reply */
     int optc = a->argc - 3;
     bool full = optc > 0;
@@ -488,8 +517,7 @@ static void xinfo_stream_command(struct cmd_ctx *c, const struct cmd_args *a)
             if (count < 0) count = 10;
         }
     }
-    struct kv *kv = tc_lookup_or_reply(c, a, 2, OBJ_STREAM, false, no_such_key);
-    if (kv) reply_stream_info(c, kv->v.ptr, full, count);
+    reply_stream_info(c, kv->v.ptr, full, count);
 }
 
 static void xinfo_help_command(struct cmd_ctx *c, const struct cmd_args *a)

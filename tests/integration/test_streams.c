@@ -116,6 +116,14 @@ TS_TEST(streams, trim_options)
     ts_assert_int(ts_cmd(c, "XTRIM t MAXLEN ~ 5 LIMIT 2"), 2);
     ts_assert_int(ts_cmd(c, "XTRIM t MAXLEN ~ 5"), 2);
     ts_assert_int(ts_cmd(c, "XLEN t"), 6);
+    /* three nodes (masters 5-0, 7-0, 9-0): Redis's rax has a shared run,
+     * a fork, and a run and a leaf per key */
+    redisReply *info = ts_cmd(c, "XINFO STREAM t");
+    cr_assert(info->type == REDIS_REPLY_ARRAY && info->elements >= 6);
+    cr_assert_str_eq(info->element[2]->str, "radix-tree-keys");
+    cr_assert_eq(info->element[3]->integer, 3);
+    cr_assert_eq(info->element[5]->integer, 8);
+    freeReplyObject(info);
     redisFree(c);
 }
 
@@ -157,6 +165,9 @@ TS_TEST(streams, ranges_and_deletes)
                       "\"recorded-first-entry-id\", \"1-1\", \"groups\", 0, \"first-entry\", [\"1-1\", [\"a\", "
                       "\"3\", \"b\", \"4\"]], \"last-entry\", [\"2-0\", [\"c\", \"5\"]]]");
     ts_assert_error(ts_cmd(c, "XINFO STREAM missing"), "ERR no such key");
+    ts_assert_error(ts_cmd(c, "XINFO STREAM missing FULL COUNT"), "ERR no such key"); /* the key comes first */
+    ts_assert_error(ts_cmd(c, "XINFO STREAM s FULL COUNT"),
+                    "ERR unknown subcommand or wrong number of arguments for 'STREAM'. Try XINFO HELP.");
     redisFree(c);
 }
 
