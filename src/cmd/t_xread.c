@@ -118,7 +118,10 @@ static bool resolve_ids(struct cmd_ctx *c, const struct cmd_args *a, const struc
     for (int i = 0; i < x->nstreams; i++) {
         int k = x->streams_at + i, at = k + x->nstreams;
         bool err;
-        struct kv *kv = tc_lookup_read(c, a->argv[k], a->len[k], OBJ_STREAM, &err);
+        /* run again for a key that became ready: one of another type
+         * now (DEL then LPUSH) is as good as missing, as in Redis */
+        struct kv *kv = c->serving ? tc_lookup_source(c, a->argv[k], a->len[k], OBJ_STREAM, &err)
+                                   : tc_lookup_read(c, a->argv[k], a->len[k], OBJ_STREAM, &err);
         if (err) return false;
         kvs[i] = kv;
         if (a->len[at] == 1 && a->argv[at][0] == '$') {

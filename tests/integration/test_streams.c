@@ -283,6 +283,21 @@ TS_TEST(streams, xread_block_woken_by_xadd)
                    "[[\"w\", [[\"9-0\", [\"new\", \"3\"]]]]]");
     block_then_add("XREAD BLOCK 5000 STREAMS x y z w $ $ $ $", "XADD x 9-0 new 4",
                    "[[\"x\", [[\"9-0\", [\"new\", \"4\"]]]]]");
+    /* a key that became ready but holds another type now is no answer */
+    redisContext *b = ts_connect(g_server);
+    send_only(b, "XREAD BLOCK 5000 STREAMS {t}n $");
+    wait_blocked(c, 1);
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    ts_assert_status(ts_cmd(c, "XADD {t}n 1-0 old 1"), "QUEUED");
+    ts_assert_status(ts_cmd(c, "DEL {t}n"), "QUEUED");
+    ts_assert_status(ts_cmd(c, "LPUSH {t}n foo"), "QUEUED");
+    freeReplyObject(ts_cmd(c, "EXEC"));
+    ts_assert_int(ts_cmd(c, "DEL {t}n"), 1);
+    ts_assert_bulk(ts_cmd(c, "XADD {t}n 2-0 new 1"), "2-0");
+    redisReply *r;
+    cr_assert_eq(redisGetReply(b, (void **)&r), REDIS_OK);
+    assert_reply_text(r, "[[\"{t}n\", [[\"2-0\", [\"new\", \"1\"]]]]]");
+    redisFree(b);
     /* a timeout answers a null array */
     long long t0 = ts_now_ms();
     assert_reply_text(ts_cmd(c, "XREAD BLOCK 50 STREAMS x y $ $"), "(nil)");
