@@ -206,7 +206,7 @@ static int xread_getkeys(const struct cmd_args *a, int *pos, int max)
 }
 
 const struct cmd_def xread_commands[] = {
-    {.name = "xread", .arity = -4, .flags = CMD_READONLY | CMD_BLOCKING, .fn = xread_command,
+    {.name = "xread", .arity = -4, .flags = CMD_READONLY | CMD_BLOCKING | CMD_BLOCK_ON_GROWTH, .fn = xread_command,
      .getkeys = xread_getkeys, .group = "stream",
      .summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the "
                 "caller for each stream. Can block.",

@@ -111,6 +111,8 @@ enum {
     CMD_ALL_DBS = 1u << 24,    /* with CMD_ALL_SHARDS: touches every database (FLUSHALL, SWAPDB) */
     CMD_TX_CONTROL = 1u << 25, /* MULTI, EXEC, DISCARD, UNWATCH: the connection handles them (no fn) */
     CMD_BLOCK_ON_SOURCE = 1u << 26, /* a blocking command that waits on its first key only (BLMOVE) */
+    CMD_BLOCK_ON_GROWTH = 1u << 28, /* waits for its keys to grow, not to exist (XREAD): across shards, a
+                                       try follows the watchers, so a key grown before they stood is seen */
     CMD_KEYS_WRITE = 1u << 27, /* may write its keys though Redis flags it otherwise (EVAL): treated as CMD_WRITE
                                   by the transaction layer (locks, moves), not shown by COMMAND */
 };
