@@ -544,7 +544,7 @@ static const struct cmd_def xinfo_subcommands[] = {
     {.name = "xinfo|stream", .arity = -3, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1,
      .fn = xinfo_stream_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "read stream", .group = "stream",
      .summary = "Get information about a stream", .since = "5.0.0", .complexity = "O(1)",
-     .syntax = "key [FULL [COUNT count:integer]]",
+     .syntax = "key full=[FULL [COUNT count:integer]]",
      .history = (const char *const[]){"6.0.0", "Added the `FULL` modifier.", "7.0.0",
                                       "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, "
                                       "`entries-read` and `lag` fields",
@@ -565,7 +565,7 @@ const struct cmd_def stream_commands[] = {
                                                                  "trimming feature"},
                                                        {0}},
            .tips = "nondeterministic_output",
-           .syntax = "key [NOMKSTREAM]@6.2.0 [strategy=<MAXLEN | MINID@6.2.0> operator=[equal== | approximately=~] "
+           .syntax = "key [NOMKSTREAM]@6.2.0 trim=[strategy=<MAXLEN | MINID@6.2.0> operator=[equal== | approximately=~] "
                      "threshold [LIMIT count:integer]@6.2.0] id_or_auto=<auto_id=* | id> field value [field value ...]",
            .history = (const char *const[]){"6.2.0",
                                             "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` "
@@ -596,8 +596,8 @@ const struct cmd_def stream_commands[] = {
            "entries are organized in macro nodes containing multiple entries that can be released with a single "
            "deallocation.",
            "write stream slow", .key_flags = KS_RW | KS_DELETE, .tips = "nondeterministic_output",
-           .syntax = "key strategy=<MAXLEN | MINID@6.2.0> operator=[equal== | approximately=~] threshold "
-                     "[LIMIT count:integer]@6.2.0",
+           .syntax = "key trim=<strategy=<MAXLEN | MINID@6.2.0> operator=[equal== | approximately=~] threshold "
+                     "[LIMIT count:integer]@6.2.0>",
            .history = (const char *const[]){"6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.",
                                             NULL}),
     STREAM("xsetid", -3, CMD_WRITE | CMD_DENYOOM | CMD_FAST, xsetid_command,
@@ -609,6 +609,6 @@ const struct cmd_def stream_commands[] = {
                                             NULL}),
     {.name = "xinfo", .arity = -2, .subcommands = xinfo_subcommands, .group = "stream",
      .summary = "A container for stream introspection commands", .since = "5.0.0",
-     .complexity = "Depends on subcommand.", .acl_categories = "stream"},
+     .complexity = "Depends on subcommand."},
     {0},
 };

@@ -219,6 +219,6 @@ const struct cmd_def xread_commands[] = {
                                                  .keyword = "STREAMS", .startfrom = 1, .find = KS_FIND_RANGE,
                                                  .lastkey = -1, .keystep = 1, .limit = 2},
                                                 {0}},
-     .syntax = "[COUNT count:integer] [BLOCK milliseconds:integer] STREAMS key [key ...] id [id ...]"},
+     .syntax = "[COUNT count:integer] [BLOCK milliseconds:integer] streams=<STREAMS key [key ...] id [id ...]>"},
     {0},
 };
