@@ -23,6 +23,7 @@
 #include "ringkv/cmd/t_stream.h"
 #include "ringkv/cmd/typecmd.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define XREAD_BLOCKED_DEFAULT_COUNT 1000 /* Redis's: a served waiter gets at most this without COUNT */
@@ -36,6 +37,20 @@ struct xread_pin {
 
 static __thread struct xread_pin pins[XREAD_PINS];
 static __thread size_t npins;
+
+/* Pins left when the shard's thread ends (their clients timed out or left)
+ * go with it. */
+static pthread_key_t pins_key;
+static pthread_once_t pins_once = PTHREAD_ONCE_INIT;
+
+static void pins_free(void *unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < npins; i++) rk_free(pins[i].ids);
+    npins = 0;
+}
+
+static void pins_key_create(void) { pthread_key_create(&pins_key, pins_free); }
 
 static struct xread_pin *pin_find(uint64_t client_id, int nstreams)
 {
@@ -57,6 +72,10 @@ static void pin_drop(uint64_t client_id)
 
 static void pin_add(uint64_t client_id, const struct stream_id *ids, int nstreams)
 {
+    if (npins == 0) { /* the thread's destructor frees what is left at its end */
+        pthread_once(&pins_once, pins_key_create);
+        pthread_setspecific(pins_key, pins);
+    }
     if (npins == XREAD_PINS) pin_drop(pins[0].client_id);
     struct xread_pin *p = &pins[npins++];
     p->client_id = client_id;
