@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include "ringkv/base/alloc.h"
+
 TestSuite(streams, .timeout = 60);
 
 #define WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -307,4 +309,64 @@ TS_TEST(streams, xread_block_woken_by_xadd)
     ts_assert_status(ts_cmd(c, "XREAD BLOCK 0 STREAMS x $"), "QUEUED");
     assert_reply_text(ts_cmd(c, "EXEC"), "[(nil)]");
     redisFree(c);
+}
+
+static char g_dir[256];
+
+static void dir_fini(void)
+{
+    ts_fixture_fini();
+    if (g_dir[0]) ts_rmdir_files(g_dir);
+    g_dir[0] = '\0';
+}
+
+static void assert_saved_streams(redisContext *c)
+{
+    assert_reply_text(ts_cmd(c, "XRANGE {t}s - +"), "[[\"2-0\", [\"b\", \"2\"]]]");
+    assert_reply_text(ts_cmd(c, "XINFO STREAM plain"),
+                      "[\"length\", 1, \"radix-tree-keys\", 1, \"radix-tree-nodes\", 2, \"last-generated-id\", "
+                      "\"9-0\", \"max-deleted-entry-id\", \"3-0\", \"entries-added\", 7, "
+                      "\"recorded-first-entry-id\", \"5-0\", \"groups\", 0, \"first-entry\", [\"5-0\", [\"f\", "
+                      "\"v\"]], \"last-entry\", [\"5-0\", [\"f\", \"v\"]]]");
+    ts_assert_int(ts_cmd(c, "XLEN empty"), 0);
+    ts_assert_status(ts_cmd(c, "TYPE empty"), "stream");
+}
+
+/* SAVE and a restart keep streams, IDs and counters (an empty stream
+ * too); redis-check-rdb accepts the file and redis-server loads it to the
+ * same streams. */
+Test(streams, save_restart_and_redis_loads_the_file, .fini = dir_fini)
+{
+    ts_mkdtemp(g_dir, sizeof g_dir);
+    g_server = ts_start("--dir", g_dir, NULL);
+    redisContext *c = ts_connect(g_server);
+    ts_assert_bulk(ts_cmd(c, "XADD {t}s 1-0 a 1"), "1-0");
+    ts_assert_bulk(ts_cmd(c, "XADD {t}s 2-0 b 2"), "2-0");
+    ts_assert_int(ts_cmd(c, "XDEL {t}s 1-0"), 1);
+    ts_assert_bulk(ts_cmd(c, "XADD plain 5-0 f v"), "5-0");
+    ts_assert_ok(ts_cmd(c, "XSETID plain 9-0 ENTRIESADDED 7 MAXDELETEDID 3-0"));
+    ts_assert_bulk(ts_cmd(c, "XADD empty 1-0 f v"), "1-0");
+    ts_assert_int(ts_cmd(c, "XDEL empty 1-0"), 1);
+    ts_assert_ok(ts_cmd(c, "SAVE"));
+    redisFree(c);
+    cr_assert_eq(ts_stop(g_server), 0);
+    g_server = ts_start("--dir", g_dir, NULL);
+    c = ts_connect(g_server);
+    assert_saved_streams(c);
+    redisFree(c);
+    cr_assert_eq(ts_stop(g_server), 0);
+    g_server = NULL;
+
+    char path[300], *out;
+    snprintf(path, sizeof path, "%s/dump.rdb", g_dir);
+    int status = ts_runl(&out, 20000, "redis-check-rdb", path, NULL);
+    cr_assert_eq(status, 0, "redis-check-rdb: %s", out);
+    cr_assert(strstr(out, "[info] 3 keys read"), "redis-check-rdb: %s", out);
+    rk_free(out);
+    g_server = ts_start_redis("--dir", g_dir, NULL);
+    c = ts_connect(g_server);
+    assert_saved_streams(c);
+    redisFree(c);
+    cr_assert_eq(ts_stop(g_server), 0);
+    g_server = NULL;
 }
