@@ -37,6 +37,7 @@ static const struct cmd_def *const parts[] = {
     pubsub_commands,
     stream_commands,
     xread_commands,
+    xinfo_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

@@ -97,6 +97,11 @@ static bool parse_options(struct cmd_ctx *c, const struct cmd_args *a, struct xr
     for (int i = 1; i < a->argc; i++) {
         int more = a->argc - i - 1;
         if (arg_is(a, i, "block") && more) {
+            if (c->from_script) {
+                reply_errorf(c->r, "ERR %.*s command is not allowed with BLOCK option from scripts",
+                             (int)a->len[0], a->argv[0]);
+                return false;
+            }
             i++;
             if (!tc_ms_timeout_or_reply(c, a->argv[i], a->len[i], &x->deadline)) return false;
             x->block = true;

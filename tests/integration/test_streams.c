@@ -229,6 +229,10 @@ TS_TEST(streams, xread_one_and_several_shards)
     ts_assert_error(ts_cmd(c, "XREAD BLOCK -1 STREAMS x 0"), "ERR timeout is negative");
     ts_assert_error(ts_cmd(c, "XREAD BLOCK 1.5 STREAMS x 0"), "ERR timeout is not an integer or out of range");
     ts_assert_error(ts_cmd(c, "XREAD STREAMS x y bad 0"), BAD_ID);
+    ts_assert_error(ts_cmd(c, "EVAL %s 1 x", "return redis.pcall('XREAD','BLOCK','x','STREAMS',KEYS[1],'0')"),
+                    "ERR XREAD command is not allowed with BLOCK option from scripts");
+    assert_reply_text(ts_cmd(c, "EVAL %s 1 x", "return redis.call('xread','count','1','streams',KEYS[1],'0')"),
+                      "[[\"x\", [[\"1-0\", [\"f\", \"1\"]]]]]");
     ts_assert_ok(ts_cmd(c, "SET str v"));
     ts_assert_error(ts_cmd(c, "XREAD STREAMS x str 0 0"), WRONGTYPE);
     redisFree(c);

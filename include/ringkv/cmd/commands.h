@@ -67,6 +67,8 @@ struct cmd_ctx {
     /* A script that finds a key out of its reach may ask to be run again
      * over a wider key set (cmd_script.h) instead of failing. */
     bool script_may_retry;
+    /* Called by a script (redis.call): XREAD refuses BLOCK there, as Redis. */
+    bool from_script;
 };
 
 static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)
@@ -279,6 +281,7 @@ extern const struct cmd_def multi_commands[];
 extern const struct cmd_def pubsub_commands[];
 extern const struct cmd_def stream_commands[];
 extern const struct cmd_def xread_commands[];
+extern const struct cmd_def xinfo_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

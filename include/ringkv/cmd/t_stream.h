@@ -1,6 +1,6 @@
 /* t_stream.h — what the stream command modules share: Redis 7.0's ID
  * syntax and the reply shape of entries. t_stream.c has XADD, XRANGE,
- * XLEN, XDEL, XTRIM, XSETID and XINFO; t_xread.c has XREAD.
+ * XLEN, XDEL, XTRIM and XSETID; t_xread.c has XREAD, t_xinfo.c XINFO.
  * Called by handlers on the shard running the command.
  */
 #ifndef RINGKV_T_STREAM_H
@@ -28,5 +28,9 @@ void stream_reply_id(struct reply *r, const struct stream_id *id);
  * at most count (0: all); returns how many. */
 size_t stream_reply_range(struct reply *r, const struct stream *s, const struct stream_id *start,
                           const struct stream_id *end, size_t count, bool rev);
+/* The first (or last) entry as [id, [field, value, ...]], or a null. */
+void stream_reply_edge(struct reply *r, const struct stream *s, bool last);
+/* "ERR no such key" (XSETID, XINFO on a missing key). */
+void stream_reply_no_such_key(struct reply *r);
 
 #endif
