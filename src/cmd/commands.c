@@ -38,6 +38,8 @@ static const struct cmd_def *const parts[] = {
     stream_commands,
     xread_commands,
     xinfo_commands,
+    xgroup_commands,
+    xclaim_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

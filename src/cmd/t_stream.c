@@ -98,8 +98,9 @@ static void reply_entry(struct reply *r, struct stream_iter *it, const struct st
     }
 }
 
-size_t stream_reply_range(struct reply *r, const struct stream *s, const struct stream_id *start,
-                          const struct stream_id *end, size_t count, bool rev)
+size_t stream_reply_range_each(struct reply *r, const struct stream *s, const struct stream_id *start,
+                               const struct stream_id *end, size_t count, bool rev,
+                               void (*each)(void *arg, const struct stream_id *id), void *arg)
 {
     size_t at = reply_defer(r), n = 0;
     struct stream_iter it;
@@ -108,10 +109,28 @@ size_t stream_reply_range(struct reply *r, const struct stream *s, const struct 
     stream_iter_init(&it, s, start, end, rev);
     while ((count == 0 || n < count) && stream_iter_next(&it, &id, &nf)) {
         reply_entry(r, &it, &id, nf);
+        if (each) each(arg, &id);
         n++;
     }
     reply_defer_array(r, at, (long long)n);
     return n;
+}
+
+size_t stream_reply_range(struct reply *r, const struct stream *s, const struct stream_id *start,
+                          const struct stream_id *end, size_t count, bool rev)
+{
+    return stream_reply_range_each(r, s, start, end, count, rev, NULL, NULL);
+}
+
+bool stream_reply_entry_at(struct reply *r, const struct stream *s, const struct stream_id *id)
+{
+    struct stream_iter it;
+    struct stream_id got;
+    int64_t nf;
+    stream_iter_init(&it, s, id, id, false);
+    if (!stream_iter_next(&it, &got, &nf)) return false;
+    reply_entry(r, &it, &got, nf);
+    return true;
 }
 
 void stream_reply_edge(struct reply *r, const struct stream *s, bool last)
@@ -305,8 +324,7 @@ static void xadd_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* ---- XRANGE / XREVRANGE ---- */
 
-/* A range end: "(" makes it exclusive (strict ID, then moved by one). */
-static bool range_end_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_t missing_seq, bool start,
+bool stream_bound_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_t missing_seq, bool start,
                                struct stream_id *id)
 {
     bool ex = len > 1 && s[0] == '(';
@@ -327,8 +345,8 @@ static void xrange_generic(struct cmd_ctx *c, const struct cmd_args *a, bool rev
 {
     struct stream_id start, end;
     int si = rev ? 3 : 2, ei = rev ? 2 : 3;
-    if (!range_end_or_reply(c, a->argv[si], a->len[si], 0, true, &start)) return;
-    if (!range_end_or_reply(c, a->argv[ei], a->len[ei], UINT64_MAX, false, &end)) return;
+    if (!stream_bound_or_reply(c, a->argv[si], a->len[si], 0, true, &start)) return;
+    if (!stream_bound_or_reply(c, a->argv[ei], a->len[ei], UINT64_MAX, false, &end)) return;
     long long count = -1;
     for (int j = 4; j < a->argc; j++) {
         if (arg_is(a, j, "count") && j + 1 < a->argc) {

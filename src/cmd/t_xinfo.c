@@ -1,12 +1,12 @@
-/* t_xinfo.c — XINFO STREAM [FULL [COUNT n]] and XINFO HELP, with Redis
- * 7.0's fields (consumer groups do not exist yet: XINFO GROUPS and
- * CONSUMERS are absent, a stream reports none). Thread: the shard running
- * the command.
+/* t_xinfo.c — XINFO STREAM [FULL [COUNT n]], GROUPS, CONSUMERS and HELP,
+ * with Redis 7.0's fields (entries-read and lag by its rules, see
+ * stream_cg.h). Thread: the shard running the command.
  */
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/t_stream.h"
 #include "ringkv/cmd/typecmd.h"
+#include "ringkv/data/stream_cg.h"
 
 static void xinfo_syntax_error(struct cmd_ctx *c, const struct cmd_args *a)
 {
@@ -44,6 +44,66 @@ static long long stream_rax_nodes(const struct stream *s)
     return (long long)n;
 }
 
+static void reply_entries_read(struct reply *r, const struct stream_group *g)
+{
+    if (g->entries_read != STREAM_ENTRIES_READ_INVALID) reply_int(r, g->entries_read);
+    else reply_null(r);
+}
+
+static void reply_lag(struct reply *r, const struct stream *s, const struct stream_group *g)
+{
+    long long lag;
+    if (stream_group_lag(s, g, &lag)) reply_int(r, lag);
+    else reply_null(r);
+}
+
+/* A PEL, at most count NACKs (0: all): [id, (owner,) delivery time, count]. */
+static void reply_pel(struct reply *r, const struct stream_pel *pel, size_t count, bool owner)
+{
+    size_t n = count && count < pel->n ? count : pel->n;
+    reply_array(r, (long long)n);
+    for (size_t i = 0; i < n; i++) {
+        const struct stream_nack *nack = pel->v[i];
+        reply_array(r, owner ? 4 : 3);
+        stream_reply_id(r, &nack->id);
+        if (owner) reply_bulk(r, nack->consumer->name, nack->consumer->nlen);
+        reply_int(r, nack->delivery_time);
+        reply_int(r, (long long)nack->delivery_count);
+    }
+}
+
+/* One group of XINFO STREAM ... FULL. */
+static void reply_group_full(struct reply *r, const struct stream *s, const struct stream_group *g, size_t count)
+{
+    reply_map(r, 7);
+    reply_bulk_cstr(r, "name");
+    reply_bulk(r, g->name, g->nlen);
+    reply_bulk_cstr(r, "last-delivered-id");
+    stream_reply_id(r, &g->last_id);
+    reply_bulk_cstr(r, "entries-read");
+    reply_entries_read(r, g);
+    reply_bulk_cstr(r, "lag");
+    reply_lag(r, s, g);
+    reply_bulk_cstr(r, "pel-count");
+    reply_int(r, (long long)g->pel.n);
+    reply_bulk_cstr(r, "pending");
+    reply_pel(r, &g->pel, count, true);
+    reply_bulk_cstr(r, "consumers");
+    reply_array(r, (long long)g->nconsumers);
+    for (size_t i = 0; i < g->nconsumers; i++) {
+        const struct stream_consumer *con = g->consumers[i];
+        reply_map(r, 4);
+        reply_bulk_cstr(r, "name");
+        reply_bulk(r, con->name, con->nlen);
+        reply_bulk_cstr(r, "seen-time");
+        reply_int(r, con->seen_time);
+        reply_bulk_cstr(r, "pel-count");
+        reply_int(r, (long long)con->pel.n);
+        reply_bulk_cstr(r, "pending");
+        reply_pel(r, &con->pel, count, false);
+    }
+}
+
 static void reply_stream_info(struct cmd_ctx *c, const struct stream *s, bool full, long long count)
 {
     reply_map(c->r, full ? 9 : 10);
@@ -63,7 +123,7 @@ static void reply_stream_info(struct cmd_ctx *c, const struct stream *s, bool fu
     stream_reply_id(c->r, &s->first_id);
     if (!full) {
         reply_bulk_cstr(c->r, "groups");
-        reply_int(c->r, 0);
+        reply_int(c->r, s->groups ? (long long)s->groups->n : 0);
         reply_bulk_cstr(c->r, "first-entry");
         stream_reply_edge(c->r, s, false);
         reply_bulk_cstr(c->r, "last-entry");
@@ -74,7 +134,9 @@ static void reply_stream_info(struct cmd_ctx *c, const struct stream *s, bool fu
     reply_bulk_cstr(c->r, "entries");
     stream_reply_range(c->r, s, &lo, &hi, (size_t)count, false);
     reply_bulk_cstr(c->r, "groups");
-    reply_array(c->r, 0);
+    size_t ngroups = s->groups ? s->groups->n : 0;
+    reply_array(c->r, (long long)ngroups);
+    for (size_t i = 0; i < ngroups; i++) reply_group_full(c->r, s, s->groups->v[i], (size_t)count);
 }
 
 static void xinfo_stream_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -97,11 +159,65 @@ static void xinfo_stream_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_stream_info(c, kv->v.ptr, full, count);
 }
 
+static void xinfo_groups_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct kv *kv = tc_lookup_or_reply(c, a, 2, OBJ_STREAM, false, stream_reply_no_such_key);
+    if (!kv) return;
+    const struct stream *s = kv->v.ptr;
+    size_t n = s->groups ? s->groups->n : 0;
+    reply_array(c->r, (long long)n);
+    for (size_t i = 0; i < n; i++) {
+        const struct stream_group *g = s->groups->v[i];
+        reply_map(c->r, 6);
+        reply_bulk_cstr(c->r, "name");
+        reply_bulk(c->r, g->name, g->nlen);
+        reply_bulk_cstr(c->r, "consumers");
+        reply_int(c->r, (long long)g->nconsumers);
+        reply_bulk_cstr(c->r, "pending");
+        reply_int(c->r, (long long)g->pel.n);
+        reply_bulk_cstr(c->r, "last-delivered-id");
+        stream_reply_id(c->r, &g->last_id);
+        reply_bulk_cstr(c->r, "entries-read");
+        reply_entries_read(c->r, g);
+        reply_bulk_cstr(c->r, "lag");
+        reply_lag(c->r, s, g);
+    }
+}
+
+static void xinfo_consumers_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct kv *kv = tc_lookup_or_reply(c, a, 2, OBJ_STREAM, false, stream_reply_no_such_key);
+    if (!kv) return;
+    const struct stream_group *g = stream_group_find(kv->v.ptr, a->argv[3], a->len[3]);
+    if (!g) {
+        reply_errorf(c->r, "NOGROUP No such consumer group '%.*s' for key name '%.*s'", (int)a->len[3], a->argv[3],
+                     (int)a->len[2], a->argv[2]);
+        return;
+    }
+    long long now = mstime();
+    reply_array(c->r, (long long)g->nconsumers);
+    for (size_t i = 0; i < g->nconsumers; i++) {
+        const struct stream_consumer *con = g->consumers[i];
+        long long idle = now - con->seen_time;
+        reply_map(c->r, 3);
+        reply_bulk_cstr(c->r, "name");
+        reply_bulk(c->r, con->name, con->nlen);
+        reply_bulk_cstr(c->r, "pending");
+        reply_int(c->r, (long long)con->pel.n);
+        reply_bulk_cstr(c->r, "idle");
+        reply_int(c->r, idle < 0 ? 0 : idle);
+    }
+}
+
 static void xinfo_help_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     (void)a;
     static const char *const lines[] = {
         "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CONSUMERS <key> <groupname>",
+        "    Show consumers of <groupname>.",
+        "GROUPS <key>",
+        "    Show the stream consumer groups.",
         "STREAM <key> [FULL [COUNT <count>]",
         "    Show information about the stream.",
         "HELP",
@@ -119,6 +235,14 @@ static const struct cmd_def xinfo_subcommands[] = {
                                       "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, "
                                       "`entries-read` and `lag` fields",
                                       NULL}},
+    {.name = "xinfo|groups", .arity = 3, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1,
+     .fn = xinfo_groups_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "read stream", .group = "stream",
+     .summary = "List the consumer groups of a stream", .since = "5.0.0", .complexity = "O(1)", .syntax = "key",
+     .history = (const char *const[]){"7.0.0", "Added the `entries-read` and `lag` fields", NULL}},
+    {.name = "xinfo|consumers", .arity = 4, .flags = CMD_READONLY, .first_key = 2, .last_key = 2, .key_step = 1,
+     .fn = xinfo_consumers_command, .key_flags = KS_RO | KS_ACCESS, .acl_categories = "read stream",
+     .group = "stream", .tips = "nondeterministic_output", .summary = "List the consumers in a consumer group",
+     .since = "5.0.0", .complexity = "O(1)", .syntax = "key groupname"},
     {.name = "xinfo|help", .arity = 2, .flags = CMD_LOADING | CMD_STALE, .fn = xinfo_help_command,
      .acl_categories = "stream", .group = "stream", .summary = "Show helpful text about the different subcommands",
      .since = "5.0.0", .complexity = "O(1)"},

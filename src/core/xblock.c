@@ -212,6 +212,8 @@ static void step(struct xblock *xb)
             call_off(xb); /* the others first: one watcher each, at a time */
         } else if (xb->ready_seen && !xb->trying) {
             xb->ready_seen = false;
+            xb->tried_empty = false; /* a confirming try's empty answer is stale now: this try decides */
+            xb->confirming = false;
             try_now(xb);
         } else if (xb->tried_empty && xb->confirming) {
             xb->tried_empty = false; /* nothing grew before the watchers stood: they tell what comes */

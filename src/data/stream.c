@@ -5,6 +5,7 @@
 #include "ringkv/data/stream.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/util.h"
+#include "ringkv/data/stream_cg.h"
 #include "stream_node.h"
 
 #include <string.h>
@@ -80,6 +81,7 @@ void stream_free(struct stream *s)
     if (!s) return;
     for (size_t i = 0; i < s->nnodes; i++) lp_free(stream_node_at(s, i)->lp);
     rk_free(s->nodes);
+    stream_groups_free(s->groups);
     rk_free(s);
 }
 
@@ -90,6 +92,7 @@ struct stream *stream_dup(const struct stream *s)
     d->head = 0;
     d->cap = s->nnodes;
     d->nodes = s->nnodes ? rk_malloc(s->nnodes * sizeof(*d->nodes)) : NULL;
+    d->groups = stream_groups_dup(s->groups);
     for (size_t i = 0; i < s->nnodes; i++) {
         const struct stream_node *n = stream_node_at(s, i);
         size_t bytes = lp_bytes(n->lp);
@@ -104,7 +107,7 @@ size_t stream_bytes(const struct stream *s)
 {
     size_t n = rk_usable_size(s) + (s->nodes ? rk_usable_size(s->nodes) : 0);
     for (size_t i = 0; i < s->nnodes; i++) n += rk_usable_size(stream_node_at(s, i)->lp);
-    return n;
+    return n + stream_groups_bytes(s->groups);
 }
 
 /* ---- nodes ---- */

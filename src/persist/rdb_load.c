@@ -70,6 +70,8 @@ static bool take(struct rdb_reader *r, size_t n, const unsigned char **out)
     return true;
 }
 
+bool rdb_read_raw(struct rdb_reader *r, size_t n, const unsigned char **out) { return take(r, n, out); }
+
 bool rdb_read_byte(struct rdb_reader *r, unsigned char *c)
 {
     const unsigned char *p;

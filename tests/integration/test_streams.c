@@ -330,15 +330,20 @@ static void assert_saved_streams(redisContext *c)
     assert_reply_text(ts_cmd(c, "XINFO STREAM plain"),
                       "[\"length\", 1, \"radix-tree-keys\", 1, \"radix-tree-nodes\", 2, \"last-generated-id\", "
                       "\"9-0\", \"max-deleted-entry-id\", \"3-0\", \"entries-added\", 7, "
-                      "\"recorded-first-entry-id\", \"5-0\", \"groups\", 0, \"first-entry\", [\"5-0\", [\"f\", "
+                      "\"recorded-first-entry-id\", \"5-0\", \"groups\", 1, \"first-entry\", [\"5-0\", [\"f\", "
                       "\"v\"]], \"last-entry\", [\"5-0\", [\"f\", \"v\"]]]");
     ts_assert_int(ts_cmd(c, "XLEN empty"), 0);
     ts_assert_status(ts_cmd(c, "TYPE empty"), "stream");
+    assert_reply_text(ts_cmd(c, "XPENDING plain g"), "[1, \"5-0\", \"5-0\", [[\"alice\", \"1\"]]]");
+    assert_reply_text(ts_cmd(c, "XINFO GROUPS plain"),
+                      "[[\"name\", \"g\", \"consumers\", 2, \"pending\", 1, \"last-delivered-id\", \"5-0\", "
+                      "\"entries-read\", 7, \"lag\", 0]]");
 }
 
 /* SAVE and a restart keep streams, IDs and counters (an empty stream
- * too); redis-check-rdb accepts the file and redis-server loads it to the
- * same streams. */
+ * too) and consumer groups with their pending entries and consumers;
+ * redis-check-rdb accepts the file and redis-server loads it to the same
+ * streams. */
 Test(streams, save_restart_and_redis_loads_the_file, .fini = dir_fini)
 {
     ts_mkdtemp(g_dir, sizeof g_dir);
@@ -351,6 +356,9 @@ Test(streams, save_restart_and_redis_loads_the_file, .fini = dir_fini)
     ts_assert_ok(ts_cmd(c, "XSETID plain 9-0 ENTRIESADDED 7 MAXDELETEDID 3-0"));
     ts_assert_bulk(ts_cmd(c, "XADD empty 1-0 f v"), "1-0");
     ts_assert_int(ts_cmd(c, "XDEL empty 1-0"), 1);
+    ts_assert_ok(ts_cmd(c, "XGROUP CREATE plain g 0 ENTRIESREAD 6"));
+    freeReplyObject(ts_cmd(c, "XREADGROUP GROUP g alice STREAMS plain >"));
+    ts_assert_int(ts_cmd(c, "XGROUP CREATECONSUMER plain g bob"), 1);
     ts_assert_ok(ts_cmd(c, "SAVE"));
     redisFree(c);
     cr_assert_eq(ts_stop(g_server), 0);
@@ -373,4 +381,130 @@ Test(streams, save_restart_and_redis_loads_the_file, .fini = dir_fini)
     redisFree(c);
     cr_assert_eq(ts_stop(g_server), 0);
     g_server = NULL;
+}
+
+/* ---- consumer groups ---- */
+
+TS_TEST(streams, groups_read_ack_pending)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_error(ts_cmd(c, "XGROUP CREATE s g $"),
+                    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use "
+                    "the MKSTREAM option to create an empty stream automatically.");
+    ts_assert_ok(ts_cmd(c, "XGROUP CREATE s g $ MKSTREAM"));
+    ts_assert_error(ts_cmd(c, "XGROUP CREATE s g $"), "BUSYGROUP Consumer Group name already exists");
+    ts_assert_bulk(ts_cmd(c, "XADD s 1-0 a 1"), "1-0");
+    ts_assert_bulk(ts_cmd(c, "XADD s 2-0 b 2"), "2-0");
+    assert_reply_text(ts_cmd(c, "XREADGROUP GROUP g alice COUNT 1 STREAMS s >"),
+                      "[[\"s\", [[\"1-0\", [\"a\", \"1\"]]]]]");
+    assert_reply_text(ts_cmd(c, "XREADGROUP GROUP g bob STREAMS s >"), "[[\"s\", [[\"2-0\", [\"b\", \"2\"]]]]]");
+    assert_reply_text(ts_cmd(c, "XREADGROUP GROUP g bob STREAMS s >"), "(nil)");
+    assert_reply_text(ts_cmd(c, "XREADGROUP GROUP g alice STREAMS s 0"), "[[\"s\", [[\"1-0\", [\"a\", \"1\"]]]]]");
+    assert_reply_text(ts_cmd(c, "XPENDING s g"), "[2, \"1-0\", \"2-0\", [[\"alice\", \"1\"], [\"bob\", \"1\"]]]");
+    redisReply *r = ts_cmd(c, "XPENDING s g - + 10 alice");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 4);
+    cr_assert_str_eq(r->element[0]->element[0]->str, "1-0");
+    cr_assert_str_eq(r->element[0]->element[1]->str, "alice");
+    cr_assert_eq(r->element[0]->element[3]->integer, 2); /* read again from the history */
+    freeReplyObject(r);
+    assert_reply_text(ts_cmd(c, "XPENDING s g IDLE 3600000 - + 10"), "[]");
+    ts_assert_int(ts_cmd(c, "XACK s g 1-0 9-9"), 1);
+    ts_assert_error(ts_cmd(c, "XACK s g 1-0 bad"), BAD_ID);
+    ts_assert_int(ts_cmd(c, "XACK nokey g 1-0"), 0);
+    assert_reply_text(ts_cmd(c, "XINFO GROUPS s"),
+                      "[[\"name\", \"g\", \"consumers\", 2, \"pending\", 1, \"last-delivered-id\", \"2-0\", "
+                      "\"entries-read\", 2, \"lag\", 0]]");
+    /* an entry deleted while pending reads back as [id, nil] */
+    ts_assert_int(ts_cmd(c, "XDEL s 2-0"), 1);
+    assert_reply_text(ts_cmd(c, "XREADGROUP GROUP g bob STREAMS s 0"), "[[\"s\", [[\"2-0\", (nil)]]]]");
+    assert_reply_text(ts_cmd(c, "XREADGROUP GROUP g carol STREAMS s 0"), "[[\"s\", []]]");
+    ts_assert_error(ts_cmd(c, "XREADGROUP GROUP nog c STREAMS s >"),
+                    "NOGROUP No such key 's' or consumer group 'nog' in XREADGROUP with GROUP option");
+    ts_assert_error(ts_cmd(c, "XREADGROUP GROUP g c STREAMS s $"),
+                    "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this "
+                    "consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just "
+                    "return an empty result set.");
+    ts_assert_error(ts_cmd(c, "XREAD STREAMS s >"),
+                    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> "
+                    "option.");
+    ts_assert_error(ts_cmd(c, "XREADGROUP COUNT 1 NOACK STREAMS s >"), "ERR Missing GROUP option for XREADGROUP");
+    /* consumers and the group's position */
+    ts_assert_int(ts_cmd(c, "XGROUP CREATECONSUMER s g dave"), 1);
+    ts_assert_int(ts_cmd(c, "XGROUP CREATECONSUMER s g dave"), 0);
+    ts_assert_int(ts_cmd(c, "XGROUP DELCONSUMER s g bob"), 1);
+    ts_assert_int(ts_cmd(c, "XGROUP DELCONSUMER s g nobody"), 0);
+    ts_assert_error(ts_cmd(c, "XGROUP DELCONSUMER s nog x"), "NOGROUP No such consumer group 'nog' for key name 's'");
+    ts_assert_ok(ts_cmd(c, "XGROUP SETID s g 0"));
+    assert_reply_text(ts_cmd(c, "XREADGROUP GROUP g erin NOACK STREAMS s >"), "[[\"s\", [[\"1-0\", [\"a\", \"1\"]]]]]");
+    assert_reply_text(ts_cmd(c, "XPENDING s g"), "[0, (nil), (nil), (nil)]"); /* NOACK: nothing pending */
+    ts_assert_error(ts_cmd(c, "XGROUP CREATE s g2 0 ENTRIESREAD -5"), "ERR value for ENTRIESREAD must be positive or -1");
+    ts_assert_int(ts_cmd(c, "XGROUP DESTROY s g"), 1);
+    ts_assert_int(ts_cmd(c, "XGROUP DESTROY s g"), 0);
+    redisFree(c);
+}
+
+TS_TEST(streams, claim_and_autoclaim)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "XGROUP CREATE c g 0 MKSTREAM"));
+    for (int i = 1; i <= 3; i++) ts_assert_bulk(ts_cmd(c, "XADD c %d-0 f %d", i, i), NULL);
+    freeReplyObject(ts_cmd(c, "XREADGROUP GROUP g alice STREAMS c >"));
+    assert_reply_text(ts_cmd(c, "XCLAIM c g bob 0 1-0 JUSTID"), "[\"1-0\"]");
+    assert_reply_text(ts_cmd(c, "XCLAIM c g bob 3600000 2-0"), "[]"); /* not idle long enough */
+    assert_reply_text(ts_cmd(c, "XCLAIM c g bob 0 2-0 RETRYCOUNT 7"), "[[\"2-0\", [\"f\", \"2\"]]]");
+    redisReply *r = ts_cmd(c, "XPENDING c g - + 10 bob");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 2);
+    cr_assert_eq(r->element[0]->element[3]->integer, 1); /* JUSTID leaves the count */
+    cr_assert_eq(r->element[1]->element[3]->integer, 7);
+    freeReplyObject(r);
+    ts_assert_error(ts_cmd(c, "XCLAIM c g bob 0 1-0 BADOPT"), "ERR Unrecognized XCLAIM option 'BADOPT'");
+    ts_assert_error(ts_cmd(c, "XCLAIM c g bob x 1-0"), "ERR Invalid min-idle-time argument for XCLAIM");
+    ts_assert_error(ts_cmd(c, "XCLAIM nokey g bob 0 1-0"), "NOGROUP No such key 'nokey' or consumer group 'g'");
+    /* a deleted entry leaves the PEL and is listed apart */
+    ts_assert_int(ts_cmd(c, "XDEL c 3-0"), 1);
+    assert_reply_text(ts_cmd(c, "XAUTOCLAIM c g carol 0 0 COUNT 10 JUSTID"), "[\"0-0\", [\"1-0\", \"2-0\"], [\"3-0\"]]");
+    assert_reply_text(ts_cmd(c, "XAUTOCLAIM c g dave 0 0 COUNT 1"), "[\"2-0\", [[\"1-0\", [\"f\", \"1\"]]], []]");
+    ts_assert_error(ts_cmd(c, "XAUTOCLAIM c g dave 0 0 COUNT 0"), "ERR COUNT must be > 0");
+    r = ts_cmd(c, "XINFO CONSUMERS c g");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 4);
+    const char *names[] = {"alice", "bob", "carol", "dave"};
+    const long long pending[] = {0, 0, 1, 1};
+    for (int i = 0; i < 4; i++) {
+        cr_assert_str_eq(r->element[i]->element[1]->str, names[i]);
+        cr_assert_eq(r->element[i]->element[3]->integer, pending[i]);
+    }
+    freeReplyObject(r);
+    redisFree(c);
+}
+
+TS_TEST(streams, xreadgroup_block_and_wakeups)
+{
+    redisContext *c = ts_connect(g_server);
+    const char *keys[] = {"x", "y", "z", "w"};
+    for (int i = 0; i < 4; i++) ts_assert_ok(ts_cmd(c, "XGROUP CREATE %s g $ MKSTREAM", keys[i]));
+    /* woken by an XADD on another shard, the entry then pending for it */
+    block_then_add("XREADGROUP GROUP g alice BLOCK 5000 STREAMS x y z w > > > >", "XADD z 5-0 new 1",
+                   "[[\"z\", [[\"5-0\", [\"new\", \"1\"]]]]]");
+    assert_reply_text(ts_cmd(c, "XPENDING z g"), "[1, \"5-0\", \"5-0\", [[\"alice\", \"1\"]]]");
+    ts_assert_error(ts_cmd(c, "XREADGROUP GROUP g bob BLOCK 5000 STREAMS {t}nokey >"),
+                    "NOGROUP No such key '{t}nokey' or consumer group 'g' in XREADGROUP with GROUP option");
+    /* the group destroyed, the key deleted: the reader is told */
+    ts_assert_ok(ts_cmd(c, "XGROUP CREATE {t}q g $ MKSTREAM"));
+    block_then_add("XREADGROUP GROUP g bob BLOCK 5000 STREAMS {t}q >", "XGROUP DESTROY {t}q g",
+                   "-NOGROUP the consumer group this client was blocked on no longer exists");
+    ts_assert_ok(ts_cmd(c, "XGROUP CREATE {t}q g $"));
+    block_then_add("XREADGROUP GROUP g bob BLOCK 5000 STREAMS {t}q >", "DEL {t}q",
+                   "-UNBLOCKED the stream key no longer exists");
+    /* a reader that leaves while blocked got nothing: the group is as it was */
+    redisContext *b = ts_connect(g_server);
+    send_only(b, "XREADGROUP GROUP g gone BLOCK 0 STREAMS y >");
+    wait_blocked(c, 1);
+    redisFree(b);
+    wait_blocked(c, 0);
+    ts_assert_bulk(ts_cmd(c, "XADD y 7-0 f v"), "7-0");
+    assert_reply_text(ts_cmd(c, "XPENDING y g"), "[0, (nil), (nil), (nil)]");
+    assert_reply_text(ts_cmd(c, "XINFO GROUPS y"),
+                      "[[\"name\", \"g\", \"consumers\", 0, \"pending\", 0, \"last-delivered-id\", \"0-0\", "
+                      "\"entries-read\", (nil), \"lag\", 1]]");
+    redisFree(c);
 }

@@ -282,6 +282,8 @@ extern const struct cmd_def pubsub_commands[];
 extern const struct cmd_def stream_commands[];
 extern const struct cmd_def xread_commands[];
 extern const struct cmd_def xinfo_commands[];
+extern const struct cmd_def xgroup_commands[];
+extern const struct cmd_def xclaim_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

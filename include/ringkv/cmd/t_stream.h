@@ -28,6 +28,19 @@ void stream_reply_id(struct reply *r, const struct stream_id *id);
  * at most count (0: all); returns how many. */
 size_t stream_reply_range(struct reply *r, const struct stream *s, const struct stream_id *start,
                           const struct stream_id *end, size_t count, bool rev);
+/* The same, calling each(arg, id) after each entry (XREADGROUP delivers
+ * it); each may change the stream's groups, not its entries. */
+size_t stream_reply_range_each(struct reply *r, const struct stream *s, const struct stream_id *start,
+                               const struct stream_id *end, size_t count, bool rev,
+                               void (*each)(void *arg, const struct stream_id *id), void *arg);
+/* The entry with this ID as [id, [field, value, ...]]; false (nothing
+ * written) if there is none. */
+bool stream_reply_entry_at(struct reply *r, const struct stream *s, const struct stream_id *id);
+/* A range bound (XRANGE, XPENDING, XAUTOCLAIM): "-", "+", an ID (seq
+ * missing_seq when absent), or "(" and a strict ID for an exclusive bound,
+ * moved by one toward the range (start: up); false after a reply. */
+bool stream_bound_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_t missing_seq, bool start,
+                           struct stream_id *id);
 /* The first (or last) entry as [id, [field, value, ...]], or a null. */
 void stream_reply_edge(struct reply *r, const struct stream *s, bool last);
 /* "ERR no such key" (XSETID, XINFO on a missing key). */

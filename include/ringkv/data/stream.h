@@ -38,6 +38,8 @@ struct stream_id {
 #define STREAM_FLAG_DELETED 1
 #define STREAM_FLAG_SAMEFIELDS 2
 
+struct stream_groups;
+
 struct stream_node {
     struct stream_id master;
     unsigned char *lp;
@@ -49,6 +51,7 @@ struct stream {
     uint64_t length;           /* entries not deleted */
     struct stream_id last_id, first_id, max_deleted_id;
     uint64_t entries_added;
+    struct stream_groups *groups; /* consumer groups (stream_cg.h); NULL: none */
 };
 
 /* Node size limits (stream-node-max-bytes / -entries; 0: no limit). */

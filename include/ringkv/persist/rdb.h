@@ -18,7 +18,7 @@
  * zipmaps, plain lists and sorted sets with text scores); values are
  * rebuilt through the types' own APIs, so encodings follow this server's
  * limits (hash-max-listpack-entries ...), as Redis's loader does.
- * Module values are refused; streams without consumer groups are read
+ * Module values are refused. Streams and their consumer groups are read
  * and written (rdb_stream.c).
  *
  * Pure functions over the caller's memory: any thread.
@@ -110,6 +110,8 @@ static inline size_t rdb_reader_offset(const struct rdb_reader *r) { return (siz
 /* Records why a read failed (the first reason stays); returns false. */
 bool rdb_fail(struct rdb_reader *r, enum rdb_error e, const char *why);
 bool rdb_read_byte(struct rdb_reader *r, unsigned char *c);
+/* n bytes as they are (a pointer into the input). */
+bool rdb_read_raw(struct rdb_reader *r, size_t n, const unsigned char **out);
 bool rdb_read_len(struct rdb_reader *r, uint64_t *len);
 /* A string in any of its encodings; *s points into the input or into
  * scratch buffer `slot` (0 or 1), valid until that slot is next used. */
@@ -120,7 +122,8 @@ bool rdb_read_string(struct rdb_reader *r, int slot, const unsigned char **s, si
 struct kv *rdb_read_object(struct rdb_reader *r, int type, const char *key, size_t klen);
 /* Streams (rdb_stream.c): RDB_TYPE_STREAM_LISTPACKS_2 as Redis 7.0 writes
  * it (nodes as they are, then the stream's IDs and counters, then its
- * consumer groups); type 15 (Redis 5 and 6) is read too. */
+ * consumer groups with their pending entries and consumers); type 15
+ * (Redis 5 and 6) is read too. */
 void rdb_put_stream(struct rdb_buf *b, const struct kv *kv, bool compress);
 struct kv *rdb_read_stream(struct rdb_reader *r, int type, const char *key, size_t klen);
 /* Steps over a value without building it (another shard's key). */
