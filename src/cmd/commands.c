@@ -37,6 +37,7 @@ static const struct cmd_def *const parts[] = {
     pubsub_commands,
     stream_commands,
     xread_commands,
+    xreadgroup_commands,
     xinfo_commands,
     xgroup_commands,
     xclaim_commands,

@@ -281,6 +281,7 @@ extern const struct cmd_def multi_commands[];
 extern const struct cmd_def pubsub_commands[];
 extern const struct cmd_def stream_commands[];
 extern const struct cmd_def xread_commands[];
+extern const struct cmd_def xreadgroup_commands[];
 extern const struct cmd_def xinfo_commands[];
 extern const struct cmd_def xgroup_commands[];
 extern const struct cmd_def xclaim_commands[];

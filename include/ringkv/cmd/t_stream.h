@@ -1,6 +1,8 @@
 /* t_stream.h — what the stream command modules share: Redis 7.0's ID
  * syntax and the reply shape of entries. t_stream.c has XADD, XRANGE,
- * XLEN, XDEL, XTRIM and XSETID; t_xread.c has XREAD, t_xinfo.c XINFO.
+ * XLEN, XDEL, XTRIM and XSETID; t_xread.c XREAD, t_xreadgroup.c
+ * XREADGROUP, t_xgroup.c XGROUP, XACK and XPENDING, t_xclaim.c XCLAIM and
+ * XAUTOCLAIM, t_xinfo.c XINFO.
  * Called by handlers on the shard running the command.
  */
 #ifndef RINGKV_T_STREAM_H
@@ -45,5 +47,26 @@ bool stream_bound_or_reply(struct cmd_ctx *c, const char *s, size_t len, uint64_
 void stream_reply_edge(struct reply *r, const struct stream *s, bool last);
 /* "ERR no such key" (XSETID, XINFO on a missing key). */
 void stream_reply_no_such_key(struct reply *r);
+
+/* ---- XREAD and XREADGROUP (t_xread.c) ---- */
+
+#define STREAM_READ_BLOCKED_COUNT 1000 /* Redis's: a served waiter gets at most this without COUNT */
+
+struct stream_read_call {
+    long long count, deadline;
+    bool block, noack;
+    int streams_at, nstreams;
+    int group_at; /* XREADGROUP: group name, consumer name after it */
+};
+/* [BLOCK ms] [COUNT n] [GROUP g c] [NOACK] STREAMS ...; GROUP and NOACK
+ * only when group_cmd. False after a reply. */
+bool stream_read_options_or_reply(struct cmd_ctx *c, const struct cmd_args *a, bool group_cmd,
+                                  struct stream_read_call *x);
+/* The key positions: after the first STREAMS from argument `from` on,
+ * half of what is left (0 keys when unbalanced). */
+int stream_read_keys(const struct cmd_args *a, int from, int *pos, int max);
+/* Whether key argument k takes part in this run: every key, except when
+ * the command runs again for one key that became ready. */
+bool stream_read_key_served(const struct cmd_ctx *c, const struct cmd_args *a, int k);
 
 #endif
