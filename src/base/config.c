@@ -95,6 +95,8 @@ static const struct directive directives[] = {
     {"zset-max-listpack-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
     {"zset-max-ziplist-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
     {"hll-sparse-max-bytes", T_MEMORY, F(hll_sparse_max_bytes), 0, LONG_MAX, true},
+    {"stream-node-max-bytes", T_MEMORY, F(stream_node_max_bytes), 0, LLONG_MAX, true},
+    {"stream-node-max-entries", T_INT, F(stream_node_max_entries), 0, LLONG_MAX, true},
 };
 
 const char *const config_policy_names[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -155,6 +157,8 @@ void config_init(struct config *cfg)
     cfg->zset_max_listpack_entries = 128;
     cfg->zset_max_listpack_value = 64;
     cfg->hll_sparse_max_bytes = 3000;
+    cfg->stream_node_max_bytes = 4096; /* Redis 7.0's defaults */
+    cfg->stream_node_max_entries = 100;
 }
 
 static char **str_field(struct config *cfg, const struct directive *d) { return (char **)((char *)cfg + d->offset); }

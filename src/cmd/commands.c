@@ -38,6 +38,12 @@ static const struct cmd_def *const parts[] = {
     script_commands,
     multi_commands,
     pubsub_commands,
+    stream_commands,
+    xread_commands,
+    xreadgroup_commands,
+    xinfo_commands,
+    xgroup_commands,
+    xclaim_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */

@@ -281,6 +281,7 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
     ctx.dbid = run->dbid;
     ctx.client = NULL;
     ctx.may_block = false; /* a blocking command answers at once (Redis) */
+    ctx.from_script = true;
     ctx.blocked = false;
     ctx.serving = false;
     host_run(ctx.host, cmd, &a, &ctx);

@@ -247,8 +247,45 @@ bool tc_timeout_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, lon
     return e == 0;
 }
 
+/* Milliseconds (XREAD BLOCK): 0, else the message of Redis's error. */
+static const char *ms_timeout_parse(const char *str, size_t len, long long now, long long *deadline_ms)
+{
+    long long ms;
+    if (!string2ll(str, len, &ms)) return "ERR timeout is not an integer or out of range";
+    if (ms < 0) return "ERR timeout is negative";
+    if (ms > 0 && ms > LLONG_MAX - now) return "ERR timeout is out of range";
+    *deadline_ms = ms > 0 ? now + ms : 0;
+    return NULL;
+}
+
+bool tc_ms_timeout_or_reply(struct cmd_ctx *c, const char *s, size_t len, long long *deadline_ms)
+{
+    const char *e = ms_timeout_parse(s, len, db_now_ms(), deadline_ms);
+    if (e) reply_error(c->r, e);
+    return e == NULL;
+}
+
+/* XREAD's and XREADGROUP's BLOCK argument, read as their option loop
+ * reads it (the last BLOCK before STREAMS); 0 when there is none. */
+static int stream_block_at(const struct cmd_args *a)
+{
+    int at = 0;
+    for (int i = 1; i + 1 < a->argc; i++) {
+        if (str_eq_nocase(a->argv[i], a->len[i], "streams")) break;
+        if (str_eq_nocase(a->argv[i], a->len[i], "block")) at = ++i;
+        else if (str_eq_nocase(a->argv[i], a->len[i], "count")) i++;
+        else if (str_eq_nocase(a->argv[i], a->len[i], "group")) i += 2;
+        else if (!str_eq_nocase(a->argv[i], a->len[i], "noack")) break;
+    }
+    return at;
+}
+
 bool tc_block_deadline(const struct cmd_def *cmd, const struct cmd_args *a, long long *deadline_ms)
 {
+    if (cmd->group && strcmp(cmd->group, "stream") == 0) {
+        int at = stream_block_at(a);
+        return at > 0 && ms_timeout_parse(a->argv[at], a->len[at], mstime(), deadline_ms) == NULL;
+    }
     /* BLMPOP and BZMPOP put it first, the others last. */
     int at = cmd->getkeys ? 1 : a->argc - 1;
     return at >= 1 && at < a->argc && timeout_parse(a->argv[at], a->len[at], mstime(), deadline_ms) == 0;

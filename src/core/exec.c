@@ -559,7 +559,12 @@ bool exec_watch(struct shard *s, uint64_t client_id, int dbid, const char *const
 {
     struct db *db = shard_db(s, dbid);
     bool exists = false;
-    for (uint32_t i = 0; i < nkeys && !exists; i++) exists = db_exists(db, keys[i], lens[i]);
+    /* A stream existing is no news: XREAD waits for it to grow (XADD
+     * reports that, see ready.h). */
+    for (uint32_t i = 0; i < nkeys && !exists; i++) {
+        struct kv *kv = db_peek(db, keys[i], lens[i]);
+        exists = kv && kv->type != OBJ_STREAM && db_exists(db, keys[i], lens[i]);
+    }
     if (exists || block_client_left(s, client_id)) {
         obuf_append(now, exists ? ":1\r\n" : ":0\r\n", 4);
         return true;

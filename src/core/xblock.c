@@ -63,6 +63,7 @@ struct xblock {
     const char *end_error;
     bool end_silent;           /* the client is gone: no nil for it */
     bool tried;                /* once: later tries skip keys of another type */
+    bool confirming;           /* CMD_BLOCK_ON_GROWTH: the try that follows the watchers is out */
     bool waiting;              /* in the registry */
     bool answered;
     bool stepping, again;
@@ -211,10 +212,23 @@ static void step(struct xblock *xb)
             call_off(xb); /* the others first: one watcher each, at a time */
         } else if (xb->ready_seen && !xb->trying) {
             xb->ready_seen = false;
+            xb->tried_empty = false; /* a confirming try's empty answer is stale now: this try decides */
+            xb->confirming = false;
             try_now(xb);
+        } else if (xb->tried_empty && xb->confirming) {
+            xb->tried_empty = false; /* nothing grew before the watchers stood: they tell what comes */
+            xb->confirming = false;
         } else if (xb->tried_empty) {
             xb->tried_empty = false;
             watch(xb);
+            /* A key that grew between the try and the watcher standing on
+             * its shard told nobody (an existing stream is no news to a
+             * watcher). One more try, sent after the watchers (messages
+             * between two shards keep their order), sees such growth. */
+            if ((xb->cmd->flags & CMD_BLOCK_ON_GROWTH) && xb->watchers_out && !xb->trying) {
+                xb->confirming = true;
+                try_now(xb);
+            }
         }
     } while (xb->again);
     xb->stepping = false;

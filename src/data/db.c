@@ -59,10 +59,19 @@ static inline void changed(struct db *db, const char *key, size_t len)
     if (db->watch) watch_touch(db, key, len);
 }
 
-/* A key was stored: clients blocked on it may be served (ready.h). */
+/* A key was stored: clients blocked on it may be served (ready.h). A
+ * stream stored back (a transaction moved it away) may have grown. */
 static inline void stored(struct db *db, const struct kv *kv)
 {
-    if (db->ready && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET)) ready_created(db, kv_key(kv), kv->keylen);
+    if (db->ready && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET || kv->type == OBJ_STREAM))
+        ready_created(db, kv_key(kv), kv->keylen);
+}
+
+/* A stream is going (deleted, overwritten, renamed away): its blocked
+ * XREADGROUP readers answer that it no longer exists, as in Redis. */
+static inline void stream_gone(struct db *db, const struct kv *kv)
+{
+    if (db->ready && kv->type == OBJ_STREAM) ready_created(db, kv_key(kv), kv->keylen);
 }
 
 /* Before a record changes, is replaced or goes: a snapshot in progress
@@ -112,6 +121,7 @@ static void free_exp_node(struct dict_node *n, void *arg) { rk_free(n); }
 
 void db_flush(struct db *db)
 {
+    ready_streams_going(db);
     db_snapshot_all(db);
     db->stats->changes += dict_size(&db->keys);
     watch_touch_all(db, NULL);
@@ -327,7 +337,7 @@ void db_restore(struct db *db, struct kv *kv, long long when)
     mark_current(db, kv);
     dict_insert(&db->keys, &kv->node, db_key_hash(kv_key(kv), kv->keylen));
     if (when >= 0) set_expire(db, kv, when);
-    stored(db, kv);
+    if (kv->type != OBJ_STREAM) stored(db, kv); /* a stream back unchanged has nothing new for its readers */
 }
 
 static void replace_record(struct db *db, struct kv *old, struct kv *repl)
@@ -346,6 +356,7 @@ static void replace_record(struct db *db, struct kv *old, struct kv *repl)
 
 void db_swap_record(struct db *db, struct kv *old, struct kv *repl)
 {
+    if (repl->type != OBJ_STREAM) stream_gone(db, old);
     replace_record(db, old, repl);
     changed(db, kv_key(repl), repl->keylen);
 }
@@ -433,6 +444,7 @@ struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when
 {
     struct kv *kv = db_take(db, key, len, when);
     if (kv) changed(db, key, len);
+    if (kv) stream_gone(db, kv);
     return kv;
 }
 
@@ -443,6 +455,7 @@ void db_delete_kv(struct db *db, struct kv *kv)
     if (kv->expires) remove_expire(db, kv, hash);
     dict_unlink(&db->keys, kv_key(kv), kv->keylen, hash);
     changed(db, kv_key(kv), kv->keylen); /* before the free: the key bytes live in kv */
+    stream_gone(db, kv);
     kv_free(kv);
 }
 

@@ -5,6 +5,7 @@
 #include "ringkv/data/hashval.h"
 #include "ringkv/data/listval.h"
 #include "ringkv/data/set.h"
+#include "ringkv/data/stream.h"
 #include "ringkv/data/zset.h"
 #include "ringkv/base/util.h"
 #include "ringkv/base/random.h"
@@ -24,13 +25,14 @@ void obj_types_setup(void)
     obj_register_type(OBJ_SET, &set_type_ops);
     obj_register_type(OBJ_ZSET, &zset_type_ops);
     obj_register_type(OBJ_HASH, &hashval_type_ops);
+    obj_register_type(OBJ_STREAM, &stream_type_ops);
 }
 const struct obj_type_ops *obj_type_ops(enum obj_type type) { return type_ops[type]; }
 
 const char *obj_type_name(enum obj_type type)
 {
-    static const char *names[OBJ_TYPE_MAX] = {"string", "list", "set", "zset", "hash"};
-    return type < OBJ_TYPE_MAX ? names[type] : "unknown";
+    static const char *names[OBJ_TYPE_MAX] = {"string", "list", "set", "zset", "hash", [OBJ_STREAM] = "stream"};
+    return type < OBJ_TYPE_MAX && names[type] ? names[type] : "unknown";
 }
 
 const char *obj_encoding_name(enum obj_encoding enc)
@@ -38,7 +40,7 @@ const char *obj_encoding_name(enum obj_encoding enc)
     static const char *names[ENC_MAX] = {
         [ENC_RAW] = "raw", [ENC_INT] = "int", [ENC_HASHTABLE] = "hashtable", [3] = "zipmap",
         [4] = "linkedlist", [5] = "ziplist", [ENC_INTSET] = "intset", [ENC_SKIPLIST] = "skiplist",
-        [ENC_EMBSTR] = "embstr", [ENC_QUICKLIST] = "quicklist", [10] = "stream",
+        [ENC_EMBSTR] = "embstr", [ENC_QUICKLIST] = "quicklist", [ENC_STREAM] = "stream",
         [ENC_LISTPACK] = "listpack",
     };
     return enc < ENC_MAX && names[enc] ? names[enc] : "unknown";

@@ -123,7 +123,20 @@ static void rescan_one(struct dict_node *n, void *arg)
     struct db *db = ((struct rescan *)arg)->db;
     struct waited_key *w = (struct waited_key *)n;
     struct kv *kv = db_peek(db, w->key, w->len);
-    if (kv && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET)) ready_created(db, w->key, w->len);
+    if (kv && (kv->type == OBJ_LIST || kv->type == OBJ_ZSET || kv->type == OBJ_STREAM)) ready_created(db, w->key, w->len);
+}
+
+static void stream_going(struct dict_node *n, void *arg)
+{
+    struct db *db = arg;
+    struct waited_key *w = (struct waited_key *)n;
+    struct kv *kv = db_peek(db, w->key, w->len);
+    if (kv && kv->type == OBJ_STREAM) ready_created(db, w->key, w->len);
+}
+
+void ready_streams_going(struct db *db)
+{
+    if (db->ready) dict_foreach(&db->ready->keys, stream_going, db); /* queues only */
 }
 
 void ready_rescan(struct db *db)

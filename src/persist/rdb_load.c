@@ -58,6 +58,8 @@ static bool fail(struct rdb_reader *r, enum rdb_error e, const char *why)
 
 static bool corrupt(struct rdb_reader *r, const char *why) { return fail(r, RDB_ERR_CORRUPT, why); }
 
+bool rdb_fail(struct rdb_reader *r, enum rdb_error e, const char *why) { return fail(r, e, why); }
+
 static size_t left(const struct rdb_reader *r) { return (size_t)(r->end - r->p); }
 
 static bool take(struct rdb_reader *r, size_t n, const unsigned char **out)
@@ -67,6 +69,8 @@ static bool take(struct rdb_reader *r, size_t n, const unsigned char **out)
     r->p += n;
     return true;
 }
+
+bool rdb_read_raw(struct rdb_reader *r, size_t n, const unsigned char **out) { return take(r, n, out); }
 
 bool rdb_read_byte(struct rdb_reader *r, unsigned char *c)
 {
@@ -516,7 +520,7 @@ struct kv *rdb_read_object(struct rdb_reader *r, int type, const char *key, size
     case RDB_TYPE_MODULE:
     case RDB_TYPE_MODULE_2: fail(r, RDB_ERR_UNSUPPORTED, "module values are not supported"); return NULL;
     case RDB_TYPE_STREAM_LISTPACKS:
-    case RDB_TYPE_STREAM_LISTPACKS_2: fail(r, RDB_ERR_UNSUPPORTED, "stream values are not supported yet"); return NULL;
+    case RDB_TYPE_STREAM_LISTPACKS_2: return rdb_read_stream(r, type, key, klen);
     default: corrupt(r, "unknown value type"); return NULL;
     }
 }
@@ -551,6 +555,12 @@ bool rdb_skip_object(struct rdb_reader *r, int type)
             if (type == RDB_TYPE_ZSET && !read_text_double(r, &d)) return false;
         }
         return true;
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2: {
+        struct kv *kv = rdb_read_stream(r, type, "", 0); /* checked whole, as a stream is read */
+        if (kv) kv_free(kv);
+        return kv != NULL;
+    }
     default: return rdb_read_object(r, type, "", 0) != NULL; /* fails with the right error */
     }
 }

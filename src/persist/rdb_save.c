@@ -147,6 +147,7 @@ unsigned char rdb_value_type(const struct kv *kv)
     case OBJ_LIST: return RDB_TYPE_LIST_QUICKLIST_2;
     case OBJ_SET: return kv->enc == ENC_INTSET ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     case OBJ_ZSET: return kv->enc == ENC_LISTPACK ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+    case OBJ_STREAM: return RDB_TYPE_STREAM_LISTPACKS_2;
     default: return kv->enc == ENC_LISTPACK ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
     }
 }
@@ -262,6 +263,7 @@ void rdb_put_value(struct rdb_buf *b, const struct kv *kv, bool compress)
     case OBJ_LIST: put_list(b, kv, compress); break;
     case OBJ_SET: put_set(b, kv, compress); break;
     case OBJ_ZSET: put_zset(b, kv, compress); break;
+    case OBJ_STREAM: rdb_put_stream(b, kv, compress); break;
     default: put_hash(b, kv, compress); break;
     }
 }

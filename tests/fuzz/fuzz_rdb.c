@@ -41,6 +41,7 @@
 #include "ringkv/data/db.h"
 #include "ringkv/data/keyspace.h"
 #include "ringkv/data/object.h"
+#include "ringkv/data/stream.h"
 #include "ringkv/persist/rdb.h"
 
 #include <stdint.h>
@@ -128,6 +129,27 @@ static void image_free(struct image *im) { munmap(im->map, im->maplen); }
 
 /* ---- values ---------------------------------------------------------------- */
 
+/* Every entry of a stream read from the input, both ways, with its
+ * fields: the loader's checks must leave nothing the walk trips on. */
+static void walk_stream(const struct stream *s)
+{
+    struct stream_id lo = {0, 0}, hi = {UINT64_MAX, UINT64_MAX}, id;
+    for (int rev = 0; rev < 2; rev++) {
+        struct stream_iter it;
+        int64_t nf;
+        uint64_t n = 0;
+        stream_iter_init(&it, s, &lo, &hi, rev);
+        while (stream_iter_next(&it, &id, &nf)) {
+            for (int64_t i = 0; i < nf; i++) {
+                lp_value f, v;
+                stream_iter_field(&it, &f, &v);
+            }
+            n++;
+        }
+        CHECK(n == s->length);
+    }
+}
+
 static void check_value(const struct config *cfg, const struct kv *kv)
 {
     CHECK(kv->type < OBJ_TYPE_MAX && kv->enc < ENC_MAX);
@@ -136,6 +158,7 @@ static void check_value(const struct config *cfg, const struct kv *kv)
         CHECK(ops && ops->dup_value && ops->free_value);
         if (ops->value_bytes) (void)ops->value_bytes(kv->v.ptr, (enum obj_encoding)kv->enc);
     }
+    if (kv->type == OBJ_STREAM) walk_stream(kv->v.ptr);
     kv_free(kv_dup(kv, "copy", 4));
 
     /* DUMP, RESTORE, DUMP again. */

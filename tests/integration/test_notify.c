@@ -230,6 +230,33 @@ TS_TEST(notify, store_commands)
     redisFree(c);
 }
 
+/* Redis's unit/pubsub "stream events test", and XADD's trim, XDEL, XTRIM
+ * and XSETID. */
+TS_TEST(notify, streams)
+{
+    redisContext *c = with_events("Kt"), *s = subscriber();
+    redisReply *r = ts_cmd(c, "XGROUP CREATE mystream mygroup $ MKSTREAM");
+    freeReplyObject(r);
+    ts_assert_int(ts_cmd(c, "XGROUP CREATECONSUMER mystream mygroup Bob"), 1);
+    ts_assert_bulk(ts_cmd(c, "XADD mystream 1-0 field1 A"), "1-0");
+    freeReplyObject(ts_cmd(c, "XREADGROUP GROUP mygroup Alice STREAMS mystream >"));
+    freeReplyObject(ts_cmd(c, "XCLAIM mystream mygroup Mike 0 1-0 FORCE"));
+    ts_assert_int(ts_cmd(c, "XGROUP DELCONSUMER mystream mygroup Lee"), 0); /* no Lee: nothing */
+    freeReplyObject(ts_cmd(c, "XAUTOCLAIM mystream mygroup Bob 0 1-0"));  /* Bob exists: nothing */
+    ts_assert_int(ts_cmd(c, "XGROUP DESTROY mystream mygroup"), 1);
+    ts_assert_bulk(ts_cmd(c, "XADD mystream MAXLEN 1 2-0 f B"), "2-0");
+    ts_assert_int(ts_cmd(c, "XDEL mystream 1-0"), 0); /* already trimmed */
+    ts_assert_int(ts_cmd(c, "XTRIM mystream MAXLEN 0"), 1);
+    ts_assert_ok(ts_cmd(c, "XSETID mystream 5-0"));
+    expect_events(s, "__keyspace@0__:mystream xgroup-create", "__keyspace@0__:mystream xgroup-createconsumer",
+                  "__keyspace@0__:mystream xadd", "__keyspace@0__:mystream xgroup-createconsumer",
+                  "__keyspace@0__:mystream xgroup-createconsumer", "__keyspace@0__:mystream xgroup-destroy",
+                  "__keyspace@0__:mystream xadd", "__keyspace@0__:mystream xtrim", "__keyspace@0__:mystream xtrim",
+                  "__keyspace@0__:mystream xsetid", NULL);
+    redisFree(s);
+    redisFree(c);
+}
+
 TS_TEST(notify, expired_lazily_and_actively)
 {
     redisContext *c = with_events("Ex"), *s = subscriber();

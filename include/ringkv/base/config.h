@@ -97,6 +97,7 @@ struct config {
     long long set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
     long long zset_max_listpack_entries, zset_max_listpack_value;
     long long hll_sparse_max_bytes; /* a sparse HyperLogLog longer than this turns dense */
+    long long stream_node_max_bytes, stream_node_max_entries;
     char *config_file;
 };
 

@@ -67,6 +67,8 @@ struct cmd_ctx {
     /* A script that finds a key out of its reach may ask to be run again
      * over a wider key set (cmd_script.h) instead of failing. */
     bool script_may_retry;
+    /* Called by a script (redis.call): XREAD refuses BLOCK there, as Redis. */
+    bool from_script;
 };
 
 static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)
@@ -111,6 +113,8 @@ enum {
     CMD_ALL_DBS = 1u << 24,    /* with CMD_ALL_SHARDS: touches every database (FLUSHALL, SWAPDB) */
     CMD_TX_CONTROL = 1u << 25, /* MULTI, EXEC, DISCARD, UNWATCH: the connection handles them (no fn) */
     CMD_BLOCK_ON_SOURCE = 1u << 26, /* a blocking command that waits on its first key only (BLMOVE) */
+    CMD_BLOCK_ON_GROWTH = 1u << 28, /* waits for its keys to grow, not to exist (XREAD): across shards, a
+                                       try follows the watchers, so a key grown before they stood is seen */
     CMD_KEYS_WRITE = 1u << 27, /* may write its keys though Redis flags it otherwise (EVAL): treated as CMD_WRITE
                                   by the transaction layer (locks, moves), not shown by COMMAND */
 };
@@ -279,6 +283,12 @@ extern const struct cmd_def function_commands[];
 extern const struct cmd_def script_commands[];
 extern const struct cmd_def multi_commands[];
 extern const struct cmd_def pubsub_commands[];
+extern const struct cmd_def stream_commands[];
+extern const struct cmd_def xread_commands[];
+extern const struct cmd_def xreadgroup_commands[];
+extern const struct cmd_def xinfo_commands[];
+extern const struct cmd_def xgroup_commands[];
+extern const struct cmd_def xclaim_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

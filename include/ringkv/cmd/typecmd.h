@@ -105,6 +105,8 @@ int tc_numkeys_positions(const struct cmd_args *a, int numkeys_at, int extra_at,
  * 7.0 reads it: *deadline_ms is the unix time it ends, 0 for never; false
  * after replying the error. */
 bool tc_timeout_or_reply(struct cmd_ctx *c, const struct cmd_args *a, int i, long long *deadline_ms);
+/* XREAD's BLOCK milliseconds (0: forever) as Redis reads them. */
+bool tc_ms_timeout_or_reply(struct cmd_ctx *c, const char *s, size_t len, long long *deadline_ms);
 /* The deadline of a blocking command's call (CMD_BLOCKING), for whoever
  * coordinates its wait; false if its timeout is not valid. */
 bool tc_block_deadline(const struct cmd_def *cmd, const struct cmd_args *a, long long *deadline_ms);

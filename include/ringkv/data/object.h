@@ -18,10 +18,11 @@
 #include <stdint.h>
 
 /* Redis's type and encoding numbers (OBJECT ENCODING / TYPE / RDB). */
-enum obj_type { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4, OBJ_TYPE_MAX = 5 };
+enum obj_type { OBJ_STRING = 0, OBJ_LIST = 1, OBJ_SET = 2, OBJ_ZSET = 3, OBJ_HASH = 4, OBJ_STREAM = 6,
+                OBJ_TYPE_MAX = 7 };
 enum obj_encoding {
     ENC_RAW = 0, ENC_INT = 1, ENC_HASHTABLE = 2, ENC_INTSET = 6, ENC_SKIPLIST = 7,
-    ENC_EMBSTR = 8, ENC_QUICKLIST = 9, ENC_LISTPACK = 11, ENC_MAX = 12,
+    ENC_EMBSTR = 8, ENC_QUICKLIST = 9, ENC_STREAM = 10, ENC_LISTPACK = 11, ENC_MAX = 12,
 };
 
 #define OBJ_EMBSTR_MAX 44 /* longest string Redis calls embstr */

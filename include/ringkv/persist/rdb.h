@@ -18,7 +18,8 @@
  * zipmaps, plain lists and sorted sets with text scores); values are
  * rebuilt through the types' own APIs, so encodings follow this server's
  * limits (hash-max-listpack-entries ...), as Redis's loader does.
- * Modules and streams are refused (streams are not a ringkv type yet).
+ * Module values are refused. Streams and their consumer groups are read
+ * and written (rdb_stream.c).
  *
  * Pure functions over the caller's memory: any thread.
  */
@@ -89,7 +90,7 @@ bool rdb_payload_ok(const unsigned char *p, size_t len);
 /* ---- reading ---------------------------------------------------------- */
 
 /* Why a read failed: the value or file is malformed, or it is valid but
- * holds what this server does not store (a module or stream value). */
+ * holds what this server does not store (a module value). */
 enum rdb_error { RDB_OK, RDB_ERR_CORRUPT, RDB_ERR_UNSUPPORTED, RDB_ERR_EMPTY_KEY };
 
 struct rdb_reader {
@@ -106,7 +107,11 @@ void rdb_reader_init(struct rdb_reader *r, const void *p, size_t len, const stru
 void rdb_reader_free(struct rdb_reader *r);
 static inline size_t rdb_reader_offset(const struct rdb_reader *r) { return (size_t)(r->p - r->start); }
 
+/* Records why a read failed (the first reason stays); returns false. */
+bool rdb_fail(struct rdb_reader *r, enum rdb_error e, const char *why);
 bool rdb_read_byte(struct rdb_reader *r, unsigned char *c);
+/* n bytes as they are (a pointer into the input). */
+bool rdb_read_raw(struct rdb_reader *r, size_t n, const unsigned char **out);
 bool rdb_read_len(struct rdb_reader *r, uint64_t *len);
 /* A string in any of its encodings; *s points into the input or into
  * scratch buffer `slot` (0 or 1), valid until that slot is next used. */
@@ -115,6 +120,12 @@ bool rdb_read_string(struct rdb_reader *r, int slot, const unsigned char **s, si
  * r->error set on failure (RDB_ERR_EMPTY_KEY: a collection with nothing
  * in it, which Redis's loader skips and RESTORE refuses). */
 struct kv *rdb_read_object(struct rdb_reader *r, int type, const char *key, size_t klen);
+/* Streams (rdb_stream.c): RDB_TYPE_STREAM_LISTPACKS_2 as Redis 7.0 writes
+ * it (nodes as they are, then the stream's IDs and counters, then its
+ * consumer groups with their pending entries and consumers); type 15
+ * (Redis 5 and 6) is read too. */
+void rdb_put_stream(struct rdb_buf *b, const struct kv *kv, bool compress);
+struct kv *rdb_read_stream(struct rdb_reader *r, int type, const char *key, size_t klen);
 /* Steps over a value without building it (another shard's key). */
 bool rdb_skip_object(struct rdb_reader *r, int type);
 static inline bool rdb_is_object_type(int t) { return (t >= 0 && t <= 7) || (t >= 9 && t <= 19); }
