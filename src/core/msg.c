@@ -235,12 +235,20 @@ static void seal_senders(struct msg_batch *b)
     }
 }
 
+/* A batch holding messages for subscribers does not wait for credit: the
+ * events must reach their shards before anything posted after them. It
+ * then brings no credit back (on_response). Such batches in flight are
+ * bounded by the shard's loop turns and posts, each of which sends at most
+ * one batch per target. */
+static bool may_post(const struct shard *s, unsigned t) { return s->credits[t] || s->outbox[t]->publishes; }
+
 static void flush_one(struct shard *s, unsigned t)
 {
     struct msg_batch *b = s->outbox[t];
     seal_senders(b);
     s->outbox[t] = NULL;
-    s->credits[t]--;
+    if (s->credits[t]) s->credits[t]--;
+    else b->uncredited = true;
     post(s, &b->op, t, on_request);
 }
 
@@ -248,22 +256,22 @@ void msg_flush(struct shard *s)
 {
     s->publish_pending = false;
     for (unsigned t = 0; t < s->srv->nshards; t++) {
-        if (!s->outbox[t] || s->credits[t] == 0) continue;
+        if (!s->outbox[t] || !may_post(s, t)) continue;
         flush_one(s, t);
         wake_waiters(s, t);
     }
 }
 
 /* The outboxes holding messages for subscribers go now, in the middle of
- * a loop turn, where they have credit. Those with senders waiting for room
- * are left to msg_flush, which wakes them: a rare case (a full outbox),
- * where events may reach subscribers after the reply of their command. */
+ * a loop turn. Those with senders waiting for room are left to msg_flush,
+ * which wakes them: a rare case (a full outbox), where events may reach
+ * subscribers after the reply of their command. */
 static void flush_published(struct shard *s)
 {
     s->publish_pending = false;
     for (unsigned t = 0; t < s->srv->nshards; t++) {
         struct msg_batch *b = s->outbox[t];
-        if (!b || !b->publishes || s->credits[t] == 0 || s->outbox_waiters[t].len) continue;
+        if (!b || !b->publishes || s->outbox_waiters[t].len) continue;
         flush_one(s, t);
     }
 }
@@ -351,7 +359,7 @@ static void on_response(struct ring_op *op, int res, uint32_t flags)
 {
     struct msg_batch *b = container_of(op, struct msg_batch, op);
     struct shard *s = self;
-    s->credits[b->to]++;
+    if (!b->uncredited) s->credits[b->to]++;
     for (uint32_t i = 0; i < b->nsegs; i++) {
         struct msg_seg *seg = &b->segs[i];
         /* A deferred segment's replies all come in its late reply, which

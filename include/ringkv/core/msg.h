@@ -123,6 +123,7 @@ struct msg_batch {
     uint64_t ncmds;
     struct msg_prefetch prefetch;
     bool publishes;            /* holds a SEG_PUBLISH: goes before anything else is posted */
+    bool uncredited;           /* posted without credit (it publishes): returns none */
 };
 
 /* ---- sender side ---- */
