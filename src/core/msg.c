@@ -254,7 +254,10 @@ static void flush_one(struct shard *s, unsigned t)
 
 void msg_flush(struct shard *s)
 {
-    s->publish_pending = false;
+    /* Events first: a request posted before them in the same submission
+     * could be run elsewhere, and its own events sent on, before the
+     * kernel reaches ours. */
+    if (s->publish_pending) flush_published(s);
     for (unsigned t = 0; t < s->srv->nshards; t++) {
         if (!s->outbox[t] || !may_post(s, t)) continue;
         flush_one(s, t);
