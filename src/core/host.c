@@ -14,7 +14,6 @@
 #include "ringkv/core/snapshot.h"
 #include "ringkv/core/memory.h"
 #include "ringkv/data/evict.h"
-#include "ringkv/core/tx.h"
 #include "ringkv/core/txlock.h"
 #include "ringkv/script/script.h"
 #include "ringkv/script/function_store.h"
@@ -190,12 +189,7 @@ void host_unpause_clients(struct host *h)
 
 void host_publish_all(struct host *h, const char *channel, size_t clen, const char *msg, size_t mlen)
 {
-    const struct cmd_def *publish = cmd_lookup("publish", 7);
-    const char *argv[3] = {"publish", channel, msg};
-    size_t lens[3] = {7, clen, mlen};
-    struct cmd_args a = {3, argv, lens};
-    struct tx_client cl = {.done = &msg_done_ignored, .resp = 2};
-    tx_run_command(shard_of(h), &cl, publish, &a, NULL, 0);
+    notify_publish(shard_of(h), channel, clen, msg, mlen);
 }
 
 bool host_script_tick(struct host *h, long long started_ms, bool wrote, bool function)

@@ -10,8 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Delivers here and queues for every other shard with subscribers. */
-static void publish(struct shard *s, const char *channel, size_t clen, const char *msg, size_t mlen)
+void notify_publish(struct shard *s, const char *channel, size_t clen, const char *msg, size_t mlen)
 {
     host_publish(shard_host(s), PUBSUB_CHANNEL, channel, clen, msg, mlen);
     for (unsigned t = 0; t < s->srv->nshards; t++) {
@@ -40,11 +39,11 @@ static void raise_event(struct shard *s, long long classes, const char *event, i
     size_t elen = strlen(event), clen;
     if (classes & NOTIFY_KEYSPACE) {
         const char *ch = channel_name(s, "keyspace", dbid, key, klen, &clen);
-        publish(s, ch, clen, event, elen);
+        notify_publish(s, ch, clen, event, elen);
     }
     if (classes & NOTIFY_KEYEVENT) {
         const char *ch = channel_name(s, "keyevent", dbid, event, elen, &clen);
-        publish(s, ch, clen, key, klen);
+        notify_publish(s, ch, clen, key, klen);
     }
 }
 

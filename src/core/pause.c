@@ -41,7 +41,6 @@ bool pause_cmd_may_write(struct shard *s, const struct cmd_def *cmd, const struc
 bool pause_holds(struct conn *c, bool may_write)
 {
     struct shard *s = c->shard;
-    if (RK_LIKELY(__atomic_load_n(&s->srv->pause_type, __ATOMIC_RELAXED) == PAUSE_OFF)) return false;
     enum pause_type p = pause_now(s->srv);
     if (p == PAUSE_OFF || (p == PAUSE_WRITE && !may_write)) return false;
     if (!(c->flags & CONN_PAUSED)) {

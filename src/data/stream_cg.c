@@ -4,6 +4,7 @@
 #include "ringkv/data/stream_cg.h"
 #include "ringkv/base/alloc.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* ---- sorted arrays ---- */
@@ -69,27 +70,46 @@ static void pel_remove(struct stream_pel *p, const struct stream_id *id)
     if (i < p->n && stream_id_cmp(&p->v[i]->id, id) == 0) remove_at((void **)p->v, &p->n, i);
 }
 
-/* ---- groups ---- */
+/* ---- named records: groups and consumers ---- */
 
-/* Index of the first group whose name is >= name. */
-static size_t group_seek(const struct stream_groups *gs, const char *name, size_t len)
+/* Groups and consumers are sorted arrays of records carrying their name
+ * (nlen bytes at name, at these offsets): the index of the first whose
+ * name is >= name, and *found when it is name. */
+static size_t seek_named(void *const *v, size_t n, size_t name_off, size_t len_off, const char *name, size_t len,
+                         bool *found)
 {
-    size_t lo = 0, hi = gs->n;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (name_cmp(gs->v[mid]->name, gs->v[mid]->nlen, name, len) < 0) lo = mid + 1;
+        const char *r = v[mid];
+        if (name_cmp(r + name_off, *(const size_t *)(r + len_off), name, len) < 0) lo = mid + 1;
         else hi = mid;
     }
+    const char *r = lo < n ? v[lo] : NULL;
+    *found = r && name_cmp(r + name_off, *(const size_t *)(r + len_off), name, len) == 0;
     return lo;
 }
 
+static size_t group_seek(const struct stream_groups *gs, const char *name, size_t len, bool *found)
+{
+    return seek_named((void *const *)gs->v, gs->n, offsetof(struct stream_group, name),
+                      offsetof(struct stream_group, nlen), name, len, found);
+}
+
+static size_t consumer_seek(const struct stream_group *g, const char *name, size_t len, bool *found)
+{
+    return seek_named((void *const *)g->consumers, g->nconsumers, offsetof(struct stream_consumer, name),
+                      offsetof(struct stream_consumer, nlen), name, len, found);
+}
+
+/* ---- groups ---- */
+
 struct stream_group *stream_group_find(const struct stream *s, const char *name, size_t len)
 {
+    bool found;
     if (!s->groups) return NULL;
-    size_t i = group_seek(s->groups, name, len);
-    return i < s->groups->n && name_cmp(s->groups->v[i]->name, s->groups->v[i]->nlen, name, len) == 0
-               ? s->groups->v[i]
-               : NULL;
+    size_t i = group_seek(s->groups, name, len, &found);
+    return found ? s->groups->v[i] : NULL;
 }
 
 static struct stream_group *group_new(const char *name, size_t len, const struct stream_id *last_id,
@@ -120,8 +140,9 @@ struct stream_group *stream_group_create(struct stream *s, const char *name, siz
 {
     if (!s->groups) s->groups = rk_calloc(1, sizeof(*s->groups));
     struct stream_groups *gs = s->groups;
-    size_t at = group_seek(gs, name, len);
-    if (at < gs->n && name_cmp(gs->v[at]->name, gs->v[at]->nlen, name, len) == 0) return NULL;
+    bool found;
+    size_t at = group_seek(gs, name, len, &found);
+    if (found) return NULL;
     struct stream_group *g = group_new(name, len, last_id, entries_read);
     insert_at((void **)&gs->v, &gs->n, &gs->cap, at, g);
     return g;
@@ -130,37 +151,26 @@ struct stream_group *stream_group_create(struct stream *s, const char *name, siz
 void stream_group_destroy(struct stream *s, struct stream_group *g)
 {
     struct stream_groups *gs = s->groups;
-    size_t at = group_seek(gs, g->name, g->nlen);
+    bool found;
+    size_t at = group_seek(gs, g->name, g->nlen, &found);
     remove_at((void **)gs->v, &gs->n, at);
     group_free(g);
 }
 
 /* ---- consumers ---- */
 
-static size_t consumer_seek(const struct stream_group *g, const char *name, size_t len)
-{
-    size_t lo = 0, hi = g->nconsumers;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (name_cmp(g->consumers[mid]->name, g->consumers[mid]->nlen, name, len) < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 struct stream_consumer *stream_consumer_find(const struct stream_group *g, const char *name, size_t len)
 {
-    size_t i = consumer_seek(g, name, len);
-    return i < g->nconsumers && name_cmp(g->consumers[i]->name, g->consumers[i]->nlen, name, len) == 0
-               ? g->consumers[i]
-               : NULL;
+    bool found;
+    size_t i = consumer_seek(g, name, len, &found);
+    return found ? g->consumers[i] : NULL;
 }
 
 struct stream_consumer *stream_consumer_create(struct stream_group *g, const char *name, size_t len, long long now)
 {
-    size_t at = consumer_seek(g, name, len);
-    if (at < g->nconsumers && name_cmp(g->consumers[at]->name, g->consumers[at]->nlen, name, len) == 0)
-        return NULL;
+    bool found;
+    size_t at = consumer_seek(g, name, len, &found);
+    if (found) return NULL;
     struct stream_consumer *c = rk_calloc(1, sizeof(*c) + len);
     memcpy(c->name, name, len);
     c->nlen = len;
@@ -186,7 +196,8 @@ size_t stream_consumer_delete(struct stream_group *g, struct stream_consumer *c)
         rk_free(nack);
     }
     rk_free(c->pel.v);
-    remove_at((void **)g->consumers, &g->nconsumers, consumer_seek(g, c->name, c->nlen));
+    bool found;
+    remove_at((void **)g->consumers, &g->nconsumers, consumer_seek(g, c->name, c->nlen, &found));
     rk_free(c);
     return pending;
 }

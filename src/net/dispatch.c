@@ -363,7 +363,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     if ((c->flags & CONN_PUBSUB) && c->resp == 2 && !allowed_while_subscribed(cmd))
         return reject(c, cmd, write_pubsub_only, a, cmd);
     if (writes_denied(c, cmd)) return reject(c, cmd, write_misconf, a, NULL);
-    if (RK_UNLIKELY(__atomic_load_n(&c->shard->srv->pause_type, __ATOMIC_RELAXED) != PAUSE_OFF) &&
+    if (RK_UNLIKELY(pause_maybe(c->shard->srv)) &&
         pause_holds(c, pause_cmd_may_write(c->shard, cmd, a) || (is_exec(cmd) && multi_may_write(c))))
         return RUN_WAIT;
     switch (multi_dispatch(c, cmd, a)) {

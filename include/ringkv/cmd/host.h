@@ -165,7 +165,8 @@ void host_run(struct host *h, const struct cmd_def *cmd, const struct cmd_args *
  * running here in place may touch it at once. */
 bool host_key_here(struct host *h, int dbid, const char *key, size_t len);
 /* Publishes to the subscribers of every shard, in the order of this
- * shard's other publishes, answering no one (a script's deferred PUBLISH). */
+ * shard's other publishes and keyspace events, answering no one (a
+ * script's deferred PUBLISH; core/notify.h). */
 void host_publish_all(struct host *h, const char *channel, size_t clen, const char *msg, size_t mlen);
 
 /* What a shard counts outside its keyspace (the keyspace counts its own

@@ -16,7 +16,14 @@
 #ifndef RINGKV_CORE_NOTIFY_H
 #define RINGKV_CORE_NOTIFY_H
 
+#include <stddef.h>
+
 struct shard;
+
+/* Delivers a message to this shard's subscribers of channel at once and
+ * queues it for every other shard with subscribers, after what this shard
+ * sent there before (keyspace events, a script's deferred PUBLISH). */
+void notify_publish(struct shard *s, const char *channel, size_t clen, const char *msg, size_t mlen);
 
 /* Points the shard's keyspace at its publisher with the classes of its
  * configuration (at start, once the RDB file is loaded: loading raises

@@ -19,6 +19,7 @@
 #define RINGKV_CORE_PAUSE_H
 
 #include "ringkv/cmd/commands.h"
+#include "ringkv/core/server.h"
 
 #include <stdbool.h>
 
@@ -42,6 +43,9 @@ bool pause_cmd_may_write(struct shard *s, const struct cmd_def *cmd, const struc
  * command waits, CLIENT UNPAUSE too, as in Redis); if so, c is flagged
  * CONN_PAUSED. */
 bool pause_holds(struct conn *c, bool may_write);
+/* Whether a pause was started and not stopped (it may have run out): the
+ * cheap test before pause_holds. */
+static inline bool pause_maybe(const struct server *srv) { return __atomic_load_n(&srv->pause_type, __ATOMIC_RELAXED) != 0; }
 /* Lets the shard's paused connections try again (timer, UNPAUSE). */
 void pause_retry(struct shard *s);
 /* Tells the data layer to ask pause_now() before expiring a key. */
