@@ -150,6 +150,15 @@ static void reset_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_status(c->r, "RESET");
 }
 
+static void monitor_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    switch (client_start_monitor(c->client)) {
+    case MONITOR_STARTED: reply_ok(c->r); break;
+    case MONITOR_ALREADY: break; /* as Redis: a second MONITOR gets no answer */
+    case MONITOR_DENIED: reply_error(c->r, "ERR MONITOR isn't allowed for DENY BLOCKING client"); break;
+    }
+}
+
 static void client_id_command(struct cmd_ctx *c, const struct cmd_args *a) { reply_int(c->r, (long long)c->client_id); }
 
 static void client_setname_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -605,6 +614,9 @@ const struct cmd_def conn_commands[] = {
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY | CMD_CONN,
      .fn = reset_command, .group = "connection", .summary = "Reset the connection", .since = "6.2.0",
      .complexity = "O(1)", .acl_categories = "connection"},
+    {.name = "monitor", .arity = 1, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_CONN,
+     .fn = monitor_command, .group = "server", .summary = "Listen for all requests received by the server in real time",
+     .since = "1.0.0"},
     {.name = "client", .arity = -2, .subcommands = client_subcommands, .group = "connection",
      .summary = "A container for client connection commands", .since = "2.4.0", .complexity = "Depends on subcommand."},
     {0},

@@ -266,6 +266,7 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
         reply_error(&r, why);
         return SCRIPT_CALL_OK;
     }
+    host_monitor_script_call(run->c->host, cmd, run->dbid, &a);
     if (strcmp(cmd->name, "select") == 0) {
         script_select(run, &a, &r);
         return SCRIPT_CALL_OK;

@@ -7,6 +7,7 @@
 #include "ringkv/base/util.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/xscript.h"
+#include "ringkv/net/monitor.h"
 #include "ringkv/data/db.h"
 
 #include <stddef.h>
@@ -176,17 +177,33 @@ bool msg_add_command(struct shard *s, unsigned target, struct msg_sender *snd, c
     return opened;
 }
 
+/* The batch's last segment when it is of this notice kind, else a new
+ * one: notices (publishes, monitor lines) need no answer and go first. */
+static struct msg_seg *notice_segment(struct shard *s, struct msg_batch *b, enum msg_seg_kind kind)
+{
+    struct msg_seg *seg = b->nsegs ? &b->segs[b->nsegs - 1] : NULL;
+    if (!seg || seg->kind != kind) seg = seg_new(b, kind, NULL, 0, 2, 0);
+    b->publishes = true;
+    s->publish_pending = true;
+    seg->ncmds++;
+    return seg;
+}
+
 void msg_add_publish(struct shard *s, unsigned target, const char *channel, size_t clen, const char *msg, size_t mlen)
 {
     struct msg_batch *b = outbox(s, target);
-    struct msg_seg *seg = b->nsegs ? &b->segs[b->nsegs - 1] : NULL;
-    if (!seg || seg->kind != SEG_PUBLISH) seg = seg_new(b, SEG_PUBLISH, NULL, 0, 2, 0);
-    b->publishes = true;
-    s->publish_pending = true;
+    struct msg_seg *seg = notice_segment(s, b, SEG_PUBLISH);
     msg_pack_arg(&b->args, channel, clen);
     msg_pack_arg(&b->args, msg, mlen);
     seg->args_end = b->args.len;
-    seg->ncmds++;
+}
+
+void msg_add_monitor(struct shard *s, unsigned target, const char *line, size_t len)
+{
+    struct msg_batch *b = outbox(s, target);
+    struct msg_seg *seg = notice_segment(s, b, SEG_MONITOR);
+    msg_pack_arg(&b->args, line, len);
+    seg->args_end = b->args.len;
 }
 
 void msg_add_segment(struct shard *s, unsigned target, enum msg_seg_kind kind, struct msg_done *done, int dbid,
@@ -300,7 +317,8 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
             if (at->seg < b->nsegs) at->p = b->args.data + b->segs[at->seg].args_off;
             continue;
         }
-        if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH || seg->kind == SEG_SCRIPT || seg->kind == SEG_PUBLISH) {
+        if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH || seg->kind == SEG_SCRIPT || seg->kind == SEG_PUBLISH ||
+            seg->kind == SEG_MONITOR) {
             at->cmd = seg->ncmds;
             continue;
         }
@@ -348,6 +366,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         else if (seg->kind == SEG_WATCH) exec_watch_segment(s, b, seg);
         else if (seg->kind == SEG_SCRIPT) xscript_segment(s, b, seg);
         else if (seg->kind == SEG_PUBLISH) notify_segment(s, b, seg);
+        else if (seg->kind == SEG_MONITOR) monitor_segment(s, b, seg);
         else exec_segment(s, b, seg);
         seg->reply_end = b->replies.len;
     }

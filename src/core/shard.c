@@ -462,6 +462,7 @@ static void *shard_main(void *arg)
     pubsub_destroy(s->pubsub);
     obuf_free(&s->notify_channel);
     obuf_free(&s->discard);
+    rk_free(s->monitors);
     stop_listening(s);
     if (s->ring) {
         ring_submit(s->ring);

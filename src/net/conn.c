@@ -5,6 +5,7 @@
 #include "ringkv/core/exec.h"
 #include "ringkv/net/dispatch.h"
 #include "ringkv/net/multi.h"
+#include "ringkv/net/monitor.h"
 #include "ringkv/net/pubsub.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
@@ -188,6 +189,7 @@ void conn_maybe_free(struct conn *c)
     if (c->flags & CONN_PAUSED) s->paused_conns--;
     multi_conn_closed(c);
     pubsub_conn_closed(c);
+    monitor_conn_closed(c);
     /* The fd is closed only now, so no later request can hit a reused fd. */
     ring_close(s->ring, c->fd);
     resp_parser_deinit(&c->parser);
@@ -456,6 +458,7 @@ void client_reset(struct client *cl)
     c->reply_mode = CLIENT_REPLY_ON;
     multi_conn_closed(c);
     pubsub_conn_closed(c); /* without unsubscribe messages, as Redis */
+    monitor_conn_closed(c);
     c->flags &= ~(CONN_PUBSUB | CONN_NO_EVICT);
     c->dbid = 0;
     c->resp = 2;
@@ -496,6 +499,7 @@ void client_kill(struct client *cl)
 static void describe_flags(const struct conn *c, char *out)
 {
     size_t n = 0;
+    if (c->flags & CONN_MONITOR) out[n++] = 'O';
     if (c->flags & CONN_PUBSUB) out[n++] = 'P';
     if (c->flags & CONN_CLOSING) out[n++] = 'A';
     else if (c->flags & CONN_CLOSE_AFTER_REPLY) out[n++] = 'c';

@@ -8,6 +8,7 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/net/monitor.h"
 #include "ringkv/net/multi.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
@@ -343,6 +344,22 @@ static bool silent_mode(const struct conn *c)
     return c->reply_mode == CLIENT_REPLY_OFF || c->reply_mode == CLIENT_REPLY_SKIP;
 }
 
+/* MULTI, EXEC (shown after its queue: multi.c), DISCARD and UNWATCH ran,
+ * rather than being queued (UNWATCH inside MULTI). */
+static bool tx_control_ran(const struct conn *c, const struct cmd_def *cmd)
+{
+    return (cmd->flags & CMD_TX_CONTROL) && !(multi_active(c) && strcmp(cmd->name, "unwatch") == 0);
+}
+
+static enum run_result run_routed(struct conn *c, const struct cmd_def *cmd, const struct cmd_args *a, int where,
+                                  const int *keypos, int nkeys)
+{
+    if (c->shard->srv->nshards > 1 && cmd_is_script_run(cmd)) return run_script(c, cmd, a, keypos, nkeys);
+    if (where == -1) return run_inline(c, cmd, a);
+    if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);
+    return run_transaction(c, cmd, a, keypos, nkeys);
+}
+
 static enum run_result run_command(struct conn *c, const struct cmd_args *a)
 {
     const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
@@ -368,7 +385,9 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
         return RUN_WAIT;
     switch (multi_dispatch(c, cmd, a)) {
     case MULTI_PASS: break;
-    case MULTI_DONE: return RUN_DONE;
+    case MULTI_DONE:
+        if (RK_UNLIKELY(monitor_any(c->shard->srv)) && tx_control_ran(c, cmd)) monitor_feed_command(c, cmd, c->dbid, a);
+        return RUN_DONE;
     case MULTI_WAIT: return RUN_WAIT;
     }
 
@@ -379,10 +398,19 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     /* maxmemory: a command run here or coordinated from here evicts here
      * first; one sent to another shard is checked there (exec.c). */
     if (where < 0 && !c->busy && !memory_admit(c->shard, cmd->flags & CMD_DENYOOM)) return reject(c, cmd, write_oom, a, NULL);
-    if (c->shard->srv->nshards > 1 && cmd_is_script_run(cmd)) return run_script(c, cmd, a, keypos, nkeys);
-    if (where == -1) return run_inline(c, cmd, a);
-    if (where >= 0) return run_remote(c, (unsigned)where, cmd, a);
-    return run_transaction(c, cmd, a, keypos, nkeys);
+    /* Shown before it runs (a script's EVAL before its calls), once even
+     * when it has to wait for its turn; a connection command after, with
+     * the state it leaves (SELECT's database), as Redis shows it. */
+    bool show = RK_UNLIKELY(monitor_any(c->shard->srv)) && !(c->flags & CONN_MONITOR_FED);
+    if (show && !(cmd->flags & CMD_CONN)) {
+        monitor_feed_command(c, cmd, c->dbid, a);
+        c->flags |= CONN_MONITOR_FED;
+    }
+    enum run_result res = run_routed(c, cmd, a, where, keypos, nkeys);
+    if (res != RUN_DONE) return res;
+    if (show && (cmd->flags & CMD_CONN)) monitor_feed_command(c, cmd, c->dbid, a);
+    c->flags &= ~CONN_MONITOR_FED;
+    return res;
 }
 
 /* Reads "<prefix><digits>\r\n" at *p; returns the number or -1. */

@@ -10,6 +10,7 @@
 #include "ringkv/core/shard.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/net/monitor.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -164,6 +165,18 @@ static int *queue_dbids(struct conn *c, const struct cmd_def *select)
     return dbids;
 }
 
+/* MONITOR shows the queued commands as EXEC runs them, before EXEC. */
+static void show_queue(struct conn *c, const int *dbids)
+{
+    const char *p = c->multi->queue.data;
+    for (uint32_t i = 0; i < c->multi->queued; i++) {
+        const struct cmd_def *cmd;
+        struct cmd_args a;
+        p = msg_unpack_command(c->shard, p, &cmd, &a);
+        monitor_feed_command(c, cmd, dbids[i], &a);
+    }
+}
+
 static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
 {
     struct conn_multi *m = c->multi;
@@ -184,6 +197,7 @@ static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
         return MULTI_DONE;
     }
     int *dbids = queue_dbids(c, cmd_lookup("select", 6));
+    if (RK_UNLIKELY(monitor_any(c->shard->srv))) show_queue(c, dbids);
     struct tx_multi_queue q = {m->queue.data, m->queue.len, m->queued, dbids, m->watched.data, m->watched.len,
                                m->nwatched};
     struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id, .client = conn_client(c)};

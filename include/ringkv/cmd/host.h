@@ -87,6 +87,14 @@ long client_unsubscribe(struct client *cl, enum pubsub_kind kind, const char *na
  * kind, calling fn with each name and the count after it, in no set order. */
 typedef void (*client_unsub_fn)(const char *name, size_t len, long count, void *arg);
 void client_unsubscribe_all(struct client *cl, enum pubsub_kind kind, client_unsub_fn fn, void *arg);
+/* MONITOR (net/monitor.h): the client starts getting every command run;
+ * DENIED inside a transaction, as Redis refuses a deny-blocking client. */
+enum monitor_start { MONITOR_STARTED, MONITOR_ALREADY, MONITOR_DENIED };
+enum monitor_start client_start_monitor(struct client *cl);
+/* A command a script runs (redis.call), for the monitors of every shard. */
+struct cmd_def;
+struct cmd_args;
+void host_monitor_script_call(struct host *h, const struct cmd_def *cmd, int dbid, const struct cmd_args *a);
 /* Whether the client is in RESP2's subscribed mode (only the subscribe
  * commands, PING and QUIT run there; PING answers differently). */
 bool client_in_pubsub_mode(const struct client *cl);

@@ -90,6 +90,7 @@ enum msg_seg_kind {
     SEG_WATCH,          /* a watcher for a wait coordinated on the sender's shard (exec.h) */
     SEG_SCRIPT,         /* a client's script, run in place on the owner of its keys (xscript.h) */
     SEG_PUBLISH,        /* messages for this shard's subscribers (keyspace notifications, notify.h); no answer */
+    SEG_MONITOR,        /* lines for this shard's monitors (net/monitor.h); no answer */
 };
 
 struct msg_seg {
@@ -147,6 +148,8 @@ void msg_add_segment(struct shard *s, unsigned target, enum msg_seg_kind kind, s
  * everything this shard sent it before; consecutive ones share a segment. */
 void msg_add_publish(struct shard *s, unsigned target, const char *channel, size_t clen, const char *msg,
                      size_t mlen);
+/* Adds a line for target's monitors, as msg_add_publish. */
+void msg_add_monitor(struct shard *s, unsigned target, const char *line, size_t len);
 /* The shard stops: what its outboxes still hold is never sent (the
  * other shards are stopping too). */
 void msg_discard_outboxes(struct shard *s);

@@ -51,6 +51,9 @@ struct server {
     /* Per shard, atomic: its channels and patterns with subscribers (not
      * shard channels); where it is 0, keyspace notifications are not sent. */
     long pubsub_topics[MAX_SHARDS];
+    /* Per shard and in all, atomic: connections in MONITOR (net/monitor.h). */
+    long monitors[MAX_SHARDS];
+    long monitors_total;
     int pause_type;                /* atomic: CLIENT PAUSE (core/pause.h) */
     long long pause_end_ms;        /* atomic */
     const unsigned char *rdb_image; /* the RDB file, mapped while the shards load it (core/load.h) */

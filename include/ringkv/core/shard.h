@@ -103,6 +103,8 @@ struct shard {
     struct obuf discard;                /* replies nobody gets (CLIENT REPLY OFF/SKIP: conn.c) */
     bool publish_pending;               /* an outbox holds keyspace notifications (msg.c) */
     uint32_t paused_conns;              /* connections waiting out CLIENT PAUSE (pause.c) */
+    struct conn **monitors;             /* its connections in MONITOR (net/monitor.c) */
+    uint32_t nmonitors, monitors_cap;
 
     bool draining, exiting;
     long long drain_deadline_us;

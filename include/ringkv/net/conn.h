@@ -56,6 +56,8 @@ enum {
     CONN_INPUT_EOF = 1u << 10,     /* the peer sent FIN: no more requests, but all it sent is answered */
     CONN_PAUSED = 1u << 12,        /* its next command waits out CLIENT PAUSE (core/pause.h) */
     CONN_LINGERING = 1u << 11,     /* replies sent and FIN queued; reading until the peer closes */
+    CONN_MONITOR = 1u << 13,       /* in MONITOR (net/monitor.h) */
+    CONN_MONITOR_FED = 1u << 14,   /* the command waiting to run was shown to monitors already */
 };
 
 struct conn {
