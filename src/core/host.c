@@ -30,7 +30,7 @@ static const struct shard *shard_of_const(const struct host *h) { return (const 
 void host_foreach_client(struct host *h, client_visit_fn fn, void *arg)
 {
     for (struct conn *c = shard_of(h)->conns; c; c = c->next)
-        if (!(c->flags & CONN_CLOSING)) fn(conn_client(c), arg);
+        if (!(c->flags & (CONN_CLOSING | CONN_LINGERING))) fn(conn_client(c), arg);
 }
 
 void host_config_replace(struct host *h, struct config *cfg)
@@ -43,12 +43,21 @@ void host_config_replace(struct host *h, struct config *cfg)
     notify_configure(s);
 }
 
+/* Connections Redis would list: not closing, nor only waiting for the
+ * peer to take their last reply. */
+static uint64_t live_clients(const struct shard *s)
+{
+    uint64_t n = 0;
+    for (const struct conn *c = s->conns; c; c = c->next) n += !(c->flags & (CONN_CLOSING | CONN_LINGERING));
+    return n;
+}
+
 void host_read_counters(const struct host *h, struct host_counters *out)
 {
     const struct shard *s = shard_of_const(h);
     *out = (struct host_counters){
         .connections_received = s->stats.connections_received,
-        .clients = s->nconns,
+        .clients = live_clients(s),
         .net_input_bytes = s->stats.net_input_bytes,
         .net_output_bytes = s->stats.net_output_bytes,
         .msgs_sent = s->stats.msgs_sent,

@@ -172,7 +172,7 @@ void conn_close(struct conn *c)
     if (c->flags & CONN_CLOSING) return;
     c->flags |= CONN_CLOSING;
     if (c->busy) stop_blocking(c);
-    __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
+    if (!(c->flags & CONN_LINGERING)) __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     if (c->flags & (CONN_RECV_ARMED | CONN_SENDING)) ring_cancel_fd(c->shard->ring, c->fd);
 }
 
@@ -312,7 +312,10 @@ static void finish(struct conn *c)
         conn_close(c); /* nothing more can arrive, or the socket is gone */
         return;
     }
+    /* Gone for Redis's clients (INFO connected_clients, CLIENT LIST): it
+     * only waits for the peer to take its last reply. */
     c->flags |= CONN_LINGERING;
+    __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     c->linger_deadline_ms = mstime() + LINGER_MS;
 }
 

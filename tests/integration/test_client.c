@@ -302,3 +302,25 @@ TS_TEST(client, pause_stops_expiry)
     ts_assert_int(ts_cmd(c, "EXISTS held"), 0);
     redisFree(c);
 }
+
+/* Killed clients that never read are gone at once for INFO and CLIENT
+ * LIST, as Redis frees them, though their sockets linger until the peer
+ * takes the close (Redis's unit/introspection counts them so). */
+TS_TEST(client, killed_clients_leave_the_count_at_once)
+{
+    redisContext *me = ts_connect(g_server), *r1 = ts_connect(g_server), *r2 = ts_connect(g_server);
+    cr_assert_eq(ts_info_ll(me, "connected_clients"), 3);
+    ts_assert_int(ts_cmd(me, "CLIENT KILL SKIPME yes"), 2);
+    redisContext *r3 = ts_connect(g_server), *r4 = ts_connect(g_server);
+    ts_assert_status(ts_cmd(r4, "PING"), "PONG");
+    cr_expect_eq(ts_info_ll(me, "connected_clients"), 3);
+    redisReply *r = ts_cmd(me, "CLIENT LIST");
+    cr_expect_eq(count_lines(r->str), 3, "%s", r->str);
+    freeReplyObject(r);
+    ts_assert_int(ts_cmd(me, "CLIENT KILL SKIPME no"), 3);
+    redisFree(me);
+    redisFree(r1);
+    redisFree(r2);
+    redisFree(r3);
+    redisFree(r4);
+}

@@ -119,7 +119,8 @@ void host_pubsub_channels(struct host *h, enum pubsub_kind kind, const char *pat
 long host_pubsub_numsub(struct host *h, enum pubsub_kind kind, const char *channel, size_t len);
 void host_pubsub_patterns(struct host *h, name_visit_fn fn, void *arg);
 
-/* Calls fn for each client connected to this shard, except those closing. */
+/* Calls fn for each client connected to this shard, except those closing
+ * or only waiting for the peer to take their last reply. */
 typedef void (*client_visit_fn)(struct client *cl, void *arg);
 void host_foreach_client(struct host *h, client_visit_fn fn, void *arg);
 
