@@ -148,6 +148,13 @@ long double cmdstats_us_per_tick(const struct cmdstats *cs)
 
 #define LINE(...) obuf_append(out, line, (size_t)snprintf(line, sizeof(line), __VA_ARGS__))
 
+uint64_t cmdstats_total_calls(const struct cmdstats *cs)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < cs->ncmds; i++) n += cs->per_cmd[i].calls;
+    return n;
+}
+
 void cmdstats_report(const struct cmdstats *cs, struct obuf *out)
 {
     char line[128];

@@ -8,6 +8,7 @@
  * knows its own subscribers: net/pubsub.h) and their replies are combined.
  * Thread: the shard running the command. */
 #include "ringkv/base/alloc.h"
+#include "ringkv/base/str_refs.h"
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/host.h"
@@ -132,14 +133,6 @@ static void pubsub_numpat_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_defer_array(c->r, at, nl.n);
 }
 
-/* The distinct bulk strings of the parts' arrays (a channel may have
- * subscribers on several shards). */
-struct bulk_set {
-    const char **s;
-    size_t *len;
-    size_t n, cap;
-};
-
 /* The bytes of the bulk string that spans [p, p + span). */
 static bool bulk_at(const char *p, size_t span, const char **s, size_t *len)
 {
@@ -151,14 +144,9 @@ static bool bulk_at(const char *p, size_t span, const char **s, size_t *len)
     return true;
 }
 
-static bool set_has(const struct bulk_set *set, const char *s, size_t len)
-{
-    for (size_t i = 0; i < set->n; i++)
-        if (set->len[i] == len && memcmp(set->s[i], s, len) == 0) return true;
-    return false;
-}
-
-static void union_of_parts(struct bulk_set *set, const char *const *parts, const size_t *lens, int nparts)
+/* The distinct bulk strings of the parts' arrays (a channel may have
+ * subscribers on several shards). */
+static void union_of_parts(struct str_refs *set, const char *const *parts, const size_t *lens, int nparts)
 {
     for (int p = 0; p < nparts; p++) {
         long long n;
@@ -169,18 +157,11 @@ static void union_of_parts(struct bulk_set *set, const char *const *parts, const
             size_t blen;
             size_t span = resp_value_span(parts[p] + at, lens[p] - at);
             if (!span || !bulk_at(parts[p] + at, span, &s, &blen)) break;
-            if (!set_has(set, s, blen)) {
-                if (set->n == set->cap) {
-                    set->cap = set->cap ? set->cap * 2 : 16;
-                    set->s = rk_realloc(set->s, set->cap * sizeof(*set->s));
-                    set->len = rk_realloc(set->len, set->cap * sizeof(*set->len));
-                }
-                set->s[set->n] = s;
-                set->len[set->n++] = blen;
-            }
+            str_refs_push(set, s, blen);
             at += span;
         }
     }
+    str_refs_unique(set);
 }
 
 static void channels_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens,
@@ -191,22 +172,20 @@ static void channels_combine(struct reply *r, const struct cmd_args *a, const ch
             reply_error_raw(r, parts[p], lens[p]);
             return;
         }
-    struct bulk_set set = {0};
+    struct str_refs set = {0};
     union_of_parts(&set, parts, lens, nparts);
     reply_array(r, (long long)set.n);
-    for (size_t i = 0; i < set.n; i++) reply_bulk(r, set.s[i], set.len[i]);
-    rk_free(set.s);
-    rk_free(set.len);
+    for (size_t i = 0; i < set.n; i++) reply_bulk(r, set.v[i].s, set.v[i].len);
+    str_refs_free(&set);
 }
 
 static void numpat_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens,
                            int nparts)
 {
-    struct bulk_set set = {0};
+    struct str_refs set = {0};
     union_of_parts(&set, parts, lens, nparts);
     reply_int(r, (long long)set.n);
-    rk_free(set.s);
-    rk_free(set.len);
+    str_refs_free(&set);
 }
 
 /* [channel, count, ...] per shard: counts added up. */

@@ -3,6 +3,7 @@
  * Redis's field names, adding the server-wide facts. */
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
+#include "ringkv/base/str_refs.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/config.h"
 #include "ringkv/cmd/host.h"
@@ -16,6 +17,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <limits.h>
 #include <unistd.h>
 
 #define MAX_DBS 256
@@ -23,11 +25,20 @@
 /* The counters one shard reports, in this order. */
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
        F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_CHANGES,
-       F_USED_MEMORY, F_EVICTED, F_MAXMEMORY, F_POLICY, F_CLIENT_BUFFERS, F_DICT_OVERHEAD, F_NFIELDS };
+       F_USED_MEMORY, F_EVICTED, F_MAXMEMORY, F_POLICY, F_CLIENT_BUFFERS, F_DICT_OVERHEAD, F_READS, F_WRITES,
+       F_OPS_SEC, F_INPUT_SEC, F_OUTPUT_SEC, F_NFIELDS };
+/* Maxima rather than sums. */
+enum { M_QUERY_BUF, M_OUTPUT_BUF, M_NFIELDS };
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
+    unsigned long long max[M_NFIELDS];
     unsigned long long keys[MAX_DBS], expires[MAX_DBS];
+    /* pubsub_channels, _patterns, pubsubshard_channels: with several
+     * shards, the names each reports, told apart by name (a channel may
+     * have subscribers on several shards); with one, its counts. */
+    struct str_refs topics[3];
+    unsigned long long ntopics[3];
     /* avg_ttl: each shard's estimate weighted by its keys with a TTL */
     long double ttl_sum[MAX_DBS];
     unsigned long long ttl_weight[MAX_DBS];
@@ -46,6 +57,65 @@ static unsigned long long dict_overhead(struct keyspace *ks)
         n += keys + expires;
     }
     return n;
+}
+
+struct topic_report {
+    struct obuf *out;
+    unsigned long long n;
+    bool names;
+};
+
+static void report_topic(const char *name, size_t len, void *arg)
+{
+    struct topic_report *tr = arg;
+    tr->n++;
+    if (!tr->names) return;
+    char head[32];
+    obuf_append(tr->out, head, (size_t)snprintf(head, sizeof head, "%zu:", len));
+    obuf_append(tr->out, name, len);
+}
+
+/* "t <n> <names?>" per kind (channels, patterns, shard channels); with
+ * several shards the names follow as "<len>:<bytes>", then a newline. */
+static void report_topics(struct cmd_ctx *c, struct obuf *out)
+{
+    static const enum pubsub_kind kinds[3] = {PUBSUB_CHANNEL, PUBSUB_PATTERN, PUBSUB_SHARD};
+    for (int k = 0; k < 3; k++) {
+        struct obuf names;
+        obuf_init(&names);
+        struct topic_report tr = {&names, 0, c->nshards > 1};
+        host_pubsub_channels(c->host, kinds[k], NULL, 0, report_topic, &tr);
+        char head[48];
+        obuf_append(out, head, (size_t)snprintf(head, sizeof head, "t %llu %d ", tr.n, tr.names ? 1 : 0));
+        obuf_append(out, names.data, names.len);
+        obuf_append(out, "\n", 1);
+        obuf_free(&names);
+    }
+}
+
+static const char *parse_topics(const char *p, const char *end, struct shard_report *rep)
+{
+    for (int k = 0; k < 3 && p + 2 < end && p[0] == 't'; k++) {
+        char *q;
+        unsigned long long n = strtoull(p + 1, &q, 10);
+        bool names = strtol(q, &q, 10) == 1;
+        p = q + 1;
+        rep->ntopics[k] += n;
+        for (unsigned long long i = 0; names && i < n && p < end; i++) {
+            size_t len = (size_t)strtoull(p, &q, 10);
+            if (q >= end || *q != ':' || len > (size_t)(end - q - 1)) return end;
+            str_refs_push(&rep->topics[k], q + 1, len);
+            p = q + 1 + len;
+        }
+        if (p < end && *p == '\n') p++;
+    }
+    return p;
+}
+
+/* A kind's count: the distinct names, or the one shard's count. */
+static unsigned long long topic_count(struct shard_report *rep, int k, int nparts)
+{
+    return nparts > 1 ? (unsigned long long)str_refs_unique(&rep->topics[k]) : rep->ntopics[k];
 }
 
 static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -67,9 +137,13 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
         hc.lua_memory, hc.functions_lua_memory, hc.changes_since_save,
         (unsigned long long)hc.used_memory, /* may be negative alone: the sum is right */
         ks->stats.evicted_keys, (unsigned long long)c->cfg->maxmemory, (unsigned long long)c->cfg->maxmemory_policy,
-        hc.client_buffers, dict_overhead(ks),
+        hc.client_buffers, dict_overhead(ks), hc.reads_processed, hc.writes_processed,
+        hc.ops_per_sec, hc.input_per_sec, hc.output_per_sec,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
+    obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu %llu\n",
+                                             (unsigned long long)hc.max_query_buffer,
+                                             (unsigned long long)hc.max_output_buffer));
     for (int d = 0; d < ks->ndbs; d++) {
         struct db *db = ks_db(ks, d);
         obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu %llu %lld\n",
@@ -82,6 +156,7 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
     for (int i = 0; i < c->cfg->latency_percentiles_count; i++)
         obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), " %.17g", c->cfg->latency_percentiles[i]));
     obuf_append(&out, "\n", 1);
+    report_topics(c, &out);
     cmdstats_report(host_cmdstats(c->host), &out);
     reply_bulk(c->r, out.data, out.len);
     obuf_free(&out);
@@ -93,6 +168,10 @@ static void parse_report(const char *bulk, size_t len, struct shard_report *rep,
     if (!p) return;
     p++;
     for (int i = 0; i < F_NFIELDS; i++) rep->f[i] += strtoull(p, (char **)&p, 10);
+    for (int i = 0; i < M_NFIELDS; i++) {
+        unsigned long long v = strtoull(p, (char **)&p, 10);
+        if (v > rep->max[i]) rep->max[i] = v;
+    }
     for (int d = 0; d < ndbs && d < MAX_DBS; d++) {
         unsigned long long k = strtoull(p, (char **)&p, 10), e = strtoull(p, (char **)&p, 10);
         long long ttl = strtoll(p, (char **)&p, 10);
@@ -118,6 +197,7 @@ static void parse_report(const char *bulk, size_t len, struct shard_report *rep,
         rep->npct = n;
         if (eol) p = eol + 1;
     }
+    p = parse_topics(p, bulk + len, rep);
     cmdstats_merge_report(rep->cmds, p, bulk + len);
 }
 
@@ -140,7 +220,10 @@ static void human_bytes(char *out, size_t cap, double n)
     else snprintf(out, cap, "%.2f%c", n, units[u]);
 }
 
-#define ADD(...) do { int n_ = snprintf(buf, sizeof(buf), __VA_ARGS__); obuf_append(&out, buf, (size_t)n_); } while (0)
+/* Appends a formatted line to out (an obuf, or with ADDP a pointer to one). */
+#define ADDP(o, ...) do { int n_ = snprintf(buf, sizeof(buf), __VA_ARGS__); \
+                          obuf_append((o), buf, (size_t)n_ < sizeof(buf) ? (size_t)n_ : sizeof(buf) - 1); } while (0)
+#define ADD(...) ADDP(&out, __VA_ARGS__)
 
 /* Redis 7.0's script memory fields: the Lua engines summed over shards,
  * the bodies and libraries the server keeps once. */
@@ -237,6 +320,68 @@ static void info_memory(struct obuf *out, const struct shard_report *rep, const 
     obuf_append(out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
+/* A 40-hex-digit id of this server run (run_id, master_replid): random
+ * per start in Redis, here derived from the start time, the pid and salt. */
+static void server_hex_id(char out[41], const struct server_facts *srv, uint64_t salt)
+{
+    for (int i = 0; i < 5; i++) {
+        uint64_t seed[3] = {(uint64_t)srv->start_time_us,
+                            (uint64_t)getpid() ^ ((uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull), salt};
+        snprintf(out + 8 * i, 9, "%08x", (unsigned)hash_bytes(seed, salt ? sizeof(seed) : 2 * sizeof(uint64_t)));
+    }
+}
+
+static void info_server(struct obuf *out, const struct server_facts *srv)
+{
+    const struct config *cfg = srv->cfg;
+    char buf[PATH_MAX + 512], run_id[41], exe[PATH_MAX] = "";
+    struct utsname u;
+    uname(&u);
+    server_hex_id(run_id, srv, 1);
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    long long now_us = ustime(), uptime = (now_us - srv->start_time_us) / 1000000;
+    ADDP(out, "# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\n"
+        "redis_build_id:%08x\r\nringkv_version:%s\r\nredis_mode:standalone\r\nos:%s %s %s\r\narch_bits:64\r\n"
+        "monotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:io_uring\r\natomicvar_api:c11-builtin\r\n"
+        "gcc_version:%d.%d.%d\r\nprocess_id:%d\r\nprocess_supervised:no\r\nrun_id:%s\r\ntcp_port:%d\r\n",
+        (unsigned)hash_bytes(RINGKV_VERSION, sizeof RINGKV_VERSION), RINGKV_VERSION, u.sysname, u.release, u.machine,
+        __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__, (int)getpid(), run_id, cfg->port);
+    /* lru_clock: Redis's LRU clock, seconds modulo 2^24 */
+    ADDP(out, "server_time_usec:%lld\r\nuptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\nhz:%lld\r\n"
+        "configured_hz:%lld\r\nlru_clock:%lld\r\nexecutable:%s\r\nconfig_file:%s\r\nio_threads_active:0\r\n"
+        "shards:%u\r\n\r\n", now_us, uptime, uptime / 86400, cfg->hz, cfg->hz, (now_us / 1000000) & ((1LL << 24) - 1),
+        exe, cfg->config_file ? cfg->config_file : "", srv->nshards);
+}
+
+/* Redis 7.0's fields. What ringkv does not have reads 0: replication
+ * (sync_*, repl bytes), forks, MIGRATE's sockets, active defrag, IO
+ * threads; ringkv's own counters of messages between shards follow. */
+static void info_stats(struct obuf *out, struct shard_report *rep, const struct server_facts *srv, int nparts)
+{
+    char buf[2048];
+    ADDP(out, "# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
+        "instantaneous_ops_per_sec:%llu\r\ntotal_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
+        "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:%.2f\r\n"
+        "instantaneous_output_kbps:%.2f\r\ninstantaneous_input_repl_kbps:0.00\r\n"
+        "instantaneous_output_repl_kbps:0.00\r\nrejected_connections:%lld\r\nsync_full:0\r\n"
+        "sync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\n"
+        "evicted_clients:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n",
+        rep->f[F_CONNS], (unsigned long long)rep->cmds->commands_processed, rep->f[F_OPS_SEC], rep->f[F_NET_IN],
+        rep->f[F_NET_OUT], (double)rep->f[F_INPUT_SEC] / 1024, (double)rep->f[F_OUTPUT_SEC] / 1024,
+        srv->rejected_conns, rep->f[F_EXPIRED], rep->f[F_EVICTED], rep->f[F_HITS], rep->f[F_MISSES]);
+    ADDP(out, "pubsub_channels:%llu\r\npubsub_patterns:%llu\r\npubsubshard_channels:%llu\r\nlatest_fork_usec:0\r\n"
+        "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
+        "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
+        "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\nunexpected_error_replies:0\r\n"
+        "total_error_replies:%llu\r\ntotal_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
+        "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nshard_messages_sent:%llu\r\n"
+        "shard_messages_received:%llu\r\nshard_commands_forwarded:%llu\r\n\r\n",
+        topic_count(rep, 0, nparts), topic_count(rep, 1, nparts), topic_count(rep, 2, nparts),
+        (unsigned long long)rep->cmds->error_replies, rep->f[F_READS], rep->f[F_WRITES], rep->f[F_MSGS_SENT],
+        rep->f[F_MSGS_RECV], rep->f[F_FORWARDED]);
+}
+
 static void info_combine(struct reply *r, const struct cmd_args *a, const char *const *parts, const size_t *lens, int nparts)
 {
     struct server_facts srv;
@@ -248,43 +393,23 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     struct obuf out;
     char buf[512];
     obuf_init(&out);
-    long long uptime = (ustime() - srv.start_time_us) / 1000000;
-    if (wants(a, "server", true)) {
-        struct utsname u;
-        uname(&u);
-        ADD("# Server\r\nredis_version:7.0.15\r\nringkv_version:%s\r\nredis_mode:standalone\r\nos:%s %s %s\r\n"
-            "arch_bits:64\r\nmultiplexing_api:io_uring\r\ngcc_version:%d.%d.%d\r\nprocess_id:%d\r\ntcp_port:%d\r\n",
-            RINGKV_VERSION, u.sysname, u.release, u.machine, __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
-            (int)getpid(), cfg->port);
-        ADD("uptime_in_seconds:%lld\r\nuptime_in_days:%lld\r\nhz:%lld\r\nshards:%u\r\nconfig_file:%s\r\n\r\n", uptime,
-            uptime / 86400, cfg->hz, srv.nshards, cfg->config_file ? cfg->config_file : "");
-    }
+    if (wants(a, "server", true)) info_server(&out, &srv);
     if (wants(a, "clients", true)) {
-        ADD("# Clients\r\nconnected_clients:%llu\r\nmaxclients:%lld\r\nmax_fds:%lld\r\nblocked_clients:%llu\r\n\r\n",
-            rep->f[F_CLIENTS], cfg->maxclients, srv.max_fds, rep->f[F_BLOCKED]);
+        ADD("# Clients\r\nconnected_clients:%llu\r\ncluster_connections:0\r\nmaxclients:%lld\r\nmax_fds:%lld\r\n"
+            "client_recent_max_input_buffer:%llu\r\nclient_recent_max_output_buffer:%llu\r\n"
+            "blocked_clients:%llu\r\n\r\n",
+            rep->f[F_CLIENTS], cfg->maxclients, srv.max_fds, rep->max[M_QUERY_BUF], rep->max[M_OUTPUT_BUF],
+            rep->f[F_BLOCKED]);
     }
     if (wants(a, "memory", true)) info_memory(&out, rep, &srv, nparts);
     if (wants(a, "persistence", true)) info_persistence(&out, rep, &srv);
-    if (wants(a, "stats", true)) {
-        ADD("# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
-            "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\nrejected_connections:%lld\r\n"
-            "expired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
-            "total_error_replies:%llu\r\nshard_messages_sent:%llu\r\nshard_messages_received:%llu\r\n"
-            "shard_commands_forwarded:%llu\r\n\r\n",
-            rep->f[F_CONNS], (unsigned long long)rep->cmds->commands_processed, rep->f[F_NET_IN], rep->f[F_NET_OUT],
-            srv.rejected_conns, rep->f[F_EXPIRED], rep->f[F_EVICTED], rep->f[F_HITS],
-            rep->f[F_MISSES], (unsigned long long)rep->cmds->error_replies, rep->f[F_MSGS_SENT], rep->f[F_MSGS_RECV],
-            rep->f[F_FORWARDED]);
-    }
+    if (wants(a, "stats", true)) info_stats(&out, rep, &srv, nparts);
     if (wants(a, "replication", true)) {
         /* A master without replicas (ringkv has no replication). The
          * replication ID names this server's dataset history: random per
          * start in Redis, here derived from the start time and pid. */
         char id[41];
-        for (int i = 0; i < 5; i++) {
-            uint64_t seed[2] = {(uint64_t)srv.start_time_us, (uint64_t)getpid() ^ ((uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull)};
-            snprintf(id + 8 * i, 9, "%08x", (unsigned)hash_bytes(seed, sizeof(seed)));
-        }
+        server_hex_id(id, &srv, 0);
         ADD("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
             "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
             "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
@@ -294,10 +419,16 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     if (wants(a, "cpu", true)) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        ADD("# CPU\r\nused_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\nused_cpu_shards:%.6f\r\n\r\n",
+        struct rusage children;
+        getrusage(RUSAGE_CHILDREN, &children); /* ringkv never forks: its helpers, if any */
+        ADD("# CPU\r\nused_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\nused_cpu_sys_children:%ld.%06ld\r\n"
+            "used_cpu_user_children:%ld.%06ld\r\nused_cpu_shards:%.6f\r\n\r\n",
             (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec, (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
-            (double)rep->f[F_CPU_US] / 1e6);
+            (long)children.ru_stime.tv_sec, (long)children.ru_stime.tv_usec, (long)children.ru_utime.tv_sec,
+            (long)children.ru_utime.tv_usec, (double)rep->f[F_CPU_US] / 1e6);
     }
+    /* No modules can be loaded: the section is empty, as Redis's without any. */
+    if (wants(a, "modules", true) || wants(a, "module_list", false)) ADD("# Modules\r\n\r\n");
     /* As Redis 7.0: errorstats is in the default set, commandstats only
      * in all/everything or by name. */
     if (wants(a, "commandstats", false)) {
@@ -315,6 +446,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
         cmdstats_info_latency(rep->cmds, rep->pct, rep->npct, &out);
         ADD("\r\n");
     }
+    if (wants(a, "cluster", true)) ADD("# Cluster\r\ncluster_enabled:0\r\n\r\n");
     if (wants(a, "keyspace", true)) {
         ADD("# Keyspace\r\n");
         for (int d = 0; d < cfg->databases && d < MAX_DBS; d++)
@@ -327,6 +459,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     reply_verbatim(r, out.data ? out.data : "", out.len, "txt");
     obuf_free(&out);
     cmdstats_destroy(rep->cmds);
+    for (int k = 0; k < 3; k++) str_refs_free(&rep->topics[k]);
     rk_free(rep);
 }
 

@@ -52,6 +52,16 @@ static uint64_t live_clients(const struct shard *s)
     return n;
 }
 
+/* Its largest query and output buffers (INFO's client_recent_max_*). */
+static void largest_buffers(const struct shard *s, uint64_t *query, uint64_t *output)
+{
+    *query = *output = 0;
+    for (const struct conn *c = s->conns; c; c = c->next) {
+        if (c->in_cap > *query) *query = c->in_cap;
+        if (c->out.cap + c->sending.cap > *output) *output = c->out.cap + c->sending.cap;
+    }
+}
+
 void host_read_counters(const struct host *h, struct host_counters *out)
 {
     const struct shard *s = shard_of_const(h);
@@ -69,7 +79,13 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .changes_since_save = snapshot_changes((struct shard *)s),
         .used_memory = memory_shard_used(),
         .client_buffers = conn_buffer_bytes(s),
+        .reads_processed = s->stats.reads_processed,
+        .writes_processed = s->stats.writes_processed,
+        .ops_per_sec = inst_metric_rate(&s->stats.inst_ops),
+        .input_per_sec = inst_metric_rate(&s->stats.inst_net_in),
+        .output_per_sec = inst_metric_rate(&s->stats.inst_net_out),
     };
+    largest_buffers(s, &out->max_query_buffer, &out->max_output_buffer);
 }
 
 struct slowlog *host_slowlog(struct host *h) { return &shard_of(h)->slowlog; }

@@ -243,6 +243,16 @@ static void close_idle_clients(struct shard *s, long long now_ms)
     }
 }
 
+/* INFO's instantaneous rates, sampled as Redis does every 100 ms (or
+ * the timer's period when longer). */
+static void sample_rates(struct shard *s, long long now_ms)
+{
+    if (now_ms - s->stats.inst_ops.last_ms < 100) return;
+    inst_metric_sample(&s->stats.inst_ops, now_ms, cmdstats_total_calls(s->cmdstats));
+    inst_metric_sample(&s->stats.inst_net_in, now_ms, s->stats.net_input_bytes);
+    inst_metric_sample(&s->stats.inst_net_out, now_ms, s->stats.net_output_bytes);
+}
+
 static void on_timer(struct ring_op *op, int res, uint32_t flags)
 {
     struct shard *s = container_of(op, struct shard, timer.op);
@@ -263,6 +273,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     }
     for (int i = 0; i < s->cfg.databases; i++) db_maintain(ks_db(s->ks, i), 1000);
     close_idle_clients(s, now);
+    sample_rates(s, now);
     snapshot_tick(s, now);
     memory_tick(s);
     exec_calibrate(s);

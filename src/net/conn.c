@@ -339,6 +339,7 @@ static void on_recv(struct ring_op *op, int res, uint32_t flags)
     unsigned id = ring_cqe_buf_id(flags);
     const char *data = ring_bufs_data(s->bufs, id);
     s->stats.net_input_bytes += (uint64_t)res;
+    s->stats.reads_processed++;
     if (!(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
         c->last_ms = mstime();
         if (c->in_pos == c->in_len && c->busy == 0) {
@@ -402,6 +403,7 @@ static void on_send(struct ring_op *op, int res, uint32_t flags)
         return;
     }
     c->shard->stats.net_output_bytes += (uint64_t)res;
+    c->shard->stats.writes_processed++;
     c->sent += (size_t)res;
     c->last_ms = mstime(); /* a client reading a long reply is not idle */
     if (c->sent == c->sending.len) {

@@ -322,3 +322,63 @@ TS_TEST(stats, info_latencystats)
     cr_assert_not(info_has(c, "latencystats", "latency_percentiles_usec_set"), "tracked with latency-tracking no");
     redisFree(c);
 }
+
+/* Redis 7.0's INFO fields that dashboards and exporters read: the server
+ * section's identity, instantaneous rates, pubsub counts of distinct
+ * channels whichever shards their subscribers sit on, and the sections
+ * Redis lists in the default set. */
+TS_TEST(stats, info_fields_exporters_read)
+{
+    redisContext *c = ts_connect(g_server);
+    char *text = info(c, "");
+    static const char *const sections[] = {"# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
+                                           "# Replication", "# CPU", "# Modules", "# Errorstats", "# Cluster",
+                                           "# Keyspace"};
+    const char *at = text;
+    for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
+        const char *s = strstr(at, sections[i]);
+        cr_expect(s, "INFO lacks %s or has it out of Redis's order", sections[i]);
+        if (s) at = s;
+    }
+    const char *run_id = info_line(text, "", "run_id");
+    cr_assert(run_id && strspn(run_id, "0123456789abcdef") == 40, "run_id: %s", run_id ? run_id : "(none)");
+    char first[41];
+    memcpy(first, run_id, 40);
+    first[40] = '\0';
+    cr_expect(info_line(text, "", "executable") && info_line(text, "", "server_time_usec"));
+    cr_expect(info_line(text, "", "configured_hz") && info_line(text, "", "lru_clock"));
+    cr_expect(info_line(text, "", "cluster_enabled") && *info_line(text, "", "cluster_enabled") == '0');
+    free(text);
+    text = info(c, "server");
+    cr_expect(strncmp(info_line(text, "", "run_id"), first, 40) == 0, "run_id changed between calls");
+    free(text);
+
+    /* several connections, spread over the shards, share channels */
+    enum { N = 6 };
+    redisContext *sub[N];
+    for (int i = 0; i < N; i++) {
+        sub[i] = ts_connect(g_server);
+        redisReply *r = ts_cmd(sub[i], "SUBSCRIBE shared own%d", i);
+        freeReplyObject(r);
+        freeReplyObject(ts_reply(sub[i])); /* the second subscribe confirmation */
+    }
+    redisReply *p = ts_cmd(sub[0], "PSUBSCRIBE pat*");
+    freeReplyObject(p);
+    cr_expect_eq(ts_info_ll(c, "pubsub_channels"), N + 1);
+    cr_expect_eq(ts_info_ll(c, "pubsub_patterns"), 1);
+    cr_expect_eq(ts_info_ll(c, "pubsubshard_channels"), 0);
+    for (int i = 0; i < N; i++) redisFree(sub[i]);
+
+    /* a rate appears while commands run (sampled every 100 ms) */
+    long long reads = ts_info_ll(c, "total_reads_processed");
+    long long ops = 0;
+    for (int round = 0; round < 40 && ops == 0; round++) {
+        for (int i = 0; i < 200; i++) ts_append(c, "SET rate:%d %d", i, i);
+        for (int i = 0; i < 200; i++) freeReplyObject(ts_reply(c));
+        ts_sleep_ms(25);
+        ops = ts_info_ll(c, "instantaneous_ops_per_sec");
+    }
+    cr_expect_gt(ops, 0, "instantaneous_ops_per_sec stayed 0 under load");
+    cr_expect_gt(ts_info_ll(c, "total_reads_processed"), reads);
+    redisFree(c);
+}

@@ -127,6 +127,8 @@ void cmdstats_error(struct cmdstats *cs, const char *msg, size_t len);
  * in microseconds; merged into `sum` (from cmdstats_create) on the shard
  * combining the reports, then formatted as Redis's sections. */
 void cmdstats_report(const struct cmdstats *cs, struct obuf *out);
+/* The calls of every command (instantaneous_ops_per_sec samples it). */
+uint64_t cmdstats_total_calls(const struct cmdstats *cs);
 void cmdstats_merge_report(struct cmdstats *sum, const char *p, const char *end);
 void cmdstats_info_commands(const struct cmdstats *sum, struct obuf *out);
 void cmdstats_info_errors(const struct cmdstats *sum, struct obuf *out);

@@ -191,6 +191,9 @@ struct host_counters {
     uint64_t changes_since_save;    /* keys changed since the last snapshot's cut */
     long long used_memory;          /* what its thread allocated minus freed (core/memory.h) */
     uint64_t client_buffers;        /* its clients' query and reply buffers, bytes */
+    uint64_t max_query_buffer, max_output_buffer; /* its largest client's, now */
+    uint64_t reads_processed, writes_processed;   /* receives and sends completed */
+    uint64_t ops_per_sec, input_per_sec, output_per_sec; /* instantaneous: commands, bytes */
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */

@@ -11,6 +11,7 @@
 #define RINGKV_SHARD_H
 
 #include "ringkv/base/config.h"
+#include "ringkv/base/inst_metric.h"
 #include "ringkv/base/slowlog.h"
 #include "ringkv/data/keyspace.h"
 #include "ringkv/core/ring.h"
@@ -37,6 +38,9 @@ struct shard_stats {
     uint64_t connections_received;
     uint64_t net_input_bytes, net_output_bytes;
     uint64_t msgs_sent, msgs_received, cmds_forwarded;
+    uint64_t reads_processed, writes_processed;  /* recv and send completions */
+    /* sampled on the timer: commands, bytes in and out per second */
+    struct inst_metric inst_ops, inst_net_in, inst_net_out;
 };
 
 /* A growable list of connections waiting for the loop's attention. */
