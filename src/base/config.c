@@ -191,6 +191,7 @@ void config_free(struct config *cfg)
     rk_free(cfg->dir);
     rk_free(cfg->dbfilename);
     rk_free(cfg->config_file);
+    for (int i = 0; i < CONFIG_INERT_MAX; i++) rk_free(cfg->inert[i]);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -205,6 +206,7 @@ void config_copy(struct config *dst, const struct config *src)
     dst->dir = dup_or_null(src->dir);
     dst->dbfilename = dup_or_null(src->dbfilename);
     dst->config_file = dup_or_null(src->config_file);
+    for (int i = 0; i < CONFIG_INERT_MAX; i++) dst->inert[i] = dup_or_null(src->inert[i]);
 }
 
 static const struct directive *find_directive(const char *name)
@@ -415,14 +417,41 @@ static bool set_percentiles(struct config *cfg, const char *const *values, int n
     return true;
 }
 
+static bool set_inert(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
+                      char *err, size_t errlen)
+{
+    int i = config_inert_find(name);
+    if (i < 0) {
+        snprintf(err, errlen, "Bad directive or wrong number of arguments");
+        return false;
+    }
+    if (at_runtime && (config_inert_immutable(i) || config_inert_protected(i))) {
+        snprintf(err, errlen, "can't set %s config", config_inert_immutable(i) ? "immutable" : "protected");
+        return false;
+    }
+    return config_inert_set(&cfg->inert[i], i, values, nvalues, err, errlen);
+}
+
+const char *config_canonical_name(const char *name)
+{
+    const struct directive *d = find_directive(name);
+    if (!d) {
+        int i = config_inert_find(name);
+        return i < 0 ? NULL : config_inert_name(i);
+    }
+    /* an alias shares its field and type with the directive listed first */
+    for (size_t i = 0; i < RK_ARRAY_LEN(directives); i++)
+        if (directives[i].type == d->type && directives[i].offset == d->offset &&
+            (d->offset != 0 || &directives[i] == d))
+            return directives[i].name;
+    return d->name;
+}
+
 bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
                 char *err, size_t errlen)
 {
     const struct directive *d = find_directive(name);
-    if (!d) {
-        snprintf(err, errlen, "Bad directive or wrong number of arguments");
-        return false;
-    }
+    if (!d) return set_inert(cfg, name, values, nvalues, at_runtime, err, errlen);
     if (at_runtime && d->runtime != true) {
         snprintf(err, errlen, "can't set %s config", d->runtime == PROTECTED ? "protected" : "immutable");
         return false;
@@ -574,5 +603,11 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
         default: snprintf(buf, sizeof(buf), "%lld", load_int(cfg, d)); break;
         }
         fn(d->name, buf, arg);
+    }
+    for (int i = 0; i < config_inert_count(); i++) {
+        const char *names[2] = {config_inert_name(i), config_inert_alias(i)};
+        for (int k = 0; k < 2 && names[k]; k++)
+            if (glob_match(pattern, plen, names[k], strlen(names[k]), true))
+                fn(names[k], config_inert_value(cfg->inert[i], i), arg);
     }
 }

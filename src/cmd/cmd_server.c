@@ -101,6 +101,31 @@ static void config_get_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_defer_map(c->r, at, st.n);
 }
 
+/* As Redis, before any value is looked at: every name is known, and no
+ * directive comes twice (by its name or an alias). */
+static bool config_set_names_ok(struct reply *r, const struct cmd_args *a)
+{
+    for (int i = 2; i < a->argc; i += 2) {
+        char name[128];
+        snprintf(name, sizeof(name), "%.*s", (int)a->len[i], a->argv[i]);
+        const char *canon = config_canonical_name(name);
+        if (!canon) {
+            reply_errorf(r, "ERR Unknown option or number of arguments for CONFIG SET - '%s'", name);
+            return false;
+        }
+        for (int j = 2; j < i; j += 2) {
+            char earlier[128];
+            snprintf(earlier, sizeof(earlier), "%.*s", (int)a->len[j], a->argv[j]);
+            if (config_canonical_name(earlier) == canon) {
+                reply_errorf(r, "ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter",
+                             name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 /* Runs on every shard: each validates on a scratch copy, then applies, so
  * a bad value leaves every shard's configuration as it was. */
 static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -109,6 +134,7 @@ static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
     }
+    if (!config_set_names_ok(c->r, a)) return;
     struct config scratch;
     config_copy(&scratch, c->cfg);
     for (int i = 2; i < a->argc; i += 2) {

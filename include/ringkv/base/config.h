@@ -8,6 +8,8 @@
 #ifndef RINGKV_CONFIG_H
 #define RINGKV_CONFIG_H
 
+#include "ringkv/base/config_inert.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -99,6 +101,9 @@ struct config {
     long long hll_sparse_max_bytes; /* a sparse HyperLogLog longer than this turns dense */
     long long stream_node_max_bytes, stream_node_max_entries;
     char *config_file;
+    /* Redis's directives ringkv only reports (base/config_inert.h): their
+     * values as text, NULL where at the default. */
+    char *inert[CONFIG_INERT_MAX];
 };
 
 /* Fills defaults (shards = online CPUs). */
@@ -112,7 +117,12 @@ bool config_parse_args(struct config *cfg, int argc, char **argv, char *err, siz
 /* Sets one directive from its text value (config file line, CONFIG SET). */
 bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues,
                 bool at_runtime, char *err, size_t errlen);
-/* CONFIG GET: calls fn for every directive matching the glob pattern. */
+/* The directive's own name when name is one of its aliases (CONFIG SET
+ * refuses a directive given twice), name itself otherwise; NULL when
+ * there is no such directive. */
+const char *config_canonical_name(const char *name);
+/* CONFIG GET: calls fn for every directive matching the glob pattern
+ * (a directive Redis hides from patterns still answers its exact name). */
 void config_get(const struct config *cfg, const char *pattern, size_t plen,
                 void (*fn)(const char *name, const char *value, void *arg), void *arg);
 

@@ -116,3 +116,49 @@ Test(config, file_errors_name_the_line)
     cr_expect(strstr(err, "line 2") && strstr(err, "maxclients"), "%s", err);
     config_free(&cfg);
 }
+
+/* Redis's directives ringkv only reports: a redis.conf setting them loads,
+ * CONFIG GET answers them (aliases too), values are checked as Redis
+ * checks them, and a value promising what ringkv lacks is refused. */
+Test(config, reported_only_directives)
+{
+    struct config cfg;
+    config_init(&cfg);
+    char err[256] = "";
+    struct got g;
+    cr_expect_str_eq(get(&cfg, "appendfsync", &g), "everysec");
+    cr_expect_str_eq(get(&cfg, "repl-backlog-size", &g), "1048576");
+    cr_expect_str_eq(get(&cfg, "slave-read-only", &g), "yes");
+    cr_assert(parse(&cfg, "appendfsync always\nrepl-backlog-size 2mb\nslave-priority 50\n"
+                          "shutdown-on-sigterm default\ndaemonize no\n", NULL, err, sizeof err), "%s", err);
+    cr_expect_str_eq(get(&cfg, "appendfsync", &g), "always");
+    cr_expect_str_eq(get(&cfg, "repl-backlog-size", &g), "2097152");
+    cr_expect_str_eq(get(&cfg, "replica-priority", &g), "50");
+    cr_expect_str_eq(get(&cfg, "slave-priority", &g), "50");
+
+    const char *v[1] = {"sometimes"};
+    cr_expect(!config_set(&cfg, "appendfsync", v, 1, true, err, sizeof err));
+    cr_expect_str_eq(err, "argument(s) must be one of the following: everysec, always, no");
+    v[0] = "0";
+    cr_expect(!config_set(&cfg, "repl-timeout", v, 1, true, err, sizeof err));
+    cr_expect_str_eq(err, "argument must be between 1 and 2147483647 inclusive");
+    v[0] = "yes";
+    cr_expect(!config_set(&cfg, "daemonize", v, 1, true, err, sizeof err));
+    cr_expect_str_eq(err, "can't set immutable config");
+    cr_expect(!config_set(&cfg, "cluster-enabled", v, 1, false, err, sizeof err), "cluster mode accepted");
+    v[0] = "1";
+    cr_expect(!config_set(&cfg, "min-slaves-to-write", v, 1, true, err, sizeof err), "NOREPLICAS promised");
+    cr_expect_str_eq(get(&cfg, "min-replicas-to-write", &g), "0");
+
+    cr_expect_str_eq(config_canonical_name("slave-priority"), "replica-priority");
+    cr_expect_str_eq(config_canonical_name("lua-time-limit"), "busy-reply-threshold");
+    cr_expect_str_eq(config_canonical_name("hash-max-ziplist-entries"), "hash-max-listpack-entries");
+    cr_expect_str_eq(config_canonical_name("save"), "save");
+    cr_expect_null(config_canonical_name("no-such-directive"));
+
+    struct config copy;
+    config_copy(&copy, &cfg);
+    config_free(&cfg);
+    cr_expect_str_eq(get(&copy, "appendfsync", &g), "always");
+    config_free(&copy);
+}
