@@ -4,7 +4,9 @@
 #include "ringkv/base/config.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/server.h"
+#include "ringkv/core/service.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,16 +44,29 @@ int main(int argc, char **argv)
         config_free(&cfg);
         return 1;
     }
-    log_setup((enum log_level)cfg.loglevel, cfg.logfile);
+    /* As redis-server: a supervised server stays in the foreground. */
+    enum config_supervised supervisor = service_supervisor(&cfg);
+    bool background = cfg.daemonize && supervisor == CONFIG_SUPERVISED_NO;
+    if (background && service_daemonize() != 0) {
+        fprintf(stderr, "Can't daemonize: %s\n", strerror(errno));
+        config_free(&cfg);
+        return 1;
+    }
+    struct log_syslog sys = {cfg.syslog_ident, (int)cfg.syslog_facility};
+    log_setup((enum log_level)cfg.loglevel, cfg.logfile, cfg.syslog_enabled ? &sys : NULL);
     log_notice("oO0OoO0OoO0Oo ringkv is starting oO0OoO0OoO0Oo");
     log_notice("ringkv version=%s, shards=%d, port=%d", RINGKV_VERSION, cfg.shards, cfg.port);
+    service_write_pidfile(&cfg, background);
 
     static struct server srv;
     if (server_start(&srv, &cfg) != 0) {
+        service_remove_pidfile();
         log_teardown();
         return 1;
     }
+    service_ready(supervisor);
     int status = server_run(&srv);
+    service_remove_pidfile();
     config_free(&srv.cfg);
     log_teardown();
     return status;

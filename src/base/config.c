@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 enum dir_type { T_INT, T_BOOL, T_STRING, T_MEMORY, T_LOGLEVEL, T_BIND, T_SAVE, T_APPENDONLY, T_OBUF_LIMIT, T_POLICY,
-                T_PERCENTILES, T_NOTIFY };
+                T_PERCENTILES, T_NOTIFY, T_ENUM };
 
 struct directive {
     const char *name;
@@ -27,6 +27,7 @@ struct directive {
     size_t offset;
     long long min, max;
     int runtime;    /* CONFIG SET allowed (true), or not (false), or PROTECTED */
+    const char *choices; /* T_ENUM: the names, space-separated, stored as an index */
 };
 /* Redis 7's protected configs: CONFIG SET refuses them unless
  * enable-protected-configs, which ringkv does not have. */
@@ -36,67 +37,73 @@ struct directive {
 #define MB (1024LL * 1024)
 
 static const struct directive directives[] = {
-    {"port", T_INT, F(port), 0, 65535, false},
-    {"bind", T_BIND, 0, 0, 0, false},
-    {"shards", T_INT, F(shards), 1, 256, false},
-    {"pin-cpus", T_BOOL, F(pin_cpus), 0, 1, false},
-    {"databases", T_INT, F(databases), 1, 256, false},
-    {"requirepass", T_STRING, F(requirepass), 0, 0, true},
-    {"maxclients", T_INT, F(maxclients), 1, 10000000, true},
-    {"timeout", T_INT, F(timeout), 0, INT_MAX, true},
-    {"loglevel", T_LOGLEVEL, F(loglevel), 0, 3, true},
-    {"logfile", T_STRING, F(logfile), 0, 0, false},
-    {"dir", T_STRING, F(dir), 0, 0, PROTECTED},
-    {"dbfilename", T_STRING, F(dbfilename), 0, 0, PROTECTED},
-    {"rdbcompression", T_BOOL, F(rdb_compression), 0, 1, true},
-    {"rdbchecksum", T_BOOL, F(rdb_checksum), 0, 1, false},
-    {"stop-writes-on-bgsave-error", T_BOOL, F(stop_writes_on_bgsave_error), 0, 1, true},
-    {"proto-max-bulk-len", T_MEMORY, F(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, true},
-    {"client-query-buffer-limit", T_MEMORY, F(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, true},
-    {"client-output-buffer-limit", T_OBUF_LIMIT, 0, 0, 0, true},
-    {"protected-mode", T_BOOL, F(protected_mode), 0, 1, true},
-    {"tcp-backlog", T_INT, F(tcp_backlog), 0, INT_MAX, false},
-    {"hz", T_INT, F(hz), 1, 500, true},
-    {"busy-reply-threshold", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
-    {"lua-time-limit", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true},
-    {"slowlog-log-slower-than", T_INT, F(slowlog_log_slower_than), -1, LLONG_MAX, true},
-    {"slowlog-max-len", T_INT, F(slowlog_max_len), 0, LONG_MAX, true},
-    {"latency-tracking", T_BOOL, F(latency_tracking), 0, 1, true},
-    {"latency-tracking-info-percentiles", T_PERCENTILES, 0, 0, 0, true},
-    {"notify-keyspace-events", T_NOTIFY, F(notify_keyspace_events), 0, LLONG_MAX, true},
-    {"maxmemory", T_MEMORY, F(maxmemory), 0, LLONG_MAX, true},
-    {"maxmemory-policy", T_POLICY, F(maxmemory_policy), 0, MM_NOEVICTION, true},
-    {"maxmemory-samples", T_INT, F(maxmemory_samples), 1, 64, true},
-    {"maxmemory-eviction-tenacity", T_INT, F(maxmemory_eviction_tenacity), 0, 100, true},
-    {"lfu-log-factor", T_INT, F(lfu_log_factor), 0, INT_MAX, true},
-    {"lfu-decay-time", T_INT, F(lfu_decay_time), 0, INT_MAX, true},
-    {"lazyfree-lazy-eviction", T_BOOL, F(lazyfree_lazy_eviction), 0, 1, true},
-    {"lazyfree-lazy-expire", T_BOOL, F(lazyfree_lazy_expire), 0, 1, true},
-    {"lazyfree-lazy-server-del", T_BOOL, F(lazyfree_lazy_server_del), 0, 1, true},
-    {"lazyfree-lazy-user-del", T_BOOL, F(lazyfree_lazy_user_del), 0, 1, true},
-    {"lazyfree-lazy-user-flush", T_BOOL, F(lazyfree_lazy_user_flush), 0, 1, true},
-    {"save", T_SAVE, 0, 0, 0, true},
-    {"appendonly", T_APPENDONLY, 0, 0, 0, true},
-    {"ring-entries", T_INT, F(ring_entries), 64, 32768, false},
-    {"recv-buffers", T_INT, F(recv_buffers), 16, 32768, false},
-    {"recv-buffer-size", T_MEMORY, F(recv_buffer_size), 1024, 1 * MB, false},
-    {"shard-msg-inflight", T_INT, F(shard_msg_inflight), 1, 1024, false},
-    {"list-max-listpack-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true},
-    {"list-max-ziplist-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true},
-    {"hash-max-listpack-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true},
-    {"hash-max-ziplist-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true},
-    {"hash-max-listpack-value", T_INT, F(hash_max_listpack_value), 0, LLONG_MAX, true},
-    {"hash-max-ziplist-value", T_INT, F(hash_max_listpack_value), 0, LLONG_MAX, true},
-    {"set-max-intset-entries", T_INT, F(set_max_intset_entries), 0, LLONG_MAX, true},
-    {"set-max-listpack-entries", T_INT, F(set_max_listpack_entries), 0, LLONG_MAX, true},
-    {"set-max-listpack-value", T_INT, F(set_max_listpack_value), 0, LLONG_MAX, true},
-    {"zset-max-listpack-entries", T_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, true},
-    {"zset-max-ziplist-entries", T_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, true},
-    {"zset-max-listpack-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
-    {"zset-max-ziplist-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true},
-    {"hll-sparse-max-bytes", T_MEMORY, F(hll_sparse_max_bytes), 0, LONG_MAX, true},
-    {"stream-node-max-bytes", T_MEMORY, F(stream_node_max_bytes), 0, LLONG_MAX, true},
-    {"stream-node-max-entries", T_INT, F(stream_node_max_entries), 0, LLONG_MAX, true},
+    {"port", T_INT, F(port), 0, 65535, false, NULL},
+    {"bind", T_BIND, 0, 0, 0, false, NULL},
+    {"shards", T_INT, F(shards), 1, 256, false, NULL},
+    {"pin-cpus", T_BOOL, F(pin_cpus), 0, 1, false, NULL},
+    {"databases", T_INT, F(databases), 1, 256, false, NULL},
+    {"requirepass", T_STRING, F(requirepass), 0, 0, true, NULL},
+    {"maxclients", T_INT, F(maxclients), 1, 10000000, true, NULL},
+    {"timeout", T_INT, F(timeout), 0, INT_MAX, true, NULL},
+    {"loglevel", T_LOGLEVEL, F(loglevel), 0, 3, true, NULL},
+    {"logfile", T_STRING, F(logfile), 0, 0, false, NULL},
+    {"syslog-enabled", T_BOOL, F(syslog_enabled), 0, 1, false, NULL},
+    {"syslog-ident", T_STRING, F(syslog_ident), 0, 0, false, NULL},
+    {"syslog-facility", T_ENUM, F(syslog_facility), 0, 8, false, CONFIG_SYSLOG_FACILITIES},
+    {"daemonize", T_BOOL, F(daemonize), 0, 1, false, NULL},
+    {"supervised", T_ENUM, F(supervised), 0, 3, false, CONFIG_SUPERVISED_MODES},
+    {"pidfile", T_STRING, F(pidfile), 0, 0, false, NULL},
+    {"dir", T_STRING, F(dir), 0, 0, PROTECTED, NULL},
+    {"dbfilename", T_STRING, F(dbfilename), 0, 0, PROTECTED, NULL},
+    {"rdbcompression", T_BOOL, F(rdb_compression), 0, 1, true, NULL},
+    {"rdbchecksum", T_BOOL, F(rdb_checksum), 0, 1, false, NULL},
+    {"stop-writes-on-bgsave-error", T_BOOL, F(stop_writes_on_bgsave_error), 0, 1, true, NULL},
+    {"proto-max-bulk-len", T_MEMORY, F(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, true, NULL},
+    {"client-query-buffer-limit", T_MEMORY, F(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, true, NULL},
+    {"client-output-buffer-limit", T_OBUF_LIMIT, 0, 0, 0, true, NULL},
+    {"protected-mode", T_BOOL, F(protected_mode), 0, 1, true, NULL},
+    {"tcp-backlog", T_INT, F(tcp_backlog), 0, INT_MAX, false, NULL},
+    {"hz", T_INT, F(hz), 1, 500, true, NULL},
+    {"busy-reply-threshold", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true, NULL},
+    {"lua-time-limit", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true, NULL},
+    {"slowlog-log-slower-than", T_INT, F(slowlog_log_slower_than), -1, LLONG_MAX, true, NULL},
+    {"slowlog-max-len", T_INT, F(slowlog_max_len), 0, LONG_MAX, true, NULL},
+    {"latency-tracking", T_BOOL, F(latency_tracking), 0, 1, true, NULL},
+    {"latency-tracking-info-percentiles", T_PERCENTILES, 0, 0, 0, true, NULL},
+    {"notify-keyspace-events", T_NOTIFY, F(notify_keyspace_events), 0, LLONG_MAX, true, NULL},
+    {"maxmemory", T_MEMORY, F(maxmemory), 0, LLONG_MAX, true, NULL},
+    {"maxmemory-policy", T_POLICY, F(maxmemory_policy), 0, MM_NOEVICTION, true, NULL},
+    {"maxmemory-samples", T_INT, F(maxmemory_samples), 1, 64, true, NULL},
+    {"maxmemory-eviction-tenacity", T_INT, F(maxmemory_eviction_tenacity), 0, 100, true, NULL},
+    {"lfu-log-factor", T_INT, F(lfu_log_factor), 0, INT_MAX, true, NULL},
+    {"lfu-decay-time", T_INT, F(lfu_decay_time), 0, INT_MAX, true, NULL},
+    {"lazyfree-lazy-eviction", T_BOOL, F(lazyfree_lazy_eviction), 0, 1, true, NULL},
+    {"lazyfree-lazy-expire", T_BOOL, F(lazyfree_lazy_expire), 0, 1, true, NULL},
+    {"lazyfree-lazy-server-del", T_BOOL, F(lazyfree_lazy_server_del), 0, 1, true, NULL},
+    {"lazyfree-lazy-user-del", T_BOOL, F(lazyfree_lazy_user_del), 0, 1, true, NULL},
+    {"lazyfree-lazy-user-flush", T_BOOL, F(lazyfree_lazy_user_flush), 0, 1, true, NULL},
+    {"save", T_SAVE, 0, 0, 0, true, NULL},
+    {"appendonly", T_APPENDONLY, 0, 0, 0, true, NULL},
+    {"ring-entries", T_INT, F(ring_entries), 64, 32768, false, NULL},
+    {"recv-buffers", T_INT, F(recv_buffers), 16, 32768, false, NULL},
+    {"recv-buffer-size", T_MEMORY, F(recv_buffer_size), 1024, 1 * MB, false, NULL},
+    {"shard-msg-inflight", T_INT, F(shard_msg_inflight), 1, 1024, false, NULL},
+    {"list-max-listpack-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true, NULL},
+    {"list-max-ziplist-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true, NULL},
+    {"hash-max-listpack-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true, NULL},
+    {"hash-max-ziplist-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true, NULL},
+    {"hash-max-listpack-value", T_INT, F(hash_max_listpack_value), 0, LLONG_MAX, true, NULL},
+    {"hash-max-ziplist-value", T_INT, F(hash_max_listpack_value), 0, LLONG_MAX, true, NULL},
+    {"set-max-intset-entries", T_INT, F(set_max_intset_entries), 0, LLONG_MAX, true, NULL},
+    {"set-max-listpack-entries", T_INT, F(set_max_listpack_entries), 0, LLONG_MAX, true, NULL},
+    {"set-max-listpack-value", T_INT, F(set_max_listpack_value), 0, LLONG_MAX, true, NULL},
+    {"zset-max-listpack-entries", T_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, true, NULL},
+    {"zset-max-ziplist-entries", T_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, true, NULL},
+    {"zset-max-listpack-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true, NULL},
+    {"zset-max-ziplist-value", T_INT, F(zset_max_listpack_value), 0, LLONG_MAX, true, NULL},
+    {"hll-sparse-max-bytes", T_MEMORY, F(hll_sparse_max_bytes), 0, LONG_MAX, true, NULL},
+    {"stream-node-max-bytes", T_MEMORY, F(stream_node_max_bytes), 0, LLONG_MAX, true, NULL},
+    {"stream-node-max-entries", T_INT, F(stream_node_max_entries), 0, LLONG_MAX, true, NULL},
 };
 
 const char *const config_policy_names[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -110,6 +117,9 @@ void config_init(struct config *cfg)
     cfg->bind[0] = rk_strndup("127.0.0.1", 9);
     cfg->bind[1] = rk_strndup("-::1", 4); /* optional: IPv6 may be off */
     cfg->bind_count = 2;
+    cfg->syslog_ident = rk_strndup("redis", 5);
+    cfg->syslog_facility = CONFIG_FACILITY_LOCAL0;
+    cfg->supervised = CONFIG_SUPERVISED_NO;
     cfg->shards = cpus > 0 ? (cpus > 256 ? 256 : (int)cpus) : 1;
     cfg->databases = 16;
     cfg->maxclients = 10000;
@@ -191,6 +201,8 @@ void config_free(struct config *cfg)
     rk_free(cfg->dir);
     rk_free(cfg->dbfilename);
     rk_free(cfg->config_file);
+    rk_free(cfg->pidfile);
+    rk_free(cfg->syslog_ident);
     for (int i = 0; i < CONFIG_INERT_MAX; i++) rk_free(cfg->inert[i]);
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -206,6 +218,8 @@ void config_copy(struct config *dst, const struct config *src)
     dst->dir = dup_or_null(src->dir);
     dst->dbfilename = dup_or_null(src->dbfilename);
     dst->config_file = dup_or_null(src->config_file);
+    dst->pidfile = dup_or_null(src->pidfile);
+    dst->syslog_ident = dup_or_null(src->syslog_ident);
     for (int i = 0; i < CONFIG_INERT_MAX; i++) dst->inert[i] = dup_or_null(src->inert[i]);
 }
 
@@ -263,6 +277,13 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
         ok = false;
         for (int i = 0; i <= MM_NOEVICTION; i++)
             if (strcasecmp(v, config_policy_names[i]) == 0) { n = i; ok = true; }
+        break;
+    case T_ENUM:
+        n = config_choice_index(d->choices, v);
+        if (n < 0) {
+            config_choices_error(d->choices, err, errlen);
+            return false;
+        }
         break;
     case T_NOTIFY:
         n = notify_flags_parse(v, strlen(v));
@@ -578,6 +599,7 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
         case T_BOOL: snprintf(buf, sizeof(buf), "%s", load_int(cfg, d) ? "yes" : "no"); break;
         case T_LOGLEVEL: snprintf(buf, sizeof(buf), "%s", levels[cfg->loglevel & 3]); break;
         case T_POLICY: snprintf(buf, sizeof(buf), "%s", config_policy_names[cfg->maxmemory_policy]); break;
+        case T_ENUM: config_choice_name(d->choices, (int)load_int(cfg, d), buf, sizeof buf); break;
         case T_NOTIFY: notify_flags_format(cfg->notify_keyspace_events, buf); break;
         case T_PERCENTILES:
             for (int k = 0; k < cfg->latency_percentiles_count; k++)

@@ -75,7 +75,6 @@ static const struct inert table[] = {
     {"cluster-require-full-coverage", NULL, IN_BOOL, 0, 0, 0, "yes", NULL},
     {"crash-log-enabled", NULL, IN_BOOL, 0, 0, 0, "yes", NULL},
     {"crash-memcheck-enabled", NULL, IN_BOOL, 0, 0, 0, "yes", NULL},
-    {"daemonize", NULL, IN_BOOL, IN_IMMUTABLE | IN_DEFAULT_ONLY, 0, 0, "no", NULL},
     {"disable-thp", NULL, IN_BOOL, IN_IMMUTABLE, 0, 0, "yes", NULL},
     {"dynamic-hz", NULL, IN_BOOL, 0, 0, 0, "yes", NULL},
     {"enable-debug-command", NULL, IN_ENUM, IN_IMMUTABLE, 0, 0, "no", "no yes local"},
@@ -94,7 +93,6 @@ static const struct inert table[] = {
     {"no-appendfsync-on-rewrite", NULL, IN_BOOL, 0, 0, 0, "no", NULL},
     {"oom-score-adj", NULL, IN_ENUM, IN_DEFAULT_ONLY, 0, 0, "no", "no yes relative absolute"},
     {"oom-score-adj-values", NULL, IN_SPECIAL, IN_MULTI_ARG, 0, 0, "0 200 800", NULL},
-    {"pidfile", NULL, IN_STRING, IN_IMMUTABLE | IN_DEFAULT_ONLY, 0, 0, "", NULL},
     {"proc-title-template", NULL, IN_STRING, 0, 0, 0, "{title} {listen-addr} {server-mode}", NULL},
     {"propagation-error-behavior", NULL, IN_ENUM, 0, 0, 0, "ignore", "ignore panic panic-on-replicas"},
     {"rdb-del-sync-files", NULL, IN_BOOL, 0, 0, 0, "no", NULL},
@@ -125,10 +123,6 @@ static const struct inert table[] = {
     {"shutdown-on-sigterm", NULL, IN_ENUM, IN_MULTI_ARG | IN_DEFAULT_ONLY, 0, 0, "default", "default save nosave now force"},
     {"shutdown-timeout", NULL, IN_INT, 0, 0, INT_MAX, "10", NULL},
     {"socket-mark-id", NULL, IN_INT, IN_IMMUTABLE | IN_DEFAULT_ONLY, 0, UINT_MAX, "0", NULL},
-    {"supervised", NULL, IN_ENUM, IN_IMMUTABLE | IN_DEFAULT_ONLY, 0, 0, "no", "upstart systemd auto no"},
-    {"syslog-enabled", NULL, IN_BOOL, IN_IMMUTABLE | IN_DEFAULT_ONLY, 0, 0, "no", NULL},
-    {"syslog-facility", NULL, IN_ENUM, IN_IMMUTABLE, 0, 0, "local0", "user local0 local1 local2 local3 local4 local5 local6 local7"},
-    {"syslog-ident", NULL, IN_STRING, IN_IMMUTABLE, 0, 0, "redis", NULL},
     {"tcp-keepalive", NULL, IN_INT, 0, 0, INT_MAX, "300", NULL},
     {"tls-auth-clients", NULL, IN_ENUM, 0, 0, 0, "yes", "no yes optional"},
     {"tls-ca-cert-dir", NULL, IN_STRING, 0, 0, 0, "", NULL},
@@ -222,14 +216,33 @@ static bool parse_number(const struct inert *d, const char *v, long long *out, c
     return true;
 }
 
-static bool one_of(const char *choices, const char *word, size_t len)
+int config_choice_index(const char *choices, const char *word)
 {
-    for (const char *p = choices; *p;) {
+    size_t len = strlen(word);
+    int i = 0;
+    for (const char *p = choices; *p; i++) {
         size_t n = strcspn(p, " ");
-        if (n == len && strncasecmp(p, word, n) == 0) return true;
+        if (n == len && strncasecmp(p, word, n) == 0) return i;
         p += n + (p[n] == ' ');
     }
-    return false;
+    return -1;
+}
+
+void config_choice_name(const char *choices, int index, char *out, size_t cap)
+{
+    const char *p = choices;
+    for (int i = 0; i < index && *p; i++) p += strcspn(p, " ") + (p[strcspn(p, " ")] == ' ');
+    snprintf(out, cap, "%.*s", (int)strcspn(p, " "), p);
+}
+
+void config_choices_error(const char *choices, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "argument(s) must be one of the following: ");
+    for (const char *p = choices; *p;) {
+        size_t k = strcspn(p, " ");
+        snprintf(err + strlen(err), errlen - strlen(err), "%.*s%s", (int)k, p, p[k] ? ", " : "");
+        p += k + (p[k] == ' ');
+    }
 }
 
 /* The value's canonical text into out: numbers in decimal (octal kept as
@@ -250,18 +263,15 @@ static bool canonical(const struct inert *d, const char *const *values, int nval
             }
             snprintf(word, sizeof word, "%s", strcasecmp(v, "yes") == 0 ? "yes" : "no");
             break;
-        case IN_ENUM:
-            if (!one_of(d->choices, v, strlen(v))) {
-                snprintf(err, errlen, "argument(s) must be one of the following: ");
-                for (const char *p = d->choices; *p;) {
-                    size_t k = strcspn(p, " ");
-                    snprintf(err + strlen(err), errlen - strlen(err), "%.*s%s", (int)k, p, p[k] ? ", " : "");
-                    p += k + (p[k] == ' ');
-                }
+        case IN_ENUM: {
+            int k = config_choice_index(d->choices, v);
+            if (k < 0) {
+                config_choices_error(d->choices, err, errlen);
                 return false;
             }
-            for (size_t i = 0; v[i] && i < sizeof word - 1; i++) word[i] = (char)tolower((unsigned char)v[i]), word[i + 1] = '\0';
+            config_choice_name(d->choices, k, word, sizeof word);
             break;
+        }
         case IN_STRING: snprintf(word, sizeof word, "%s", v); break;
         case IN_SPECIAL: /* oom-score-adj-values: three scores; replicaof: host and port */
             if (strcmp(d->name, "oom-score-adj-values") == 0 &&

@@ -2,6 +2,7 @@
 #include "ringkv/script/function_store.h"
 #include "ringkv/script/script_store.h"
 #include "ringkv/core/server.h"
+#include "ringkv/core/service.h"
 #include "ringkv/core/pause.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/commands.h"
@@ -66,9 +67,11 @@ static void begin_stop(struct server *srv, enum server_shutdown how)
     bool save = how == SHUTDOWN_SAVED_BY_SHARD || (how == SHUTDOWN_DEFAULT && srv->cfg.save_count > 0);
     if (stop_state == SAVING || !save) {
         if (stop_state == SAVING) log_warn("You insist... exiting now.");
+        else service_stopping();
         stop_state = STOPPING;
         return;
     }
+    service_stopping();
     log_notice("Saving the final RDB snapshot before exiting.");
     stop_state = SAVING;
     if (how == SHUTDOWN_DEFAULT) post_to_shard(srv, 0, SHARD_CTL_SAVE);
@@ -156,6 +159,7 @@ int server_start(struct server *srv, struct config *cfg)
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &mask, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -209,6 +213,12 @@ static void on_signal(struct ring_op *op, int res, uint32_t flags)
     struct signal_reader *sr = container_of(op, struct signal_reader, op);
     sr->fired = true;
     if (res <= 0) return;
+    if (sr->info.ssi_signo == SIGHUP) { /* logrotate moved the log file */
+        if (log_reopen() == 0) log_notice("Received SIGHUP, log file reopened.");
+        else log_warn("Received SIGHUP, but the log file could not be reopened: %s", strerror(errno));
+        ring_read(g_srv->ring, sr->fd, &sr->info, sizeof(sr->info), &sr->op);
+        return;
+    }
     log_notice("Received %s scheduling shutdown...", sr->info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
     begin_stop(g_srv, SHUTDOWN_DEFAULT);
     ring_read(g_srv->ring, sr->fd, &sr->info, sizeof(sr->info), &sr->op); /* a second one insists */
@@ -220,6 +230,7 @@ int server_run(struct server *srv)
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     struct signal_reader sr = {.op.cb = on_signal, .fd = signalfd(-1, &mask, SFD_CLOEXEC)};
     if (sr.fd < 0) {
         log_warn("signalfd: %s", strerror(errno));

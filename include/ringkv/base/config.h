@@ -47,6 +47,12 @@ struct config_obuf_limit {
     long long soft_seconds;     /* over soft for longer than this: closed */
 };
 
+/* supervised and syslog-facility, in Redis's order of their names. */
+#define CONFIG_SUPERVISED_MODES "upstart systemd auto no"
+enum config_supervised { CONFIG_SUPERVISED_UPSTART, CONFIG_SUPERVISED_SYSTEMD, CONFIG_SUPERVISED_AUTO, CONFIG_SUPERVISED_NO };
+#define CONFIG_SYSLOG_FACILITIES "user local0 local1 local2 local3 local4 local5 local6 local7"
+enum { CONFIG_FACILITY_USER, CONFIG_FACILITY_LOCAL0 };
+
 struct config {
     int port;
     char *bind[CONFIG_MAX_BIND];  /* as written: "-::1" is optional, "*" any IPv4 */
@@ -59,6 +65,12 @@ struct config {
     long long timeout;          /* seconds idle before closing, 0: never */
     int loglevel;
     char *logfile;
+    bool syslog_enabled;
+    char *syslog_ident;
+    long long syslog_facility;  /* index in CONFIG_SYSLOG_FACILITIES */
+    bool daemonize;
+    long long supervised;       /* enum config_supervised */
+    char *pidfile;
     char *dir;
     long long notify_keyspace_events; /* NOTIFY_* classes (base/notify.h), 0: none */
     /* memory: maxmemory and eviction */

@@ -29,4 +29,11 @@ bool config_inert_set(char **slot, int i, const char *const *values, int nvalues
 /* The value as CONFIG GET answers it. */
 const char *config_inert_value(const char *slot, int i);
 
+/* Enumerated values, as a space-separated list of names (shared with
+ * config.c): a word's index (any case) or -1; the index-th name; Redis's
+ * error listing them. */
+int config_choice_index(const char *choices, const char *word);
+void config_choice_name(const char *choices, int index, char *out, size_t cap);
+void config_choices_error(const char *choices, char *err, size_t errlen);
+
 #endif

@@ -162,3 +162,44 @@ Test(config, reported_only_directives)
     cr_expect_str_eq(get(&copy, "appendfsync", &g), "always");
     config_free(&copy);
 }
+
+/* The service directives: daemonize, supervised, pidfile and syslog-* hold
+ * what a redis.conf gives them, with Redis's defaults and enum errors, and
+ * none of them changes at runtime (Redis's are immutable). */
+Test(config, service_directives)
+{
+    struct config cfg;
+    struct got g;
+    char err[256] = "";
+    config_init(&cfg);
+    cr_expect_str_eq(get(&cfg, "daemonize", &g), "no");
+    cr_expect_str_eq(get(&cfg, "supervised", &g), "no");
+    cr_expect_str_eq(get(&cfg, "pidfile", &g), "");
+    cr_expect_str_eq(get(&cfg, "syslog-enabled", &g), "no");
+    cr_expect_str_eq(get(&cfg, "syslog-ident", &g), "redis");
+    cr_expect_str_eq(get(&cfg, "syslog-facility", &g), "local0");
+    config_free(&cfg);
+
+    cr_assert(parse(&cfg, "daemonize yes\nsupervised systemd\npidfile /run/x.pid\nsyslog-enabled yes\n"
+                          "syslog-ident kv\nsyslog-facility LOCAL3\n", NULL, err, sizeof err), "%s", err);
+    cr_expect(cfg.daemonize);
+    cr_expect_eq(cfg.supervised, CONFIG_SUPERVISED_SYSTEMD);
+    cr_expect_str_eq(get(&cfg, "pidfile", &g), "/run/x.pid");
+    cr_expect_str_eq(get(&cfg, "syslog-ident", &g), "kv");
+    cr_expect_str_eq(get(&cfg, "syslog-facility", &g), "local3");
+
+    const char *v[1] = {"no"};
+    cr_expect(!config_set(&cfg, "daemonize", v, 1, true, err, sizeof err));
+    cr_expect_str_eq(err, "can't set immutable config");
+    v[0] = "/tmp/other.pid";
+    cr_expect(!config_set(&cfg, "pidfile", v, 1, true, err, sizeof err));
+    cr_expect_str_eq(err, "can't set immutable config");
+    config_free(&cfg);
+
+    cr_expect(!parse(&cfg, "supervised launchd\n", NULL, err, sizeof err));
+    cr_expect(strstr(err, "argument(s) must be one of the following: upstart, systemd, auto, no"), "%s", err);
+    config_free(&cfg);
+    cr_expect(!parse(&cfg, "syslog-facility kern\n", NULL, err, sizeof err));
+    cr_expect(strstr(err, "local7"), "%s", err);
+    config_free(&cfg);
+}
