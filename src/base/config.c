@@ -397,7 +397,9 @@ static bool set_save(struct config *cfg, const char *const *values, int nvalues,
         snprintf(err, errlen, "Invalid save parameters");
         return false;
     }
-    if (at_runtime || !cfg->save_from_user) cfg->save_count = 0;
+    /* A file's save lines add up, replacing Redis's defaults; save "" (in the
+     * file or after it, on the command line) drops every point so far. */
+    if (at_runtime || !cfg->save_from_user || n == 0) cfg->save_count = 0;
     cfg->save_from_user = true;
     if (cfg->save_count + n > CONFIG_MAX_SAVE) {
         snprintf(err, errlen, "Too many save points");

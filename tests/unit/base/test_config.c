@@ -203,3 +203,23 @@ Test(config, service_directives)
     cr_expect(strstr(err, "local7"), "%s", err);
     config_free(&cfg);
 }
+
+/* A file's save lines add up; save "" after them (a later line, or
+ * --save '' on the command line) drops them all, as in Redis. */
+Test(config, empty_save_drops_earlier_points)
+{
+    struct config cfg;
+    struct got g;
+    char err[256] = "";
+    const char *args[] = {"--save", "", NULL};
+    cr_assert(parse(&cfg, "save 3600 1\nsave 300 100\n", NULL, err, sizeof err), "%s", err);
+    cr_expect_str_eq(get(&cfg, "save", &g), "3600 1 300 100");
+    config_free(&cfg);
+    cr_assert(parse(&cfg, "save 3600 1\nsave 300 100\n", args, err, sizeof err), "%s", err);
+    cr_expect_str_eq(get(&cfg, "save", &g), "");
+    config_free(&cfg);
+    const char *more[] = {"--save", "", "--save", "60 5", NULL};
+    cr_assert(parse(&cfg, "save 3600 1\n", more, err, sizeof err), "%s", err);
+    cr_expect_str_eq(get(&cfg, "save", &g), "60 5");
+    config_free(&cfg);
+}
