@@ -129,6 +129,7 @@ Test(config, reported_only_directives)
     cr_expect_str_eq(get(&cfg, "appendfsync", &g), "everysec");
     cr_expect_str_eq(get(&cfg, "repl-backlog-size", &g), "1048576");
     cr_expect_str_eq(get(&cfg, "slave-read-only", &g), "yes");
+    config_free(&cfg); /* parse starts a new one */
     cr_assert(parse(&cfg, "appendfsync always\nrepl-backlog-size 2mb\nslave-priority 50\n"
                           "shutdown-on-sigterm default\ndaemonize no\n", NULL, err, sizeof err), "%s", err);
     cr_expect_str_eq(get(&cfg, "appendfsync", &g), "always");
