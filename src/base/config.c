@@ -68,6 +68,7 @@ static const struct directive directives[] = {
     {"lua-time-limit", T_INT, F(busy_reply_threshold), 0, LLONG_MAX, true, NULL},
     {"slowlog-log-slower-than", T_INT, F(slowlog_log_slower_than), -1, LLONG_MAX, true, NULL},
     {"slowlog-max-len", T_INT, F(slowlog_max_len), 0, LONG_MAX, true, NULL},
+    {"latency-monitor-threshold", T_INT, F(latency_monitor_threshold), 0, LLONG_MAX, true, NULL},
     {"latency-tracking", T_BOOL, F(latency_tracking), 0, 1, true, NULL},
     {"latency-tracking-info-percentiles", T_PERCENTILES, 0, 0, 0, true, NULL},
     {"notify-keyspace-events", T_NOTIFY, F(notify_keyspace_events), 0, LLONG_MAX, true, NULL},

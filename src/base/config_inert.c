@@ -84,7 +84,6 @@ static const struct inert table[] = {
     {"io-threads", NULL, IN_INT, IN_IMMUTABLE, 1, 128, "1", NULL},
     {"io-threads-do-reads", NULL, IN_BOOL, IN_IMMUTABLE, 0, 0, "no", NULL},
     {"jemalloc-bg-thread", NULL, IN_BOOL, 0, 0, 0, "yes", NULL},
-    {"latency-monitor-threshold", NULL, IN_INT, 0, 0, LLONG_MAX, "0", NULL},
     {"masterauth", NULL, IN_STRING, 0, 0, 0, "", NULL},
     {"masteruser", NULL, IN_STRING, 0, 0, 0, "", NULL},
     {"maxmemory-clients", NULL, IN_PERCENT, IN_DEFAULT_ONLY, -100, LLONG_MAX, "0", NULL},

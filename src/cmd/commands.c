@@ -22,6 +22,7 @@ static const struct cmd_def *const parts[] = {
     dump_commands,
     persist_commands,
     slowlog_commands,
+    latency_commands,
     info_commands,
     expire_commands,
     set_commands,

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r,
                              struct client *client, uint64_t client_id)
@@ -65,18 +66,25 @@ static void touch_changed(struct db *db, const struct watched_before *wb, bool o
     }
 }
 
+static uint64_t us_to_ticks(long long us, long double us_per_tick)
+{
+    if (us_per_tick <= 0) return (uint64_t)us * 1000; /* not measured yet: at least 1 GHz */
+    return (uint64_t)((long double)us / us_per_tick);
+}
+
 void exec_calibrate(struct shard *s)
 {
     long long us = s->cfg.slowlog_log_slower_than;
     long double per_tick = cmdstats_us_per_tick(s->cmdstats);
     cmdstats_calibrate(s->cmdstats, s->cfg.latency_tracking);
-    if (us < 0) s->slowlog_ticks = UINT64_MAX;
-    else if (per_tick <= 0) s->slowlog_ticks = (uint64_t)us * 1000; /* not measured yet: at least 1 GHz */
-    else s->slowlog_ticks = (uint64_t)((long double)us / per_tick);
+    s->slowlog_ticks = us < 0 ? UINT64_MAX : us_to_ticks(us, per_tick);
+    long long ms = s->cfg.latency_monitor_threshold;
+    s->latency_ticks = ms <= 0 ? UINT64_MAX : us_to_ticks(ms * 1000, per_tick);
+    s->slow_ticks = s->slowlog_ticks < s->latency_ticks ? s->slowlog_ticks : s->latency_ticks;
 }
 
-void exec_slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct client *client,
-                       uint64_t ticks)
+static void exec_slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
+                              struct client *client, uint64_t ticks)
 {
     if ((cmd->flags & CMD_SKIP_SLOWLOG) || db_command_depth() > 0) return;
     uint64_t id = __atomic_fetch_add(&s->srv->slowlog_next_id, 1, __ATOMIC_RELAXED);
@@ -85,6 +93,17 @@ void exec_slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct 
     const char *name = client ? client_name(client) : NULL;
     slowlog_add(&s->slowlog, (size_t)s->cfg.slowlog_max_len, id, mstime() / 1000, us, a->argc, a->argv, a->len,
                 addr, name ? name : "");
+}
+
+void exec_note_slow(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct client *client,
+                    uint64_t ticks)
+{
+    if (ticks >= s->slowlog_ticks && a->argc) exec_slowlog_note(s, cmd, a, client, ticks);
+    if (ticks >= s->latency_ticks && db_command_depth() == 0) {
+        long double ms = (long double)ticks * cmdstats_us_per_tick(s->cmdstats) / 1000;
+        latency_monitor_add(&s->latency, (cmd->flags & CMD_FAST) ? "fast-command" : "command", (long long)time(NULL),
+                            (uint32_t)(ms < UINT32_MAX ? ms : UINT32_MAX));
+    }
 }
 
 void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx)
@@ -110,7 +129,7 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     uint64_t ticks = cmdstats_ticks_now() - start;
     bool whole = r->stats != NULL && !ctx->blocked;
     cmdstats_ran(s->cmdstats, cmd, ticks, whole, r->errors != errors);
-    if (RK_UNLIKELY(ticks >= s->slowlog_ticks) && whole) exec_slowlog_note(s, cmd, a, ctx->client, ticks);
+    if (RK_UNLIKELY(ticks >= s->slow_ticks) && whole) exec_note_slow(s, cmd, a, ctx->client, ticks);
 }
 
 void shard_exec(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, int dbid, struct reply *r,

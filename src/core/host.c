@@ -89,6 +89,7 @@ void host_read_counters(const struct host *h, struct host_counters *out)
 }
 
 struct slowlog *host_slowlog(struct host *h) { return &shard_of(h)->slowlog; }
+struct latency_monitor *host_latency(struct host *h) { return &shard_of(h)->latency; }
 
 uint64_t host_slowlog_next_id(struct host *h)
 {

@@ -253,6 +253,14 @@ static void sample_rates(struct shard *s, long long now_ms)
     inst_metric_sample(&s->stats.inst_net_out, now_ms, s->stats.net_output_bytes);
 }
 
+/* A cycle of timer work that began at monotonic `start_us` took
+ * latency-monitor-threshold or more: a latency spike (LATENCY). */
+static void note_latency(struct shard *s, const char *event, long long start_us)
+{
+    long long ms = (monotonic_us() - start_us) / 1000, threshold = s->cfg.latency_monitor_threshold;
+    if (threshold > 0 && ms >= threshold) latency_monitor_add(&s->latency, event, mstime() / 1000, (uint32_t)ms);
+}
+
 static void on_timer(struct ring_op *op, int res, uint32_t flags)
 {
     struct shard *s = container_of(op, struct shard, timer.op);
@@ -271,6 +279,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
         }
         db_active_expire(ks_db(s->ks, i), now, left);
     }
+    note_latency(s, "expire-cycle", start);
     for (int i = 0; i < s->cfg.databases; i++) db_maintain(ks_db(s->ks, i), 1000);
     close_idle_clients(s, now);
     sample_rates(s, now);
@@ -454,6 +463,7 @@ static void *shard_main(void *arg)
     notify_configure(s); /* after loading, which raises nothing */
     memory_shard_setup(s);
     slowlog_init(&s->slowlog);
+    latency_monitor_init(&s->latency);
     exec_calibrate(s);
     /* Meet the others, then learn whether everyone started. */
     pthread_barrier_wait(&s->srv->start_barrier);
@@ -466,6 +476,7 @@ static void *shard_main(void *arg)
     snapshot_shard_exit(s);
     memory_shard_exit(s);
     slowlog_free(&s->slowlog);
+    latency_monitor_free(&s->latency);
     ks_destroy(s->ks);
     script_engine_destroy(s->scripts);
     script_engine_destroy(s->functions);

@@ -154,8 +154,7 @@ static void split_locked(struct tx *t)
     cmdstats_call_done(sp->stats, sp->cmd, r.errors > 0);
     uint64_t ticks = cmdstats_ticks_now() - sp->start_ticks;
     cmdstats_call_latency(sp->stats, sp->cmd, ticks);
-    if (sp->args.argc && ticks >= t->s->slowlog_ticks)
-        exec_slowlog_note(t->s, sp->cmd, &sp->args, t->cl.client, ticks);
+    if (ticks >= t->s->slow_ticks) exec_note_slow(t->s, sp->cmd, &sp->args, t->cl.client, ticks);
     tx_finish(t, out.data, out.len);
     obuf_free(&out);
 }

@@ -95,6 +95,7 @@ struct config {
     long long hz;
     long long busy_reply_threshold; /* ms a script runs before it is busy (lua-time-limit) */
     long long slowlog_log_slower_than; /* us; -1: off, 0: every command */
+    long long latency_monitor_threshold; /* ms; 0: off (LATENCY) */
     long long slowlog_max_len;
     bool latency_tracking;          /* INFO latencystats */
 #define CONFIG_MAX_PERCENTILES 16

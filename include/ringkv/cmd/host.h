@@ -209,6 +209,9 @@ struct slowlog;
 struct slowlog *host_slowlog(struct host *h);
 /* The id the next slow command will get, server-wide. */
 uint64_t host_slowlog_next_id(struct host *h);
+/* This shard's latency monitor (LATENCY). */
+struct latency_monitor;
+struct latency_monitor *host_latency(struct host *h);
 
 /* ---- persistence (core/snapshot.h) ---- */
 /* Takes the server's one snapshot slot; false while a snapshot runs. */

@@ -39,12 +39,15 @@ struct keyspace;
  * life: slowlog-log-slower-than in ticks and latency-tracking's rate. At
  * start, each timer tick and each CONFIG SET (host_config_replace). */
 void exec_calibrate(struct shard *s);
-/* Logs a client's own call that took `ticks` (not a script's inner
- * command): where it ran, or where its parts were combined. client may
- * be NULL (then no address or name). */
+/* A client's own call took `ticks`, at least s->slow_ticks (not a
+ * script's inner command): where it ran, or where its parts were
+ * combined. The slow log takes it past slowlog-log-slower-than (when `a`
+ * holds its arguments), the latency monitor past latency-monitor-threshold
+ * as a "command" or "fast-command" event. client may be NULL (then no
+ * address or name). */
 struct client;
-void exec_slowlog_note(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct client *client,
-                       uint64_t ticks);
+void exec_note_slow(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct client *client,
+                    uint64_t ticks);
 struct cmd_ctx shard_cmd_ctx(struct shard *s, struct keyspace *ks, int dbid, struct reply *r,
                              struct client *client, uint64_t client_id);
 void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a, struct cmd_ctx *ctx);

@@ -13,6 +13,7 @@
 #include "ringkv/base/config.h"
 #include "ringkv/base/inst_metric.h"
 #include "ringkv/base/slowlog.h"
+#include "ringkv/base/latency_monitor.h"
 #include "ringkv/data/keyspace.h"
 #include "ringkv/core/ring.h"
 #include "ringkv/core/server.h"
@@ -90,6 +91,9 @@ struct shard {
     struct shard_memory *mem;           /* its memory accounting and eviction pool (core/memory.h) */
     struct slowlog slowlog;             /* its slow commands (base/slowlog.h) */
     uint64_t slowlog_ticks;             /* slowlog-log-slower-than in ticks, UINT64_MAX: off */
+    struct latency_monitor latency;     /* its latency spikes (base/latency_monitor.h) */
+    uint64_t latency_ticks;             /* latency-monitor-threshold in ticks, UINT64_MAX: off */
+    uint64_t slow_ticks;                /* the lower of the two: one test per command */
     uint64_t functions_gen;             /* the function store generation it holds */
 
     struct conn *conns;                 /* all connections, doubly linked */
