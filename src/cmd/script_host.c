@@ -276,6 +276,10 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
         return SCRIPT_CALL_OK;
     }
     if (!keys_in_reach(run, cmd, &a, (cmd->flags & CMD_WRITE) != 0)) return SCRIPT_CALL_ABORT;
+    /* Counted as Redis counts a script's commands: calls, failures and
+     * error replies in INFO commandstats/errorstats, where the script's
+     * own reply is counted (a part of a fanned-out call: not here). */
+    reply_counted(&r, run->c->r->stats);
     struct cmd_ctx ctx = *run->c;
     ctx.r = &r;
     ctx.db = run->db;

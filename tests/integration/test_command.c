@@ -386,6 +386,26 @@ TS_TEST(command, list_and_filters)
     redisFree(c);
 }
 
+/* A key's flags as one space-separated string. */
+static const char *flags_text(const redisReply *flags)
+{
+    static char buf[256];
+    buf[0] = '\0';
+    for (size_t i = 0; i < flags->elements; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "", flags->element[i]->str);
+    return buf;
+}
+
+/* A GETKEYSANDFLAGS finding one key, with these flags. */
+static void expect_key_flags(redisContext *c, const char *command, const char *key, const char *flags)
+{
+    redisReply *r = ts_cmd(c, command);
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 1, "%s: one key", command);
+    cr_expect_str_eq(r->element[0]->element[0]->str, key, "%s", command);
+    cr_expect_str_eq(flags_text(r->element[0]->element[1]), flags, "%s", command);
+    freeReplyObject(r);
+}
+
 TS_TEST(command, getkeys)
 {
     redisContext *c = ts_connect(g_server);
@@ -419,6 +439,19 @@ TS_TEST(command, getkeys)
               strcmp(src->element[1]->element[0]->str, "RW") == 0 && strcmp(src->element[1]->element[2]->str, "delete") == 0);
     cr_expect_str_eq(dst->element[0]->str, "dst");
     cr_expect(dst->element[1]->elements == 2 && strcmp(dst->element[1]->element[1]->str, "insert") == 0);
+    freeReplyObject(r);
+
+    /* Where the specs cannot tell (VARIABLE_FLAGS, INCOMPLETE), the
+     * arguments decide, as Redis's getkeys functions do. */
+    expect_key_flags(c, "COMMAND GETKEYSANDFLAGS set k v", "k", "OW update");
+    expect_key_flags(c, "COMMAND GETKEYSANDFLAGS set k v GET", "k", "RW access update");
+    expect_key_flags(c, "COMMAND GETKEYSANDFLAGS bitfield k get u8 0", "k", "RO access");
+    expect_key_flags(c, "COMMAND GETKEYSANDFLAGS bitfield k get u8 0 incrby u8 0 1", "k", "RW access update");
+    r = ts_cmd(c, "COMMAND GETKEYSANDFLAGS sort k1 store k2");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 2);
+    cr_expect_str_eq(flags_text(r->element[0]->element[1]), "RO access");
+    cr_expect_str_eq(r->element[1]->element[0]->str, "k2");
+    cr_expect_str_eq(flags_text(r->element[1]->element[1]), "OW update", "SORT's STORE destination");
     freeReplyObject(r);
     redisFree(c);
 }

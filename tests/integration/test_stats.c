@@ -221,6 +221,27 @@ TS_TEST(stats, resetstat_clears_everything)
  * pipelined batches; each is still one call. Multi-key commands spanning
  * shards (MGET, MSET, DEL fanned out; RENAME through the cross-shard
  * path) are one call too, not one per shard. */
+/* A script's commands count as calls of their own (Redis's unit/
+ * introspection-2 "command stats for scripts"), a failed one as failed
+ * and its error once in errorstats. */
+TS_TEST(stats, script_commands_count_as_calls)
+{
+    redisContext *c = fresh();
+    ts_assert_ok(ts_cmd(c, "SET mykey myval"));
+    const char *argv[] = {"EVAL",
+                          "redis.call('set', KEYS[1], 0) redis.call('expire', KEYS[1], 0) "
+                          "redis.call('geoadd', KEYS[1], 0, 0, 'bar') redis.pcall('incr', KEYS[1]) return 1",
+                          "1", "mykey"};
+    ts_assert_int(ts_cmd_argv(c, 4, argv, NULL), 1);
+    assert_cmdstat(c, "eval", 1, 0, 0);
+    assert_cmdstat(c, "set", 2, 0, 0);
+    assert_cmdstat(c, "expire", 1, 0, 0);
+    assert_cmdstat(c, "geoadd", 1, 0, 0);
+    assert_cmdstat(c, "incr", 1, 0, 1);
+    cr_assert_eq(errorstat(c, "WRONGTYPE"), 1);
+    redisFree(c);
+}
+
 TS_TEST(stats, remote_and_multishard_commands_count_once)
 {
     redisContext *c = fresh();
