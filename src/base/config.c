@@ -629,8 +629,10 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
         }
         fn(d->name, buf, arg);
     }
+    bool is_pattern = memchr(pattern, '*', plen) || memchr(pattern, '?', plen) || memchr(pattern, '[', plen);
     for (int i = 0; i < config_inert_count(); i++) {
         const char *names[2] = {config_inert_name(i), config_inert_alias(i)};
+        if (is_pattern && config_inert_hidden(i)) continue;
         for (int k = 0; k < 2 && names[k]; k++)
             if (glob_match(pattern, plen, names[k], strlen(names[k]), true))
                 fn(names[k], config_inert_value(cfg->inert[i], i), arg);

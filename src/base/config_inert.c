@@ -19,6 +19,7 @@ enum {
     IN_PROTECTED = 1 << 1,
     IN_MULTI_ARG = 1 << 2,    /* several words: an enum's flags, a list of numbers */
     IN_DEFAULT_ONLY = 1 << 3, /* any other value asks for what ringkv has not */
+    IN_HIDDEN = 1 << 4,       /* Redis's test knobs: answered by name, not by a pattern */
 };
 
 struct inert {
@@ -31,6 +32,11 @@ struct inert {
 };
 
 static const struct inert table[] = {
+    {"key-load-delay", NULL, IN_INT, IN_HIDDEN, INT_MIN, INT_MAX, "0", NULL},
+    {"loading-process-events-interval-bytes", NULL, IN_MEMORY, IN_HIDDEN, 1024, INT_MAX, "2097152", NULL},
+    {"rdb-key-save-delay", NULL, IN_INT, IN_HIDDEN, INT_MIN, INT_MAX, "0", NULL},
+    {"use-exit-on-panic", NULL, IN_BOOL, IN_HIDDEN, 0, 0, "no", NULL},
+    {"watchdog-period", NULL, IN_INT, IN_HIDDEN | IN_DEFAULT_ONLY, 0, INT_MAX, "0", NULL},
     {"active-defrag-cycle-max", NULL, IN_INT, 0, 1, 99, "25", NULL},
     {"active-defrag-cycle-min", NULL, IN_INT, 0, 1, 99, "1", NULL},
     {"active-defrag-ignore-bytes", NULL, IN_MEMORY, 0, 1, LLONG_MAX, "104857600", NULL},
@@ -154,6 +160,7 @@ const char *config_inert_name(int i) { return table[i].name; }
 const char *config_inert_alias(int i) { return table[i].alias; }
 bool config_inert_immutable(int i) { return table[i].flags & IN_IMMUTABLE; }
 bool config_inert_protected(int i) { return table[i].flags & IN_PROTECTED; }
+bool config_inert_hidden(int i) { return table[i].flags & IN_HIDDEN; }
 const char *config_inert_value(const char *slot, int i) { return slot ? slot : table[i].deflt; }
 
 int config_inert_find(const char *name)

@@ -23,6 +23,8 @@ const char *config_inert_name(int i);
 const char *config_inert_alias(int i); /* NULL: none */
 bool config_inert_immutable(int i);
 bool config_inert_protected(int i);
+/* Redis's hidden test knobs: CONFIG GET answers them only by exact name. */
+bool config_inert_hidden(int i);
 /* Validates values (one word each, or several for a multi-word
  * directive) and stores the canonical text in *slot (NULL: the default). */
 bool config_inert_set(char **slot, int i, const char *const *values, int nvalues, char *err, size_t errlen);

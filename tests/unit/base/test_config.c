@@ -224,3 +224,23 @@ Test(config, empty_save_drops_earlier_points)
     cr_expect_str_eq(get(&cfg, "save", &g), "60 5");
     config_free(&cfg);
 }
+
+static void count_name(const char *name, const char *value, void *arg)
+{
+    if (strcmp(name, "key-load-delay") == 0) ++*(int *)arg;
+}
+
+/* Redis's hidden test knobs answer by name only, never to a pattern. */
+Test(config, hidden_directives_answer_by_name_only)
+{
+    struct config cfg;
+    struct got g;
+    config_init(&cfg);
+    cr_expect_str_eq(get(&cfg, "key-load-delay", &g), "0");
+    cr_expect_str_eq(get(&cfg, "loading-process-events-interval-bytes", &g), "2097152");
+    int seen = 0;
+    config_get(&cfg, "*", 1, count_name, &seen);
+    config_get(&cfg, "key-load-*", 10, count_name, &seen);
+    cr_expect_eq(seen, 0, "a pattern found a hidden directive");
+    config_free(&cfg);
+}
