@@ -561,7 +561,10 @@ bool config_parse_args(struct config *cfg, int argc, char **argv, char *err, siz
     int i = 1;
     bool ok = true;
     if (i < argc && strncmp(argv[i], "--", 2) != 0) {
-        cfg->config_file = rk_strndup(argv[i], strlen(argv[i]));
+        /* absolute, as Redis keeps it: INFO config_file, CONFIG REWRITE */
+        char *abs = realpath(argv[i], NULL);
+        cfg->config_file = rk_strndup(abs ? abs : argv[i], strlen(abs ? abs : argv[i]));
+        free(abs);
         if (!load_file(cfg, argv[i], err, errlen)) return false;
         i++;
     }
@@ -636,5 +639,49 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
         for (int k = 0; k < 2 && names[k]; k++)
             if (glob_match(pattern, plen, names[k], strlen(names[k]), true))
                 fn(names[k], config_inert_value(cfg->inert[i], i), arg);
+    }
+}
+
+struct value_capture {
+    char value[4096];
+};
+
+static void capture_value(const char *name, const char *value, void *arg)
+{
+    snprintf(((struct value_capture *)arg)->value, sizeof(((struct value_capture *)arg)->value), "%s", value);
+}
+
+static enum config_style style_of(const struct directive *d)
+{
+    switch (d->type) {
+    case T_STRING:
+    case T_NOTIFY: return CONFIG_STYLE_QUOTED;
+    case T_MEMORY: return CONFIG_STYLE_MEMORY;
+    case T_BIND:
+    case T_PERCENTILES: return CONFIG_STYLE_WORDS;
+    case T_SAVE: return CONFIG_STYLE_SAVE;
+    case T_OBUF_LIMIT: return CONFIG_STYLE_OBUF;
+    default: return CONFIG_STYLE_PLAIN;
+    }
+}
+
+void config_each(const struct config *cfg,
+                 void (*fn)(const char *name, const char *value, enum config_style style, void *arg), void *arg)
+{
+    struct value_capture v;
+    for (size_t i = 0; i < RK_ARRAY_LEN(directives); i++) {
+        const struct directive *d = &directives[i];
+        if (strcmp(config_canonical_name(d->name), d->name) != 0) continue; /* an alias */
+        v.value[0] = '\0';
+        config_get(cfg, d->name, strlen(d->name), capture_value, &v);
+        fn(d->name, v.value, style_of(d), arg);
+    }
+    for (int i = 0; i < config_inert_count(); i++) {
+        if (config_inert_hidden(i)) continue;
+        enum config_style style = config_inert_is_string(i)   ? CONFIG_STYLE_QUOTED
+                                  : config_inert_is_memory(i) ? CONFIG_STYLE_MEMORY
+                                  : config_inert_is_words(i)  ? CONFIG_STYLE_WORDS
+                                                              : CONFIG_STYLE_PLAIN;
+        fn(config_inert_name(i), config_inert_value(cfg->inert[i], i), style, arg);
     }
 }

@@ -161,6 +161,9 @@ const char *config_inert_alias(int i) { return table[i].alias; }
 bool config_inert_immutable(int i) { return table[i].flags & IN_IMMUTABLE; }
 bool config_inert_protected(int i) { return table[i].flags & IN_PROTECTED; }
 bool config_inert_hidden(int i) { return table[i].flags & IN_HIDDEN; }
+bool config_inert_is_string(int i) { return table[i].type == IN_STRING; }
+bool config_inert_is_memory(int i) { return table[i].type == IN_MEMORY; }
+bool config_inert_is_words(int i) { return table[i].type == IN_SPECIAL || (table[i].flags & IN_MULTI_ARG); }
 const char *config_inert_value(const char *slot, int i) { return slot ? slot : table[i].deflt; }
 
 int config_inert_find(const char *name)

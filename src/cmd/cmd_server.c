@@ -2,6 +2,8 @@
  * FLUSHALL, CONFIG. Handlers run on the shard the dispatcher picked. */
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/config.h"
+#include "ringkv/base/config_rewrite.h"
+#include "ringkv/base/log.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/data/keyspace.h"
 #include "ringkv/base/util.h"
@@ -162,6 +164,20 @@ static void config_resetstat_command(struct cmd_ctx *c, const struct cmd_args *a
     reply_ok(c->r);
 }
 
+static void config_rewrite_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    char err[256];
+    if (!c->cfg->config_file) {
+        reply_error(c->r, "ERR The server is running without a config file");
+    } else if (!config_rewrite(c->cfg, c->cfg->config_file, err, sizeof err)) {
+        log_warn("CONFIG REWRITE failed: %s", err);
+        reply_errorf(c->r, "ERR Rewriting config file: %s", err);
+    } else {
+        log_notice("CONFIG REWRITE executed with success.");
+        reply_ok(c->r);
+    }
+}
+
 static void config_help_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     static const char *const lines[] = {
@@ -172,8 +188,10 @@ static void config_help_command(struct cmd_ctx *c, const struct cmd_args *a)
         "    Set the configuration <directive> to <value>.",
         "RESETSTAT",
         "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
     };
     reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }
@@ -191,6 +209,10 @@ static const struct cmd_def config_subcommands[] = {
     {.name = "config|resetstat", .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALL_SHARDS,
      .fn = config_resetstat_command, .combine = COMBINE_OK, .group = "server", .summary = "Reset the stats returned by INFO",
      .since = "2.0.0", .complexity = "O(1)"},
+    {.name = "config|rewrite", .arity = 2, .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_CONN,
+     .fn = config_rewrite_command, .group = "server",
+     .summary = "Rewrite the configuration file with the in memory configuration", .since = "2.8.0",
+     .complexity = "O(1)"},
     {.name = "config|help", .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_CONN, .fn = config_help_command,
      .group = "server", .summary = "Show helpful text about the different subcommands", .since = "5.0.0", .complexity = "O(1)"},
     {0},

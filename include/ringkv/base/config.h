@@ -134,6 +134,20 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
  * refuses a directive given twice), name itself otherwise; NULL when
  * there is no such directive. */
 const char *config_canonical_name(const char *name);
+
+/* How a directive's value is written in a config file (CONFIG REWRITE). */
+enum config_style {
+    CONFIG_STYLE_PLAIN,  /* one word as CONFIG GET answers it */
+    CONFIG_STYLE_QUOTED, /* a string: quoted and escaped */
+    CONFIG_STYLE_MEMORY, /* bytes, with a unit where it divides (100mb) */
+    CONFIG_STYLE_WORDS,  /* several words (bind, percentiles) */
+    CONFIG_STYLE_SAVE,   /* a line per save point */
+    CONFIG_STYLE_OBUF,   /* a line per client class */
+};
+/* Each directive once, by its canonical name (no aliases, no hidden test
+ * knobs), with its value as CONFIG GET answers it. */
+void config_each(const struct config *cfg,
+                 void (*fn)(const char *name, const char *value, enum config_style style, void *arg), void *arg);
 /* CONFIG GET: calls fn for every directive matching the glob pattern
  * (a directive Redis hides from patterns still answers its exact name). */
 void config_get(const struct config *cfg, const char *pattern, size_t plen,

@@ -25,6 +25,10 @@ bool config_inert_immutable(int i);
 bool config_inert_protected(int i);
 /* Redis's hidden test knobs: CONFIG GET answers them only by exact name. */
 bool config_inert_hidden(int i);
+/* A string (quoted in a config file), a memory size, several words. */
+bool config_inert_is_string(int i);
+bool config_inert_is_memory(int i);
+bool config_inert_is_words(int i);
 /* Validates values (one word each, or several for a multi-word
  * directive) and stores the canonical text in *slot (NULL: the default). */
 bool config_inert_set(char **slot, int i, const char *const *values, int nvalues, char *err, size_t errlen);
