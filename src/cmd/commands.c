@@ -23,6 +23,7 @@ static const struct cmd_def *const parts[] = {
     persist_commands,
     slowlog_commands,
     latency_commands,
+    cluster_commands,
     info_commands,
     expire_commands,
     set_commands,

@@ -106,3 +106,19 @@ TS_TEST(server, role_and_info_replication)
     freeReplyObject(r);
     redisFree(c);
 }
+
+/* With cluster support disabled (the only mode ringkv has), as Redis:
+ * every CLUSTER subcommand, READONLY, READWRITE and ASKING answer the
+ * error clients take as "a standalone server". */
+TS_TEST(server, cluster_commands_say_cluster_support_is_disabled)
+{
+    redisContext *c = ts_connect(g_server);
+    static const char *const probes[] = {"CLUSTER INFO", "CLUSTER SLOTS", "CLUSTER SHARDS", "CLUSTER HELP",
+                                         "CLUSTER KEYSLOT foo", "READONLY", "READWRITE", "ASKING"};
+    for (size_t i = 0; i < sizeof probes / sizeof *probes; i++)
+        ts_assert_error(ts_cmd(c, probes[i]), "ERR This instance has cluster support disabled");
+    ts_assert_error(ts_cmd(c, "CLUSTER NOSUCH"),
+                    "ERR unknown subcommand 'NOSUCH'. Try CLUSTER HELP.");
+    ts_assert_status(ts_cmd(c, "PING"), "PONG");
+    redisFree(c);
+}

@@ -268,6 +268,7 @@ extern const struct cmd_def dump_commands[];
 extern const struct cmd_def persist_commands[];
 extern const struct cmd_def slowlog_commands[];
 extern const struct cmd_def latency_commands[];
+extern const struct cmd_def cluster_commands[];
 extern const struct cmd_def info_commands[];
 extern const struct cmd_def expire_commands[];
 extern const struct cmd_def set_commands[];
