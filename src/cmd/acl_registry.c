@@ -54,7 +54,18 @@ static size_t find(const char *name, size_t len, bool *found)
     return lo;
 }
 
-static void bump(void) { atomic_fetch_add_explicit(&acl_generation_counter, 1, memory_order_release); }
+static atomic_bool all_unrestricted = true;
+
+bool acl_all_unrestricted(void) { return atomic_load_explicit(&all_unrestricted, memory_order_acquire); }
+
+/* After any change, under the lock. */
+static void bump(void)
+{
+    bool all = true;
+    for (size_t i = 0; i < nusers && all; i++) all = users[i]->unrestricted;
+    atomic_store_explicit(&all_unrestricted, all, memory_order_release);
+    atomic_fetch_add_explicit(&acl_generation_counter, 1, memory_order_release);
+}
 
 /* Puts u (owned) in place of the user of its name; under the lock. */
 static void publish_locked(struct acl_user *u)

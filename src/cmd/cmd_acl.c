@@ -370,6 +370,15 @@ static void help_command(struct cmd_ctx *c, const struct cmd_args *a)
 }
 
 /* A subcommand; the rest of its fields (since, syntax...) follow. */
+/* Internal, in no table: stands in for a queued command EXEC found
+ * denied, answering the error it carries. */
+static void denied_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    reply_error_len(c->r, a->argv[1], a->len[1]);
+}
+
+const struct cmd_def acl_denied_command = {.name = "acl-denied", .arity = 2, .fn = denied_command};
+
 #define ACL_SUB(name_, arity_, flags_, fn_, summary_, complexity_, ...)                                       \
     {.name = "acl|" name_, .arity = arity_, .flags = flags_, .fn = fn_, .group = "server", .summary = summary_, \
      .complexity = complexity_, __VA_ARGS__}

@@ -168,6 +168,8 @@ bool acl_registry_load(char *const *lines, int nlines, const char *origin, bool 
  * empty, "nopass". */
 void acl_registry_set_requirepass(const char *pass);
 
+/* Whether every user may run anything (then scripts skip their checks). */
+bool acl_all_unrestricted(void);
 /* Which user a client authenticated as, for the commands a script runs on
  * whichever shard (cmd_ctx carries the client id): only clients that are
  * not the default user are recorded. Returns a reference or NULL for

@@ -17,4 +17,7 @@ bool acl_auth_client(struct cmd_ctx *c, const struct cmd_args *a, const char *us
 void acl_log_for(struct cmd_ctx *c, enum acl_denied why, enum acl_log_ctx ctx, const char *object, size_t olen,
                  const struct acl_user *u);
 
+/* Internal: a queued command EXEC found denied; argv[1] is its error. */
+extern const struct cmd_def acl_denied_command;
+
 #endif
