@@ -49,7 +49,7 @@ static void category_apply(uint64_t *cmds, int cat, bool on)
 void acl_selector_describe_commands(const struct acl_selector *s, struct obuf *out)
 {
     size_t words = (cmd_index_count() + 63) / 64;
-    bool additive = !(s->flags & ACL_SEL_ALLCOMMANDS);
+    bool additive = !(s->flags & ACL_SEL_FUTURE);
     put(out, additive ? "-@all" : "+@all");
     uint64_t *fake = rk_calloc(words, sizeof(uint64_t)), *temp = rk_malloc(words * sizeof(uint64_t));
     if (!additive) memset(fake, 0xff, words * sizeof(uint64_t));
@@ -263,4 +263,43 @@ void acl_free_args(char **argv, size_t *lens, int argc)
     for (int i = 0; i < argc; i++) rk_free(argv[i]);
     rk_free(argv);
     rk_free(lens);
+}
+
+char **acl_merge_selectors(char *const *argv, const size_t *lens, int argc, int *out_argc, size_t **out_lens,
+                           int *bad)
+{
+    char **out = rk_calloc((size_t)argc + 1, sizeof(char *));
+    size_t *olens = rk_calloc((size_t)argc + 1, sizeof(size_t));
+    int n = 0, open_at = -1;
+    struct obuf sel;
+    obuf_init(&sel);
+    for (int i = 0; i < argc; i++) {
+        const char *op = argv[i];
+        size_t len = lens[i];
+        if (open_at < 0 && len && op[0] == '(' && op[len - 1] != ')') {
+            sel.len = 0;
+            obuf_append(&sel, op, len);
+            open_at = i;
+            continue;
+        }
+        if (open_at >= 0) {
+            obuf_append(&sel, " ", 1);
+            obuf_append(&sel, op, len);
+            if (!len || op[len - 1] != ')') continue;
+            open_at = -1;
+            op = sel.data;
+            len = sel.len;
+        }
+        out[n] = rk_strndup(op, len);
+        olens[n++] = len;
+    }
+    obuf_free(&sel);
+    if (open_at >= 0) {
+        *bad = open_at;
+        acl_free_args(out, olens, n);
+        return NULL;
+    }
+    *out_argc = n;
+    *out_lens = olens;
+    return out;
 }

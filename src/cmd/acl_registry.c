@@ -171,17 +171,25 @@ static struct acl_user *parse_line(const char *line, const char *origin, int lin
     } else if (memchr(argv[1], ' ', lens[1]) || memchr(argv[1], 0, lens[1])) {
         snprintf(err, errcap, "%s:%d: username '%s' contains invalid characters. ", origin, lineno, argv[1]);
     } else {
-        u = acl_user_create(argv[1], lens[1]);
-        for (int i = 2; i < argc; i++) {
-            enum acl_set_err e = acl_user_set(u, argv[i], lens[i]);
-            if (e) {
-                snprintf(err, errcap, "%s:%d: %s. ", origin, lineno, acl_set_error(e));
-                acl_user_unref(u);
-                u = NULL;
-                break;
+        int n, bad;
+        size_t *mlens;
+        char **ops = acl_merge_selectors(argv + 2, lens + 2, argc - 2, &n, &mlens, &bad);
+        if (!ops) {
+            snprintf(err, errcap, "%s:%d: Unmatched parenthesis in acl selector starting at '%s'. ", origin, lineno,
+                     argv[2 + bad]);
+        } else {
+            u = acl_user_create(argv[1], lens[1]);
+            for (int i = 0; i < n && u; i++) {
+                enum acl_set_err e = acl_user_set(u, ops[i], mlens[i]);
+                if (e) {
+                    snprintf(err, errcap, "%s:%d: %s. ", origin, lineno, acl_set_error(e));
+                    acl_user_unref(u);
+                    u = NULL;
+                }
             }
+            if (u) acl_user_seal(u);
+            acl_free_args(ops, mlens, n);
         }
-        if (u) acl_user_seal(u);
     }
     acl_free_args(argv, lens, argc);
     return u;

@@ -102,8 +102,12 @@ static void selector_copy(struct acl_selector *dst, const struct acl_selector *s
 static void set_bit(struct acl_selector *s, int id, bool on)
 {
     if (id < 0) return;
-    if (on) s->cmds[id / 64] |= 1ull << (id % 64);
-    else s->cmds[id / 64] &= ~(1ull << (id % 64));
+    if (on) {
+        s->cmds[id / 64] |= 1ull << (id % 64);
+    } else {
+        s->cmds[id / 64] &= ~(1ull << (id % 64));
+        s->flags &= ~(unsigned)ACL_SEL_ALLCOMMANDS;
+    }
 }
 
 /* ACLChangeSelectorPerm: a command and all its subcommands. */
@@ -244,11 +248,11 @@ static enum acl_set_err selector_set(struct acl_selector *s, const char *op, siz
         s->flags &= ~ACL_SEL_ALLCHANNELS;
     } else if (op_is(op, len, "allcommands") || op_is(op, len, "+@all")) {
         memset(s->cmds, 0xff, words * sizeof(uint64_t));
-        s->flags |= ACL_SEL_ALLCOMMANDS;
+        s->flags |= ACL_SEL_ALLCOMMANDS | ACL_SEL_FUTURE;
         firstargs_reset(s);
     } else if (op_is(op, len, "nocommands") || op_is(op, len, "-@all")) {
         memset(s->cmds, 0, words * sizeof(uint64_t));
-        s->flags &= ~ACL_SEL_ALLCOMMANDS;
+        s->flags &= ~(unsigned)(ACL_SEL_ALLCOMMANDS | ACL_SEL_FUTURE);
         firstargs_reset(s);
     } else if (op[0] == '~' || op[0] == '%') {
         return add_key_pattern(s, op, len);

@@ -70,16 +70,20 @@ static void setuser_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, "ERR Usernames can't contain spaces or null characters");
         return;
     }
-    int n = a->argc - 3, bad = 0;
-    char **ops = rk_malloc((size_t)(n + 1) * sizeof(char *));
-    for (int i = 0; i < n; i++) ops[i] = (char *)a->argv[3 + i];
-    enum acl_set_err err = acl_registry_setuser(a->argv[2], a->len[2], ops, a->len + 3, n, &bad);
-    rk_free(ops);
-    if (err) {
-        reply_errorf(c->r, "ERR Error in ACL SETUSER modifier '%.*s': %s", (int)a->len[3 + bad], a->argv[3 + bad],
-                     acl_set_error(err));
+    int n = 0, bad = 0;
+    size_t *lens;
+    char **ops = acl_merge_selectors((char *const *)a->argv + 3, a->len + 3, a->argc - 3, &n, &lens, &bad);
+    if (!ops) {
+        reply_errorf(c->r, "ERR Unmatched parenthesis in acl selector starting at '%.*s'.", (int)a->len[3 + bad],
+                     a->argv[3 + bad]);
         return;
     }
+    enum acl_set_err err = acl_registry_setuser(a->argv[2], a->len[2], ops, lens, n, &bad);
+    if (err)
+        reply_errorf(c->r, "ERR Error in ACL SETUSER modifier '%.*s': %s", (int)lens[bad], ops[bad],
+                     acl_set_error(err));
+    acl_free_args(ops, lens, n);
+    if (err) return;
     reply_ok(c->r);
 }
 

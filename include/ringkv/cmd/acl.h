@@ -43,7 +43,8 @@ enum {
     ACL_SEL_ROOT = 1u << 0,
     ACL_SEL_ALLKEYS = 1u << 1,
     ACL_SEL_ALLCHANNELS = 1u << 2,
-    ACL_SEL_ALLCOMMANDS = 1u << 3, /* +@all: commands added later are allowed too */
+    ACL_SEL_ALLCOMMANDS = 1u << 3, /* every command: checks skip the bitmap (any '-' rule clears it) */
+    ACL_SEL_FUTURE = 1u << 4,      /* +@all not undone by -@all: described as "+@all ..." */
 };
 enum { ACL_KEY_READ = 1u << 0, ACL_KEY_WRITE = 1u << 1, ACL_KEY_ALL = 3 };
 
@@ -123,6 +124,11 @@ void acl_selector_describe_channels(const struct acl_selector *s, struct obuf *o
 /* Splits a line the way Redis's sdssplitargs does ("quotes", \x41); NULL
  * on unbalanced quotes. Free with acl_free_args. */
 char **acl_split_args(const char *line, size_t len, int *argc, size_t **lens);
+/* Joins the words of a selector split by spaces ("(+get", "~k)") into one,
+ * as Redis's ACLMergeSelectorArguments; NULL when a parenthesis is left
+ * open (*bad: the word that opened it). The result is a new array. */
+char **acl_merge_selectors(char *const *argv, const size_t *lens, int argc, int *out_argc, size_t **out_lens,
+                           int *bad);
 void acl_free_args(char **argv, size_t *lens, int argc);
 
 /* ---- the check --------------------------------------------------------- */
