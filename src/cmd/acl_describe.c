@@ -157,7 +157,8 @@ void acl_user_describe(const struct acl_user *u, struct obuf *out)
     obuf_append(out, u->name, u->name_len);
     put(out, u->flags & ACL_USER_ON ? " on " : " off ");
     if (u->flags & ACL_USER_NOPASS) put(out, "nopass ");
-    put(out, u->flags & ACL_USER_SKIP_SANITIZE ? "skip-sanitize-payload " : "sanitize-payload ");
+    if (u->flags & ACL_USER_SKIP_SANITIZE) put(out, "skip-sanitize-payload ");
+    if (u->flags & ACL_USER_SANITIZE) put(out, "sanitize-payload ");
     for (uint32_t i = 0; i < u->npass; i++) {
         put(out, "#");
         obuf_append(out, u->pass[i], ACL_HASH_HEX);

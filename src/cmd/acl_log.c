@@ -44,8 +44,7 @@ static void trim_locked(void)
 void acl_log_set_max_len(long long len)
 {
     pthread_mutex_lock(&lock);
-    max_len = len < 0 ? 0 : len;
-    trim_locked();
+    max_len = len < 0 ? 0 : len; /* as Redis, the log shrinks at its next entry */
     pthread_mutex_unlock(&lock);
 }
 

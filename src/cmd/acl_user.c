@@ -427,8 +427,10 @@ enum acl_set_err acl_user_set(struct acl_user *u, const char *op, size_t len)
     if (len == 0) return ACL_SET_OK;
     if (op_is(op, len, "on")) u->flags |= ACL_USER_ON;
     else if (op_is(op, len, "off")) u->flags &= ~(unsigned)ACL_USER_ON;
-    else if (op_is(op, len, "skip-sanitize-payload")) u->flags |= ACL_USER_SKIP_SANITIZE;
-    else if (op_is(op, len, "sanitize-payload")) u->flags &= ~(unsigned)ACL_USER_SKIP_SANITIZE;
+    else if (op_is(op, len, "skip-sanitize-payload"))
+        u->flags = (u->flags & ~(unsigned)ACL_USER_SANITIZE) | ACL_USER_SKIP_SANITIZE;
+    else if (op_is(op, len, "sanitize-payload"))
+        u->flags = (u->flags & ~(unsigned)ACL_USER_SKIP_SANITIZE) | ACL_USER_SANITIZE;
     else if (op_is(op, len, "nopass") || op_is(op, len, "resetpass")) {
         rk_free(u->pass);
         u->pass = NULL;

@@ -155,7 +155,8 @@ static void getuser_command(struct cmd_ctx *c, const struct cmd_args *a)
     int nflags = 0;
     flags[nflags++] = u->flags & ACL_USER_ON ? "on" : "off";
     if (u->flags & ACL_USER_NOPASS) flags[nflags++] = "nopass";
-    flags[nflags++] = u->flags & ACL_USER_SKIP_SANITIZE ? "skip-sanitize-payload" : "sanitize-payload";
+    if (u->flags & ACL_USER_SKIP_SANITIZE) flags[nflags++] = "skip-sanitize-payload";
+    if (u->flags & ACL_USER_SANITIZE) flags[nflags++] = "sanitize-payload";
     reply_set(c->r, nflags);
     for (int i = 0; i < nflags; i++) reply_bulk_cstr(c->r, flags[i]);
     reply_bulk_cstr(c->r, "passwords");
@@ -223,7 +224,7 @@ static void cat_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     int cat = acl_category_lookup(a->argv[2], a->len[2]);
     if (cat < 0) {
-        reply_errorf(c->r, "ERR Unknown category '%.128s'", a->argv[2]);
+        reply_errorf(c->r, "ERR Unknown category '%.*s'", (int)(a->len[2] < 128 ? a->len[2] : 128), a->argv[2]);
         return;
     }
     size_t at = reply_defer(c->r), n = 0;

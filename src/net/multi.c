@@ -183,7 +183,8 @@ static void show_queue(struct conn *c, const int *dbids)
 static void denied_text(char *out, size_t cap, enum acl_denied why, const struct cmd_def *cmd)
 {
     char reason[160];
-    if (why == ACL_DENIED_CMD) snprintf(reason, sizeof(reason), "no permission to execute the '%s' command", cmd->name);
+    (void)cmd;
+    if (why == ACL_DENIED_CMD) snprintf(reason, sizeof(reason), "no permission to execute the command or subcommand");
     else if (why == ACL_DENIED_KEY) snprintf(reason, sizeof(reason), "no permission to touch the specified keys");
     else if (why == ACL_DENIED_CHANNEL)
         snprintf(reason, sizeof(reason), "no permission to access one of the channels used as arguments");

@@ -38,6 +38,7 @@ enum {
     ACL_USER_ON = 1u << 0,
     ACL_USER_NOPASS = 1u << 1,
     ACL_USER_SKIP_SANITIZE = 1u << 2, /* skip-sanitize-payload */
+    ACL_USER_SANITIZE = 1u << 3,      /* sanitize-payload said (neither: not shown) */
 };
 enum {
     ACL_SEL_ROOT = 1u << 0,
