@@ -150,3 +150,22 @@ enum acl_denied acl_check(const struct acl_user *u, const struct cmd_def *cmd, c
     *errpos = last;
     return worst;
 }
+
+/* ACLSelectorHasUnrestrictedKeyAccess: ~* (or %R~* for reads...). */
+static bool every_key(const struct acl_selector *s, unsigned need)
+{
+    if (s->flags & ACL_SEL_ALLKEYS) return true;
+    for (uint32_t i = 0; i < s->nkeys; i++)
+        if ((s->keys[i].flags & need) == need && s->keys[i].len == 1 && s->keys[i].pat[0] == '*') return true;
+    return false;
+}
+
+bool acl_check_every_key(const struct acl_user *u, const struct cmd_def *cmd, const struct cmd_args *a, unsigned need)
+{
+    if (u->unrestricted) return true;
+    for (uint32_t i = 0; i < u->nsel; i++) {
+        int pos = 0;
+        if (selector_check(&u->sel[i], cmd, a, &pos) == ACL_OK && every_key(&u->sel[i], need)) return true;
+    }
+    return false;
+}

@@ -57,6 +57,13 @@ bool acl_auth_client(struct cmd_ctx *c, const struct cmd_args *a, const char *us
     return false;
 }
 
+/* Redis's addReplySubcommandSyntaxError, with the subcommand as sent. */
+static void reply_sub_syntax(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    reply_errorf(c->r, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try ACL HELP.",
+                 (int)(a->len[1] < 128 ? a->len[1] : 128), a->argv[1]);
+}
+
 static bool has_space_or_nul(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -214,7 +221,7 @@ static void whoami_command(struct cmd_ctx *c, const struct cmd_args *a)
 static void cat_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     if (a->argc > 3) {
-        reply_errorf(c->r, "ERR unknown subcommand or wrong number of arguments for 'cat'. Try ACL HELP.");
+        reply_sub_syntax(c, a);
         return;
     }
     if (a->argc == 2) {
@@ -241,7 +248,7 @@ static void genpass_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long bits = 256;
     if (a->argc > 3) {
-        reply_error(c->r, "ERR unknown subcommand or wrong number of arguments for 'genpass'. Try ACL HELP.");
+        reply_sub_syntax(c, a);
         return;
     }
     if (a->argc == 3 && !arg_ll_or_reply(c, a, 2, &bits, RK_ERR_NOT_INT)) return;
@@ -266,7 +273,7 @@ static void log_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     long long count = 10;
     if (a->argc > 3) {
-        reply_error(c->r, "ERR unknown subcommand or wrong number of arguments for 'log'. Try ACL HELP.");
+        reply_sub_syntax(c, a);
         return;
     }
     if (a->argc == 3) {
@@ -369,7 +376,7 @@ static void help_command(struct cmd_ctx *c, const struct cmd_args *a)
         "WHOAMI",
         "    Return the current connection username.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
     };
     reply_help(c->r, lines, RK_ARRAY_LEN(lines));
 }

@@ -155,6 +155,8 @@ TS_TEST(acl, subcommands_categories_and_selectors)
     cr_assert_eq(r->elements, 21);
     freeReplyObject(r);
     ts_assert_error(ts_cmd(admin, "ACL CAT nosuch"), "ERR Unknown category 'nosuch'");
+    ts_assert_error(ts_cmd(admin, "ACL CAT a b"), "ERR unknown subcommand or wrong number of arguments for 'CAT'. Try "
+                                                  "ACL HELP.");
     r = ts_cmd(admin, "ACL GENPASS 65");
     cr_assert_eq(r->type, REDIS_REPLY_STRING);
     cr_assert_eq(r->len, 17);
@@ -385,6 +387,24 @@ Test(acl, aclfile_save_and_load_round_trip, .fini = ts_fixture_fini)
     unlink(path);
 }
 
+/* BY and GET patterns may name any key: Redis wants read access to all. */
+TS_TEST(acl, sort_patterns_need_every_key)
+{
+    redisContext *admin = ts_connect(g_server);
+    ts_assert_int(ts_cmd(admin, "RPUSH mylist 1"), 1);
+    ts_assert_ok(ts_cmd(admin, "SET v1 1"));
+    ts_assert_ok(ts_cmd(admin, "ACL SETUSER srt on nopass (+sort ~mylist ~v*)"));
+    redisContext *c = login("srt", "x");
+    ts_assert_error(ts_cmd(c, "SORT mylist BY v*"), "ERR BY option of SORT denied due to insufficient ACL permissions.");
+    ts_assert_error(ts_cmd(c, "SORT mylist GET v*"), "ERR GET option of SORT denied due to insufficient ACL permissions.");
+    ts_assert_array(ts_cmd(c, "SORT mylist BY nosort"), "1");
+    ts_assert_ok(ts_cmd(admin, "ACL SETUSER srt (+sort ~mylist %%R~*)"));
+    ts_assert_array(ts_cmd(c, "SORT mylist BY v*"), "1");
+    ts_assert_array(ts_cmd(c, "SORT mylist GET v*"), "1");
+    redisFree(c);
+    redisFree(admin);
+}
+
 TS_TEST(acl, without_aclfile_save_and_load_refuse)
 {
     redisContext *admin = ts_connect(g_server);
@@ -393,5 +413,11 @@ TS_TEST(acl, without_aclfile_save_and_load_refuse)
                       "configuration file set) in order to store users in the Redis configuration.";
     ts_assert_error(ts_cmd(admin, "ACL SAVE"), err);
     ts_assert_error(ts_cmd(admin, "ACL LOAD"), err);
+    /* found by redis-diff: HELP's last line is Redis's own wording */
+    redisReply *r = ts_cmd(admin, "ACL HELP");
+    cr_assert_eq(r->type, REDIS_REPLY_ARRAY);
+    cr_assert_eq(r->elements, 29);
+    cr_assert_str_eq(r->element[28]->str, "    Prints this help.");
+    freeReplyObject(r);
     redisFree(admin);
 }

@@ -140,8 +140,10 @@ enum acl_denied { ACL_OK = 0, ACL_DENIED_CMD, ACL_DENIED_KEY, ACL_DENIED_AUTH, A
  * argument (key or channel) that no selector allowed, as Redis picks it. */
 enum acl_denied acl_check(const struct acl_user *u, const struct cmd_def *cmd, const struct cmd_args *a,
                           int *errpos);
-/* Whether u may run cmd with `flags` (KS_*) access to every key (ACL
- * DRYRUN has no use for it; SORT BY/GET and script keys do in Redis). */
+/* Whether one selector of u both permits the call and reaches every key
+ * with the rights `need` (ACL_KEY_*): SORT's BY and GET patterns may name
+ * any key (Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess). */
+bool acl_check_every_key(const struct acl_user *u, const struct cmd_def *cmd, const struct cmd_args *a, unsigned need);
 
 /* ---- the registry ------------------------------------------------------ */
 
