@@ -169,3 +169,10 @@ bool acl_check_every_key(const struct acl_user *u, const struct cmd_def *cmd, co
     }
     return false;
 }
+
+bool acl_channel_permitted(const struct acl_user *u, const char *name, size_t len, bool is_pattern)
+{
+    for (uint32_t i = 0; i < u->nsel; i++)
+        if (channel_allowed(&u->sel[i], name, len, is_pattern)) return true;
+    return false;
+}

@@ -5,6 +5,7 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/net/multi.h"
+#include "ringkv/net/pubsub.h"
 #include "ringkv/proto/reply.h"
 
 #include <string.h>
@@ -67,6 +68,25 @@ static bool catch_up(struct conn *c)
     c->user = now;
     note_generation(c, gen);
     return true;
+}
+
+static bool may_listen(const char *name, size_t len, enum pubsub_kind kind, void *arg)
+{
+    return acl_channel_permitted(arg, name, len, kind == PUBSUB_PATTERN);
+}
+
+void conn_acl_shard_catch_up(struct shard *s, struct conn *current)
+{
+    s->acl_gen = acl_generation();
+    for (struct conn *c = s->conns; c; c = c->next) {
+        if ((c->flags & (CONN_CLOSING | CONN_LINGERING | CONN_CLOSE_AFTER_REPLY)) || !pubsub_conn_subscribed(c))
+            continue;
+        if (catch_up(c) && pubsub_conn_all(c, may_listen, c->user)) continue;
+        /* At once, what it was sent is dropped, as Redis frees it; the
+         * connection being read finishes its input first. */
+        if (c == current) client_kill(conn_client(c));
+        else conn_close(c);
+    }
 }
 
 void conn_acl_log(struct conn *c, enum acl_denied why, enum acl_log_ctx ctx, const char *object, size_t olen,

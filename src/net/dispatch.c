@@ -505,6 +505,7 @@ static bool reply_mode_step(struct conn *c)
 size_t dispatch_input(struct conn *c, const char *buf, size_t len)
 {
     size_t off = 0;
+    conn_acl_shard_check(c->shard, c);
     while (off < len && !(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
         /* Once per run of commands, not on every resume after a wait. */
         if (c->prefetched == 0 && c->busy == 0 && len - off > 64)

@@ -387,6 +387,34 @@ Test(acl, aclfile_save_and_load_round_trip, .fini = ts_fixture_fini)
     unlink(path);
 }
 
+/* Redis closes subscribers whose user may no longer listen to one of
+ * their channels, on every shard, before the next command runs. */
+TS_TEST(acl, subscribers_losing_a_channel_are_closed)
+{
+    redisContext *admin = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(admin, "ACL SETUSER ps on nopass +@all resetchannels &foo &bar:* &keep"));
+    redisContext *sub[NCONN];
+    for (int i = 0; i < NCONN; i++) {
+        sub[i] = login("ps", "x");
+        ts_assert_ok(ts_cmd(sub[i], "CLIENT SETNAME %s", i % 2 ? "deathrow" : "spared"));
+        redisReply *r = ts_cmd(sub[i], i % 2 ? "SUBSCRIBE keep foo" : "PSUBSCRIBE bar:*");
+        freeReplyObject(r);
+        if (i % 2) freeReplyObject(ts_reply(sub[i])); /* the second confirmation */
+    }
+    ts_assert_ok(ts_cmd(admin, "ACL SETUSER ps resetchannels &keep &bar:*"));
+    redisReply *r = ts_cmd(admin, "CLIENT LIST");
+    cr_assert_eq(r->type, REDIS_REPLY_STRING);
+    cr_assert_null(strstr(r->str, "name=deathrow"), "%s", r->str);
+    cr_assert_not_null(strstr(r->str, "name=spared"), "%s", r->str);
+    freeReplyObject(r);
+    for (int i = 0; i < NCONN; i++) {
+        redisReply *got = NULL;
+        if (i % 2) cr_assert_eq(redisGetReply(sub[i], (void **)&got), REDIS_ERR, "closed");
+        redisFree(sub[i]);
+    }
+    redisFree(admin);
+}
+
 /* BY and GET patterns may name any key: Redis wants read access to all. */
 TS_TEST(acl, sort_patterns_need_every_key)
 {

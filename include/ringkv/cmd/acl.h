@@ -145,6 +145,10 @@ enum acl_denied acl_check(const struct acl_user *u, const struct cmd_def *cmd, c
  * any key (Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess). */
 bool acl_check_every_key(const struct acl_user *u, const struct cmd_def *cmd, const struct cmd_args *a, unsigned need);
 
+/* Whether u may listen to a channel (a pattern, is_pattern, must be one of
+ * its channel patterns literally), as Redis's ACLUserCheckChannelPerm. */
+bool acl_channel_permitted(const struct acl_user *u, const char *name, size_t len, bool is_pattern);
+
 /* ---- the registry ------------------------------------------------------ */
 
 extern atomic_uint_fast64_t acl_generation_counter;

@@ -12,6 +12,8 @@
 #define RINGKV_CONN_ACL_H
 
 #include "ringkv/cmd/acl.h"
+#include "ringkv/base/util.h"
+#include "ringkv/core/shard.h"
 #include "ringkv/net/conn.h"
 
 /* A new (or RESET) connection: the default user, authenticated when that
@@ -25,6 +27,16 @@ void conn_acl_set_user(struct conn *c, struct acl_user *u);
 bool conn_acl_auth_required(const struct conn *c);
 
 static inline bool conn_acl_free(const struct conn *c) { return c->acl_free_gen == acl_generation(); }
+
+/* After an ACL change, before the shard runs anything more: its
+ * subscribers whose user is gone or may no longer listen to one of their
+ * channels are closed, as Redis closes them (ACLKillPubsubClientsIfNeeded).
+ * One comparison while nothing changed. */
+void conn_acl_shard_catch_up(struct shard *s, struct conn *current);
+static inline void conn_acl_shard_check(struct shard *s, struct conn *current)
+{
+    if (RK_UNLIKELY(s->acl_gen != acl_generation())) conn_acl_shard_catch_up(s, current);
+}
 
 /* Whether the call may run: ACL_OK, or why not (*errpos: the key or
  * channel argument), the denial logged in ACL LOG. ACL_DENIED_AUTH: its
