@@ -219,10 +219,22 @@ bool acl_registry_load(char *const *lines, int nlines, const char *origin, bool 
         pthread_mutex_lock(&lock);
         bool found;
         size_t at = find("default", 7, &found);
-        struct acl_user *def = found && !reset_default ? acl_user_ref(users[at]) : acl_user_create_default();
+        /* As Redis copies the new rules into its default user, the default
+         * user's clients stay; every other user is a new one, and the
+         * clients of the old ones go (they are not yet published: the
+         * fresh objects may still be written). */
+        bool in_file = false;
+        for (int i = 0; i < n; i++)
+            if (fresh[i]->name_len == 7 && memcmp(fresh[i]->name, "default", 7) == 0) {
+                if (found) fresh[i]->identity = users[at]->identity;
+                in_file = true;
+            }
+        struct acl_user *def = NULL;
+        if (!in_file) def = found && !reset_default ? acl_user_ref(users[at]) : acl_user_create_default();
+        if (def && found && def != users[at]) def->identity = users[at]->identity;
         for (size_t i = 0; i < nusers; i++) acl_user_unref(users[i]);
         nusers = 0;
-        publish_locked(def);
+        if (def) publish_locked(def);
         for (int i = 0; i < n; i++) publish_locked(fresh[i]);
         bump();
         pthread_mutex_unlock(&lock);

@@ -274,9 +274,12 @@ static enum acl_set_err selector_set(struct acl_selector *s, const char *op, siz
 
 /* ---- users ---- */
 
+static atomic_uint_fast64_t next_identity = 1;
+
 static struct acl_user *user_alloc(const char *name, size_t len)
 {
     struct acl_user *u = rk_calloc(1, sizeof(*u));
+    u->identity = atomic_fetch_add_explicit(&next_identity, 1, memory_order_relaxed);
     atomic_init(&u->refs, 1);
     u->name = rk_strndup(name, len);
     u->name_len = len;
@@ -314,6 +317,7 @@ struct acl_user *acl_user_copy(const struct acl_user *src)
     u->sel = rk_malloc(src->nsel * sizeof(*u->sel));
     for (uint32_t i = 0; i < src->nsel; i++) selector_copy(&u->sel[i], &src->sel[i]);
     u->unrestricted = src->unrestricted;
+    u->identity = src->identity;
     return u;
 }
 

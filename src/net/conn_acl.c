@@ -63,6 +63,10 @@ static bool catch_up(struct conn *c)
     uint64_t gen = acl_generation();
     if (c->acl_seen_gen == gen) return c->user != NULL;
     struct acl_user *now = c->user ? acl_registry_get(c->user->name, c->user->name_len) : NULL;
+    if (now && now->identity != c->user->identity) { /* ACL LOAD made another of that name */
+        acl_user_unref(now);
+        now = NULL;
+    }
     if (!now) return false;
     acl_user_unref(c->user);
     c->user = now;
@@ -79,9 +83,8 @@ void conn_acl_shard_catch_up(struct shard *s, struct conn *current)
 {
     s->acl_gen = acl_generation();
     for (struct conn *c = s->conns; c; c = c->next) {
-        if ((c->flags & (CONN_CLOSING | CONN_LINGERING | CONN_CLOSE_AFTER_REPLY)) || !pubsub_conn_subscribed(c))
-            continue;
-        if (catch_up(c) && pubsub_conn_all(c, may_listen, c->user)) continue;
+        if (c->flags & (CONN_CLOSING | CONN_LINGERING | CONN_CLOSE_AFTER_REPLY)) continue;
+        if (catch_up(c) && (!pubsub_conn_subscribed(c) || pubsub_conn_all(c, may_listen, c->user))) continue;
         /* At once, what it was sent is dropped, as Redis frees it; the
          * connection being read finishes its input first. */
         if (c == current) client_kill(conn_client(c));

@@ -360,6 +360,8 @@ Test(acl, aclfile_save_and_load_round_trip, .fini = ts_fixture_fini)
     ts_assert_int(ts_cmd(admin, "ACL DELUSER g"), 1);
     ts_assert_ok(ts_cmd(admin, "ACL SETUSER f off"));
     ts_assert_ok(ts_cmd(admin, "ACL LOAD"));
+    /* the users are new ones: their clients go, the default user's stay */
+    cr_assert_null(redisCommand(f, "PING"), "a client of a reloaded user is closed");
     redisReply *after = ts_cmd(admin, "ACL LIST");
     cr_assert_eq(before->elements, 3);
     cr_assert_eq(after->elements, before->elements);

@@ -78,6 +78,7 @@ struct acl_user {
     struct acl_selector *sel;  /* sel[0] is the root selector */
     uint32_t nsel;
     bool unrestricted;         /* every command, key and channel: checks are skipped */
+    uint64_t identity;         /* kept by its versions; a user ACL LOAD recreates gets a new one */
 };
 
 /* Why a rule failed (Redis's errno values of ACLSetUser), 0 for none. */

@@ -28,9 +28,11 @@ bool conn_acl_auth_required(const struct conn *c);
 
 static inline bool conn_acl_free(const struct conn *c) { return c->acl_free_gen == acl_generation(); }
 
-/* After an ACL change, before the shard runs anything more: its
- * subscribers whose user is gone or may no longer listen to one of their
- * channels are closed, as Redis closes them (ACLKillPubsubClientsIfNeeded).
+/* After an ACL change, before the shard runs anything more: its clients
+ * whose user is gone (DELUSER, or ACL LOAD made a new one of that name)
+ * and its subscribers that may no longer listen to one of their channels
+ * are closed, as Redis closes them (ACLFreeUserAndKillClients,
+ * ACLKillPubsubClientsIfNeeded).
  * One comparison while nothing changed. */
 void conn_acl_shard_catch_up(struct shard *s, struct conn *current);
 static inline void conn_acl_shard_check(struct shard *s, struct conn *current)
