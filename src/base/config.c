@@ -43,6 +43,9 @@ static const struct directive directives[] = {
     {"pin-cpus", T_BOOL, F(pin_cpus), 0, 1, false, NULL},
     {"databases", T_INT, F(databases), 1, 256, false, NULL},
     {"requirepass", T_STRING, F(requirepass), 0, 0, true, NULL},
+    {"aclfile", T_STRING, F(aclfile), 0, 0, false, NULL},
+    {"acllog-max-len", T_INT, F(acllog_max_len), 0, LONG_MAX, true, NULL},
+    {"acl-pubsub-default", T_ENUM, F(acl_pubsub_default), 0, 1, true, CONFIG_ACL_PUBSUB_DEFAULTS},
     {"maxclients", T_INT, F(maxclients), 1, 10000000, true, NULL},
     {"timeout", T_INT, F(timeout), 0, INT_MAX, true, NULL},
     {"loglevel", T_LOGLEVEL, F(loglevel), 0, 3, true, NULL},
@@ -129,6 +132,8 @@ void config_init(struct config *cfg)
     cfg->dbfilename = rk_strndup("dump.rdb", 8);
     cfg->slowlog_log_slower_than = 10000; /* Redis's defaults */
     cfg->slowlog_max_len = 128;
+    cfg->acllog_max_len = 128;
+    cfg->acl_pubsub_default = 1; /* resetchannels */
     cfg->latency_tracking = true;
     cfg->latency_percentiles[0] = 50;
     cfg->latency_percentiles[1] = 99;
@@ -198,6 +203,8 @@ void config_free(struct config *cfg)
 {
     for (int i = 0; i < cfg->bind_count; i++) rk_free(cfg->bind[i]);
     rk_free(cfg->requirepass);
+    rk_free(cfg->aclfile);
+    rk_free(cfg->acl_users);
     rk_free(cfg->logfile);
     rk_free(cfg->dir);
     rk_free(cfg->dbfilename);
@@ -215,6 +222,8 @@ void config_copy(struct config *dst, const struct config *src)
     *dst = *src;
     for (int i = 0; i < src->bind_count; i++) dst->bind[i] = dup_or_null(src->bind[i]);
     dst->requirepass = dup_or_null(src->requirepass);
+    dst->aclfile = dup_or_null(src->aclfile);
+    dst->acl_users = dup_or_null(src->acl_users);
     dst->logfile = dup_or_null(src->logfile);
     dst->dir = dup_or_null(src->dir);
     dst->dbfilename = dup_or_null(src->dbfilename);
@@ -501,10 +510,43 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
     return set_scalar(cfg, d, values[0], err, errlen);
 }
 
+/* "user <name> <rules>": kept for the ACL registry (Redis loads them once
+ * the configuration is read), each word quoted again for acl_split_args. */
+static void add_user_line(struct config *cfg, char **words, int n)
+{
+    size_t cap = 2, len = 0;
+    for (int i = 0; i < n; i++) cap += strlen(words[i]) * 4 + 3;
+    size_t old = cfg->acl_users ? strlen(cfg->acl_users) : 0;
+    char *out = rk_malloc(old + cap + 1);
+    if (old) {
+        memcpy(out, cfg->acl_users, old);
+        out[old] = '\n';
+        len = old + 1;
+    }
+    memcpy(out + len, "user ", 5);
+    len += 5;
+    for (int i = 1; i < n; i++) {
+        out[len++] = '"';
+        for (const unsigned char *p = (const unsigned char *)words[i]; *p; p++) {
+            if (*p == '"' || *p == '\\' || *p < ' ' || *p > '~') len += (size_t)sprintf(out + len, "\\x%02x", *p);
+            else out[len++] = (char)*p;
+        }
+        out[len++] = '"';
+        out[len++] = ' ';
+    }
+    out[len] = 0;
+    rk_free(cfg->acl_users);
+    cfg->acl_users = out;
+}
+
 static void set_from_words(struct config *cfg, char **words, int n, const char *where, int line, char *err,
                            size_t errlen, bool *ok)
 {
     char why[256] = "";
+    if (strcasecmp(words[0], "user") == 0 && n >= 2) {
+        add_user_line(cfg, words, n);
+        return;
+    }
     if (!config_set(cfg, words[0], (const char *const *)words + 1, n - 1, false, why, sizeof(why))) {
         if (line > 0)
             snprintf(err, errlen, "*** FATAL CONFIG FILE ERROR ***\nReading the configuration file, at line %d\n>>> '%s'\n%s",

@@ -3,6 +3,7 @@
  * and change their client through its handle (host.h); those two visit
  * every shard, since clients live on all of them. */
 #include "ringkv/cmd/commands.h"
+#include "ringkv/cmd/cmd_acl.h"
 #include "ringkv/base/config.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/data/keyspace.h"
@@ -29,39 +30,29 @@ static void select_command(struct cmd_ctx *c, const struct cmd_args *a)
     reply_ok(c->r);
 }
 
-/* Checks a user/password pair against requirepass ("default" user only). */
-static bool password_ok(struct cmd_ctx *c, const char *user, size_t ulen, const char *pass, size_t plen)
-{
-    const char *want = c->cfg->requirepass;
-    if (ulen != 7 || memcmp(user, "default", 7) != 0) return false;
-    if (!want || !*want) return true; /* the default user has no password */
-    size_t wlen = strlen(want);
-    /* Constant-time compare over the longer length. */
-    unsigned diff = (unsigned)(wlen ^ plen);
-    for (size_t i = 0; i < wlen || i < plen; i++)
-        diff |= (unsigned)(i < wlen ? want[i] : 0) ^ (unsigned)(i < plen ? pass[i] : 0);
-    return diff == 0;
-}
-
 static void auth_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     if (a->argc > 3) {
         reply_error(c->r, RK_ERR_SYNTAX);
         return;
     }
-    const char *want = c->cfg->requirepass;
-    if (a->argc == 2 && (!want || !*want)) {
-        reply_error(c->r, "ERR AUTH <password> called without any password configured for the default user. "
-                          "Are you sure your configuration is correct?");
-        return;
+    if (a->argc == 2) {
+        /* Redis's old form: an error when the default user needs none. */
+        struct acl_user *def = acl_registry_get("default", 7);
+        bool nopass = !def || (def->flags & ACL_USER_NOPASS);
+        acl_user_unref(def);
+        if (nopass) {
+            reply_error(c->r, "ERR AUTH <password> called without any password configured for the default user. "
+                              "Are you sure your configuration is correct?");
+            return;
+        }
     }
     const char *user = a->argc == 3 ? a->argv[1] : "default";
     size_t ulen = a->argc == 3 ? a->len[1] : 7;
-    if (!password_ok(c, user, ulen, a->argv[a->argc - 1], a->len[a->argc - 1])) {
+    if (!acl_auth_client(c, a, user, ulen, a->argv[a->argc - 1], a->len[a->argc - 1])) {
         reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
         return;
     }
-    client_set_authenticated(c->client);
     reply_ok(c->r);
 }
 
@@ -92,11 +83,10 @@ static void hello_command(struct cmd_ctx *c, const struct cmd_args *a)
     for (; i < a->argc; i++) {
         int more = a->argc - i - 1;
         if (arg_is(a, i, "auth") && more >= 2) {
-            if (!password_ok(c, a->argv[i + 1], a->len[i + 1], a->argv[i + 2], a->len[i + 2])) {
+            if (!acl_auth_client(c, a, a->argv[i + 1], a->len[i + 1], a->argv[i + 2], a->len[i + 2])) {
                 reply_error(c->r, "WRONGPASS invalid username-password pair or user is disabled.");
                 return;
             }
-            client_set_authenticated(c->client);
             i += 2;
         } else if (arg_is(a, i, "setname") && more >= 1) {
             name = a->argv[i + 1];
@@ -254,8 +244,8 @@ static void client_info_command(struct cmd_ctx *c, const struct cmd_args *a)
 struct client_filter {
     const struct cmd_args *a;
     int ids_from, ids_to;      /* argv[ids_from..ids_to): client ids, all integers */
-    const char *addr, *laddr;
-    size_t addr_len, laddr_len;
+    const char *addr, *laddr, *user;
+    size_t addr_len, laddr_len, user_len;
     bool none;                 /* a client type no connection has (only normal clients exist) */
     bool skipme;               /* CLIENT KILL: the caller is spared */
     uint64_t caller;
@@ -326,11 +316,14 @@ static bool parse_kill_filter(const struct cmd_args *a, struct client_filter *f,
             f->laddr = a->argv[v];
             f->laddr_len = a->len[v];
         } else if (arg_is(a, i, "user")) {
-            /* Only the default user exists, and every client is it. */
-            if (!arg_is(a, v, "default")) {
+            struct acl_user *u = acl_registry_get(a->argv[v], a->len[v]);
+            if (!u) {
                 reply_errorf(r, "ERR No such user '%.*s'", (int)a->len[v], a->argv[v]);
                 return false;
             }
+            acl_user_unref(u);
+            f->user = a->argv[v];
+            f->user_len = a->len[v];
         } else if (arg_is(a, i, "skipme") && (arg_is(a, v, "yes") || arg_is(a, v, "no"))) {
             f->skipme = arg_is(a, v, "yes");
         } else {
@@ -360,6 +353,10 @@ static bool filter_match(const struct client_filter *f, const struct client *cl)
     }
     if (f->addr && !addr_is(client_addr(cl), f->addr, f->addr_len)) return false;
     if (f->laddr && !addr_is(client_laddr(cl), f->laddr, f->laddr_len)) return false;
+    if (f->user) {
+        const struct acl_user *u = client_user(cl);
+        if (!u || u->name_len != f->user_len || memcmp(u->name, f->user, f->user_len) != 0) return false;
+    }
     return true;
 }
 

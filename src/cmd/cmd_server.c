@@ -1,5 +1,6 @@
 /* cmd_server.c — server commands: PING, ECHO, TIME, DBSIZE, FLUSHDB,
  * FLUSHALL, CONFIG. Handlers run on the shard the dispatcher picked. */
+#include "ringkv/cmd/acl.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/config.h"
 #include "ringkv/base/config_rewrite.h"
@@ -153,6 +154,8 @@ static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
             return;
         }
     }
+    /* The ACL registry is the server's, not the shard's: changed once. */
+    if (c->shard_index == 0) acl_config_changed(c->cfg, &scratch);
     host_config_replace(c->host, &scratch);
     reply_ok(c->r);
 }

@@ -14,6 +14,7 @@
 static const struct cmd_def *const parts[] = {
     command_commands,
     server_commands,
+    acl_commands,
     conn_commands,
     string_commands,
     bitops_commands,

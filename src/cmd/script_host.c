@@ -12,6 +12,7 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/config.h"
 #include "ringkv/base/util.h"
+#include "ringkv/cmd/cmd_acl.h"
 #include "ringkv/cmd/cmd_script.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/data/db.h"
@@ -55,6 +56,7 @@ struct run {
     long long started_ms;       /* for busy-reply-threshold */
     bool wrote;
     bool function;              /* FCALL's (FUNCTION KILL stops it, not SCRIPT KILL) */
+    struct acl_user *user;      /* the caller's ACL user, NULL when every user may run anything */
 };
 
 /* ---- reach ---- */
@@ -231,6 +233,30 @@ static const char *refusal(const struct run *run, const struct cmd_def *cmd, int
     return NULL;
 }
 
+/* The caller's rights, checked for each call as Redis's scriptVerifyACL:
+ * a denial is logged (context "lua") and is the call's error. */
+static bool acl_permits(struct run *run, const struct cmd_def *cmd, const struct cmd_args *a, struct reply *r)
+{
+    int pos = 0;
+    enum acl_denied why = acl_check(run->user, cmd, a, &pos);
+    if (why == ACL_OK) return true;
+    const char *object = why == ACL_DENIED_CMD ? cmd->name : a->argv[pos];
+    size_t olen = why == ACL_DENIED_CMD ? strlen(cmd->name) : a->len[pos];
+    acl_log_for(run->c, why, ACL_LOG_LUA, object, olen, run->user);
+    switch (why) {
+    case ACL_DENIED_CMD: reply_error(r, "ERR The user executing the script can't run this command or subcommand"); break;
+    case ACL_DENIED_KEY:
+        reply_error(r, "ERR The user executing the script can't access at least one of the keys mentioned in the "
+                       "command arguments");
+        break;
+    case ACL_DENIED_CHANNEL:
+        reply_error(r, "ERR The user executing the script can't publish to the channel mentioned in the command");
+        break;
+    default: reply_error(r, "ERR The user executing the script is lacking the permissions for the command"); break;
+    }
+    return false;
+}
+
 /* Whether every key of the call is within reach (else run->out_key). */
 static bool keys_in_reach(struct run *run, const struct cmd_def *cmd, const struct cmd_args *a, bool write)
 {
@@ -266,6 +292,7 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
         reply_error(&r, why);
         return SCRIPT_CALL_OK;
     }
+    if (run->user && !acl_permits(run, cmd, &a, &r)) return SCRIPT_CALL_OK;
     host_monitor_script_call(run->c->host, cmd, run->dbid, &a);
     if (strcmp(cmd->name, "select") == 0) {
         script_select(run, &a, &r);
@@ -338,6 +365,7 @@ void script_host_run(struct cmd_ctx *c, struct script_engine *eng, script_runner
                       .undoable = c->nshards > 1 && !ro};
     struct script_host host = {.call = script_call, .tick = script_tick, .ud = &run};
     size_t reply_at = c->r->buf->len;
+    if (!acl_all_unrestricted()) run.user = acl_client_user(c->client_id);
     run.started_ms = db_now_ms(); /* the clock keys expire by stops here until the script ends (Redis 7) */
     switch (runner(eng, arg, &host, c->r->buf)) {
     case SCRIPT_DONE: send_published(c, &run, reply_at); break;
@@ -346,6 +374,7 @@ void script_host_run(struct cmd_ctx *c, struct script_engine *eng, script_runner
     }
     host_script_done(c->host);
     undo_free(&run);
+    acl_user_unref(run.user);
     obuf_free(&run.published);
     rk_free(run.out_key);
 }

@@ -10,6 +10,7 @@
  * shard owning the keys (or the cross-shard scratch keyspace).
  */
 #include "ringkv/base/alloc.h"
+#include "ringkv/cmd/acl.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/keyevent.h"
 #include "ringkv/data/db.h"
@@ -335,8 +336,22 @@ struct sort_args {
     struct sort_getop *ops;
 };
 
+/* Whether the caller may read any key, as BY and GET patterns can name
+ * any (Redis refuses them otherwise); 1 yes, 0 no, -1 not asked yet. */
+static bool patterns_allowed(struct cmd_ctx *c, const struct cmd_args *a, int *cache)
+{
+    if (*cache < 0) {
+        struct acl_user *u = acl_all_unrestricted() ? NULL : acl_client_user(c->client_id);
+        const struct cmd_def *cmd = cmd_lookup(a->argv[0], a->len[0]);
+        *cache = !u || (cmd && acl_check_every_key(u, cmd, a, ACL_KEY_READ));
+        acl_user_unref(u);
+    }
+    return *cache;
+}
+
 static bool parse_sort(struct cmd_ctx *c, const struct cmd_args *a, bool readonly, struct sort_args *o)
 {
+    int allowed = -1;
     for (int j = 2; j < a->argc; j++) {
         int left = a->argc - j - 1;
         if (arg_is(a, j, "asc")) {
@@ -355,7 +370,15 @@ static bool parse_sort(struct cmd_ctx *c, const struct cmd_args *a, bool readonl
         } else if (arg_is(a, j, "by") && left >= 1) {
             o->by_at = ++j;
             o->dontsort = memchr(a->argv[j], '*', strnlen(a->argv[j], a->len[j])) == NULL;
+            if (!o->dontsort && !patterns_allowed(c, a, &allowed)) {
+                reply_error(c->r, "ERR BY option of SORT denied due to insufficient ACL permissions.");
+                return false;
+            }
         } else if (arg_is(a, j, "get") && left >= 1) {
+            if (!patterns_allowed(c, a, &allowed)) {
+                reply_error(c->r, "ERR GET option of SORT denied due to insufficient ACL permissions.");
+                return false;
+            }
             j++;
             o->ops[o->nops++] = (struct sort_getop){a->argv[j], a->len[j]};
         } else {

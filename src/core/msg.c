@@ -2,6 +2,7 @@
  * rules. Thread: each function runs on the shard that owns the message at
  * that moment (sender when packing and consuming, target when executing). */
 #include "ringkv/core/msg.h"
+#include "ringkv/net/conn_acl.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/log.h"
 #include "ringkv/base/util.h"
@@ -357,6 +358,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
     struct shard *s = self;
 
     s->stats.msgs_received++;
+    conn_acl_shard_check(s, NULL); /* subscribers a change denies go before anything runs here */
     b->prefetch = (struct msg_prefetch){0, 0, b->nsegs ? b->args.data + b->segs[0].args_off : NULL, 0};
     for (uint32_t i = 0; i < b->nsegs; i++) {
         struct msg_seg *seg = &b->segs[i];

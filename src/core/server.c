@@ -5,6 +5,7 @@
 #include "ringkv/core/service.h"
 #include "ringkv/core/pause.h"
 #include "ringkv/base/alloc.h"
+#include "ringkv/cmd/acl.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
@@ -148,6 +149,11 @@ int server_start(struct server *srv, struct config *cfg)
     srv->scripts = script_store_create();
     srv->functions = function_store_create();
     commands_setup();
+    char acl_err[512];
+    if (!acl_configure(cfg, acl_err, sizeof(acl_err))) {
+        log_warn("Aborting Redis startup because of ACL errors: %s", acl_err);
+        return -1;
+    }
     obj_types_setup();
     pause_setup();
     raise_fd_limit(srv);

@@ -2,6 +2,7 @@
  * Thread: the shard's own, except shard_of_key (pure). */
 #include "ringkv/script/script.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/cmd/acl.h"
 #include "ringkv/core/notify.h"
 #include "ringkv/core/pause.h"
 #include "ringkv/core/snapshot.h"
@@ -92,11 +93,19 @@ static const char denied_msg[] =
     "option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above "
     "things in order for the server to start accepting connections from the outside.\r\n";
 
+/* Protected mode guards a server whose default user needs no password. */
+static bool default_user_nopass(void)
+{
+    struct acl_user *u = acl_registry_get("default", 7);
+    bool nopass = !u || (u->flags & ACL_USER_NOPASS);
+    acl_user_unref(u);
+    return nopass;
+}
+
 static void accept_one(struct shard *s, int fd)
 {
     long long n = __atomic_add_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
     s->stats.connections_received++;
-    bool no_password = s->cfg.requirepass == NULL || s->cfg.requirepass[0] == '\0';
     if (s->draining) {
         __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
         close(fd);
@@ -104,7 +113,7 @@ static void accept_one(struct shard *s, int fd)
         static const char msg[] = "-ERR max number of clients reached\r\n";
         __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
         reject(s, fd, msg, sizeof(msg) - 1);
-    } else if (s->cfg.protected_mode && no_password && !peer_is_loopback(fd)) {
+    } else if (s->cfg.protected_mode && !peer_is_loopback(fd) && default_user_nopass()) {
         __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
         reject(s, fd, denied_msg, sizeof(denied_msg) - 1);
     } else {

@@ -1,5 +1,6 @@
 /* conn.c — the connection actor; see conn.h. Thread: its shard only. */
 #include "ringkv/net/conn.h"
+#include "ringkv/net/conn_acl.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/core/exec.h"
@@ -66,8 +67,8 @@ struct conn *conn_create(struct shard *s, int fd)
     c->sender.done.fn = on_replies;
     c->sender.last_target = -1;
     c->waiter.wake = on_outbox_room;
-    c->authenticated = s->cfg.requirepass == NULL || s->cfg.requirepass[0] == '\0';
     c->id = __atomic_add_fetch(&s->srv->next_client_id, 1, __ATOMIC_RELAXED);
+    conn_acl_init(c);
     c->ctime_ms = c->last_ms = mstime();
     resp_parser_init(&c->parser, s->cfg.proto_max_bulk_len);
     obuf_init(&c->out);
@@ -96,10 +97,7 @@ static void push_once(struct conn *c, uint32_t flag, struct conn_list *l)
     conn_list_push(l, c);
 }
 
-bool conn_auth_required(const struct conn *c)
-{
-    return !c->authenticated && c->shard->cfg.requirepass && c->shard->cfg.requirepass[0];
-}
+bool conn_auth_required(const struct conn *c) { return conn_acl_auth_required(c); }
 
 size_t conn_output_pending(const struct conn *c) { return c->out.len + (c->sending.len - c->sent); }
 
@@ -190,6 +188,7 @@ void conn_maybe_free(struct conn *c)
     multi_conn_closed(c);
     pubsub_conn_closed(c);
     monitor_conn_closed(c);
+    conn_acl_release(c);
     /* The fd is closed only now, so no later request can hit a reused fd. */
     ring_close(s->ring, c->fd);
     resp_parser_deinit(&c->parser);
@@ -447,6 +446,8 @@ void client_select_db(struct client *cl, int dbid) { conn_of(cl)->dbid = dbid; }
 void client_set_resp(struct client *cl, int resp) { conn_of(cl)->resp = (uint8_t)resp; }
 bool client_is_authenticated(const struct client *cl) { return conn_of_const(cl)->authenticated; }
 void client_set_authenticated(struct client *cl) { conn_of(cl)->authenticated = true; }
+void client_set_user(struct client *cl, struct acl_user *u) { conn_acl_set_user(conn_of(cl), u); }
+const struct acl_user *client_user(const struct client *cl) { return conn_of_const(cl)->user; }
 
 void client_set_no_evict(struct client *cl, bool on)
 {
@@ -469,7 +470,7 @@ void client_reset(struct client *cl)
     c->resp = 2;
     rk_free(c->name);
     c->name = NULL;
-    c->authenticated = c->shard->cfg.requirepass == NULL || c->shard->cfg.requirepass[0] == '\0';
+    conn_acl_init(c);
 }
 
 /* The send that empties its output closes it (conn_start_send). */
@@ -530,13 +531,14 @@ void client_describe(const struct client *cl, struct obuf *out)
     int n = snprintf(line, sizeof(line),
                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
                      "ssub=%ld multi=%ld qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d "
-                     "omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d shard=%u\n",
+                     "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=-1 resp=%d shard=%u\n",
                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
                      (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, pubsub_conn_count(c, PUBSUB_CHANNEL),
                      pubsub_conn_count(c, PUBSUB_PATTERN), pubsub_conn_count(c, PUBSUB_SHARD), multi_queued(c), c->in_running ? c->in_running : c->in_len - c->in_pos,
                      c->in_cap - c->in_len, c->out.cap + c->sending.cap, c->out.cap + c->sending.cap, c->out.len, oll, conn_output_pending(c),
                      sizeof(*c) + c->in_cap + c->out.cap + c->sending.cap + c->parser.args_cap * sizeof(struct resp_arg) +
                          c->parser.scratch_cap + c->argv_cap * (sizeof(*c->argv) + sizeof(*c->argl)),
-                     writing ? "rw" : "r", c->last_cmd ? c->last_cmd : "NULL", c->resp, c->shard->id);
+                     writing ? "rw" : "r", c->last_cmd ? c->last_cmd : "NULL", c->user ? c->user->name : "default", c->resp,
+                     c->shard->id);
     if (n > 0) obuf_append(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -8,6 +8,7 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/net/conn_acl.h"
 #include "ringkv/net/monitor.h"
 #include "ringkv/net/multi.h"
 #include "ringkv/core/exec.h"
@@ -140,6 +141,19 @@ static bool allowed_while_subscribed(const struct cmd_def *cmd)
     for (size_t i = 0; i < RK_ARRAY_LEN(names); i++)
         if (strcmp(cmd->name, names[i]) == 0) return true;
     return false;
+}
+
+struct denial {
+    const struct cmd_def *cmd;
+    enum acl_denied why;
+    int errpos;
+};
+
+static void write_noperm(struct reply *r, const struct cmd_args *a, const void *arg)
+{
+    (void)a;
+    const struct denial *d = arg;
+    conn_acl_write_denied(r, d->why, d->cmd);
 }
 
 static void write_noauth(struct reply *r, const struct cmd_args *a, const void *unused)
@@ -377,6 +391,12 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     if (!cmd_arity_ok(cmd, a->argc)) return reject(c, cmd, write_arity, a, cmd);
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
         return reject(c, cmd, write_noauth, a, NULL);
+    if (RK_UNLIKELY(!conn_acl_free(c))) {
+        struct denial d = {.cmd = cmd, .errpos = 0};
+        d.why = conn_acl_check(c, cmd, a, &d.errpos);
+        if (d.why == ACL_DENIED_AUTH) return RUN_DONE; /* its user is gone: closing */
+        if (d.why != ACL_OK) return reject(c, cmd, write_noperm, a, &d);
+    }
     if ((c->flags & CONN_PUBSUB) && c->resp == 2 && !allowed_while_subscribed(cmd))
         return reject(c, cmd, write_pubsub_only, a, cmd);
     if (writes_denied(c, cmd)) return reject(c, cmd, write_misconf, a, NULL);
@@ -485,6 +505,7 @@ static bool reply_mode_step(struct conn *c)
 size_t dispatch_input(struct conn *c, const char *buf, size_t len)
 {
     size_t off = 0;
+    conn_acl_shard_check(c->shard, c);
     while (off < len && !(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
         /* Once per run of commands, not on every resume after a wait. */
         if (c->prefetched == 0 && c->busy == 0 && len - off > 64)

@@ -10,6 +10,8 @@
 #include "ringkv/core/shard.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/net/conn_acl.h"
+#include "ringkv/cmd/cmd_acl.h"
 #include "ringkv/net/monitor.h"
 
 #include <stdio.h>
@@ -177,6 +179,53 @@ static void show_queue(struct conn *c, const int *dbids)
     }
 }
 
+/* Why a queued command may no longer run, in Redis's words for EXEC. */
+static void denied_text(char *out, size_t cap, enum acl_denied why, const struct cmd_def *cmd)
+{
+    char reason[160];
+    (void)cmd;
+    if (why == ACL_DENIED_CMD) snprintf(reason, sizeof(reason), "no permission to execute the command or subcommand");
+    else if (why == ACL_DENIED_KEY) snprintf(reason, sizeof(reason), "no permission to touch the specified keys");
+    else if (why == ACL_DENIED_CHANNEL)
+        snprintf(reason, sizeof(reason), "no permission to access one of the channels used as arguments");
+    else snprintf(reason, sizeof(reason), "no permission");
+    snprintf(out, cap,
+             "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This "
+             "command is no longer allowed for the following reason: %s",
+             reason);
+}
+
+/* EXEC checks the queue again, as Redis does: the rights may have changed
+ * since a command was queued. A denied command answers its error in its
+ * place (acl_denied_command); the others run. */
+static void recheck_queue(struct conn *c)
+{
+    if (conn_acl_free(c)) return;
+    struct conn_multi *m = c->multi;
+    struct obuf fresh;
+    obuf_init(&fresh);
+    const char *p = m->queue.data;
+    for (uint32_t i = 0; i < m->queued; i++) {
+        const struct cmd_def *cmd;
+        struct cmd_args a;
+        p = msg_unpack_command(c->shard, p, &cmd, &a);
+        int pos = 0;
+        enum acl_denied why = conn_acl_check(c, cmd, &a, &pos);
+        if (why == ACL_OK) {
+            msg_pack_command(&fresh, cmd, &a);
+            continue;
+        }
+        char text[512];
+        denied_text(text, sizeof(text), why, cmd);
+        const char *argv[2] = {acl_denied_command.name, text};
+        size_t lens[2] = {strlen(acl_denied_command.name), strlen(text)};
+        struct cmd_args denied = {2, argv, lens};
+        msg_pack_command(&fresh, &acl_denied_command, &denied);
+    }
+    obuf_free(&m->queue);
+    m->queue = fresh;
+}
+
 static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
 {
     struct conn_multi *m = c->multi;
@@ -196,6 +245,7 @@ static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
         if (m->nwatched) forget_watched(c, NULL);
         return MULTI_DONE;
     }
+    recheck_queue(c);
     int *dbids = queue_dbids(c, cmd_lookup("select", 6));
     if (RK_UNLIKELY(monitor_any(c->shard->srv))) show_queue(c, dbids);
     struct tx_multi_queue q = {m->queue.data, m->queue.len, m->queued, dbids, m->watched.data, m->watched.len,

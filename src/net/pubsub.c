@@ -239,6 +239,31 @@ void client_unsubscribe_all(struct client *cl, enum pubsub_kind kind, client_uns
     rk_free(ns.t);
 }
 
+struct all_visit {
+    pubsub_topic_pred ok;
+    void *arg;
+    enum pubsub_kind kind;
+    bool all;
+};
+
+static void visit_all(struct dict_node *node, void *arg)
+{
+    struct all_visit *v = arg;
+    const struct topic *t = (const struct topic *)node;
+    if (v->all && !v->ok(t->name, t->len, v->kind, v->arg)) v->all = false;
+}
+
+bool pubsub_conn_all(const struct conn *c, pubsub_topic_pred ok, void *arg)
+{
+    if (!c->pubsub) return true;
+    struct all_visit v = {ok, arg, PUBSUB_CHANNEL, true};
+    for (int k = PUBSUB_CHANNEL; k <= PUBSUB_SHARD && v.all; k++) {
+        v.kind = (enum pubsub_kind)k;
+        dict_foreach(&c->pubsub->mine.by_kind[k], visit_all, &v);
+    }
+    return v.all;
+}
+
 bool client_in_pubsub_mode(const struct client *cl)
 {
     const struct conn *c = (const struct conn *)cl;

@@ -49,6 +49,8 @@ struct config_obuf_limit {
 
 /* supervised and syslog-facility, in Redis's order of their names. */
 #define CONFIG_SUPERVISED_MODES "upstart systemd auto no"
+/* acl-pubsub-default: index 0 gives new users allchannels. */
+#define CONFIG_ACL_PUBSUB_DEFAULTS "allchannels resetchannels"
 enum config_supervised { CONFIG_SUPERVISED_UPSTART, CONFIG_SUPERVISED_SYSTEMD, CONFIG_SUPERVISED_AUTO, CONFIG_SUPERVISED_NO };
 #define CONFIG_SYSLOG_FACILITIES "user local0 local1 local2 local3 local4 local5 local6 local7"
 enum { CONFIG_FACILITY_USER, CONFIG_FACILITY_LOCAL0 };
@@ -61,6 +63,10 @@ struct config {
     bool pin_cpus;
     int databases;
     char *requirepass;
+    char *aclfile;              /* ACL LOAD / SAVE; NULL: none */
+    char *acl_users;            /* the "user ..." lines of the config, '\n'-separated, quoted again */
+    long long acllog_max_len;
+    long long acl_pubsub_default; /* index in CONFIG_ACL_PUBSUB_DEFAULTS */
     long long maxclients;
     long long timeout;          /* seconds idle before closing, 0: never */
     int loglevel;

@@ -259,6 +259,7 @@ struct cmd_def {
 /* Parts of the table, one per module. */
 extern const struct cmd_def command_commands[];
 extern const struct cmd_def server_commands[];
+extern const struct cmd_def acl_commands[];
 extern const struct cmd_def conn_commands[];
 extern const struct cmd_def string_commands[];
 extern const struct cmd_def bitops_commands[];

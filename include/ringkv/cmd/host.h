@@ -50,6 +50,11 @@ void client_set_resp(struct client *cl, int resp);
 /* Whether it has authenticated (AUTH, HELLO AUTH), and marking it so. */
 bool client_is_authenticated(const struct client *cl);
 void client_set_authenticated(struct client *cl);
+/* Its ACL user (cmd/acl.h): authenticating as u takes a reference; the
+ * user it holds stays valid while the command runs. */
+struct acl_user;
+void client_set_user(struct client *cl, struct acl_user *u);
+const struct acl_user *client_user(const struct client *cl);
 /* CLIENT REPLY: ON answers every command; OFF none; SKIP (set as
  * SKIP_NEXT by the command) the next one only. Pushes (pub/sub messages,
  * subscription confirmations) are sent in every mode, as in Redis. */

@@ -86,6 +86,7 @@ struct shard {
     struct block_registry *blocked;     /* clients blocked on its keys (block.h) */
     struct script_engine *scripts;      /* its Lua engine, once a script ran (script.h) */
     uint64_t scripts_gen;               /* the store generation it is in step with */
+    uint64_t acl_gen;                   /* the ACL generation its subscribers were checked at */
     struct script_engine *functions;    /* its engine of libraries, once one was used (script.h) */
     struct shard_snap *snap;            /* its part of a snapshot, once one ran (core/snapshot.h) */
     struct shard_memory *mem;           /* its memory accounting and eviction pool (core/memory.h) */

@@ -60,6 +60,8 @@ enum {
     CONN_MONITOR_FED = 1u << 14,   /* the command waiting to run was shown to monitors already */
 };
 
+struct acl_user;
+
 struct conn {
     struct ring_op recv_op;
     struct ring_op send_op;
@@ -94,6 +96,9 @@ struct conn {
     int dbid;
     uint8_t resp;
     bool authenticated;
+    struct acl_user *user;      /* the version of its user it last saw (net/conn_acl.h) */
+    uint64_t acl_seen_gen;      /* the ACL generation it saw it at */
+    uint64_t acl_free_gen;      /* that generation while the user is unrestricted, else 0 */
     char *name;
 
     /* pending work elsewhere: a segment, a transaction, or a command

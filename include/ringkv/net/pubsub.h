@@ -37,6 +37,9 @@ void pubsub_destroy(struct pubsub *ps);
 long pubsub_conn_count(const struct conn *c, enum pubsub_kind kind);
 /* RESP2's subscribed mode: the connection listens to something. */
 bool pubsub_conn_subscribed(const struct conn *c);
+/* Whether ok(name, len, kind, arg) holds for everything it listens to. */
+typedef bool (*pubsub_topic_pred)(const char *name, size_t len, enum pubsub_kind kind, void *arg);
+bool pubsub_conn_all(const struct conn *c, pubsub_topic_pred ok, void *arg);
 /* The connection is going: it stops listening everywhere. */
 void pubsub_conn_closed(struct conn *c);
 
