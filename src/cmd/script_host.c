@@ -277,6 +277,7 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
     }
     if (!keys_in_reach(run, cmd, &a, (cmd->flags & CMD_WRITE) != 0)) return SCRIPT_CALL_ABORT;
     struct cmd_ctx ctx = *run->c;
+    r.reader = run->c->r->reader; /* the script's reads are its client's (client-side caching) */
     ctx.r = &r;
     ctx.db = run->db;
     ctx.dbid = run->dbid;
