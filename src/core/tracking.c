@@ -145,12 +145,11 @@ static int keys_with(const struct cmd_def *cmd, const struct cmd_args *a, uint32
     return n;
 }
 
-/* Redis's trackingRememberKeys: the read's keys, for its client. Not
- * EVAL_RO and the like themselves: the commands they run register. */
+/* Redis's trackingRememberKeys: the read's keys, for its client. */
 static void remember(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a,
                      const struct cmd_ctx *ctx)
 {
-    if ((cmd->flags & CMD_PUBSUB) || cmd_is_script_run(cmd)) return;
+    if (cmd->flags & CMD_PUBSUB) return;
     int stack[KEYS_ON_STACK];
     int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
     int n = cmd_key_positions(cmd, a, pos, a->argc);
@@ -184,7 +183,15 @@ void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const stru
      * when they are stored back. */
     bool own = ctx->ks == s->ks && !ctx->keys_moved;
     if (own && changed && (cmd->flags & CMD_WRITE)) invalidate_written(t, cmd, a);
-    if (own && ctx->r->reader && (cmd->flags & CMD_READONLY)) remember(t, cmd, a, ctx);
+    /* As Redis 7.0, a script that ran a read registers its declared keys
+     * (what its inner reads touch may be computed, its keys are named). */
+    if (cmd_is_script_run(cmd)) {
+        if (own && t->script_read && ctx->r->reader) remember(t, cmd, a, ctx);
+        t->script_read = false;
+    } else if (own && ctx->r->reader && (cmd->flags & CMD_READONLY)) {
+        if (ctx->from_script) t->script_read = true;
+        else remember(t, cmd, a, ctx);
+    }
     t->writer = saved;
 }
 
