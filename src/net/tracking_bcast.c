@@ -60,6 +60,28 @@ void tracking_prefixes_free(struct shard *s)
     t->nprefixes = t->prefixes_cap = 0;
 }
 
+/* Bytewise, shorter first on a tie: a radix tree's order (TRACKINGINFO). */
+static int compare_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* The client's own list of its prefixes, kept in Redis's order. */
+static void remember_prefix(struct conn_tracking *ct, const char *prefix, size_t len)
+{
+    uint32_t at = 0;
+    while (at < ct->nprefixes && compare_bytes(ct->prefixes[at], ct->prefix_lens[at], prefix, len) < 0) at++;
+    ct->prefixes = rk_realloc(ct->prefixes, (ct->nprefixes + 1) * sizeof(*ct->prefixes));
+    ct->prefix_lens = rk_realloc(ct->prefix_lens, (ct->nprefixes + 1) * sizeof(*ct->prefix_lens));
+    memmove(ct->prefixes + at + 1, ct->prefixes + at, (ct->nprefixes - at) * sizeof(*ct->prefixes));
+    memmove(ct->prefix_lens + at + 1, ct->prefix_lens + at, (ct->nprefixes - at) * sizeof(*ct->prefix_lens));
+    ct->prefixes[at] = rk_malloc(len + 1);
+    memcpy(ct->prefixes[at], prefix, len);
+    ct->prefix_lens[at] = len;
+    ct->nprefixes++;
+}
+
 void tracking_bcast_add(struct conn *c, const char *prefix, size_t len)
 {
     struct shard_tracking *t = c->shard->trk;
@@ -72,12 +94,7 @@ void tracking_bcast_add(struct conn *c, const char *prefix, size_t len)
         pf->conns = rk_realloc(pf->conns, pf->cap * sizeof(*pf->conns));
     }
     pf->conns[pf->nconns++] = c;
-    struct conn_tracking *ct = c->trk;
-    ct->prefixes = rk_realloc(ct->prefixes, (ct->nprefixes + 1) * sizeof(*ct->prefixes));
-    ct->prefix_lens = rk_realloc(ct->prefix_lens, (ct->nprefixes + 1) * sizeof(*ct->prefix_lens));
-    ct->prefixes[ct->nprefixes] = rk_malloc(len + 1);
-    memcpy(ct->prefixes[ct->nprefixes], prefix, len);
-    ct->prefix_lens[ct->nprefixes++] = len;
+    remember_prefix(c->trk, prefix, len);
 }
 
 /* Takes c off one prefix; the last client takes the prefix away. */
@@ -134,11 +151,8 @@ struct changed_key {
 static int by_key_then_seq(const void *a, const void *b)
 {
     const struct changed_key *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->key, y->key, n);
-    if (c) return c;
-    if (x->len != y->len) return x->len < y->len ? -1 : 1;
-    return x->seq < y->seq ? -1 : 1;
+    int c = compare_bytes(x->key, x->len, y->key, y->len);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 /* The turn's keys, sorted, once each with their last writer (a radix

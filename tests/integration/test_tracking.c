@@ -394,6 +394,10 @@ TS_TEST(tracking, options_errors_and_state)
     info = ts_cmd(w, "INFO clients");
     cr_assert(strstr(info->str, "tracking_clients:0\r\n"), "%s", info->str);
     freeReplyObject(info);
+    /* prefixes as Redis lists them: sorted (redis-diff found the order given) */
+    expect(t, "CLIENT TRACKING ON BCAST PREFIX user: PREFIX obj:", "+OK\r\n");
+    expect(t, "CLIENT TRACKINGINFO", "*6\r\n$5\r\nflags\r\n*2\r\n$2\r\non\r\n$5\r\nbcast\r\n$8\r\nredirect\r\n:0\r\n"
+                                     "$8\r\nprefixes\r\n*2\r\n$4\r\nobj:\r\n$5\r\nuser:\r\n");
     redisFree(w);
     ts_raw_close(t);
 }
