@@ -78,6 +78,7 @@ static const struct directive directives[] = {
     {"maxmemory", T_MEMORY, F(maxmemory), 0, LLONG_MAX, true, NULL},
     {"maxmemory-policy", T_POLICY, F(maxmemory_policy), 0, MM_NOEVICTION, true, NULL},
     {"maxmemory-samples", T_INT, F(maxmemory_samples), 1, 64, true, NULL},
+    {"tracking-table-max-keys", T_INT, F(tracking_table_max_keys), 0, LONG_MAX, true, NULL},
     {"maxmemory-eviction-tenacity", T_INT, F(maxmemory_eviction_tenacity), 0, 100, true, NULL},
     {"lfu-log-factor", T_INT, F(lfu_log_factor), 0, INT_MAX, true, NULL},
     {"lfu-decay-time", T_INT, F(lfu_decay_time), 0, INT_MAX, true, NULL},
@@ -141,6 +142,7 @@ void config_init(struct config *cfg)
     cfg->latency_percentiles_count = 3;
     cfg->maxmemory_policy = MM_NOEVICTION;
     cfg->maxmemory_samples = 5;
+    cfg->tracking_table_max_keys = 1000000;
     cfg->maxmemory_eviction_tenacity = 10;
     cfg->lfu_log_factor = 10;
     cfg->lfu_decay_time = 1;

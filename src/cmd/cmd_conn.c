@@ -5,6 +5,7 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/cmd_acl.h"
 #include "ringkv/base/config.h"
+#include "ringkv/cmd/cmd_tracking.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/data/keyspace.h"
 #include "ringkv/proto/resp.h"
@@ -557,6 +558,22 @@ static const struct cmd_def client_subcommands[] = {
     {.name = "client|reply", .arity = 3, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_reply_command,
      .group = "connection", .summary = "Instruct the server whether to reply to commands", .since = "3.2.0",
      .complexity = "O(1)", .acl_categories = "connection", .syntax = "on_off_skip=<ON | OFF | SKIP>"},
+    {.name = "client|tracking", .arity = -3, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_tracking_command,
+     .group = "connection", .summary = "Enable or disable server assisted client side caching support",
+     .since = "6.0.0", .complexity = "O(1). Some options may introduce additional complexity.",
+     .acl_categories = "connection",
+     .syntax = "status=<ON | OFF> [REDIRECT client-id:integer] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] "
+               "[OPTOUT] [NOLOOP]"},
+    {.name = "client|caching", .arity = 3, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_caching_command,
+     .group = "connection", .summary = "Instruct the server about tracking or not keys in the next request",
+     .since = "6.0.0", .complexity = "O(1)", .acl_categories = "connection", .syntax = "mode=<YES | NO>"},
+    {.name = "client|getredir", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_getredir_command,
+     .group = "connection", .summary = "Get tracking notifications redirection client ID if any", .since = "6.0.0",
+     .complexity = "O(1)", .acl_categories = "connection"},
+    {.name = "client|trackinginfo", .arity = 2, .flags = CLIENT_FLAGS | CMD_CONN, .fn = client_trackinginfo_command,
+     .group = "connection",
+     .summary = "Return information about server assisted client side caching for the current connection",
+     .since = "6.2.0", .complexity = "O(1)", .acl_categories = "connection"},
     {.name = "client|list", .arity = -2, .flags = CMD_ADMIN | CLIENT_FLAGS | CMD_ALL_SHARDS, .fn = client_list_command,
      .combine = COMBINE_CUSTOM, .combine_fn = join_bulks, .group = "connection",
      .summary = "Get the list of client connections", .since = "2.4.0",

@@ -65,6 +65,7 @@ static void flushdb_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     if (!flush_args_ok(c, a)) return;
     db_flush(c->db);
+    if (c->host) host_tracking_flushed(c->host);
     reply_ok(c->r);
 }
 
@@ -75,6 +76,7 @@ static void flushall_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
     if (!flush_args_ok(c, a)) return;
     ks_flush(c->ks);
+    if (c->host) host_tracking_flushed(c->host);
     if (c->cfg->save_count > 0 && c->host) host_snapshot_schedule(c->host);
     reply_ok(c->r);
 }

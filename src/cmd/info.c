@@ -26,7 +26,7 @@
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
        F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_CHANGES,
        F_USED_MEMORY, F_EVICTED, F_MAXMEMORY, F_POLICY, F_CLIENT_BUFFERS, F_DICT_OVERHEAD, F_READS, F_WRITES,
-       F_OPS_SEC, F_INPUT_SEC, F_OUTPUT_SEC, F_NFIELDS };
+       F_OPS_SEC, F_INPUT_SEC, F_OUTPUT_SEC, F_TRK_KEYS, F_TRK_ITEMS, F_TRK_PREFIXES, F_NFIELDS };
 /* Maxima rather than sums. */
 enum { M_QUERY_BUF, M_OUTPUT_BUF, M_NFIELDS };
 
@@ -138,7 +138,8 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
         (unsigned long long)hc.used_memory, /* may be negative alone: the sum is right */
         ks->stats.evicted_keys, (unsigned long long)c->cfg->maxmemory, (unsigned long long)c->cfg->maxmemory_policy,
         hc.client_buffers, dict_overhead(ks), hc.reads_processed, hc.writes_processed,
-        hc.ops_per_sec, hc.input_per_sec, hc.output_per_sec,
+        hc.ops_per_sec, hc.input_per_sec, hc.output_per_sec, hc.tracking_keys, hc.tracking_items,
+        hc.tracking_prefixes,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
     obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu %llu\n",
@@ -373,12 +374,13 @@ static void info_stats(struct obuf *out, struct shard_report *rep, const struct 
     ADDP(out, "pubsub_channels:%llu\r\npubsub_patterns:%llu\r\npubsubshard_channels:%llu\r\nlatest_fork_usec:0\r\n"
         "total_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
         "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
-        "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\nunexpected_error_replies:0\r\n"
+        "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:%llu\r\n"
+        "tracking_total_items:%llu\r\ntracking_total_prefixes:%llu\r\nunexpected_error_replies:0\r\n"
         "total_error_replies:%llu\r\ntotal_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
         "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nshard_messages_sent:%llu\r\n"
         "shard_messages_received:%llu\r\nshard_commands_forwarded:%llu\r\n\r\n",
         topic_count(rep, 0, nparts), topic_count(rep, 1, nparts), topic_count(rep, 2, nparts),
-        (unsigned long long)rep->cmds->error_replies, rep->f[F_READS], rep->f[F_WRITES], rep->f[F_MSGS_SENT],
+        rep->f[F_TRK_KEYS], rep->f[F_TRK_ITEMS], rep->f[F_TRK_PREFIXES], (unsigned long long)rep->cmds->error_replies, rep->f[F_READS], rep->f[F_WRITES], rep->f[F_MSGS_SENT],
         rep->f[F_MSGS_RECV], rep->f[F_FORWARDED]);
 }
 
@@ -397,9 +399,9 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     if (wants(a, "clients", true)) {
         ADD("# Clients\r\nconnected_clients:%llu\r\ncluster_connections:0\r\nmaxclients:%lld\r\nmax_fds:%lld\r\n"
             "client_recent_max_input_buffer:%llu\r\nclient_recent_max_output_buffer:%llu\r\n"
-            "blocked_clients:%llu\r\n\r\n",
+            "blocked_clients:%llu\r\ntracking_clients:%lld\r\n\r\n",
             rep->f[F_CLIENTS], cfg->maxclients, srv.max_fds, rep->max[M_QUERY_BUF], rep->max[M_OUTPUT_BUF],
-            rep->f[F_BLOCKED]);
+            rep->f[F_BLOCKED], srv.tracking_clients);
     }
     if (wants(a, "memory", true)) info_memory(&out, rep, &srv, nparts);
     if (wants(a, "persistence", true)) info_persistence(&out, rep, &srv);

@@ -308,6 +308,7 @@ static enum script_call script_call(void *ud, int argc, const char *const *argv,
      * own reply is counted (a part of a fanned-out call: not here). */
     reply_counted(&r, run->c->r->stats);
     struct cmd_ctx ctx = *run->c;
+    r.reader = run->c->r->reader; /* the script's reads are its client's (client-side caching) */
     ctx.r = &r;
     ctx.db = run->db;
     ctx.dbid = run->dbid;

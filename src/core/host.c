@@ -5,6 +5,8 @@
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/base/config.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/core/tracking.h"
+#include "ringkv/data/trk_table.h"
 #include "ringkv/core/block.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/server.h"
@@ -84,6 +86,9 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .ops_per_sec = inst_metric_rate(&s->stats.inst_ops),
         .input_per_sec = inst_metric_rate(&s->stats.inst_net_in),
         .output_per_sec = inst_metric_rate(&s->stats.inst_net_out),
+        .tracking_keys = s->trk ? trk_table_keys(s->trk->table) : 0,
+        .tracking_items = s->trk ? trk_table_items(s->trk->table) : 0,
+        .tracking_prefixes = s->trk ? s->trk->nprefixes : 0,
     };
     largest_buffers(s, &out->max_query_buffer, &out->max_output_buffer);
 }
@@ -137,6 +142,7 @@ void host_server_facts(struct server_facts *out)
     out->nshards = srv->nshards;
     out->start_time_us = srv->start_time_us;
     out->max_fds = srv->max_fds;
+    out->tracking_clients = __atomic_load_n(&srv->trk_clients, __ATOMIC_RELAXED);
     out->rejected_conns = __atomic_load_n(&srv->rejected_conns, __ATOMIC_RELAXED);
     const struct snapshot_status *st = &srv->snap;
     out->snapshot_running = __atomic_load_n(&st->running, __ATOMIC_ACQUIRE);

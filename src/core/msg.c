@@ -7,6 +7,7 @@
 #include "ringkv/base/log.h"
 #include "ringkv/base/util.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/tracking.h"
 #include "ringkv/core/xscript.h"
 #include "ringkv/net/monitor.h"
 #include "ringkv/data/db.h"
@@ -95,7 +96,7 @@ static struct msg_seg *seg_new(struct msg_batch *b, enum msg_seg_kind kind, stru
     seg->kind = (uint8_t)kind;
     seg->done = done;
     seg->dbid = (uint8_t)dbid;
-    seg->resp = (uint8_t)resp;
+    seg->resp = (uint16_t)resp;
     seg->client_id = client_id;
     seg->args_off = seg->args_end = b->args.len;
     return seg;
@@ -204,6 +205,16 @@ void msg_add_monitor(struct shard *s, unsigned target, const char *line, size_t 
     struct msg_batch *b = outbox(s, target);
     struct msg_seg *seg = notice_segment(s, b, SEG_MONITOR);
     msg_pack_arg(&b->args, line, len);
+    seg->args_end = b->args.len;
+}
+
+void msg_add_tracking(struct shard *s, unsigned target, const void *head, size_t hlen, const void *data,
+                      size_t dlen)
+{
+    struct msg_batch *b = outbox(s, target);
+    struct msg_seg *seg = notice_segment(s, b, SEG_TRACKING);
+    msg_pack_arg(&b->args, head, hlen);
+    msg_pack_arg(&b->args, data, dlen);
     seg->args_end = b->args.len;
 }
 
@@ -319,7 +330,7 @@ static uint32_t prefetch_ahead(struct shard *s, const struct msg_batch *b, struc
             continue;
         }
         if (seg->kind == SEG_UNBLOCK || seg->kind == SEG_WATCH || seg->kind == SEG_SCRIPT || seg->kind == SEG_PUBLISH ||
-            seg->kind == SEG_MONITOR) {
+            seg->kind == SEG_MONITOR || seg->kind == SEG_TRACKING) {
             at->cmd = seg->ncmds;
             continue;
         }
@@ -369,6 +380,7 @@ static void on_request(struct ring_op *op, int res, uint32_t flags)
         else if (seg->kind == SEG_SCRIPT) xscript_segment(s, b, seg);
         else if (seg->kind == SEG_PUBLISH) notify_segment(s, b, seg);
         else if (seg->kind == SEG_MONITOR) monitor_segment(s, b, seg);
+        else if (seg->kind == SEG_TRACKING) tracking_segment(s, b, seg);
         else exec_segment(s, b, seg);
         seg->reply_end = b->replies.len;
     }

@@ -1,6 +1,7 @@
 /* shard.c — the shard actor: its loop, listeners and timer; see shard.h.
  * Thread: the shard's own, except shard_of_key (pure). */
 #include "ringkv/script/script.h"
+#include "ringkv/core/tracking.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/cmd/acl.h"
 #include "ringkv/core/notify.h"
@@ -294,6 +295,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     sample_rates(s, now);
     snapshot_tick(s, now);
     memory_tick(s);
+    tracking_limit(s); /* CONFIG SET tracking-table-max-keys on an idle server */
     exec_calibrate(s);
     rk_collect_released();
     resume_accepting(s);
@@ -427,6 +429,7 @@ static void run_loop(struct shard *s)
     arm_timer(s);
     bool drained_reported = false;
     while (!s->exiting) {
+        tracking_before_sleep(s); /* BCAST messages: may post to other shards */
         msg_flush(s);
         drain_list(&s->send_list, CONN_IN_SEND_LIST, conn_start_send);
         bool more = snapshot_pump(s);
@@ -471,6 +474,7 @@ static void *shard_main(void *arg)
     if (!s->start_error && !shard_load_slice(s)) s->start_error = -EINVAL;
     notify_configure(s); /* after loading, which raises nothing */
     memory_shard_setup(s);
+    tracking_setup(s);
     slowlog_init(&s->slowlog);
     latency_monitor_init(&s->latency);
     exec_calibrate(s);
@@ -484,6 +488,7 @@ static void *shard_main(void *arg)
     xblock_discard_all(s);
     snapshot_shard_exit(s);
     memory_shard_exit(s);
+    tracking_teardown(s);
     slowlog_free(&s->slowlog);
     latency_monitor_free(&s->latency);
     ks_destroy(s->ks);

@@ -61,7 +61,8 @@ struct txp {
     struct lock_req *req;
     struct msg_done *done;
     int reply_shard;
-    uint8_t dbid, resp;
+    uint8_t dbid;
+    uint16_t resp;
     uint64_t client_id;
     struct obuf cmds;
     uint32_t ncmds;
@@ -142,7 +143,7 @@ static bool txp_run(struct shard *s, const char *payload, struct msg_done *done,
         return true;
     }
     struct txp *tp = rk_calloc(1, sizeof(*tp));
-    *tp = (struct txp){s, NULL, done, reply_shard, (uint8_t)dbid, (uint8_t)resp, client_id, {0}, 0, release};
+    *tp = (struct txp){s, NULL, done, reply_shard, (uint8_t)dbid, (uint16_t)resp, client_id, {0}, 0, release};
     struct lock_want *wants = rk_malloc((h.nwants + 1) * sizeof(*wants));
     p = tx_unpack_wants(p, h.nwants, wants);
     tp->req = lock_request(s->locks, wants, h.nwants, txp_granted, tp);

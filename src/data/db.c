@@ -57,6 +57,9 @@ static inline void changed(struct db *db, const char *key, size_t len)
 {
     db->stats->changes++;
     if (db->watch) watch_touch(db, key, len);
+    struct db_change_hook *h = db->changes;
+    if (RK_UNLIKELY(h != NULL) && (*h->live || __atomic_load_n(h->live_shared, __ATOMIC_RELAXED)))
+        h->changed(h, key, len);
 }
 
 /* A key was stored: clients blocked on it may be served (ready.h). A

@@ -8,6 +8,8 @@
 #include "ringkv/net/multi.h"
 #include "ringkv/net/monitor.h"
 #include "ringkv/net/pubsub.h"
+#include "ringkv/net/tracking.h"
+#include "ringkv/core/client_registry.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/shard.h"
@@ -79,6 +81,7 @@ struct conn *conn_create(struct shard *s, int fd)
     if (s->conns) s->conns->prev = c;
     s->conns = c;
     s->nconns++;
+    client_registry_add(c->id, s->id, c);
     conn_rearm_recv(c);
     return c;
 }
@@ -169,6 +172,7 @@ void conn_close(struct conn *c)
 {
     if (c->flags & CONN_CLOSING) return;
     c->flags |= CONN_CLOSING;
+    client_registry_remove(c->id); /* gone for REDIRECT at once, as Redis frees it */
     if (c->busy) stop_blocking(c);
     if (!(c->flags & CONN_LINGERING)) __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     if (c->flags & (CONN_RECV_ARMED | CONN_SENDING)) ring_cancel_fd(c->shard->ring, c->fd);
@@ -189,6 +193,7 @@ void conn_maybe_free(struct conn *c)
     pubsub_conn_closed(c);
     monitor_conn_closed(c);
     conn_acl_release(c);
+    tracking_conn_closed(c);
     /* The fd is closed only now, so no later request can hit a reused fd. */
     ring_close(s->ring, c->fd);
     resp_parser_deinit(&c->parser);
@@ -210,6 +215,7 @@ static void on_replies(struct msg_done *d, const char *data, size_t len, bool fi
     bool dropped = c->drop_away_reply || c->reply_mode == CLIENT_REPLY_OFF;
     if (final) c->drop_away_reply = false;
     if (!(c->flags & CONN_CLOSING) && !dropped) obuf_append(&c->out, data, len);
+    if (final && RK_UNLIKELY(tracking_has_pending(c))) tracking_flush_pending(c);
     if (final) conn_done_busy(c);
 }
 
@@ -314,6 +320,7 @@ static void finish(struct conn *c)
     /* Gone for Redis's clients (INFO connected_clients, CLIENT LIST): it
      * only waits for the peer to take its last reply. */
     c->flags |= CONN_LINGERING;
+    client_registry_remove(c->id); /* and for REDIRECT */
     __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     c->linger_deadline_ms = mstime() + LINGER_MS;
 }
@@ -465,6 +472,7 @@ void client_reset(struct client *cl)
     multi_conn_closed(c);
     pubsub_conn_closed(c); /* without unsubscribe messages, as Redis */
     monitor_conn_closed(c);
+    tracking_conn_closed(c);
     c->flags &= ~(CONN_PUBSUB | CONN_NO_EVICT);
     c->dbid = 0;
     c->resp = 2;
@@ -501,16 +509,17 @@ void client_kill(struct client *cl)
     conn_want_send(c);
 }
 
-/* Redis's CLIENT LIST flags letters for what ringkv tracks. */
+/* Redis's CLIENT LIST flags letters for what ringkv tracks, in Redis's order. */
 static void describe_flags(const struct conn *c, char *out)
 {
     size_t n = 0;
     if (c->flags & CONN_MONITOR) out[n++] = 'O';
     if (c->flags & CONN_PUBSUB) out[n++] = 'P';
+    if (multi_active(c)) out[n++] = 'x';
+    n += (size_t)tracking_describe_flags(c, out + n);
     if (c->flags & CONN_CLOSING) out[n++] = 'A';
     else if (c->flags & CONN_CLOSE_AFTER_REPLY) out[n++] = 'c';
     if (c->flags & CONN_NO_EVICT) out[n++] = 'e';
-    if (multi_active(c)) out[n++] = 'x';
     if (n == 0) out[n++] = 'N';
     out[n] = '\0';
 }
@@ -522,7 +531,7 @@ static void describe_flags(const struct conn *c, char *out)
 void client_describe(const struct client *cl, struct obuf *out)
 {
     const struct conn *c = conn_of_const(cl);
-    char line[640], flags[8];
+    char line[640], flags[16];
     long long now = mstime();
     size_t unsent = c->sending.len - c->sent;
     int oll = (unsent > 0) + (c->out.len > 0);
@@ -531,14 +540,15 @@ void client_describe(const struct client *cl, struct obuf *out)
     int n = snprintf(line, sizeof(line),
                      "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
                      "ssub=%ld multi=%ld qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu oll=%d "
-                     "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=-1 resp=%d shard=%u\n",
+                     "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld resp=%d shard=%u\n",
                      (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
                      (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->dbid, pubsub_conn_count(c, PUBSUB_CHANNEL),
                      pubsub_conn_count(c, PUBSUB_PATTERN), pubsub_conn_count(c, PUBSUB_SHARD), multi_queued(c), c->in_running ? c->in_running : c->in_len - c->in_pos,
                      c->in_cap - c->in_len, c->out.cap + c->sending.cap, c->out.cap + c->sending.cap, c->out.len, oll, conn_output_pending(c),
                      sizeof(*c) + c->in_cap + c->out.cap + c->sending.cap + c->parser.args_cap * sizeof(struct resp_arg) +
                          c->parser.scratch_cap + c->argv_cap * (sizeof(*c->argv) + sizeof(*c->argl)),
-                     writing ? "rw" : "r", c->last_cmd ? c->last_cmd : "NULL", c->user ? c->user->name : "default", c->resp,
+                     writing ? "rw" : "r", c->last_cmd ? c->last_cmd : "NULL", c->user ? c->user->name : "default",
+                     tracking_redirect_of(c), c->resp,
                      c->shard->id);
     if (n > 0) obuf_append(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

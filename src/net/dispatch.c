@@ -11,6 +11,7 @@
 #include "ringkv/net/conn_acl.h"
 #include "ringkv/net/monitor.h"
 #include "ringkv/net/multi.h"
+#include "ringkv/net/tracking.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/tx.h"
@@ -191,7 +192,7 @@ static void wait_for_keys(struct conn *c, const struct cmd_def *cmd, const struc
     struct obuf packed;
     obuf_init(&packed);
     msg_pack_command(&packed, cmd, a);
-    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, c->resp, c->id,
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c), c->id,
                             conn_output_hard_limit(c), true};
     c->busy++;
     exec_wait(c->shard, &o, packed.data, packed.len, 1, NULL, 0);
@@ -205,7 +206,7 @@ static void block_here(struct conn *c, const struct cmd_def *cmd, const struct c
     struct obuf packed;
     obuf_init(&packed);
     msg_pack_command(&packed, cmd, a);
-    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, c->resp, c->id,
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c), c->id,
                             conn_output_hard_limit(c), true};
     c->busy++;
     exec_block(c->shard, &o, packed.data, packed.len, 1, NULL, 0, deadline);
@@ -221,7 +222,7 @@ static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, con
         return RUN_DONE;
     }
     struct reply r;
-    reply_init(&r, conn_reply_buf(c), c->resp);
+    reply_init(&r, conn_reply_buf(c), tracking_resp_word(c));
     reply_counted(&r, s->cmdstats);
     long long deadline;
     if (!(cmd->flags & CMD_BLOCKING)) {
@@ -238,11 +239,14 @@ static enum run_result run_inline(struct conn *c, const struct cmd_def *cmd, con
 static enum run_result run_remote(struct conn *c, unsigned target, const struct cmd_def *cmd, const struct cmd_args *a)
 {
     struct shard *s = c->shard;
-    bool joins_open_segment = msg_sender_open_to(&c->sender, target);
+    int resp = tracking_resp_word(c);
+    /* A segment's commands share its protocol word: one whose reads
+     * register differently (CLIENT CACHING) starts a segment of its own. */
+    bool joins_open_segment = msg_sender_open_to(&c->sender, target) && c->sender.resp == resp;
     if (c->busy && !joins_open_segment) return RUN_WAIT;
     if (!joins_open_segment && !msg_outbox_has_room(s, target, &c->waiter)) return RUN_WAIT;
     c->sender.dbid = (uint8_t)c->dbid;
-    c->sender.resp = c->resp;
+    c->sender.resp = (uint16_t)resp;
     c->sender.client_id = c->id;
     c->sender.max_reply = conn_output_hard_limit(c);
     if (msg_add_command(s, target, &c->sender, cmd, a)) c->busy++;
@@ -255,8 +259,8 @@ static enum run_result run_transaction(struct conn *c, const struct cmd_def *cmd
 {
     if (c->busy) return RUN_WAIT;
     c->busy++;
-    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id,
-                           .client = conn_client(c)};
+    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = (uint16_t)tracking_resp_word(c),
+                           .client_id = c->id, .client = conn_client(c)};
     if (cmd->flags & CMD_BLOCKING) tx_run_blocking(c->shard, &cl, cmd, a, keypos, nkeys);
     else tx_run_command(c->shard, &cl, cmd, a, keypos, nkeys);
     return RUN_DONE;
@@ -277,7 +281,8 @@ static enum run_result run_script(struct conn *c, const struct cmd_def *cmd, con
         if (i == 0) home = (int)owner;
         else if ((int)owner != home) home = -1;
     }
-    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id};
+    int resp = tracking_resp_word(c);
+    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = (uint16_t)resp, .client_id = c->id};
     if (home >= 0 && home != (int)s->id) {
         c->busy++;
         xscript_run_at(s, &cl, cmd, a, (unsigned)home);
@@ -289,7 +294,7 @@ static enum run_result run_script(struct conn *c, const struct cmd_def *cmd, con
         struct obuf *out = conn_reply_buf(c);
         size_t mark = out->len;
         struct reply r;
-        reply_init(&r, out, c->resp);
+        reply_init(&r, out, resp);
         reply_counted(&r, s->cmdstats);
         struct cmd_ctx ctx = shard_cmd_ctx(s, s->ks, c->dbid, &r, NULL, c->id);
         ctx.script_may_retry = true;
@@ -548,6 +553,11 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
             break;
         }
         c->commands++;
+        if (RK_UNLIKELY(c->trk != NULL)) {
+            tracking_command_done(c, c->last_cmd);
+            /* what its own command invalidated follows its reply */
+            if (!c->busy && tracking_has_pending(c)) tracking_flush_pending(c);
+        }
         if (c->prefetched) c->prefetched--;
         off += resp_consumed(&c->parser);
         if (c->reply_mode >= CLIENT_REPLY_SKIP_NEXT && reply_mode_step(c)) break;

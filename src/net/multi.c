@@ -1,6 +1,7 @@
 /* multi.c — a connection's MULTI/EXEC/WATCH state; see multi.h.
  * Thread: the connection's shard. */
 #include "ringkv/net/multi.h"
+#include "ringkv/net/tracking.h"
 #include "ringkv/core/pause.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
@@ -250,7 +251,8 @@ static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
     if (RK_UNLIKELY(monitor_any(c->shard->srv))) show_queue(c, dbids);
     struct tx_multi_queue q = {m->queue.data, m->queue.len, m->queued, dbids, m->watched.data, m->watched.len,
                                m->nwatched};
-    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = c->resp, .client_id = c->id, .client = conn_client(c)};
+    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = (uint16_t)tracking_resp_word(c), .client_id = c->id,
+                           .client = conn_client(c)};
     c->busy++;
     tx_run_multi(c->shard, &cl, &q); /* copies what it needs; checks and ends the watches */
     rk_free(dbids);

@@ -83,6 +83,7 @@ struct config {
     long long maxmemory;            /* bytes, 0: no limit */
     long long maxmemory_policy;     /* enum maxmemory_policy */
     long long maxmemory_samples, maxmemory_eviction_tenacity;
+    long long tracking_table_max_keys;  /* keys in all tracking tables (core/tracking.h), 0: no limit */
     long long lfu_log_factor, lfu_decay_time;
     /* accepted, as Redis's: big values are freed at once either way */
     bool lazyfree_lazy_eviction, lazyfree_lazy_expire, lazyfree_lazy_server_del, lazyfree_lazy_user_del,

@@ -100,6 +100,32 @@ enum monitor_start client_start_monitor(struct client *cl);
 struct cmd_def;
 struct cmd_args;
 void host_monitor_script_call(struct host *h, const struct cmd_def *cmd, int dbid, const struct cmd_args *a);
+/* Client-side caching (net/tracking.h): CLIENT TRACKING ON's options. */
+enum { CLIENT_TRACKING_BCAST = 1u << 1, CLIENT_TRACKING_OPTIN = 1u << 2, CLIENT_TRACKING_OPTOUT = 1u << 3,
+       CLIENT_TRACKING_NOLOOP = 1u << 4 };
+struct client_tracking_req {
+    uint32_t options;                 /* CLIENT_TRACKING_* */
+    uint64_t redirect;                /* client id, 0: none */
+    int nprefixes;
+    const char *const *prefixes;
+    const size_t *prefix_lens;
+};
+/* Turns tracking on (or changes its options) as Redis's CLIENT TRACKING
+ * ON; false with Redis's error in err (the options that depend on the
+ * client's current mode are checked here). */
+bool client_tracking_on(struct client *cl, const struct client_tracking_req *req, char *err, size_t cap);
+void client_tracking_off(struct client *cl);
+/* CLIENT CACHING YES/NO: NULL, or Redis's error. */
+const char *client_tracking_caching(struct client *cl, bool yes);
+/* CLIENT GETREDIR: the redirect id, 0 without, -1 when not tracking. */
+long long client_tracking_redirect(const struct client *cl);
+/* CLIENT TRACKINGINFO's reply. */
+struct reply;
+void client_tracking_info(const struct client *cl, struct reply *r);
+/* Whether a client with this id is connected, on any shard. */
+bool host_client_exists(struct host *h, uint64_t id);
+/* FLUSHDB/FLUSHALL ran on this shard: client-side caches are told. */
+void host_tracking_flushed(struct host *h);
 /* Whether the client is in RESP2's subscribed mode (only the subscribe
  * commands, PING and QUIT run there; PING answers differently). */
 bool client_in_pubsub_mode(const struct client *cl);
@@ -199,6 +225,8 @@ struct host_counters {
     uint64_t max_query_buffer, max_output_buffer; /* its largest client's, now */
     uint64_t reads_processed, writes_processed;   /* receives and sends completed */
     uint64_t ops_per_sec, input_per_sec, output_per_sec; /* instantaneous: commands, bytes */
+    uint64_t tracking_keys, tracking_items;   /* its tracking table (core/tracking.h) */
+    uint64_t tracking_prefixes;               /* BCAST prefixes of its clients */
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */
@@ -240,6 +268,7 @@ struct server_facts {
     long long start_time_us;        /* unix time, microseconds */
     long long max_fds;              /* the descriptor limit after raising it */
     long long rejected_conns;       /* refused over maxclients */
+    long long tracking_clients;     /* CLIENT TRACKING on, every shard */
     uint64_t cached_scripts;        /* script bodies known (SCRIPT LOAD, EVAL) */
     uint64_t scripts_bytes;         /* their size */
     uint64_t libraries, functions;  /* FUNCTION LOAD's (function_store.h) */

@@ -67,7 +67,8 @@ static inline bool exec_must_wait(struct shard *s, struct lock_table *locks, con
 struct exec_origin {
     struct msg_done *done;     /* receives the replies */
     int reply_shard;           /* where done lives: this shard, or a late reply goes there */
-    uint8_t dbid, resp;
+    uint8_t dbid;
+    uint16_t resp;             /* the protocol word (proto/reply.h reply_init) */
     uint64_t client_id;
     size_t max_reply;          /* as msg_seg.max_reply */
     bool counted;              /* a client's own commands: errors count in cmdstats */

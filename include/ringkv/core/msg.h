@@ -71,7 +71,8 @@ struct msg_sender {
     struct msg_batch *open_batch;
     uint32_t open_index;
     /* set by the sender before adding commands */
-    uint8_t dbid, resp;
+    uint8_t dbid;
+    uint16_t resp;             /* the protocol word (reply_init) */
     uint64_t client_id;
     size_t max_reply;          /* output hard limit, 0: none (see msg_seg) */
     int last_target;           /* where its last segment went, -1: nowhere yet */
@@ -91,11 +92,13 @@ enum msg_seg_kind {
     SEG_SCRIPT,         /* a client's script, run in place on the owner of its keys (xscript.h) */
     SEG_PUBLISH,        /* messages for this shard's subscribers (keyspace notifications, notify.h); no answer */
     SEG_MONITOR,        /* lines for this shard's monitors (net/monitor.h); no answer */
+    SEG_TRACKING,       /* client-side caching invalidations (core/tracking.h); no answer */
 };
 
 struct msg_seg {
     struct msg_done *done;     /* the sender's completion; NULL: nobody waits */
-    uint8_t kind, dbid, resp;
+    uint8_t kind, dbid;
+    uint16_t resp;             /* the protocol word (proto/reply.h reply_init) */
     bool deferred;             /* set by the target: a late reply follows */
     uint32_t ncmds;
     uint64_t client_id;
@@ -150,6 +153,10 @@ void msg_add_publish(struct shard *s, unsigned target, const char *channel, size
                      size_t mlen);
 /* Adds a line for target's monitors, as msg_add_publish. */
 void msg_add_monitor(struct shard *s, unsigned target, const char *line, size_t len);
+/* Adds a client-side caching item (a header and its data) for target, as
+ * msg_add_publish. */
+void msg_add_tracking(struct shard *s, unsigned target, const void *head, size_t hlen, const void *data,
+                      size_t dlen);
 /* The shard stops: what its outboxes still hold is never sent (the
  * other shards are stopping too). */
 void msg_discard_outboxes(struct shard *s);

@@ -54,6 +54,12 @@ struct server {
     /* Per shard and in all, atomic: connections in MONITOR (net/monitor.h). */
     long monitors[MAX_SHARDS];
     long monitors_total;
+    /* Client-side caching (core/tracking.h), atomic: clients tracking,
+     * BCAST clients per shard and in all, keys in every shard's table. */
+    long trk_clients;
+    long trk_bcast[MAX_SHARDS];
+    long trk_bcast_total;
+    long trk_keys_total;
     int pause_type;                /* atomic: CLIENT PAUSE (core/pause.h) */
     long long pause_end_ms;        /* atomic */
     const unsigned char *rdb_image; /* the RDB file, mapped while the shards load it (core/load.h) */

@@ -114,6 +114,7 @@ struct shard {
     uint32_t paused_conns;              /* connections waiting out CLIENT PAUSE (pause.c) */
     struct conn **monitors;             /* its connections in MONITOR (net/monitor.c) */
     uint32_t nmonitors, monitors_cap;
+    struct shard_tracking *trk;         /* client-side caching, key side (core/tracking.h) */
 
     bool draining, exiting;
     long long drain_deadline_us;

@@ -78,7 +78,7 @@ struct client;
 struct tx_client {
     struct msg_done *done;
     int dbid;
-    uint8_t resp;
+    uint16_t resp;             /* the protocol word (proto/reply.h reply_init) */
     uint64_t client_id;
     struct client *client;
     /* A blocked command tried again (xblock.c): its handler runs serving

@@ -58,6 +58,17 @@ struct db_events {
     void (*emit)(struct db_events *ev, long long type, const char *event, int dbid, const char *key, size_t klen);
 };
 
+/* Told of every key the database stores, replaces or removes (expiry and
+ * eviction too), after the change: client-side caching's invalidation
+ * (core/tracking.h). `live` points at what says it is wanted now: a
+ * count that is nonzero while it is (read inline, so an unwanted hook
+ * costs a load and a branch). Shared by the dbs of a shard; NULL: none. */
+struct db_change_hook {
+    const uint64_t *live;
+    const long *live_shared;    /* atomic, any thread may change it */
+    void (*changed)(struct db_change_hook *h, const char *key, size_t len);
+};
+
 struct db {
     struct dict keys;
     struct dict expires;
@@ -69,6 +80,7 @@ struct db {
     struct db_snap_hook *snap; /* a snapshot in progress, NULL: none */
     const struct db_access *access; /* NULL: LRU */
     struct db_events *events;  /* NULL: none */
+    struct db_change_hook *changes; /* NULL: none */
     int id;                    /* its number (SELECT): stays with the slot on SWAPDB */
     uint8_t snap_parity;
 };

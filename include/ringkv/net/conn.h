@@ -113,6 +113,7 @@ struct conn {
     struct msg_waiter waiter;      /* waiting for room in an outbox */
     struct conn_multi *multi;      /* MULTI queue and WATCHed keys (multi.h), NULL: never used */
     struct conn_pubsub *pubsub;    /* what it listens to (pubsub.h), NULL: never subscribed */
+    struct conn_tracking *trk;     /* client-side caching (tracking.h), NULL: never tracked */
 
     long long ctime_ms, last_ms;
     long long linger_deadline_ms;  /* CONN_LINGERING: closed at this time at the latest */

@@ -33,6 +33,9 @@ struct cmdstats;
 struct reply {
     struct obuf *buf;
     uint8_t resp;        /* 2 or 3 */
+    /* 1 + the shard of the client's connection when the client tracks the
+     * keys it reads (client-side caching, core/tracking.h), else 0. */
+    uint16_t reader;
     uint32_t errors;     /* error replies written */
     /* Where error replies are counted (INFO errorstats), and a sign that
      * this reply goes to a client as it is: set by whoever delivers it, on
@@ -42,6 +45,10 @@ struct reply {
 };
 
 /* Starts a reply with no stats (reply_counted sets them). */
+/* resp: the protocol word a client's commands carry, the RESP version
+ * (2 or 3) and, for a client that tracks the keys it reads, its
+ * connection's shard (REPLY_TRACKING): reply_init splits it. */
+#define REPLY_TRACKING(resp, shard) ((int)(resp) | (int)(((shard) + 1) << 8))
 void reply_init(struct reply *r, struct obuf *buf, int resp);
 static inline void reply_counted(struct reply *r, struct cmdstats *stats) { r->stats = stats; }
 

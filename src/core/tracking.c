@@ -1,0 +1,233 @@
+/* tracking.c — client-side caching, key side; see tracking.h.
+ * Thread: the shard's own. */
+#include "ringkv/core/tracking.h"
+#include "ringkv/base/alloc.h"
+#include "ringkv/base/util.h"
+#include "ringkv/cmd/cmd_script.h"
+#include "ringkv/cmd/cmd_spec.h"
+#include "ringkv/cmd/commands.h"
+#include "ringkv/core/msg.h"
+#include "ringkv/core/shard.h"
+#include "ringkv/data/trk_table.h"
+#include "ringkv/net/tracking.h"
+
+#include <string.h>
+
+#define ITEM_NULL 0x80 /* with TRK_ITEM_KEY: a null invalidation (no key) */
+
+static void key_changed(struct db_change_hook *h, const char *key, size_t len);
+
+void tracking_setup(struct shard *s)
+{
+    struct shard_tracking *t = rk_calloc(1, sizeof(*t));
+    t->s = s;
+    t->table = trk_table_create();
+    t->hook = (struct db_change_hook){&t->keys, &s->srv->trk_bcast_total, key_changed};
+    for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = &t->hook;
+    s->trk = t;
+}
+
+void tracking_teardown(struct shard *s)
+{
+    struct shard_tracking *t = s->trk;
+    if (!t) return;
+    for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = NULL;
+    __atomic_sub_fetch(&s->srv->trk_keys_total, (long)t->keys, __ATOMIC_RELAXED);
+    tracking_prefixes_free(s);
+    trk_table_destroy(t->table);
+    rk_free(t);
+    s->trk = NULL;
+}
+
+/* The table's key count changed: the inline test and the server's total
+ * (tracking-table-max-keys, INFO) follow. */
+static void count_keys(struct shard_tracking *t)
+{
+    uint64_t now = trk_table_keys(t->table);
+    __atomic_add_fetch(&t->s->srv->trk_keys_total, (long)now - (long)t->keys, __ATOMIC_RELAXED);
+    t->keys = now;
+}
+
+void tracking_send_item(struct shard *s, unsigned to, enum trk_item kind, uint64_t target, uint64_t writer,
+                        const char *data, size_t len)
+{
+    unsigned char head[1 + 2 * sizeof(uint64_t)];
+    head[0] = (unsigned char)kind | (data ? 0 : ITEM_NULL);
+    memcpy(head + 1, &target, sizeof target);
+    memcpy(head + 1 + sizeof target, &writer, sizeof writer);
+    msg_add_tracking(s, to, head, sizeof head, data ? data : "", data ? len : 0);
+}
+
+void tracking_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
+{
+    const char *p = b->args.data + seg->args_off;
+    for (uint32_t i = 0; i < seg->ncmds; i++) {
+        const char *part[2];
+        size_t len[2];
+        p = msg_unpack_args(p, 2, part, len);
+        unsigned char kind = (unsigned char)part[0][0];
+        uint64_t target, writer;
+        memcpy(&target, part[0] + 1, sizeof target);
+        memcpy(&writer, part[0] + 1 + sizeof target, sizeof writer);
+        const char *data = kind & ITEM_NULL ? NULL : part[1];
+        switch ((enum trk_item)(kind & ~ITEM_NULL)) {
+        case TRK_ITEM_KEY: tracking_deliver(s, target, writer, data, len[1]); break;
+        case TRK_ITEM_BCAST: tracking_bcast_note(s, part[1], len[1], writer); break;
+        case TRK_ITEM_PUSH: tracking_push_redirected(s, target, part[1], len[1]); break;
+        }
+    }
+}
+
+/* ---- invalidation ---- */
+
+static void send_invalidation(const struct trk_reader *r, const char *key, size_t len, void *arg)
+{
+    struct shard_tracking *t = arg;
+    if (r->shard == t->s->id) tracking_deliver(t->s, r->id, t->writer, key, len);
+    else tracking_send_item(t->s, r->shard, TRK_ITEM_KEY, r->id, t->writer, key, len);
+}
+
+/* A changed key for the BCAST clients of every shard that has some. */
+static void spread_to_bcast(struct shard *s, const char *key, size_t len, uint64_t writer)
+{
+    const struct server *srv = s->srv;
+    for (unsigned i = 0; i < srv->nshards; i++) {
+        if (!__atomic_load_n(&srv->trk_bcast[i], __ATOMIC_RELAXED)) continue;
+        if (i == s->id) tracking_bcast_note(s, key, len, writer);
+        else tracking_send_item(s, i, TRK_ITEM_BCAST, 0, writer, key, len);
+    }
+}
+
+/* Redis's trackingInvalidateKey: bcast is false when the table itself
+ * evicts the key (only its readers hear of it). */
+static void invalidate(struct shard_tracking *t, const char *key, size_t len, bool bcast)
+{
+    if (bcast && __atomic_load_n(&t->s->srv->trk_bcast_total, __ATOMIC_RELAXED))
+        spread_to_bcast(t->s, key, len, t->writer);
+    if (t->keys && trk_table_take(t->table, key, len, send_invalidation, t)) count_keys(t);
+}
+
+static void key_changed(struct db_change_hook *h, const char *key, size_t len)
+{
+    invalidate((struct shard_tracking *)h, key, len, true);
+}
+
+void tracking_flushed(struct shard *s)
+{
+    struct shard_tracking *t = s->trk;
+    if (!t) return;
+    trk_table_clear(t->table);
+    count_keys(t);
+    tracking_conns_flushed(s, t->writer);
+}
+
+/* ---- commands ---- */
+
+uint64_t tracking_command_begin(struct shard *s, uint64_t client_id)
+{
+    uint64_t saved = s->trk->writer;
+    s->trk->writer = client_id;
+    return saved;
+}
+
+#define KEYS_ON_STACK 64
+
+/* The key positions of a call whose specs have any of the flags. */
+static int keys_with(const struct cmd_def *cmd, const struct cmd_args *a, uint32_t flags, int *pos, int max)
+{
+    struct cmd_key_spec specs[CMD_MAX_KEY_SPECS];
+    int nspecs = cmd_key_specs(cmd, specs), n = 0;
+    for (int i = 0; i < nspecs && n < max; i++) {
+        if (!(specs[i].flags & flags)) continue;
+        int got = cmd_key_spec_find(&specs[i], a, pos + n, max - n);
+        if (got > 0) n += got;
+    }
+    return n;
+}
+
+/* Redis's trackingRememberKeys: the read's keys, for its client. */
+static void remember(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a,
+                     const struct cmd_ctx *ctx)
+{
+    if (cmd->flags & CMD_PUBSUB) return;
+    int stack[KEYS_ON_STACK];
+    int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
+    int n = cmd_key_positions(cmd, a, pos, a->argc);
+    struct trk_reader r = {ctx->client_id, (uint32_t)(ctx->r->reader - 1)};
+    for (int i = 0; i < n; i++) trk_table_add(t->table, a->argv[pos[i]], a->len[pos[i]], r);
+    if (pos != stack) rk_free(pos);
+    count_keys(t);
+    tracking_limit(t->s);
+}
+
+/* A write that changed values in place tells nobody through the database
+ * (it stores nothing): its written keys are invalidated here. A write
+ * that took a value and did not change it (SADD of a member already
+ * there) invalidates too, which costs a client a refetch, never a stale
+ * value. */
+static void invalidate_written(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a)
+{
+    int stack[KEYS_ON_STACK];
+    int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
+    int n = keys_with(cmd, a, KS_RW | KS_OW | KS_RM, pos, a->argc);
+    for (int i = 0; i < n; i++) invalidate(t, a->argv[pos[i]], a->len[pos[i]], true);
+    if (pos != stack) rk_free(pos);
+}
+
+void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
+                          const struct cmd_ctx *ctx, bool changed, uint64_t saved)
+{
+    struct shard_tracking *t = s->trk;
+    /* Values moved here from their owners (tx_move.c) are neither this
+     * shard's to register nor to invalidate: their owners hear of them
+     * when they are stored back. */
+    bool own = ctx->ks == s->ks && !ctx->keys_moved;
+    if (own && changed && (cmd->flags & CMD_WRITE)) invalidate_written(t, cmd, a);
+    /* As Redis 7.0, a script that ran a read registers its declared keys
+     * (what its inner reads touch may be computed, its keys are named). */
+    if (cmd_is_script_run(cmd)) {
+        if (own && t->script_read && ctx->r->reader) remember(t, cmd, a, ctx);
+        t->script_read = false;
+    } else if (own && ctx->r->reader && (cmd->flags & CMD_READONLY)) {
+        if (ctx->from_script) t->script_read = true;
+        else remember(t, cmd, a, ctx);
+    }
+    t->writer = saved;
+}
+
+/* Redis's trackingLimitUsedSlots: a few random keys per call, more each
+ * call the table stays over the limit. The limit is the server's (the
+ * sum of the shards' tables); each shard evicts from its own. */
+void tracking_limit(struct shard *s)
+{
+    struct shard_tracking *t = s->trk;
+    long max = (long)s->cfg.tracking_table_max_keys;
+    if (!t || max == 0 || !t->keys) return;
+    if (__atomic_load_n(&s->srv->trk_keys_total, __ATOMIC_RELAXED) <= max) {
+        t->evict_rounds = 0;
+        return;
+    }
+    uint64_t saved = t->writer;
+    t->writer = 0;
+    for (unsigned effort = 100 * (t->evict_rounds + 1); effort > 0 && t->keys; effort--) {
+        const char *key;
+        size_t len;
+        if (!trk_table_random_key(t->table, &key, &len)) break;
+        char *copy = rk_malloc(len + 1);
+        memcpy(copy, key, len);
+        invalidate(t, copy, len, false);
+        rk_free(copy);
+        if (__atomic_load_n(&s->srv->trk_keys_total, __ATOMIC_RELAXED) <= max) {
+            t->evict_rounds = 0;
+            t->writer = saved;
+            return;
+        }
+    }
+    t->evict_rounds++;
+    t->writer = saved;
+}
+
+void tracking_before_sleep(struct shard *s)
+{
+    if (s->trk && s->trk->bcast_pending) tracking_bcast_send(s);
+}
