@@ -14,6 +14,7 @@
 #include "ringkv/net/tracking.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
+#include "ringkv/core/tracking.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/core/xscript.h"
 #include "ringkv/core/shard.h"
@@ -546,6 +547,10 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
         }
         struct cmd_args a = {(int)argc, c->argv, c->argl};
         c->in_running = len - off;
+        /* A tracking client's reply comes after the BCAST invalidations
+         * that reached its shard before its command: those gathered in
+         * this loop turn go out first, as Redis's went out before it read. */
+        if (RK_UNLIKELY(c->trk != NULL)) tracking_before_sleep(c->shard);
         enum run_result ran = run_command(c, &a);
         c->in_running = 0;
         if (ran == RUN_WAIT) {
