@@ -215,8 +215,8 @@ static void write_advice(unsigned advice, const struct doctor_settings *s, struc
     ADD("\nI have a few advices for you:\n\n");
     if (advice & ADVISE_SLOWLOG_ENABLE)
         ADD("- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log "
-            "using the command 'CONFIG SET slowlog-log-slower-than %llu'. If the Slow log is disabled the server "
-            "is not able to log slow commands execution for you.\n",
+            "Redis feature using the command 'CONFIG SET slowlog-log-slower-than %llu'. If the Slow log is disabled "
+            "Redis is not able to log slow commands execution for you.\n",
             (unsigned long long)s->threshold_ms * 1000);
     if (advice & ADVISE_SLOWLOG_TUNE)
         ADD("- Your current Slow Log configuration only logs events that are slower than your configured latency "
@@ -226,14 +226,16 @@ static void write_advice(unsigned advice, const struct doctor_settings *s, struc
         ADD("- Check your Slow Log to understand what are the commands you are running which are too slow to "
             "execute. Please check https://redis.io/commands/slowlog for more information.\n");
     if (advice & ADVISE_SCHEDULER)
-        ADD("- The system is slow to execute code paths not containing system calls. This usually means the system "
-            "does not give the server CPU time for long periods. You should try to:\n"
+        ADD("- The system is slow to execute Redis code paths not containing system calls. This usually means the "
+            "system does not provide Redis CPU time to run for long periods. You should try to:\n"
             "  1) Lower the system load.\n"
-            "  2) Use a computer / VM just for the server if you are running other software in the same system.\n"
+            "  2) Use a computer / VM just for Redis if you are running other software in the same system.\n"
             "  3) Check if you have a \"noisy neighbour\" problem.\n"
-            "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n");
+            "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n"
+            "  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using "
+            "Jemalloc. However this may create fragmentation problems.\n");
     if ((advice & ADVISE_HZ) && s->hz < 100)
-        ADD("- In order to make the keys expiring process more incremental, try to set the 'hz' configuration "
+        ADD("- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration "
             "parameter to 100 using 'CONFIG SET hz 100'.\n");
     if (advice & ADVISE_LARGE_OBJECTS)
         ADD("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. "
@@ -241,8 +243,8 @@ static void write_advice(unsigned advice, const struct doctor_settings *s, struc
             "objects into multiple smaller objects.\n");
     if (advice & ADVISE_MASS_EVICTION)
         ADD("- Sudden changes to the 'maxmemory' setting via 'CONFIG SET', or allocation of large objects via sets "
-            "or sorted sets intersections, STORE option of SORT, may create sudden memory pressure forcing the "
-            "server to block trying to evict keys. \n");
+            "or sorted sets intersections, STORE option of SORT, Redis Cluster large keys migrations (RESTORE "
+            "command), may create sudden memory pressure forcing the server to block trying to evict keys. \n");
 }
 
 /* Redis's report: each event's statistics, then advice on what they suggest. */
@@ -250,16 +252,18 @@ static void doctor_report(const struct latency_monitor *m, const struct doctor_s
 {
     char line[512];
     if (m->n == 0 && s->threshold_ms == 0) {
-        ADD("I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this instance. You may use "
-            "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it.\n");
+        ADD("I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "
+            "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep "
+            "space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n");
         return;
     }
     if (m->n == 0) {
-        ADD("Dave, no latency spike was observed during the lifetime of this instance, not in the slightest bit. "
+        ADD("Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. "
             "I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n");
         return;
     }
-    ADD("Dave, I have observed latency spikes in this instance. You don't mind talking about it, do you Dave?\n\n");
+    ADD("Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you "
+        "Dave?\n\n");
     unsigned advice = 0;
     long long now = (long long)time(NULL);
     for (size_t i = 0; i < m->n; i++) {
@@ -274,7 +278,7 @@ static void doctor_report(const struct latency_monitor *m, const struct doctor_s
     if (advice)
         write_advice(advice, s, out);
     else
-        ADD("\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the "
+        ADD("\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis "
             "community to get some help, providing this report in your help request.\n");
 }
 
