@@ -308,10 +308,15 @@ TS_TEST(client, pause_stops_expiry)
  * takes the close (Redis's unit/introspection counts them so). */
 TS_TEST(client, killed_clients_leave_the_count_at_once)
 {
+    /* Each PINGs first: its shard has taken the connection in (the
+     * kernel completes a connect before any shard accepts it). */
     redisContext *me = ts_connect(g_server), *r1 = ts_connect(g_server), *r2 = ts_connect(g_server);
+    ts_assert_status(ts_cmd(r1, "PING"), "PONG");
+    ts_assert_status(ts_cmd(r2, "PING"), "PONG");
     cr_assert_eq(ts_info_ll(me, "connected_clients"), 3);
     ts_assert_int(ts_cmd(me, "CLIENT KILL SKIPME yes"), 2);
     redisContext *r3 = ts_connect(g_server), *r4 = ts_connect(g_server);
+    ts_assert_status(ts_cmd(r3, "PING"), "PONG");
     ts_assert_status(ts_cmd(r4, "PING"), "PONG");
     cr_expect_eq(ts_info_ll(me, "connected_clients"), 3);
     redisReply *r = ts_cmd(me, "CLIENT LIST");
