@@ -42,7 +42,7 @@ TS_TEST(latency, spikes_from_every_shard_in_latest_history_graph_doctor)
     two_shards(&k1, &k2);
     ts_assert_ok(ts_cmd(c, "CONFIG SET latency-monitor-threshold 20"));
     ts_assert_array(ts_cmd(c, "CONFIG GET latency-monitor-threshold"), "latency-monitor-threshold", "20");
-    ts_cmd(c, "LATENCY RESET");
+    freeReplyObject(ts_cmd(c, "LATENCY RESET"));
     busy(c, k1, 5); /* under the threshold */
     redisReply *r = ts_cmd(c, "LATENCY LATEST");
     cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 0, "a 5 ms command is no spike");
