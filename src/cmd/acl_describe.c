@@ -29,7 +29,7 @@ static void count_category(const uint64_t *cmds, int cat, unsigned long *on, uns
 {
     *on = *off = 0;
     for (size_t i = 0; i < cmd_index_count(); i++) {
-        if (!(cmd_acl_categories(cmd_by_index(i), NULL) & (1u << cat))) continue;
+        if (!(acl_cmd_categories(i) & (1u << cat))) continue;
         if ((cmds[i / 64] >> (i % 64)) & 1) (*on)++;
         else (*off)++;
     }
@@ -38,7 +38,7 @@ static void count_category(const uint64_t *cmds, int cat, unsigned long *on, uns
 static void category_apply(uint64_t *cmds, int cat, bool on)
 {
     for (size_t i = 0; i < cmd_index_count(); i++) {
-        if (!(cmd_acl_categories(cmd_by_index(i), NULL) & (1u << cat))) continue;
+        if (!(acl_cmd_categories(i) & (1u << cat))) continue;
         if (on) cmds[i / 64] |= 1ull << (i % 64);
         else cmds[i / 64] &= ~(1ull << (i % 64));
     }

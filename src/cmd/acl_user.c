@@ -8,6 +8,7 @@
 #include "ringkv/cmd/cmd_spec.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,23 @@ static atomic_bool pubsub_allchannels; /* acl-pubsub-default */
 void acl_set_pubsub_default(bool allchannels) { atomic_store(&pubsub_allchannels, allchannels); }
 
 static size_t cmd_words(void) { return (cmd_index_count() + 63) / 64; }
+
+/* Each command's categories, parsed once from the table (immutable). */
+static uint32_t *categories;
+static pthread_once_t categories_once = PTHREAD_ONCE_INIT;
+
+static void categories_init(void)
+{
+    size_t n = cmd_index_count();
+    categories = rk_calloc(n ? n : 1, sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) categories[i] = cmd_acl_categories(cmd_by_index(i), NULL);
+}
+
+uint32_t acl_cmd_categories(size_t index)
+{
+    pthread_once(&categories_once, categories_init);
+    return index < cmd_index_count() ? categories[index] : 0;
+}
 
 /* ---- selectors ---- */
 
@@ -127,8 +145,7 @@ static bool category_set(struct acl_selector *s, const char *name, size_t len, b
     int cat = acl_category_lookup(name, len);
     if (cat < 0) return false;
     for (size_t i = 0; i < cmd_index_count(); i++) {
-        const struct cmd_def *cmd = cmd_by_index(i);
-        if (cmd_acl_categories(cmd, NULL) & (1u << cat)) set_bit(s, (int)i, on);
+        if (acl_cmd_categories(i) & (1u << cat)) set_bit(s, (int)i, on);
     }
     return true;
 }

@@ -109,6 +109,9 @@ void acl_user_unref(struct acl_user *u);
 enum acl_set_err acl_user_set(struct acl_user *u, const char *op, size_t len);
 /* Recomputes u->unrestricted; call once the rules are applied. */
 void acl_user_seal(struct acl_user *u);
+/* The categories (1u << ACL_CAT_x) of the command numbered index
+ * (cmd_index), parsed from the table once. */
+uint32_t acl_cmd_categories(size_t index);
 /* acl-pubsub-default: whether new users start with allchannels. */
 void acl_set_pubsub_default(bool allchannels);
 
