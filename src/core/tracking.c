@@ -9,6 +9,7 @@
 #include "ringkv/core/msg.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/data/trk_table.h"
+#include "ringkv/data/watch.h"
 #include "ringkv/net/tracking.h"
 
 #include <string.h>
@@ -123,13 +124,6 @@ void tracking_flushed(struct shard *s)
 
 /* ---- commands ---- */
 
-uint64_t tracking_command_begin(struct shard *s, uint64_t client_id)
-{
-    uint64_t saved = s->trk->writer;
-    s->trk->writer = client_id;
-    return saved;
-}
-
 #define KEYS_ON_STACK 64
 
 /* The key positions of a call whose specs have any of the flags. */
@@ -143,6 +137,42 @@ static int keys_with(const struct cmd_def *cmd, const struct cmd_args *a, uint32
         if (got > 0) n += got;
     }
     return n;
+}
+
+#define WRITTEN (KS_RW | KS_OW | KS_RM)
+
+/* Values moved here from their owners (tx_move.c) are neither this
+ * shard's to register nor to invalidate: their owners hear of them when
+ * they are stored back. */
+static bool runs_on_own_keys(const struct shard *s, const struct cmd_ctx *ctx)
+{
+    return ctx->ks == s->ks && !ctx->keys_moved;
+}
+
+void tracking_command_begin(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
+                            const struct cmd_ctx *ctx, struct trk_frame *f)
+{
+    struct shard_tracking *t = s->trk;
+    f->saved_writer = t->writer;
+    f->big_write_lookups = ctx->ks->stats.big_write_lookups;
+    f->n = 0;
+    t->writer = ctx->client_id;
+    if (!(cmd->flags & CMD_WRITE) || !t->keys || !runs_on_own_keys(s, ctx)) return;
+    int stack[KEYS_ON_STACK];
+    int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
+    int n = keys_with(cmd, a, WRITTEN, pos, a->argc);
+    for (int i = 0; i < n && f->n >= 0; i++) {
+        const char *key = a->argv[pos[i]];
+        size_t len = a->len[pos[i]];
+        if (!trk_table_has(t->table, key, len)) continue;
+        if (f->n == TRK_FRAME_KEYS) {
+            f->n = -1;
+            break;
+        }
+        f->pos[f->n] = pos[i];
+        f->fp[f->n++] = watch_fingerprint(db_peek(ctx->db, key, len));
+    }
+    if (pos != stack) rk_free(pos);
 }
 
 /* Redis's trackingRememberKeys: the read's keys, for its client. */
@@ -160,29 +190,38 @@ static void remember(struct shard_tracking *t, const struct cmd_def *cmd, const 
     tracking_limit(t->s);
 }
 
-/* A write that changed values in place tells nobody through the database
- * (it stores nothing): its written keys are invalidated here. A write
- * that took a value and did not change it (SADD of a member already
- * there) invalidates too, which costs a client a refetch, never a stale
- * value. */
-static void invalidate_written(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a)
+/* A write that changes a value in place stores nothing, so the database
+ * does not report it: the tracked keys it writes are invalidated when
+ * their fingerprints moved, as WATCH judges (a large collection the
+ * command took for writing counts as changed). Past TRK_FRAME_KEYS
+ * tracked keys, every written key is. */
+static void invalidate_changed(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a,
+                               const struct cmd_ctx *ctx, const struct trk_frame *f)
 {
-    int stack[KEYS_ON_STACK];
-    int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
-    int n = keys_with(cmd, a, KS_RW | KS_OW | KS_RM, pos, a->argc);
-    for (int i = 0; i < n; i++) invalidate(t, a->argv[pos[i]], a->len[pos[i]], true);
-    if (pos != stack) rk_free(pos);
+    bool big_written = ctx->ks->stats.big_write_lookups != f->big_write_lookups;
+    if (f->n < 0) {
+        int stack[KEYS_ON_STACK];
+        int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
+        int n = keys_with(cmd, a, WRITTEN, pos, a->argc);
+        for (int i = 0; i < n; i++) invalidate(t, a->argv[pos[i]], a->len[pos[i]], true);
+        if (pos != stack) rk_free(pos);
+        return;
+    }
+    for (int i = 0; i < f->n; i++) {
+        const char *key = a->argv[f->pos[i]];
+        size_t len = a->len[f->pos[i]];
+        const struct kv *kv = db_peek(ctx->db, key, len);
+        if (watch_fingerprint(kv) != f->fp[i] || (big_written && !watch_fingerprint_exact(kv)))
+            invalidate(t, key, len, true);
+    }
 }
 
 void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                          const struct cmd_ctx *ctx, bool changed, uint64_t saved)
+                          const struct cmd_ctx *ctx, bool ok, const struct trk_frame *f)
 {
     struct shard_tracking *t = s->trk;
-    /* Values moved here from their owners (tx_move.c) are neither this
-     * shard's to register nor to invalidate: their owners hear of them
-     * when they are stored back. */
-    bool own = ctx->ks == s->ks && !ctx->keys_moved;
-    if (own && changed && (cmd->flags & CMD_WRITE)) invalidate_written(t, cmd, a);
+    bool own = runs_on_own_keys(s, ctx);
+    if (own && ok && f->n) invalidate_changed(t, cmd, a, ctx, f);
     /* As Redis 7.0, a script that ran a read registers its declared keys
      * (what its inner reads touch may be computed, its keys are named). */
     if (cmd_is_script_run(cmd)) {
@@ -192,7 +231,7 @@ void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const stru
         if (ctx->from_script) t->script_read = true;
         else remember(t, cmd, a, ctx);
     }
-    t->writer = saved;
+    t->writer = f->saved_writer;
 }
 
 /* Redis's trackingLimitUsedSlots: a few random keys per call, more each

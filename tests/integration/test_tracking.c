@@ -430,3 +430,24 @@ TS_TEST(tracking, table_limit_evicts_keys_with_invalidations)
     redisFree(w);
     ts_raw_close(t);
 }
+
+/* A write that changes a value in place invalidates it; one that changes
+ * nothing does not (redis-diff: SADD/SREM/PFADD/SETBIT/ZADD no-ops). */
+TS_TEST(tracking, in_place_writes_invalidate_when_they_change)
+{
+    redisContext *w = ts_connect(g_server);
+    struct ts_raw *t = tracker("");
+    ts_assert_int(ts_cmd(w, "SADD k:1 a"), 1);
+    ts_assert_int(ts_cmd(w, "RPUSH k:2 a"), 1);
+    expect(t, "SCARD k:1", ":1\r\n");
+    expect(t, "LLEN k:2", ":1\r\n");
+    ts_assert_int(ts_cmd(w, "SADD k:1 a"), 0);
+    ts_assert_int(ts_cmd(w, "LREM k:2 0 nope"), 0);
+    expect(t, "PING", "+PONG\r\n");
+    ts_assert_int(ts_cmd(w, "SADD k:1 b"), 1);
+    expect_next_push_then_pong(t, "k:1");
+    ts_assert_int(ts_cmd(w, "RPUSH k:2 b"), 2);
+    expect_next_push_then_pong(t, "k:2");
+    redisFree(w);
+    ts_raw_close(t);
+}

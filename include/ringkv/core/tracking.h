@@ -78,14 +78,25 @@ static inline bool tracking_live(const struct shard_tracking *t, const struct se
     return t->keys != 0 || __atomic_load_n(&srv->trk_clients, __ATOMIC_RELAXED) != 0;
 }
 
-/* Around a command run by shard_exec_ctx when tracking_live(): before it
- * returns the state to give back after; after it registers the keys of a
- * read (for a tracking reader) and invalidates those of a write that
- * changed them in place (`changed`: the write took a value for writing
- * and did not fail). */
-uint64_t tracking_command_begin(struct shard *s, uint64_t client_id);
+/* What a command's tracking needs from before it runs: the writer to
+ * restore after it (commands nest in scripts), and the fingerprints
+ * (data/watch.h) of the tracked keys a write may change in place. */
+#define TRK_FRAME_KEYS 16
+struct trk_frame {
+    uint64_t saved_writer;
+    uint64_t big_write_lookups;
+    int n;                    /* -1: more than TRK_FRAME_KEYS: any change invalidates all */
+    int pos[TRK_FRAME_KEYS];
+    uint64_t fp[TRK_FRAME_KEYS];
+};
+/* Around a command run by shard_exec_ctx when tracking_live(): before it,
+ * then after it, to register the keys of a read (for a tracking reader)
+ * and invalidate those of a write that changed them in place (`ok`: the
+ * command did not fail), as WATCH tells (exec.c). */
+void tracking_command_begin(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
+                            const struct cmd_ctx *ctx, struct trk_frame *f);
 void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                          const struct cmd_ctx *ctx, bool changed, uint64_t saved);
+                          const struct cmd_ctx *ctx, bool ok, const struct trk_frame *f);
 
 /* FLUSHDB/FLUSHALL ran on this shard: its table empties and its tracking
  * clients get a null invalidation. */
