@@ -141,10 +141,10 @@ void tracking_conns_flushed(struct shard *s, uint64_t writer)
 
 /* ---- the connection's mode ---- */
 
-int tracking_resp_word(const struct conn *c)
+int tracking_resp_word_slow(const struct conn *c)
 {
     const struct conn_tracking *t = c->trk;
-    if (!t || (t->flags & (TRK_ON | TRK_BCAST)) != TRK_ON) return c->resp;
+    if ((t->flags & (TRK_ON | TRK_BCAST)) != TRK_ON) return c->resp;
     bool caching = t->flags & TRK_CACHING;
     if (((t->flags & TRK_OPTIN) && !caching) || ((t->flags & TRK_OPTOUT) && caching)) return c->resp;
     return REPLY_TRACKING(c->resp, c->shard->id);

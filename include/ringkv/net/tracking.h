@@ -68,8 +68,10 @@ struct conn_tracking {
 };
 
 /* The protocol word of the connection's next command (reply_init): its
- * RESP version, and its shard when the command's reads must register. */
-int tracking_resp_word(const struct conn *c);
+ * RESP version, and its shard when the command's reads must register.
+ * Inline: every command asks. */
+static inline int tracking_resp_word(const struct conn *c);
+int tracking_resp_word_slow(const struct conn *c);
 /* After each command the connection ran or queued: CLIENT CACHING lasts
  * one command (or one transaction). */
 void tracking_command_done(struct conn *c, const char *name);
@@ -109,5 +111,9 @@ void tracking_send_payload(struct conn *c, const char *payload, size_t len);
 
 #include "ringkv/net/conn.h"
 static inline bool tracking_has_pending(const struct conn *c) { return c->trk && c->trk->npending; }
+static inline int tracking_resp_word(const struct conn *c)
+{
+    return __builtin_expect(c->trk == NULL, 1) ? c->resp : tracking_resp_word_slow(c);
+}
 
 #endif
