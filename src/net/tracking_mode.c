@@ -110,15 +110,17 @@ void tracking_conn_closed(struct conn *c)
     c->trk = NULL;
 }
 
-const char *client_tracking_caching(struct client *cl, bool yes)
+const char *client_tracking_caching(struct client *cl, enum client_caching word)
 {
     struct conn_tracking *t = conn_of(cl)->trk;
     if (!t || !(t->flags & TRK_ON))
-        return "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode "
+        return "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode "
                "enabled";
-    if (yes && !(t->flags & TRK_OPTIN)) return "CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
-    if (!yes && !(t->flags & TRK_OPTOUT))
-        return "CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+    if (word == CLIENT_CACHING_BAD) return RK_ERR_SYNTAX;
+    if (word == CLIENT_CACHING_YES && !(t->flags & TRK_OPTIN))
+        return "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+    if (word == CLIENT_CACHING_NO && !(t->flags & TRK_OPTOUT))
+        return "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
     t->flags |= TRK_CACHING;
     return NULL;
 }
