@@ -113,7 +113,9 @@ static void invalidate_conn(struct conn *c, uint64_t writer, const char *key, si
     if (key) key_payload(&payload, key, len);
     else if (c->resp >= 3) obuf_append(&payload, "_\r\n", 3);
     else obuf_append(&payload, "$-1\r\n", 5);
-    if (writer == c->id) pend(c, payload.data, payload.len);
+    /* Its own command's, while that command runs here or is away (its
+     * reply not written yet): after the reply. */
+    if (writer == c->id && (c->busy || c->in_running)) pend(c, payload.data, payload.len);
     else tracking_send_payload(c, payload.data, payload.len);
     obuf_free(&payload);
 }

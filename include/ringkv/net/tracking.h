@@ -16,11 +16,15 @@
  * sends it (RESP3) a `tracking-redir-broken` push.
  *
  * Order: as Redis 7.0, invalidations caused by the client's own command
- * are written after that command's reply (and after EXEC's whole reply):
- * they wait on the connection (its pending list) and are written when the
- * reply is. Invalidations caused by other clients are written when they
- * arrive, which is before the reply of any command the client sends
- * after the write answered (core/tracking.h).
+ * are written right after that command's reply (after EXEC's or a
+ * script's whole reply): they wait on the connection (its pending list)
+ * and are written with the reply. For a command run on another shard
+ * they come back before its reply (notices precede replies, core/
+ * tracking.h) and wait for it; when a pipeline sent several commands
+ * there in one segment, they follow the segment's last reply, where
+ * Redis puts each after its own command's. Invalidations caused by other
+ * clients are written when they arrive, which is before the reply of any
+ * command the client sends after the write answered.
  *
  * BCAST: each shard keeps the prefixes of its BCAST connections; changed
  * keys reach it from every shard (core/tracking.h) and are gathered per
@@ -32,17 +36,15 @@
 #ifndef RINGKV_NET_TRACKING_H
 #define RINGKV_NET_TRACKING_H
 
+#include "ringkv/cmd/host.h"
+#include "ringkv/proto/reply.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ringkv/proto/reply.h"
-
 struct conn;
 struct shard;
-struct cmd_def;
-
-#include "ringkv/cmd/host.h"
 
 /* The options keep CLIENT TRACKING's bits (cmd/host.h). */
 enum {
@@ -109,6 +111,8 @@ void tracking_bcast_remove_all(struct conn *c);
 /* Sends an invalidation payload to c, or its redirect client (tracking.c). */
 void tracking_send_payload(struct conn *c, const char *payload, size_t len);
 
+/* The inline tests need the connection's layout; conn.h does not need
+ * this header. */
 #include "ringkv/net/conn.h"
 static inline bool tracking_has_pending(const struct conn *c) { return c->trk && c->trk->npending; }
 static inline int tracking_resp_word(const struct conn *c)
