@@ -13,6 +13,11 @@
  * reaches its client's shard before the reply of the write that caused
  * it, and before any later reply to a read of the same key.
  *
+ * A redirect client (REDIRECT) on a third shard gets the ready message
+ * from the tracking client's shard, which alone knows the redirection: a
+ * notice causing a notice, never a request (msg.h rule 4), so no cycle
+ * and no wait; that hop may make it arrive after the writer's reply.
+ *
  * Whether a read registers travels with the command: the reply's
  * protocol word (proto/reply.h REPLY_TRACKING) carries the reader's shard
  * when its client tracks the keys it reads (CLIENT TRACKING on, not
