@@ -391,7 +391,8 @@ static void info_stats(struct obuf *out, struct shard_report *rep, const struct 
         "shard_messages_received:%llu\r\nshard_commands_forwarded:%llu\r\n\r\n",
         topic_count(rep, T_CHANNELS, nparts), topic_count(rep, T_PATTERNS, nparts),
         topic_count(rep, T_SHARD_CHANNELS, nparts), rep->f[F_TRK_KEYS], rep->f[F_TRK_ITEMS],
-        topic_count(rep, T_PREFIXES, nparts), (unsigned long long)rep->cmds->error_replies, rep->f[F_READS], rep->f[F_WRITES], rep->f[F_MSGS_SENT],
+        topic_count(rep, T_PREFIXES, nparts), (unsigned long long)rep->cmds->error_replies, rep->f[F_READS],
+        rep->f[F_WRITES], rep->f[F_MSGS_SENT],
         rep->f[F_MSGS_RECV], rep->f[F_FORWARDED]);
 }
 

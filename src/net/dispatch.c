@@ -178,8 +178,8 @@ static void wait_for_keys(struct conn *c, const struct cmd_def *cmd, const struc
     struct obuf packed;
     obuf_init(&packed);
     msg_pack_command(&packed, cmd, a);
-    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c), c->id,
-                            conn_output_hard_limit(c), true};
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c),
+                            c->id, conn_output_hard_limit(c), true};
     c->busy++;
     exec_wait(c->shard, &o, packed.data, packed.len, 1, NULL, 0);
     obuf_free(&packed);
@@ -192,8 +192,8 @@ static void block_here(struct conn *c, const struct cmd_def *cmd, const struct c
     struct obuf packed;
     obuf_init(&packed);
     msg_pack_command(&packed, cmd, a);
-    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c), c->id,
-                            conn_output_hard_limit(c), true};
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c),
+                            c->id, conn_output_hard_limit(c), true};
     c->busy++;
     exec_block(c->shard, &o, packed.data, packed.len, 1, NULL, 0, deadline);
     obuf_free(&packed);

@@ -58,7 +58,8 @@ static const char *mode_error(const struct conn *c, uint32_t opts)
     if ((now & TRK_ON) && !!(now & TRK_BCAST) != !!(opts & TRK_BCAST))
         return "You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling "
                "it with a different mode.";
-    if ((opts & TRK_BCAST) && (opts & (TRK_OPTIN | TRK_OPTOUT))) return "OPTIN and OPTOUT are not compatible with BCAST";
+    if ((opts & TRK_BCAST) && (opts & (TRK_OPTIN | TRK_OPTOUT)))
+        return "OPTIN and OPTOUT are not compatible with BCAST";
     if ((opts & TRK_OPTIN) && (opts & TRK_OPTOUT)) return "You can't specify both OPTIN mode and OPTOUT mode";
     if (((opts & TRK_OPTIN) && (now & TRK_OPTOUT)) || ((opts & TRK_OPTOUT) && (now & TRK_OPTIN)))
         return "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling "

@@ -288,7 +288,8 @@ TS_TEST(tracking, optout_tracks_unless_caching_no)
     ts_assert_ok(ts_cmd(w, "SET k:0 1"));
     ts_assert_ok(ts_cmd(w, "SET k:1 1"));
     expect_next_push_then_pong(t, "k:1");
-    expect(t, "CLIENT CACHING YES", "-ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.\r\n");
+    expect(t, "CLIENT CACHING YES",
+           "-ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.\r\n");
     redisFree(w);
     ts_raw_close(t);
 }
@@ -366,7 +367,8 @@ TS_TEST(tracking, options_errors_and_state)
 {
     struct ts_raw *t = ts_raw_connect(g_server);
     expect(t, "CLIENT GETREDIR", ":-1\r\n");
-    expect(t, "CLIENT TRACKINGINFO", "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n");
+    expect(t, "CLIENT TRACKINGINFO",
+           "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n");
     expect(t, "CLIENT TRACKING ON REDIRECT 999999999", "-ERR The client ID you want redirect to does not exist\r\n");
     expect(t, "CLIENT TRACKING ON REDIRECT x", "-ERR value is not an integer or out of range\r\n");
     expect(t, "CLIENT TRACKING ON PREFIX a", "-ERR PREFIX option requires BCAST mode to be enabled\r\n");
