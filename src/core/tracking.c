@@ -8,6 +8,7 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/txplan.h"
 #include "ringkv/data/trk_table.h"
 #include "ringkv/data/watch.h"
 #include "ringkv/net/tracking.h"
@@ -175,6 +176,19 @@ void tracking_command_begin(struct shard *s, const struct cmd_def *cmd, const st
     if (pos != stack) rk_free(pos);
 }
 
+/* The command's client, as its protocol word names it (reader != 0). */
+static struct trk_reader reader_of(const struct cmd_ctx *ctx)
+{
+    return (struct trk_reader){ctx->client_id, (uint32_t)(ctx->r->reader - 1)};
+}
+
+static void remember_key(struct shard_tracking *t, const char *key, size_t len, const struct cmd_ctx *ctx)
+{
+    trk_table_add(t->table, key, len, reader_of(ctx));
+    count_keys(t);
+    tracking_limit(t->s);
+}
+
 /* Redis's trackingRememberKeys: the read's keys, for its client. */
 static void remember(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a,
                      const struct cmd_ctx *ctx)
@@ -183,8 +197,7 @@ static void remember(struct shard_tracking *t, const struct cmd_def *cmd, const 
     int stack[KEYS_ON_STACK];
     int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
     int n = cmd_key_positions(cmd, a, pos, a->argc);
-    struct trk_reader r = {ctx->client_id, (uint32_t)(ctx->r->reader - 1)};
-    for (int i = 0; i < n; i++) trk_table_add(t->table, a->argv[pos[i]], a->len[pos[i]], r);
+    for (int i = 0; i < n; i++) trk_table_add(t->table, a->argv[pos[i]], a->len[pos[i]], reader_of(ctx));
     if (pos != stack) rk_free(pos);
     count_keys(t);
     tracking_limit(t->s);
@@ -230,6 +243,8 @@ void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const stru
     } else if (own && ctx->r->reader && (cmd->flags & CMD_READONLY)) {
         if (ctx->from_script) t->script_read = true;
         else remember(t, cmd, a, ctx);
+    } else if (own && ctx->r->reader && tx_move_is_copy(cmd)) {
+        remember_key(t, a->argv[2], a->len[2], ctx); /* tx|copy db key */
     }
     t->writer = f->saved_writer;
 }

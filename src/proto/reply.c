@@ -46,7 +46,7 @@ void obuf_shrink(struct obuf *b, size_t keep)
 void reply_init(struct reply *r, struct obuf *buf, int resp)
 {
     r->buf = buf;
-    r->resp = (uint8_t)(resp & 0xf);
+    r->resp = (uint8_t)(resp & REPLY_RESP_MASK);
     r->reader = (uint16_t)(resp >> 4);
     r->errors = 0;
     r->stats = NULL;

@@ -551,3 +551,29 @@ TS_TEST(tracking, redirect_to_a_client_of_another_shard)
     redisFree(w);
     ts_raw_close(redir);
 }
+
+/* A read over keys of several shards runs on copies of their values; it
+ * registers them on their owners all the same (redis-diff: SUNION). A
+ * write's sources register nothing, as in Redis. */
+TS_TEST(tracking, reads_over_several_shards_register_every_key)
+{
+    redisContext *w = ts_connect(g_server);
+    struct ts_raw *t = tracker("");
+    ts_assert_int(ts_cmd(w, "SADD k:0 a"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:1 b"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:2 c"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:3 d"), 1);
+    cr_assert(ts_key_quarter("k:0") != ts_key_quarter("k:1") && ts_key_quarter("k:2") != ts_key_quarter("k:3"),
+              "the keys must span shards at --shards 4");
+    expect(t, "SCARD k:0", ":1\r\n"); /* nothing else reads k:1 below */
+    cmdv(t, "SUNION k:0 k:1");
+    size_t len;
+    cr_assert(ts_raw_read_reply(t, 5000, &len), "SUNION: %s", ts_raw_status(t));
+    expect(t, "SUNIONSTORE k:4 k:2 k:3", ":2\r\n");
+    ts_assert_int(ts_cmd(w, "SADD k:2 x"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:3 x"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:1 x"), 1);
+    expect_next_push_then_pong(t, "k:1");
+    redisFree(w);
+    ts_raw_close(t);
+}
