@@ -25,8 +25,9 @@ void tracking_setup(struct shard *s)
     t->s = s;
     t->table = trk_table_create();
     t->hook = (struct db_change_hook){&t->keys, &s->srv->trk_bcast_total, key_changed};
-    for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = &t->hook;
     s->trk = t;
+    tracking_conns_setup(s);
+    for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = &t->hook;
 }
 
 void tracking_teardown(struct shard *s)
@@ -36,6 +37,7 @@ void tracking_teardown(struct shard *s)
     for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = NULL;
     __atomic_sub_fetch(&s->srv->trk_keys_total, (long)t->keys, __ATOMIC_RELAXED);
     tracking_prefixes_free(s);
+    dict_clear(&t->clients, NULL, NULL); /* the connections own their state */
     trk_table_destroy(t->table);
     rk_free(t);
     s->trk = NULL;
@@ -249,6 +251,35 @@ void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const stru
     t->writer = f->saved_writer;
 }
 
+/* Claims one key's eviction while the server's tables are over max: the
+ * total drops at once, so shards evicting at the same time never go
+ * below the limit together. */
+static bool claim_eviction(long *total, long max)
+{
+    long cur = __atomic_load_n(total, __ATOMIC_RELAXED);
+    while (cur > max)
+        if (__atomic_compare_exchange_n(total, &cur, cur - 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return true;
+    return false;
+}
+
+/* Evicts one random key of this shard's table, invalidating it; its
+ * removal was counted by the claim. */
+static void evict_one(struct shard_tracking *t)
+{
+    long *total = &t->s->srv->trk_keys_total;
+    const char *key;
+    size_t len;
+    if (!trk_table_random_key(t->table, &key, &len)) {
+        __atomic_add_fetch(total, 1, __ATOMIC_RELAXED); /* nothing here: the claim goes back */
+        return;
+    }
+    char *copy = rk_malloc(len + 1);
+    memcpy(copy, key, len);
+    invalidate(t, copy, len, false); /* counts the removal again */
+    __atomic_add_fetch(total, 1, __ATOMIC_RELAXED);
+    rk_free(copy);
+}
+
 /* Redis's trackingLimitUsedSlots: a few random keys per call, more each
  * call the table stays over the limit. The limit is the server's (the
  * sum of the shards' tables); each shard evicts from its own. */
@@ -257,28 +288,17 @@ void tracking_limit(struct shard *s)
     struct shard_tracking *t = s->trk;
     long max = (long)s->cfg.tracking_table_max_keys;
     if (!t || max == 0 || !t->keys) return;
-    if (__atomic_load_n(&s->srv->trk_keys_total, __ATOMIC_RELAXED) <= max) {
-        t->evict_rounds = 0;
-        return;
-    }
+    long *total = &s->srv->trk_keys_total;
     uint64_t saved = t->writer;
-    t->writer = 0;
-    for (unsigned effort = 100 * (t->evict_rounds + 1); effort > 0 && t->keys; effort--) {
-        const char *key;
-        size_t len;
-        if (!trk_table_random_key(t->table, &key, &len)) break;
-        char *copy = rk_malloc(len + 1);
-        memcpy(copy, key, len);
-        invalidate(t, copy, len, false);
-        rk_free(copy);
-        if (__atomic_load_n(&s->srv->trk_keys_total, __ATOMIC_RELAXED) <= max) {
-            t->evict_rounds = 0;
-            t->writer = saved;
-            return;
-        }
+    t->writer = 0; /* the table's eviction, nobody's write */
+    unsigned effort = 100 * (t->evict_rounds + 1);
+    while (effort > 0 && t->keys && claim_eviction(total, max)) {
+        evict_one(t);
+        effort--;
     }
-    t->evict_rounds++;
     t->writer = saved;
+    if (__atomic_load_n(total, __ATOMIC_RELAXED) <= max) t->evict_rounds = 0;
+    else if (effort == 0) t->evict_rounds++;
 }
 
 void tracking_before_sleep(struct shard *s)

@@ -16,7 +16,8 @@
 
 /* ---- messages ---- */
 
-/* The connection of client id on this shard, if it is still there. */
+/* The connection of client id on this shard, if it is still there (any
+ * connection may be a redirect client: the server's registry knows). */
 static struct conn *local_conn(struct shard *s, uint64_t id)
 {
     unsigned shard;
@@ -122,8 +123,8 @@ static void invalidate_conn(struct conn *c, uint64_t writer, const char *key, si
 
 void tracking_deliver(struct shard *s, uint64_t target, uint64_t writer, const char *key, size_t len)
 {
-    struct conn *c = local_conn(s, target);
-    if (c) invalidate_conn(c, writer, key, len);
+    struct conn *c = tracking_conn_find(s, target);
+    if (c && !(c->flags & CONN_CLOSING)) invalidate_conn(c, writer, key, len);
 }
 
 /* A redirect client gone by now is not reported to the tracking client,

@@ -67,6 +67,7 @@ struct shard_tracking {
     uint64_t writer;                /* the client whose command runs now, 0: none (expiry, eviction) */
     unsigned evict_rounds;          /* tracking-table-max-keys: rounds still over the limit */
     bool script_read;               /* the running script ran a read for a tracking client */
+    struct dict clients;            /* its connections with tracking on, by id (net/tracking_mode.c) */
     /* BCAST clients of this shard (net/tracking.c) */
     struct trk_prefix *prefixes;
     uint32_t nprefixes, prefixes_cap;

@@ -37,6 +37,7 @@
 #define RINGKV_NET_TRACKING_H
 
 #include "ringkv/cmd/host.h"
+#include "ringkv/data/dict.h"
 #include "ringkv/proto/reply.h"
 
 #include <stdbool.h>
@@ -60,6 +61,9 @@ enum {
 /* A connection's tracking state, allocated when it first turns tracking
  * on (conn->trk; NULL: never did). */
 struct conn_tracking {
+    struct dict_node node;        /* in its shard's tracking clients, while on */
+    struct conn *conn;
+    uint64_t id;
     uint32_t flags;
     uint64_t redirect;            /* client id, 0: none */
     char **prefixes;              /* BCAST prefixes, as given */
@@ -90,6 +94,8 @@ long long tracking_redirect_of(const struct conn *c);
 
 /* ---- from the key side (core/tracking.c) ---- */
 
+/* This shard's connection with tracking on for client id, or NULL. */
+struct conn *tracking_conn_find(struct shard *s, uint64_t id);
 /* An invalidation of key (NULL: of everything, a flush) for tracking
  * client `target` of this shard, caused by `writer`'s command (0: none). */
 void tracking_deliver(struct shard *s, uint64_t target, uint64_t writer, const char *key, size_t len);
@@ -102,6 +108,9 @@ void tracking_conns_flushed(struct shard *s, uint64_t writer);
 void tracking_bcast_note(struct shard *s, const char *key, size_t len, uint64_t writer);
 /* Sends what the prefixes gathered this turn. */
 void tracking_bcast_send(struct shard *s);
+/* The shard's tracking connections by id (its shard_tracking.clients),
+ * which invalidations for its clients look up. */
+void tracking_conns_setup(struct shard *s);
 /* Frees the shard's prefixes (the shard stops). */
 void tracking_prefixes_free(struct shard *s);
 /* The connection listens to prefix (BCAST), or stops listening to all its
