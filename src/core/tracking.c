@@ -80,6 +80,9 @@ void tracking_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
         case TRK_ITEM_PUSH: tracking_push_redirected(s, target, part[1], len[1]); break;
         }
     }
+    /* The changes came before the writer's reply: so must the BCAST
+     * messages, before this turn runs anything its clients send next. */
+    tracking_before_sleep(s);
 }
 
 /* ---- invalidation ---- */

@@ -110,7 +110,11 @@ void tracking_flushed(struct shard *s);
 /* Timer and per-command upkeep: evicts table keys (invalidating them)
  * while the server's tables hold more than tracking-table-max-keys. */
 void tracking_limit(struct shard *s);
-/* End of a loop turn: BCAST clients get the keys gathered this turn. */
+/* End of a loop turn, and before a reply leaves the shard (msg.c) or
+ * after changes from another shard arrived: BCAST clients get the keys
+ * gathered so far, so a message for a write comes before the reply of
+ * anything sent after that write answered, as in Redis (its beforeSleep
+ * sends them before any reply). */
 void tracking_before_sleep(struct shard *s);
 
 /* Target side of a SEG_TRACKING notice. */

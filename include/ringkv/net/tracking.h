@@ -28,8 +28,10 @@
  *
  * BCAST: each shard keeps the prefixes of its BCAST connections; changed
  * keys reach it from every shard (core/tracking.h) and are gathered per
- * prefix; at the end of the loop turn each client gets one message per
- * prefix with the keys (sorted, once each; under NOLOOP without its own).
+ * prefix; at the end of the loop turn, or sooner (before this shard
+ * posts a reply, after a shard's changes arrived: core/tracking.h), each
+ * client gets one message per prefix with the keys gathered (sorted, once
+ * each; under NOLOOP without its own).
  *
  * Thread: the connection's shard.
  */
