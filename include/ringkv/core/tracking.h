@@ -60,7 +60,7 @@ struct trk_table;
 struct trk_prefix;
 
 struct shard_tracking {
-    struct db_change_hook hook;     /* on every database of the shard */
+    struct db_change_hook hook;     /* on every database of the shard; first: its callback casts back */
     struct shard *s;
     struct trk_table *table;        /* keys read here, by whom */
     uint64_t keys;                  /* trk_table_keys(table), for the inline test */
