@@ -86,16 +86,11 @@ void client_tracking_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 void client_caching_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    bool yes = arg_is(a, 2, "yes");
-    if (!yes && !arg_is(a, 2, "no")) {
-        /* Redis checks the mode first, then the word */
-        const char *err = client_tracking_redirect(c->client) < 0 ? client_tracking_caching(c->client, true) : NULL;
-        if (err) reply_errorf(c->r, "ERR %s", err);
-        else reply_error(c->r, RK_ERR_SYNTAX);
-        return;
-    }
-    const char *err = client_tracking_caching(c->client, yes);
-    if (err) reply_errorf(c->r, "ERR %s", err);
+    enum client_caching word = arg_is(a, 2, "yes") ? CLIENT_CACHING_YES
+                             : arg_is(a, 2, "no")  ? CLIENT_CACHING_NO
+                                                   : CLIENT_CACHING_BAD;
+    const char *err = client_tracking_caching(c->client, word);
+    if (err) reply_error(c->r, err);
     else reply_ok(c->r);
 }
 

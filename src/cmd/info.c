@@ -26,19 +26,24 @@
 enum { F_CONNS, F_CLIENTS, F_NET_IN, F_NET_OUT, F_EXPIRED, F_HITS, F_MISSES,
        F_MSGS_SENT, F_MSGS_RECV, F_FORWARDED, F_CPU_US, F_BLOCKED, F_LUA_MEM, F_FUNCTIONS_MEM, F_CHANGES,
        F_USED_MEMORY, F_EVICTED, F_MAXMEMORY, F_POLICY, F_CLIENT_BUFFERS, F_DICT_OVERHEAD, F_READS, F_WRITES,
-       F_OPS_SEC, F_INPUT_SEC, F_OUTPUT_SEC, F_TRK_KEYS, F_TRK_ITEMS, F_TRK_PREFIXES, F_NFIELDS };
+       F_OPS_SEC, F_INPUT_SEC, F_OUTPUT_SEC, F_TRK_KEYS, F_TRK_ITEMS, F_NFIELDS };
 /* Maxima rather than sums. */
 enum { M_QUERY_BUF, M_OUTPUT_BUF, M_NFIELDS };
+
+/* Names counted by distinct name across shards: pub/sub channels,
+ * patterns and shard channels, and BCAST prefixes (tracking). */
+enum { T_CHANNELS, T_PATTERNS, T_SHARD_CHANNELS, T_PREFIXES, NTOPICS };
 
 struct shard_report {
     unsigned long long f[F_NFIELDS];
     unsigned long long max[M_NFIELDS];
     unsigned long long keys[MAX_DBS], expires[MAX_DBS];
-    /* pubsub_channels, _patterns, pubsubshard_channels: with several
-     * shards, the names each reports, told apart by name (a channel may
-     * have subscribers on several shards); with one, its counts. */
-    struct str_refs topics[3];
-    unsigned long long ntopics[3];
+    /* pubsub_channels, _patterns, pubsubshard_channels and
+     * tracking_total_prefixes: with several shards, the names each
+     * reports, told apart by name (a channel may have subscribers, a
+     * prefix BCAST clients, on several shards); with one, its counts. */
+    struct str_refs topics[NTOPICS];
+    unsigned long long ntopics[NTOPICS];
     /* avg_ttl: each shard's estimate weighted by its keys with a TTL */
     long double ttl_sum[MAX_DBS];
     unsigned long long ttl_weight[MAX_DBS];
@@ -77,14 +82,20 @@ static void report_topic(const char *name, size_t len, void *arg)
 
 /* "t <n> <names?>" per kind (channels, patterns, shard channels); with
  * several shards the names follow as "<len>:<bytes>", then a newline. */
-static void report_topics(struct cmd_ctx *c, struct obuf *out)
+static void visit_topics(struct cmd_ctx *c, int k, name_visit_fn fn, void *arg)
 {
     static const enum pubsub_kind kinds[3] = {PUBSUB_CHANNEL, PUBSUB_PATTERN, PUBSUB_SHARD};
-    for (int k = 0; k < 3; k++) {
+    if (k == T_PREFIXES) host_tracking_prefixes(c->host, fn, arg);
+    else host_pubsub_channels(c->host, kinds[k], NULL, 0, fn, arg);
+}
+
+static void report_topics(struct cmd_ctx *c, struct obuf *out)
+{
+    for (int k = 0; k < NTOPICS; k++) {
         struct obuf names;
         obuf_init(&names);
         struct topic_report tr = {&names, 0, c->nshards > 1};
-        host_pubsub_channels(c->host, kinds[k], NULL, 0, report_topic, &tr);
+        visit_topics(c, k, report_topic, &tr);
         char head[48];
         obuf_append(out, head, (size_t)snprintf(head, sizeof head, "t %llu %d ", tr.n, tr.names ? 1 : 0));
         obuf_append(out, names.data, names.len);
@@ -95,7 +106,7 @@ static void report_topics(struct cmd_ctx *c, struct obuf *out)
 
 static const char *parse_topics(const char *p, const char *end, struct shard_report *rep)
 {
-    for (int k = 0; k < 3 && p + 2 < end && p[0] == 't'; k++) {
+    for (int k = 0; k < NTOPICS && p + 2 < end && p[0] == 't'; k++) {
         char *q;
         unsigned long long n = strtoull(p + 1, &q, 10);
         bool names = strtol(q, &q, 10) == 1;
@@ -139,7 +150,6 @@ static void info_shard_command(struct cmd_ctx *c, const struct cmd_args *a)
         ks->stats.evicted_keys, (unsigned long long)c->cfg->maxmemory, (unsigned long long)c->cfg->maxmemory_policy,
         hc.client_buffers, dict_overhead(ks), hc.reads_processed, hc.writes_processed,
         hc.ops_per_sec, hc.input_per_sec, hc.output_per_sec, hc.tracking_keys, hc.tracking_items,
-        hc.tracking_prefixes,
     };
     for (int i = 0; i < F_NFIELDS; i++) obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu\n", f[i]));
     obuf_append(&out, line, (size_t)snprintf(line, sizeof(line), "%llu %llu\n",
@@ -379,8 +389,10 @@ static void info_stats(struct obuf *out, struct shard_report *rep, const struct 
         "total_error_replies:%llu\r\ntotal_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
         "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nshard_messages_sent:%llu\r\n"
         "shard_messages_received:%llu\r\nshard_commands_forwarded:%llu\r\n\r\n",
-        topic_count(rep, 0, nparts), topic_count(rep, 1, nparts), topic_count(rep, 2, nparts),
-        rep->f[F_TRK_KEYS], rep->f[F_TRK_ITEMS], rep->f[F_TRK_PREFIXES], (unsigned long long)rep->cmds->error_replies, rep->f[F_READS], rep->f[F_WRITES], rep->f[F_MSGS_SENT],
+        topic_count(rep, T_CHANNELS, nparts), topic_count(rep, T_PATTERNS, nparts),
+        topic_count(rep, T_SHARD_CHANNELS, nparts), rep->f[F_TRK_KEYS], rep->f[F_TRK_ITEMS],
+        topic_count(rep, T_PREFIXES, nparts), (unsigned long long)rep->cmds->error_replies, rep->f[F_READS],
+        rep->f[F_WRITES], rep->f[F_MSGS_SENT],
         rep->f[F_MSGS_RECV], rep->f[F_FORWARDED]);
 }
 
@@ -461,7 +473,7 @@ static void info_combine(struct reply *r, const struct cmd_args *a, const char *
     reply_verbatim(r, out.data ? out.data : "", out.len, "txt");
     obuf_free(&out);
     cmdstats_destroy(rep->cmds);
-    for (int k = 0; k < 3; k++) str_refs_free(&rep->topics[k]);
+    for (int k = 0; k < NTOPICS; k++) str_refs_free(&rep->topics[k]);
     rk_free(rep);
 }
 

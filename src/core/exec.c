@@ -119,12 +119,12 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     struct db_stats *st = &ctx->ks->stats;
     uint64_t changes = st->changes, write_lookups = st->write_lookups;
     bool tracking = RK_UNLIKELY(tracking_live(s->trk, s->srv));
-    uint64_t trk_saved = tracking ? tracking_command_begin(s, ctx->client_id) : 0;
+    struct trk_frame trk;
+    if (tracking) tracking_command_begin(s, cmd, a, ctx, &trk);
     db_command_begin();
     cmd->fn(ctx, a);
     db_command_end();
-    if (tracking)
-        tracking_command_end(s, cmd, a, ctx, r->errors == errors && st->write_lookups != write_lookups, trk_saved);
+    if (tracking) tracking_command_end(s, cmd, a, ctx, r->errors == errors, &trk);
     /* The database counts keys stored, replaced and removed; a write that
      * took an existing value to change it in place (INCR, SADD to a set)
      * and did not fail counts once. */

@@ -88,7 +88,6 @@ void host_read_counters(const struct host *h, struct host_counters *out)
         .output_per_sec = inst_metric_rate(&s->stats.inst_net_out),
         .tracking_keys = s->trk ? trk_table_keys(s->trk->table) : 0,
         .tracking_items = s->trk ? trk_table_items(s->trk->table) : 0,
-        .tracking_prefixes = s->trk ? s->trk->nprefixes : 0,
     };
     largest_buffers(s, &out->max_query_buffer, &out->max_output_buffer);
 }

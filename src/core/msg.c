@@ -247,6 +247,9 @@ static void flush_published(struct shard *s);
  * raised, nor can the events of the client's next command, elsewhere. */
 static void post(struct shard *s, struct ring_op *op, unsigned target, ring_cb cb)
 {
+    /* BCAST messages for the keys changed so far go out before a reply
+     * does (they may send notices of their own: first). */
+    tracking_before_sleep(s);
     if (s->publish_pending) flush_published(s);
     op->cb = cb;
     if (ring_msg_post(s->ring, s->srv->ring_fds[target], op, &s->ctl_fail_op) < 0)

@@ -461,6 +461,7 @@ static void *shard_main(void *arg)
         pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
     }
     s->ks = ks_create(s->cfg.databases, (uint64_t)(s->id + 1) * 7919);
+    tracking_setup(s); /* before anything runs a command (shard_exec_ctx reads it) */
     s->cmdstats = cmdstats_create();
     s->outbox = rk_calloc(MAX_SHARDS, sizeof(*s->outbox));
     s->credits = rk_calloc(MAX_SHARDS, sizeof(*s->credits));
@@ -474,7 +475,6 @@ static void *shard_main(void *arg)
     if (!s->start_error && !shard_load_slice(s)) s->start_error = -EINVAL;
     notify_configure(s); /* after loading, which raises nothing */
     memory_shard_setup(s);
-    tracking_setup(s);
     slowlog_init(&s->slowlog);
     latency_monitor_init(&s->latency);
     exec_calibrate(s);

@@ -8,7 +8,9 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/txplan.h"
 #include "ringkv/data/trk_table.h"
+#include "ringkv/data/watch.h"
 #include "ringkv/net/tracking.h"
 
 #include <string.h>
@@ -23,8 +25,9 @@ void tracking_setup(struct shard *s)
     t->s = s;
     t->table = trk_table_create();
     t->hook = (struct db_change_hook){&t->keys, &s->srv->trk_bcast_total, key_changed};
-    for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = &t->hook;
     s->trk = t;
+    tracking_conns_setup(s);
+    for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = &t->hook;
 }
 
 void tracking_teardown(struct shard *s)
@@ -34,6 +37,7 @@ void tracking_teardown(struct shard *s)
     for (int i = 0; i < s->ks->ndbs; i++) ks_db(s->ks, i)->changes = NULL;
     __atomic_sub_fetch(&s->srv->trk_keys_total, (long)t->keys, __ATOMIC_RELAXED);
     tracking_prefixes_free(s);
+    dict_clear(&t->clients, NULL, NULL); /* the connections own their state */
     trk_table_destroy(t->table);
     rk_free(t);
     s->trk = NULL;
@@ -76,6 +80,9 @@ void tracking_segment(struct shard *s, struct msg_batch *b, struct msg_seg *seg)
         case TRK_ITEM_PUSH: tracking_push_redirected(s, target, part[1], len[1]); break;
         }
     }
+    /* The changes came before the writer's reply: so must the BCAST
+     * messages, before this turn runs anything its clients send next. */
+    tracking_before_sleep(s);
 }
 
 /* ---- invalidation ---- */
@@ -123,13 +130,6 @@ void tracking_flushed(struct shard *s)
 
 /* ---- commands ---- */
 
-uint64_t tracking_command_begin(struct shard *s, uint64_t client_id)
-{
-    uint64_t saved = s->trk->writer;
-    s->trk->writer = client_id;
-    return saved;
-}
-
 #define KEYS_ON_STACK 64
 
 /* The key positions of a call whose specs have any of the flags. */
@@ -145,6 +145,55 @@ static int keys_with(const struct cmd_def *cmd, const struct cmd_args *a, uint32
     return n;
 }
 
+#define WRITTEN (KS_RW | KS_OW | KS_RM)
+
+/* Values moved here from their owners (tx_move.c) are neither this
+ * shard's to register nor to invalidate: their owners hear of them when
+ * they are stored back. */
+static bool runs_on_own_keys(const struct shard *s, const struct cmd_ctx *ctx)
+{
+    return ctx->ks == s->ks && !ctx->keys_moved;
+}
+
+void tracking_command_begin(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
+                            const struct cmd_ctx *ctx, struct trk_frame *f)
+{
+    struct shard_tracking *t = s->trk;
+    f->saved_writer = t->writer;
+    f->big_write_lookups = ctx->ks->stats.big_write_lookups;
+    f->n = 0;
+    t->writer = ctx->client_id;
+    if (!(cmd->flags & CMD_WRITE) || !t->keys || !runs_on_own_keys(s, ctx)) return;
+    int stack[KEYS_ON_STACK];
+    int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
+    int n = keys_with(cmd, a, WRITTEN, pos, a->argc);
+    for (int i = 0; i < n && f->n >= 0; i++) {
+        const char *key = a->argv[pos[i]];
+        size_t len = a->len[pos[i]];
+        if (!trk_table_has(t->table, key, len)) continue;
+        if (f->n == TRK_FRAME_KEYS) {
+            f->n = -1;
+            break;
+        }
+        f->pos[f->n] = pos[i];
+        f->fp[f->n++] = watch_fingerprint(db_peek(ctx->db, key, len));
+    }
+    if (pos != stack) rk_free(pos);
+}
+
+/* The command's client, as its protocol word names it (reader != 0). */
+static struct trk_reader reader_of(const struct cmd_ctx *ctx)
+{
+    return (struct trk_reader){ctx->client_id, (uint32_t)(ctx->r->reader - 1)};
+}
+
+static void remember_key(struct shard_tracking *t, const char *key, size_t len, const struct cmd_ctx *ctx)
+{
+    trk_table_add(t->table, key, len, reader_of(ctx));
+    count_keys(t);
+    tracking_limit(t->s);
+}
+
 /* Redis's trackingRememberKeys: the read's keys, for its client. */
 static void remember(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a,
                      const struct cmd_ctx *ctx)
@@ -153,36 +202,44 @@ static void remember(struct shard_tracking *t, const struct cmd_def *cmd, const 
     int stack[KEYS_ON_STACK];
     int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
     int n = cmd_key_positions(cmd, a, pos, a->argc);
-    struct trk_reader r = {ctx->client_id, (uint32_t)(ctx->r->reader - 1)};
-    for (int i = 0; i < n; i++) trk_table_add(t->table, a->argv[pos[i]], a->len[pos[i]], r);
+    for (int i = 0; i < n; i++) trk_table_add(t->table, a->argv[pos[i]], a->len[pos[i]], reader_of(ctx));
     if (pos != stack) rk_free(pos);
     count_keys(t);
     tracking_limit(t->s);
 }
 
-/* A write that changed values in place tells nobody through the database
- * (it stores nothing): its written keys are invalidated here. A write
- * that took a value and did not change it (SADD of a member already
- * there) invalidates too, which costs a client a refetch, never a stale
- * value. */
-static void invalidate_written(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a)
+/* A write that changes a value in place stores nothing, so the database
+ * does not report it: the tracked keys it writes are invalidated when
+ * their fingerprints moved, as WATCH judges (a large collection the
+ * command took for writing counts as changed). Past TRK_FRAME_KEYS
+ * tracked keys, every written key is. */
+static void invalidate_changed(struct shard_tracking *t, const struct cmd_def *cmd, const struct cmd_args *a,
+                               const struct cmd_ctx *ctx, const struct trk_frame *f)
 {
-    int stack[KEYS_ON_STACK];
-    int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
-    int n = keys_with(cmd, a, KS_RW | KS_OW | KS_RM, pos, a->argc);
-    for (int i = 0; i < n; i++) invalidate(t, a->argv[pos[i]], a->len[pos[i]], true);
-    if (pos != stack) rk_free(pos);
+    bool big_written = ctx->ks->stats.big_write_lookups != f->big_write_lookups;
+    if (f->n < 0) {
+        int stack[KEYS_ON_STACK];
+        int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
+        int n = keys_with(cmd, a, WRITTEN, pos, a->argc);
+        for (int i = 0; i < n; i++) invalidate(t, a->argv[pos[i]], a->len[pos[i]], true);
+        if (pos != stack) rk_free(pos);
+        return;
+    }
+    for (int i = 0; i < f->n; i++) {
+        const char *key = a->argv[f->pos[i]];
+        size_t len = a->len[f->pos[i]];
+        const struct kv *kv = db_peek(ctx->db, key, len);
+        if (watch_fingerprint(kv) != f->fp[i] || (big_written && !watch_fingerprint_exact(kv)))
+            invalidate(t, key, len, true);
+    }
 }
 
 void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                          const struct cmd_ctx *ctx, bool changed, uint64_t saved)
+                          const struct cmd_ctx *ctx, bool ok, const struct trk_frame *f)
 {
     struct shard_tracking *t = s->trk;
-    /* Values moved here from their owners (tx_move.c) are neither this
-     * shard's to register nor to invalidate: their owners hear of them
-     * when they are stored back. */
-    bool own = ctx->ks == s->ks && !ctx->keys_moved;
-    if (own && changed && (cmd->flags & CMD_WRITE)) invalidate_written(t, cmd, a);
+    bool own = runs_on_own_keys(s, ctx);
+    if (own && ok && f->n) invalidate_changed(t, cmd, a, ctx, f);
     /* As Redis 7.0, a script that ran a read registers its declared keys
      * (what its inner reads touch may be computed, its keys are named). */
     if (cmd_is_script_run(cmd)) {
@@ -191,8 +248,39 @@ void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const stru
     } else if (own && ctx->r->reader && (cmd->flags & CMD_READONLY)) {
         if (ctx->from_script) t->script_read = true;
         else remember(t, cmd, a, ctx);
+    } else if (own && ctx->r->reader && tx_move_is_copy(cmd)) {
+        remember_key(t, a->argv[2], a->len[2], ctx); /* tx|copy db key */
     }
-    t->writer = saved;
+    t->writer = f->saved_writer;
+}
+
+/* Claims one key's eviction while the server's tables are over max: the
+ * total drops at once, so shards evicting at the same time never go
+ * below the limit together. */
+static bool claim_eviction(long *total, long max)
+{
+    long cur = __atomic_load_n(total, __ATOMIC_RELAXED);
+    while (cur > max)
+        if (__atomic_compare_exchange_n(total, &cur, cur - 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return true;
+    return false;
+}
+
+/* Evicts one random key of this shard's table, invalidating it; its
+ * removal was counted by the claim. */
+static void evict_one(struct shard_tracking *t)
+{
+    long *total = &t->s->srv->trk_keys_total;
+    const char *key;
+    size_t len;
+    if (!trk_table_random_key(t->table, &key, &len)) {
+        __atomic_add_fetch(total, 1, __ATOMIC_RELAXED); /* nothing here: the claim goes back */
+        return;
+    }
+    char *copy = rk_malloc(len + 1);
+    memcpy(copy, key, len);
+    invalidate(t, copy, len, false); /* counts the removal again */
+    __atomic_add_fetch(total, 1, __ATOMIC_RELAXED);
+    rk_free(copy);
 }
 
 /* Redis's trackingLimitUsedSlots: a few random keys per call, more each
@@ -203,28 +291,17 @@ void tracking_limit(struct shard *s)
     struct shard_tracking *t = s->trk;
     long max = (long)s->cfg.tracking_table_max_keys;
     if (!t || max == 0 || !t->keys) return;
-    if (__atomic_load_n(&s->srv->trk_keys_total, __ATOMIC_RELAXED) <= max) {
-        t->evict_rounds = 0;
-        return;
-    }
+    long *total = &s->srv->trk_keys_total;
     uint64_t saved = t->writer;
-    t->writer = 0;
-    for (unsigned effort = 100 * (t->evict_rounds + 1); effort > 0 && t->keys; effort--) {
-        const char *key;
-        size_t len;
-        if (!trk_table_random_key(t->table, &key, &len)) break;
-        char *copy = rk_malloc(len + 1);
-        memcpy(copy, key, len);
-        invalidate(t, copy, len, false);
-        rk_free(copy);
-        if (__atomic_load_n(&s->srv->trk_keys_total, __ATOMIC_RELAXED) <= max) {
-            t->evict_rounds = 0;
-            t->writer = saved;
-            return;
-        }
+    t->writer = 0; /* the table's eviction, nobody's write */
+    unsigned effort = 100 * (t->evict_rounds + 1);
+    while (effort > 0 && t->keys && claim_eviction(total, max)) {
+        evict_one(t);
+        effort--;
     }
-    t->evict_rounds++;
     t->writer = saved;
+    if (__atomic_load_n(total, __ATOMIC_RELAXED) <= max) t->evict_rounds = 0;
+    else if (effort == 0) t->evict_rounds++;
 }
 
 void tracking_before_sleep(struct shard *s)

@@ -342,8 +342,15 @@ static void move_free(void *state) { move_step_free(state); }
 
 static const struct tx_plan_ops move_ops = {move_locked, move_locked, move_free};
 
+bool tx_move_is_copy(const struct cmd_def *cmd) { return cmd == &copy_cmd; }
+
 void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a)
 {
+    /* Only a read registers the keys it copies (client-side caching): a
+     * write's copies of its sources do not, as in Redis. */
+    struct tx_client reader = *cl;
+    if (!(cmd->flags & CMD_READONLY)) reader.resp &= REPLY_RESP_MASK;
+    cl = &reader;
     struct tx *t = tx_new(s, cl, &move_ops, NULL);
     /* A read-only command's copies are all it needs: its owners let go as
      * soon as everything is locked. */

@@ -88,6 +88,11 @@ bool trk_table_add(struct trk_table *t, const char *key, size_t len, struct trk_
     return true;
 }
 
+bool trk_table_has(struct trk_table *t, const char *key, size_t len)
+{
+    return dict_find(&t->keys, key, len, key_hash(key, len)) != NULL;
+}
+
 bool trk_table_take(struct trk_table *t, const char *key, size_t len, trk_reader_fn fn, void *arg)
 {
     struct trk_key *k = (struct trk_key *)dict_unlink(&t->keys, key, len, key_hash(key, len));

@@ -321,6 +321,7 @@ static void finish(struct conn *c)
      * only waits for the peer to take its last reply. */
     c->flags |= CONN_LINGERING;
     client_registry_remove(c->id); /* and for REDIRECT */
+    tracking_conn_closed(c);       /* and for client-side caching: no more pushes */
     __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     c->linger_deadline_ms = mstime() + LINGER_MS;
 }

@@ -14,7 +14,6 @@
 #include "ringkv/net/tracking.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
-#include "ringkv/core/tracking.h"
 #include "ringkv/core/tx.h"
 #include "ringkv/core/xscript.h"
 #include "ringkv/core/shard.h"
@@ -193,8 +192,8 @@ static void wait_for_keys(struct conn *c, const struct cmd_def *cmd, const struc
     struct obuf packed;
     obuf_init(&packed);
     msg_pack_command(&packed, cmd, a);
-    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c), c->id,
-                            conn_output_hard_limit(c), true};
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c),
+                            c->id, conn_output_hard_limit(c), true};
     c->busy++;
     exec_wait(c->shard, &o, packed.data, packed.len, 1, NULL, 0);
     obuf_free(&packed);
@@ -207,8 +206,8 @@ static void block_here(struct conn *c, const struct cmd_def *cmd, const struct c
     struct obuf packed;
     obuf_init(&packed);
     msg_pack_command(&packed, cmd, a);
-    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c), c->id,
-                            conn_output_hard_limit(c), true};
+    struct exec_origin o = {&c->sender.done, (int)c->shard->id, (uint8_t)c->dbid, (uint16_t)tracking_resp_word(c),
+                            c->id, conn_output_hard_limit(c), true};
     c->busy++;
     exec_block(c->shard, &o, packed.data, packed.len, 1, NULL, 0, deadline);
     obuf_free(&packed);
@@ -547,10 +546,6 @@ size_t dispatch_input(struct conn *c, const char *buf, size_t len)
         }
         struct cmd_args a = {(int)argc, c->argv, c->argl};
         c->in_running = len - off;
-        /* A tracking client's reply comes after the BCAST invalidations
-         * that reached its shard before its command: those gathered in
-         * this loop turn go out first, as Redis's went out before it read. */
-        if (RK_UNLIKELY(c->trk != NULL)) tracking_before_sleep(c->shard);
         enum run_result ran = run_command(c, &a);
         c->in_running = 0;
         if (ran == RUN_WAIT) {

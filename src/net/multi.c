@@ -251,8 +251,8 @@ static enum multi_verdict exec(struct conn *c, const struct cmd_def *cmd)
     if (RK_UNLIKELY(monitor_any(c->shard->srv))) show_queue(c, dbids);
     struct tx_multi_queue q = {m->queue.data, m->queue.len, m->queued, dbids, m->watched.data, m->watched.len,
                                m->nwatched};
-    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = (uint16_t)tracking_resp_word(c), .client_id = c->id,
-                           .client = conn_client(c)};
+    struct tx_client cl = {.done = &c->sender.done, .dbid = c->dbid, .resp = (uint16_t)tracking_resp_word(c),
+                           .client_id = c->id, .client = conn_client(c)};
     c->busy++;
     tx_run_multi(c->shard, &cl, &q); /* copies what it needs; checks and ends the watches */
     rk_free(dbids);

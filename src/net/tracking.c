@@ -16,7 +16,8 @@
 
 /* ---- messages ---- */
 
-/* The connection of client id on this shard, if it is still there. */
+/* The connection of client id on this shard, if it is still there (any
+ * connection may be a redirect client: the server's registry knows). */
 static struct conn *local_conn(struct shard *s, uint64_t id)
 {
     unsigned shard;
@@ -113,15 +114,17 @@ static void invalidate_conn(struct conn *c, uint64_t writer, const char *key, si
     if (key) key_payload(&payload, key, len);
     else if (c->resp >= 3) obuf_append(&payload, "_\r\n", 3);
     else obuf_append(&payload, "$-1\r\n", 5);
-    if (writer == c->id) pend(c, payload.data, payload.len);
+    /* Its own command's, while that command runs here or is away (its
+     * reply not written yet): after the reply. */
+    if (writer == c->id && (c->busy || c->in_running)) pend(c, payload.data, payload.len);
     else tracking_send_payload(c, payload.data, payload.len);
     obuf_free(&payload);
 }
 
 void tracking_deliver(struct shard *s, uint64_t target, uint64_t writer, const char *key, size_t len)
 {
-    struct conn *c = local_conn(s, target);
-    if (c) invalidate_conn(c, writer, key, len);
+    struct conn *c = tracking_conn_find(s, target);
+    if (c && !(c->flags & CONN_CLOSING)) invalidate_conn(c, writer, key, len);
 }
 
 /* A redirect client gone by now is not reported to the tracking client,
@@ -141,10 +144,10 @@ void tracking_conns_flushed(struct shard *s, uint64_t writer)
 
 /* ---- the connection's mode ---- */
 
-int tracking_resp_word(const struct conn *c)
+int tracking_resp_word_slow(const struct conn *c)
 {
     const struct conn_tracking *t = c->trk;
-    if (!t || (t->flags & (TRK_ON | TRK_BCAST)) != TRK_ON) return c->resp;
+    if ((t->flags & (TRK_ON | TRK_BCAST)) != TRK_ON) return c->resp;
     bool caching = t->flags & TRK_CACHING;
     if (((t->flags & TRK_OPTIN) && !caching) || ((t->flags & TRK_OPTOUT) && caching)) return c->resp;
     return REPLY_TRACKING(c->resp, c->shard->id);

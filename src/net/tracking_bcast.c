@@ -5,6 +5,7 @@
  * Thread: the shard's own. */
 #include "ringkv/net/tracking.h"
 #include "ringkv/base/alloc.h"
+#include "ringkv/cmd/host.h"
 #include "ringkv/core/shard.h"
 #include "ringkv/core/tracking.h"
 #include "ringkv/net/conn.h"
@@ -110,6 +111,12 @@ static void leave(struct shard_tracking *t, struct conn *c, const char *prefix, 
     if (pf->nconns) return;
     destroy(pf);
     *pf = t->prefixes[--t->nprefixes];
+}
+
+void host_tracking_prefixes(struct host *h, name_visit_fn fn, void *arg)
+{
+    struct shard_tracking *t = shard_of_host(h)->trk;
+    for (uint32_t i = 0; i < t->nprefixes; i++) fn(t->prefixes[i].prefix, t->prefixes[i].len, arg);
 }
 
 void tracking_bcast_remove_all(struct conn *c)

@@ -4,6 +4,7 @@
  * tracking.h. Thread: the connection's shard. */
 #include "ringkv/net/tracking.h"
 #include "ringkv/base/alloc.h"
+#include "ringkv/base/util.h"
 #include "ringkv/cmd/host.h"
 #include "ringkv/core/client_registry.h"
 #include "ringkv/core/shard.h"
@@ -14,6 +15,22 @@
 #include <string.h>
 
 static struct conn *conn_of(struct client *cl) { return (struct conn *)cl; }
+
+static uint64_t id_hash(uint64_t id) { return hash_bytes(&id, sizeof id); }
+static uint64_t node_hash(const struct dict_node *n) { return id_hash(((const struct conn_tracking *)n)->id); }
+static bool node_eq(const struct dict_node *n, const void *key, size_t len)
+{
+    return ((const struct conn_tracking *)n)->id == *(const uint64_t *)key;
+}
+static const struct dict_type clients_type = {node_hash, node_eq};
+
+void tracking_conns_setup(struct shard *s) { dict_init(&s->trk->clients, &clients_type); }
+
+struct conn *tracking_conn_find(struct shard *s, uint64_t id)
+{
+    struct dict_node *n = dict_find(&s->trk->clients, &id, sizeof id, id_hash(id));
+    return n ? ((struct conn_tracking *)n)->conn : NULL;
+}
 static const struct conn *conn_of_const(const struct client *cl) { return (const struct conn *)cl; }
 
 static void count_bcast(struct conn *c, long delta)
@@ -58,7 +75,8 @@ static const char *mode_error(const struct conn *c, uint32_t opts)
     if ((now & TRK_ON) && !!(now & TRK_BCAST) != !!(opts & TRK_BCAST))
         return "You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling "
                "it with a different mode.";
-    if ((opts & TRK_BCAST) && (opts & (TRK_OPTIN | TRK_OPTOUT))) return "OPTIN and OPTOUT are not compatible with BCAST";
+    if ((opts & TRK_BCAST) && (opts & (TRK_OPTIN | TRK_OPTOUT)))
+        return "OPTIN and OPTOUT are not compatible with BCAST";
     if ((opts & TRK_OPTIN) && (opts & TRK_OPTOUT)) return "You can't specify both OPTIN mode and OPTOUT mode";
     if (((opts & TRK_OPTIN) && (now & TRK_OPTOUT)) || ((opts & TRK_OPTOUT) && (now & TRK_OPTIN)))
         return "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling "
@@ -77,7 +95,12 @@ bool client_tracking_on(struct client *cl, const struct client_tracking_req *req
         obuf_init(&c->trk->pending);
     }
     struct conn_tracking *t = c->trk;
-    if (!(t->flags & TRK_ON)) __atomic_add_fetch(&c->shard->srv->trk_clients, 1, __ATOMIC_RELAXED);
+    if (!(t->flags & TRK_ON)) {
+        __atomic_add_fetch(&c->shard->srv->trk_clients, 1, __ATOMIC_RELAXED);
+        t->conn = c;
+        t->id = c->id;
+        dict_insert(&c->shard->trk->clients, &t->node, id_hash(c->id));
+    }
     bool was_bcast = (t->flags & (TRK_ON | TRK_BCAST)) == (TRK_ON | TRK_BCAST);
     t->flags = (t->flags & TRK_CACHING) | TRK_ON | (req->options & (TRK_BCAST | TRK_OPTIN | TRK_OPTOUT | TRK_NOLOOP));
     t->redirect = req->redirect;
@@ -97,7 +120,10 @@ void client_tracking_off(struct client *cl)
         tracking_bcast_remove_all(c);
         count_bcast(c, -1);
     }
-    if (t->flags & TRK_ON) __atomic_sub_fetch(&c->shard->srv->trk_clients, 1, __ATOMIC_RELAXED);
+    if (t->flags & TRK_ON) {
+        __atomic_sub_fetch(&c->shard->srv->trk_clients, 1, __ATOMIC_RELAXED);
+        dict_unlink(&c->shard->trk->clients, &c->id, sizeof c->id, id_hash(c->id));
+    }
     t->flags = 0;
 }
 
@@ -110,15 +136,17 @@ void tracking_conn_closed(struct conn *c)
     c->trk = NULL;
 }
 
-const char *client_tracking_caching(struct client *cl, bool yes)
+const char *client_tracking_caching(struct client *cl, enum client_caching word)
 {
     struct conn_tracking *t = conn_of(cl)->trk;
     if (!t || !(t->flags & TRK_ON))
-        return "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode "
+        return "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode "
                "enabled";
-    if (yes && !(t->flags & TRK_OPTIN)) return "CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
-    if (!yes && !(t->flags & TRK_OPTOUT))
-        return "CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+    if (word == CLIENT_CACHING_BAD) return RK_ERR_SYNTAX;
+    if (word == CLIENT_CACHING_YES && !(t->flags & TRK_OPTIN))
+        return "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+    if (word == CLIENT_CACHING_NO && !(t->flags & TRK_OPTOUT))
+        return "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
     t->flags |= TRK_CACHING;
     return NULL;
 }

@@ -46,8 +46,8 @@ void obuf_shrink(struct obuf *b, size_t keep)
 void reply_init(struct reply *r, struct obuf *buf, int resp)
 {
     r->buf = buf;
-    r->resp = (uint8_t)(resp & 0xff);
-    r->reader = (uint16_t)(resp >> 8);
+    r->resp = (uint8_t)(resp & REPLY_RESP_MASK);
+    r->reader = (uint16_t)(resp >> 4);
     r->errors = 0;
     r->stats = NULL;
 }

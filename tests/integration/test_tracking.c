@@ -239,9 +239,13 @@ TS_TEST(tracking, bcast_prefixes_get_every_changed_key)
                                                      "Prefixes for a single client must not overlap.\r\n");
     expect(t, "CLIENT TRACKING ON", "-ERR You can't switch BCAST mode on/off before disabling tracking for this "
                                     "client, and then re-enabling it with a different mode.\r\n");
+    /* a prefix counts once, whatever the clients (and shards) using it */
+    struct ts_raw *more[4];
+    for (int i = 0; i < 4; i++) more[i] = tracker("BCAST PREFIX a:");
     redisReply *info = ts_cmd(w, "INFO stats");
     cr_assert(strstr(info->str, "tracking_total_prefixes:2\r\n"), "%s", info->str);
     freeReplyObject(info);
+    for (int i = 0; i < 4; i++) ts_raw_close(more[i]);
     redisFree(w);
     ts_raw_close(t);
 }
@@ -284,7 +288,8 @@ TS_TEST(tracking, optout_tracks_unless_caching_no)
     ts_assert_ok(ts_cmd(w, "SET k:0 1"));
     ts_assert_ok(ts_cmd(w, "SET k:1 1"));
     expect_next_push_then_pong(t, "k:1");
-    expect(t, "CLIENT CACHING YES", "-ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.\r\n");
+    expect(t, "CLIENT CACHING YES",
+           "-ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.\r\n");
     redisFree(w);
     ts_raw_close(t);
 }
@@ -362,7 +367,8 @@ TS_TEST(tracking, options_errors_and_state)
 {
     struct ts_raw *t = ts_raw_connect(g_server);
     expect(t, "CLIENT GETREDIR", ":-1\r\n");
-    expect(t, "CLIENT TRACKINGINFO", "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n");
+    expect(t, "CLIENT TRACKINGINFO",
+           "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n");
     expect(t, "CLIENT TRACKING ON REDIRECT 999999999", "-ERR The client ID you want redirect to does not exist\r\n");
     expect(t, "CLIENT TRACKING ON REDIRECT x", "-ERR value is not an integer or out of range\r\n");
     expect(t, "CLIENT TRACKING ON PREFIX a", "-ERR PREFIX option requires BCAST mode to be enabled\r\n");
@@ -427,6 +433,147 @@ TS_TEST(tracking, table_limit_evicts_keys_with_invalidations)
     redisReply *cfg = ts_cmd(w, "CONFIG GET tracking-table-max-keys");
     cr_assert(cfg->type == REDIS_REPLY_ARRAY && cfg->elements == 2 && strcmp(cfg->element[1]->str, "2") == 0);
     freeReplyObject(cfg);
+    redisFree(w);
+    ts_raw_close(t);
+}
+
+/* A write that changes a value in place invalidates it; one that changes
+ * nothing does not (redis-diff: SADD/SREM/PFADD/SETBIT/ZADD no-ops). */
+TS_TEST(tracking, in_place_writes_invalidate_when_they_change)
+{
+    redisContext *w = ts_connect(g_server);
+    struct ts_raw *t = tracker("");
+    ts_assert_int(ts_cmd(w, "SADD k:1 a"), 1);
+    ts_assert_int(ts_cmd(w, "RPUSH k:2 a"), 1);
+    expect(t, "SCARD k:1", ":1\r\n");
+    expect(t, "LLEN k:2", ":1\r\n");
+    ts_assert_int(ts_cmd(w, "SADD k:1 a"), 0);
+    ts_assert_int(ts_cmd(w, "LREM k:2 0 nope"), 0);
+    expect(t, "PING", "+PONG\r\n");
+    ts_assert_int(ts_cmd(w, "SADD k:1 b"), 1);
+    expect_next_push_then_pong(t, "k:1");
+    ts_assert_int(ts_cmd(w, "RPUSH k:2 b"), 2);
+    expect_next_push_then_pong(t, "k:2");
+    redisFree(w);
+    ts_raw_close(t);
+}
+
+/* The keys of one invalidation push into seen[] (by index in keys[]);
+ * returns how many it named. */
+static int push_keys(const char *push, const char *const *keys, size_t nkeys, bool *seen)
+{
+    cr_assert(strncmp(push, PUSH_HEAD "*", strlen(PUSH_HEAD) + 1) == 0, "not a push of keys: %s", push);
+    const char *p = push + strlen(PUSH_HEAD) + 1;
+    int n = atoi(p);
+    p = strstr(p, "\r\n") + 2;
+    for (int i = 0; i < n; i++) {
+        cr_assert(*p == '$', "%s", push);
+        int len = atoi(p + 1);
+        p = strstr(p, "\r\n") + 2;
+        size_t k = 0;
+        while (k < nkeys && !(strlen(keys[k]) == (size_t)len && memcmp(keys[k], p, (size_t)len) == 0)) k++;
+        cr_assert(k < nkeys && !seen[k], "unexpected or repeated key in %s", push);
+        seen[k] = true;
+        p += len + 2;
+    }
+    return n;
+}
+
+static const char *const prefixed_keys[] = {"p:0", "p:1", "p:2", "p:3", "p:4", "p:5", "p:6", "p:7"};
+
+TS_TEST(tracking, bcast_hears_of_keys_on_every_shard)
+{
+    ts_assert_spread(prefixed_keys, 8, 4);
+    redisContext *w = ts_connect(g_server);
+    struct ts_raw *t = tracker("BCAST PREFIX p:");
+    for (int i = 0; i < 8; i++) ts_assert_ok(ts_cmd(w, "SET %s 1", prefixed_keys[i]));
+    ts_assert_ok(ts_cmd(w, "SET q:0 1"));
+    bool seen[8] = {0};
+    int total = 0;
+    while (total < 8) {
+        size_t len;
+        const char *got = ts_raw_read_reply(t, 5000, &len);
+        cr_assert(got, "after %d keys: %s", total, ts_raw_status(t));
+        total += push_keys(got, prefixed_keys, 8, seen);
+    }
+    expect(t, "PING", "+PONG\r\n");
+    redisFree(w);
+    ts_raw_close(t);
+}
+
+/* The shard= of a ringkv connection (CLIENT INFO), -1 on redis-server. */
+static int shard_of_conn(redisContext *c)
+{
+    redisReply *r = ts_cmd(c, "CLIENT INFO");
+    const char *at = r->type == REDIS_REPLY_STRING ? strstr(r->str, " shard=") : NULL;
+    int shard = at ? atoi(at + 7) : -1;
+    freeReplyObject(r);
+    return shard;
+}
+
+static int shard_of_raw(struct ts_raw *r)
+{
+    size_t len;
+    cmdv(r, "CLIENT INFO");
+    const char *info = ts_raw_read_reply(r, 5000, &len);
+    cr_assert(info, "CLIENT INFO: %s", ts_raw_status(r));
+    const char *at = strstr(info, " shard=");
+    return at ? atoi(at + 7) : -1;
+}
+
+/* Tracking clients on other shards than their redirect client (where
+ * there are several) reach it through the shards' messages. */
+TS_TEST(tracking, redirect_to_a_client_of_another_shard)
+{
+    struct ts_raw *redir = ts_raw_connect(g_server);
+    long long rid = client_id_of(redir);
+    int rshard = shard_of_raw(redir);
+    expect(redir, "SUBSCRIBE __redis__:invalidate", "*3\r\n$9\r\nsubscribe\r\n$20\r\n__redis__:invalidate\r\n:1\r\n");
+    enum { N = 8 };
+    redisContext *c[N];
+    int away = 0;
+    for (int i = 0; i < N; i++) {
+        c[i] = ts_connect(g_server);
+        away += shard_of_conn(c[i]) != rshard;
+        ts_assert_ok(ts_cmd(c[i], "CLIENT TRACKING ON REDIRECT %lld", rid));
+        ts_assert_nil(ts_cmd(c[i], "GET %s", spread_keys[i]));
+    }
+    if (ts_shards() > 1) cr_assert(away > 0, "every connection landed on the redirect client's shard");
+    redisContext *w = ts_connect(g_server);
+    for (int i = 0; i < N; i++) {
+        ts_assert_ok(ts_cmd(w, "SET %s x", spread_keys[i]));
+        char want[256];
+        snprintf(want, sizeof want, "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$%zu\r\n%s\r\n",
+                 strlen(spread_keys[i]), spread_keys[i]);
+        expect_next(redir, want);
+    }
+    for (int i = 0; i < N; i++) redisFree(c[i]);
+    redisFree(w);
+    ts_raw_close(redir);
+}
+
+/* A read over keys of several shards runs on copies of their values; it
+ * registers them on their owners all the same (redis-diff: SUNION). A
+ * write's sources register nothing, as in Redis. */
+TS_TEST(tracking, reads_over_several_shards_register_every_key)
+{
+    redisContext *w = ts_connect(g_server);
+    struct ts_raw *t = tracker("");
+    ts_assert_int(ts_cmd(w, "SADD k:0 a"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:1 b"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:2 c"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:3 d"), 1);
+    cr_assert(ts_key_quarter("k:0") != ts_key_quarter("k:1") && ts_key_quarter("k:2") != ts_key_quarter("k:3"),
+              "the keys must span shards at --shards 4");
+    expect(t, "SCARD k:0", ":1\r\n"); /* nothing else reads k:1 below */
+    cmdv(t, "SUNION k:0 k:1");
+    size_t len;
+    cr_assert(ts_raw_read_reply(t, 5000, &len), "SUNION: %s", ts_raw_status(t));
+    expect(t, "SUNIONSTORE k:4 k:2 k:3", ":2\r\n");
+    ts_assert_int(ts_cmd(w, "SADD k:2 x"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:3 x"), 1);
+    ts_assert_int(ts_cmd(w, "SADD k:1 x"), 1);
+    expect_next_push_then_pong(t, "k:1");
     redisFree(w);
     ts_raw_close(t);
 }

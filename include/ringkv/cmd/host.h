@@ -115,8 +115,11 @@ struct client_tracking_req {
  * client's current mode are checked here). */
 bool client_tracking_on(struct client *cl, const struct client_tracking_req *req, char *err, size_t cap);
 void client_tracking_off(struct client *cl);
-/* CLIENT CACHING YES/NO: NULL, or Redis's error. */
-const char *client_tracking_caching(struct client *cl, bool yes);
+/* CLIENT CACHING's word: YES, NO, or something else (a syntax error,
+ * told only to a client in tracking mode, as Redis). */
+enum client_caching { CLIENT_CACHING_YES, CLIENT_CACHING_NO, CLIENT_CACHING_BAD };
+/* NULL, or Redis's error (with its ERR prefix). */
+const char *client_tracking_caching(struct client *cl, enum client_caching word);
 /* CLIENT GETREDIR: the redirect id, 0 without, -1 when not tracking. */
 long long client_tracking_redirect(const struct client *cl);
 /* CLIENT TRACKINGINFO's reply. */
@@ -149,6 +152,9 @@ void host_pubsub_channels(struct host *h, enum pubsub_kind kind, const char *pat
                           name_visit_fn fn, void *arg);
 long host_pubsub_numsub(struct host *h, enum pubsub_kind kind, const char *channel, size_t len);
 void host_pubsub_patterns(struct host *h, name_visit_fn fn, void *arg);
+/* The BCAST prefixes of this shard's clients (client-side caching), each
+ * once (INFO tracking_total_prefixes). */
+void host_tracking_prefixes(struct host *h, name_visit_fn fn, void *arg);
 
 /* Calls fn for each client connected to this shard, except those closing
  * or only waiting for the peer to take their last reply. */
@@ -226,7 +232,6 @@ struct host_counters {
     uint64_t reads_processed, writes_processed;   /* receives and sends completed */
     uint64_t ops_per_sec, input_per_sec, output_per_sec; /* instantaneous: commands, bytes */
     uint64_t tracking_keys, tracking_items;   /* its tracking table (core/tracking.h) */
-    uint64_t tracking_prefixes;               /* BCAST prefixes of its clients */
 };
 void host_read_counters(const struct host *h, struct host_counters *out);
 /* Its commands' calls, time and errors (INFO commandstats, errorstats). */

@@ -13,6 +13,11 @@
  * reaches its client's shard before the reply of the write that caused
  * it, and before any later reply to a read of the same key.
  *
+ * A redirect client (REDIRECT) on a third shard gets the ready message
+ * from the tracking client's shard, which alone knows the redirection: a
+ * notice causing a notice, never a request (msg.h rule 4), so no cycle
+ * and no wait; that hop may make it arrive after the writer's reply.
+ *
  * Whether a read registers travels with the command: the reply's
  * protocol word (proto/reply.h REPLY_TRACKING) carries the reader's shard
  * when its client tracks the keys it reads (CLIENT TRACKING on, not
@@ -55,13 +60,14 @@ struct trk_table;
 struct trk_prefix;
 
 struct shard_tracking {
-    struct db_change_hook hook;     /* on every database of the shard */
+    struct db_change_hook hook;     /* on every database of the shard; first: its callback casts back */
     struct shard *s;
     struct trk_table *table;        /* keys read here, by whom */
     uint64_t keys;                  /* trk_table_keys(table), for the inline test */
     uint64_t writer;                /* the client whose command runs now, 0: none (expiry, eviction) */
     unsigned evict_rounds;          /* tracking-table-max-keys: rounds still over the limit */
     bool script_read;               /* the running script ran a read for a tracking client */
+    struct dict clients;            /* its connections with tracking on, by id (net/tracking_mode.c) */
     /* BCAST clients of this shard (net/tracking.c) */
     struct trk_prefix *prefixes;
     uint32_t nprefixes, prefixes_cap;
@@ -78,14 +84,25 @@ static inline bool tracking_live(const struct shard_tracking *t, const struct se
     return t->keys != 0 || __atomic_load_n(&srv->trk_clients, __ATOMIC_RELAXED) != 0;
 }
 
-/* Around a command run by shard_exec_ctx when tracking_live(): before it
- * returns the state to give back after; after it registers the keys of a
- * read (for a tracking reader) and invalidates those of a write that
- * changed them in place (`changed`: the write took a value for writing
- * and did not fail). */
-uint64_t tracking_command_begin(struct shard *s, uint64_t client_id);
+/* What a command's tracking needs from before it runs: the writer to
+ * restore after it (commands nest in scripts), and the fingerprints
+ * (data/watch.h) of the tracked keys a write may change in place. */
+#define TRK_FRAME_KEYS 16
+struct trk_frame {
+    uint64_t saved_writer;
+    uint64_t big_write_lookups;
+    int n;                    /* -1: more than TRK_FRAME_KEYS: any change invalidates all */
+    int pos[TRK_FRAME_KEYS];
+    uint64_t fp[TRK_FRAME_KEYS];
+};
+/* Around a command run by shard_exec_ctx when tracking_live(): before it,
+ * then after it, to register the keys of a read (for a tracking reader)
+ * and invalidate those of a write that changed them in place (`ok`: the
+ * command did not fail), as WATCH tells (exec.c). */
+void tracking_command_begin(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
+                            const struct cmd_ctx *ctx, struct trk_frame *f);
 void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
-                          const struct cmd_ctx *ctx, bool changed, uint64_t saved);
+                          const struct cmd_ctx *ctx, bool ok, const struct trk_frame *f);
 
 /* FLUSHDB/FLUSHALL ran on this shard: its table empties and its tracking
  * clients get a null invalidation. */
@@ -93,7 +110,11 @@ void tracking_flushed(struct shard *s);
 /* Timer and per-command upkeep: evicts table keys (invalidating them)
  * while the server's tables hold more than tracking-table-max-keys. */
 void tracking_limit(struct shard *s);
-/* End of a loop turn: BCAST clients get the keys gathered this turn. */
+/* End of a loop turn, and before a reply leaves the shard (msg.c) or
+ * after changes from another shard arrived: BCAST clients get the keys
+ * gathered so far, so a message for a write comes before the reply of
+ * anything sent after that write answered, as in Redis (its beforeSleep
+ * sends them before any reply). */
 void tracking_before_sleep(struct shard *s);
 
 /* Target side of a SEG_TRACKING notice. */

@@ -81,6 +81,10 @@ void tx_finish(struct tx *t, const char *reply, size_t len);
 void tx_split_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a,
                   const int *keypos, int nkeys);
 void tx_move_run(struct shard *s, const struct tx_client *cl, const struct cmd_def *cmd, const struct cmd_args *a);
+/* Whether cmd is the owner's side of a key copied for a move (tx|copy
+ * db key): a read there registers the key for client-side caching
+ * (core/tracking.h), since the command itself runs on the copy. */
+bool tx_move_is_copy(const struct cmd_def *cmd);
 
 /* A split command's piece of reply from one shard. */
 struct split_piece {

@@ -33,6 +33,8 @@ void trk_table_destroy(struct trk_table *t);
 /* Remembers that reader read key; true when it is a new (key, reader)
  * item (false: already there). */
 bool trk_table_add(struct trk_table *t, const char *key, size_t len, struct trk_reader reader);
+/* Whether someone tracks key. */
+bool trk_table_has(struct trk_table *t, const char *key, size_t len);
 /* Forgets key and calls fn for each of its readers (in the order they
  * read it); false when nobody tracked it. fn must not change the table. */
 typedef void (*trk_reader_fn)(const struct trk_reader *r, const char *key, size_t len, void *arg);

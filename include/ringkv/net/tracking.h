@@ -16,33 +16,38 @@
  * sends it (RESP3) a `tracking-redir-broken` push.
  *
  * Order: as Redis 7.0, invalidations caused by the client's own command
- * are written after that command's reply (and after EXEC's whole reply):
- * they wait on the connection (its pending list) and are written when the
- * reply is. Invalidations caused by other clients are written when they
- * arrive, which is before the reply of any command the client sends
- * after the write answered (core/tracking.h).
+ * are written right after that command's reply (after EXEC's or a
+ * script's whole reply): they wait on the connection (its pending list)
+ * and are written with the reply. For a command run on another shard
+ * they come back before its reply (notices precede replies, core/
+ * tracking.h) and wait for it; when a pipeline sent several commands
+ * there in one segment, they follow the segment's last reply, where
+ * Redis puts each after its own command's. Invalidations caused by other
+ * clients are written when they arrive, which is before the reply of any
+ * command the client sends after the write answered.
  *
  * BCAST: each shard keeps the prefixes of its BCAST connections; changed
  * keys reach it from every shard (core/tracking.h) and are gathered per
- * prefix; at the end of the loop turn each client gets one message per
- * prefix with the keys (sorted, once each; under NOLOOP without its own).
+ * prefix; at the end of the loop turn, or sooner (before this shard
+ * posts a reply, after a shard's changes arrived: core/tracking.h), each
+ * client gets one message per prefix with the keys gathered (sorted, once
+ * each; under NOLOOP without its own).
  *
  * Thread: the connection's shard.
  */
 #ifndef RINGKV_NET_TRACKING_H
 #define RINGKV_NET_TRACKING_H
 
+#include "ringkv/cmd/host.h"
+#include "ringkv/data/dict.h"
+#include "ringkv/proto/reply.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ringkv/proto/reply.h"
-
 struct conn;
 struct shard;
-struct cmd_def;
-
-#include "ringkv/cmd/host.h"
 
 /* The options keep CLIENT TRACKING's bits (cmd/host.h). */
 enum {
@@ -58,6 +63,9 @@ enum {
 /* A connection's tracking state, allocated when it first turns tracking
  * on (conn->trk; NULL: never did). */
 struct conn_tracking {
+    struct dict_node node;        /* in its shard's tracking clients, while on */
+    struct conn *conn;
+    uint64_t id;
     uint32_t flags;
     uint64_t redirect;            /* client id, 0: none */
     char **prefixes;              /* BCAST prefixes, as given */
@@ -68,8 +76,10 @@ struct conn_tracking {
 };
 
 /* The protocol word of the connection's next command (reply_init): its
- * RESP version, and its shard when the command's reads must register. */
-int tracking_resp_word(const struct conn *c);
+ * RESP version, and its shard when the command's reads must register.
+ * Inline: every command asks. */
+static inline int tracking_resp_word(const struct conn *c);
+int tracking_resp_word_slow(const struct conn *c);
 /* After each command the connection ran or queued: CLIENT CACHING lasts
  * one command (or one transaction). */
 void tracking_command_done(struct conn *c, const char *name);
@@ -86,6 +96,8 @@ long long tracking_redirect_of(const struct conn *c);
 
 /* ---- from the key side (core/tracking.c) ---- */
 
+/* This shard's connection with tracking on for client id, or NULL. */
+struct conn *tracking_conn_find(struct shard *s, uint64_t id);
 /* An invalidation of key (NULL: of everything, a flush) for tracking
  * client `target` of this shard, caused by `writer`'s command (0: none). */
 void tracking_deliver(struct shard *s, uint64_t target, uint64_t writer, const char *key, size_t len);
@@ -98,6 +110,9 @@ void tracking_conns_flushed(struct shard *s, uint64_t writer);
 void tracking_bcast_note(struct shard *s, const char *key, size_t len, uint64_t writer);
 /* Sends what the prefixes gathered this turn. */
 void tracking_bcast_send(struct shard *s);
+/* The shard's tracking connections by id (its shard_tracking.clients),
+ * which invalidations for its clients look up. */
+void tracking_conns_setup(struct shard *s);
 /* Frees the shard's prefixes (the shard stops). */
 void tracking_prefixes_free(struct shard *s);
 /* The connection listens to prefix (BCAST), or stops listening to all its
@@ -107,7 +122,13 @@ void tracking_bcast_remove_all(struct conn *c);
 /* Sends an invalidation payload to c, or its redirect client (tracking.c). */
 void tracking_send_payload(struct conn *c, const char *payload, size_t len);
 
+/* The inline tests need the connection's layout; conn.h does not need
+ * this header. */
 #include "ringkv/net/conn.h"
 static inline bool tracking_has_pending(const struct conn *c) { return c->trk && c->trk->npending; }
+static inline int tracking_resp_word(const struct conn *c)
+{
+    return __builtin_expect(c->trk == NULL, 1) ? c->resp : tracking_resp_word_slow(c);
+}
 
 #endif

@@ -45,10 +45,11 @@ struct reply {
 };
 
 /* Starts a reply with no stats (reply_counted sets them). */
-/* resp: the protocol word a client's commands carry, the RESP version
- * (2 or 3) and, for a client that tracks the keys it reads, its
+/* resp: the protocol word a client's commands carry (16 bits), the RESP
+ * version (2 or 3) in the low 4 bits and, for a client that tracks the keys it reads, its
  * connection's shard (REPLY_TRACKING): reply_init splits it. */
-#define REPLY_TRACKING(resp, shard) ((int)(resp) | (int)(((shard) + 1) << 8))
+#define REPLY_TRACKING(resp, shard) ((int)(resp) | (int)(((shard) + 1) << 4))
+#define REPLY_RESP_MASK 0xf
 void reply_init(struct reply *r, struct obuf *buf, int resp);
 static inline void reply_counted(struct reply *r, struct cmdstats *stats) { r->stats = stats; }
 

@@ -41,8 +41,10 @@ Test(trk_table, take_hands_every_reader_and_forgets_the_key)
     trk_table_add(t, "k", 1, (struct trk_reader){7, 1});
     trk_table_add(t, "k", 1, (struct trk_reader){8, 3});
     trk_table_add(t, "other", 5, (struct trk_reader){9, 0});
+    cr_assert(trk_table_has(t, "k", 1));
     struct seen s = {0};
     cr_assert(trk_table_take(t, "k", 1, collect, &s));
+    cr_assert_not(trk_table_has(t, "k", 1));
     cr_assert_eq(s.n, 2);
     cr_assert_eq(s.ids[0], 7);
     cr_assert_eq(s.shards[0], 1);
