@@ -82,7 +82,10 @@ static void expire_generic(struct cmd_ctx *c, const struct cmd_args *a, bool rel
     long long when;
     if (!expire_flags_or_reply(c, a, &flags)) return;
     if (!arg_ll_or_reply(c, a, 2, &when, NULL)) return;
-    long long base = relative ? mstime() : 0;
+    /* The clock that decides below whether the time has passed: inside a
+     * script, the script's frozen time, so EXPIRE key 0 deletes at once
+     * however long the script has run (Redis 7.2's commandTimeSnapshot). */
+    long long base = relative ? db_now_ms() : 0;
     if (seconds) {
         if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) goto invalid;
         when *= 1000;

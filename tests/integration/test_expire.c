@@ -290,3 +290,23 @@ TS_TEST(expire, info_keyspace)
     cr_assert_str_eq(line, "");
     redisFree(c);
 }
+
+/* EXPIRE key 0 deletes the key at once, also in a script that has run for
+ * a while: its base time and the check that the time has passed read the
+ * same clock (stats::script_commands_count_as_calls failed on a slow TSan
+ * server, where EXPIRE 0 left the key until the script ended). */
+TS_TEST(expire, zero_ttl_deletes_at_once_inside_a_long_script)
+{
+    redisContext *c = ts_connect(g_server);
+    const char *argv[] = {
+        "EVAL",
+        "redis.call('SET', KEYS[1], 'v') "
+        "local t = redis.call('TIME') local start = t[1] * 1000000 + t[2] "
+        "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start >= 30000 "
+        "redis.call('EXPIRE', KEYS[1], 0) "
+        "return redis.call('EXISTS', KEYS[1])",
+        "1", "k"};
+    ts_assert_int(ts_cmd_argv(c, 4, argv, NULL), 0);
+    ts_assert_int(ts_cmd(c, "EXISTS k"), 0);
+    redisFree(c);
+}
