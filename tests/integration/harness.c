@@ -294,6 +294,11 @@ static enum start_result start_once(struct test_server *ts, const char *const *e
     char shards[16];
     build_argv(ts, argv, shards, sizeof shards, extra, n_extra);
 
+    /* Empty the log first: the checks below must not read the previous
+     * attempt's "in use" before this child has opened (truncated) it. */
+    int log = open(ts->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    cr_assert(log >= 0, "open %s: %s", ts->log_path, strerror(errno));
+    close(log);
     pid_t parent = getpid();
     pid_t pid = fork();
     cr_assert(pid >= 0, "fork: %s", strerror(errno));
