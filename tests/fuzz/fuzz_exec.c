@@ -20,6 +20,7 @@
 #include "ringkv/cmd/commands.h"
 #include "ringkv/base/config.h"
 #include "ringkv/net/conn.h"
+#include "ringkv/net/pubsub.h"
 #include "ringkv/data/db.h"
 #include "ringkv/core/exec.h"
 #include "ringkv/core/msg.h"
@@ -30,6 +31,7 @@
 #include "ringkv/script/script_store.h"
 #include "ringkv/core/block.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/core/tracking.h"
 #include "ringkv/base/util.h"
 
 #include <limits.h>
@@ -69,11 +71,15 @@ static struct shard *shard_new(void)
     s->ks = ks_create(DATABASES, 1);
     s->cmdstats = cmdstats_create();
     s->blocked = block_registry_create(); /* INFO counts blocked clients */
+    tracking_setup(s); /* shard_exec reads its tracking state */
+    s->pubsub = pubsub_create(); /* INFO counts channels */
     return s;
 }
 
 static void shard_free(struct shard *s)
 {
+    tracking_teardown(s);
+    pubsub_destroy(s->pubsub);
     block_registry_destroy(s);
     script_engine_destroy(s->scripts);
     ks_destroy(s->ks);
