@@ -632,48 +632,55 @@ bool config_parse_args(struct config *cfg, int argc, char **argv, char *err, siz
     return ok;
 }
 
+/* A directive's value as CONFIG GET answers it, into buf (cap bytes). */
+static void directive_value(const struct config *cfg, const struct directive *d, char *buf, size_t cap)
+{
+    static const char *levels[] = {"debug", "verbose", "notice", "warning"};
+    buf[0] = '\0';
+    switch (d->type) {
+    case T_STRING: {
+        const char *s = *str_field((struct config *)cfg, d);
+        snprintf(buf, cap, "%s", s ? s : "");
+        break;
+    }
+    case T_BOOL: snprintf(buf, cap, "%s", load_int(cfg, d) ? "yes" : "no"); break;
+    case T_LOGLEVEL: snprintf(buf, cap, "%s", levels[cfg->loglevel & 3]); break;
+    case T_POLICY: snprintf(buf, cap, "%s", config_policy_names[cfg->maxmemory_policy]); break;
+    case T_ENUM: config_choice_name(d->choices, (int)load_int(cfg, d), buf, cap); break;
+    case T_NOTIFY: notify_flags_format(cfg->notify_keyspace_events, buf); break;
+    case T_PERCENTILES:
+        for (int k = 0; k < cfg->latency_percentiles_count; k++)
+            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%g", k ? " " : "", cfg->latency_percentiles[k]);
+        break;
+    case T_BIND:
+        for (int b = 0; b < cfg->bind_count; b++)
+            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", b ? " " : "", cfg->bind[b]);
+        break;
+    case T_SAVE:
+        for (int k = 0; k < cfg->save_count; k++)
+            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%lld %lld", k ? " " : "",
+                     cfg->save[k].seconds, cfg->save[k].changes);
+        break;
+    case T_APPENDONLY: snprintf(buf, cap, "no"); break;
+    case T_OBUF_LIMIT: {
+        static const char *const names[OBUF_CLASSES] = {"normal", "slave", "pubsub"};
+        for (int k = 0; k < OBUF_CLASSES; k++)
+            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s %lld %lld %lld", k ? " " : "", names[k],
+                     cfg->obuf_limits[k].hard, cfg->obuf_limits[k].soft, cfg->obuf_limits[k].soft_seconds);
+        break;
+    }
+    default: snprintf(buf, cap, "%lld", load_int(cfg, d)); break;
+    }
+}
+
 void config_get(const struct config *cfg, const char *pattern, size_t plen,
                 void (*fn)(const char *name, const char *value, void *arg), void *arg)
 {
-    static const char *levels[] = {"debug", "verbose", "notice", "warning"};
     for (size_t i = 0; i < RK_ARRAY_LEN(directives); i++) {
         const struct directive *d = &directives[i];
         if (!glob_match(pattern, plen, d->name, strlen(d->name), true)) continue;
-        char buf[1024] = "";
-        switch (d->type) {
-        case T_STRING: {
-            const char *s = *str_field((struct config *)cfg, d);
-            snprintf(buf, sizeof(buf), "%s", s ? s : "");
-            break;
-        }
-        case T_BOOL: snprintf(buf, sizeof(buf), "%s", load_int(cfg, d) ? "yes" : "no"); break;
-        case T_LOGLEVEL: snprintf(buf, sizeof(buf), "%s", levels[cfg->loglevel & 3]); break;
-        case T_POLICY: snprintf(buf, sizeof(buf), "%s", config_policy_names[cfg->maxmemory_policy]); break;
-        case T_ENUM: config_choice_name(d->choices, (int)load_int(cfg, d), buf, sizeof buf); break;
-        case T_NOTIFY: notify_flags_format(cfg->notify_keyspace_events, buf); break;
-        case T_PERCENTILES:
-            for (int k = 0; k < cfg->latency_percentiles_count; k++)
-                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%g", k ? " " : "", cfg->latency_percentiles[k]);
-            break;
-        case T_BIND:
-            for (int b = 0; b < cfg->bind_count; b++)
-                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", b ? " " : "", cfg->bind[b]);
-            break;
-        case T_SAVE:
-            for (int k = 0; k < cfg->save_count; k++)
-                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%lld %lld", k ? " " : "",
-                         cfg->save[k].seconds, cfg->save[k].changes);
-            break;
-        case T_APPENDONLY: snprintf(buf, sizeof(buf), "no"); break;
-        case T_OBUF_LIMIT: {
-            static const char *const names[OBUF_CLASSES] = {"normal", "slave", "pubsub"};
-            for (int k = 0; k < OBUF_CLASSES; k++)
-                snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s %lld %lld %lld", k ? " " : "", names[k],
-                         cfg->obuf_limits[k].hard, cfg->obuf_limits[k].soft, cfg->obuf_limits[k].soft_seconds);
-            break;
-        }
-        default: snprintf(buf, sizeof(buf), "%lld", load_int(cfg, d)); break;
-        }
+        char buf[1024];
+        directive_value(cfg, d, buf, sizeof buf);
         fn(d->name, buf, arg);
     }
     bool is_pattern = memchr(pattern, '*', plen) || memchr(pattern, '?', plen) || memchr(pattern, '[', plen);
@@ -684,15 +691,6 @@ void config_get(const struct config *cfg, const char *pattern, size_t plen,
             if (glob_match(pattern, plen, names[k], strlen(names[k]), true))
                 fn(names[k], config_inert_value(cfg->inert[i], i), arg);
     }
-}
-
-struct value_capture {
-    char value[4096];
-};
-
-static void capture_value(const char *name, const char *value, void *arg)
-{
-    snprintf(((struct value_capture *)arg)->value, sizeof(((struct value_capture *)arg)->value), "%s", value);
 }
 
 static enum config_style style_of(const struct directive *d)
@@ -712,13 +710,12 @@ static enum config_style style_of(const struct directive *d)
 void config_each(const struct config *cfg,
                  void (*fn)(const char *name, const char *value, enum config_style style, void *arg), void *arg)
 {
-    struct value_capture v;
     for (size_t i = 0; i < RK_ARRAY_LEN(directives); i++) {
         const struct directive *d = &directives[i];
         if (strcmp(config_canonical_name(d->name), d->name) != 0) continue; /* an alias */
-        v.value[0] = '\0';
-        config_get(cfg, d->name, strlen(d->name), capture_value, &v);
-        fn(d->name, v.value, style_of(d), arg);
+        char buf[1024];
+        directive_value(cfg, d, buf, sizeof buf);
+        fn(d->name, buf, style_of(d), arg);
     }
     for (int i = 0; i < config_inert_count(); i++) {
         if (config_inert_hidden(i)) continue;

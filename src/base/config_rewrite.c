@@ -111,8 +111,12 @@ struct rewrite {
     size_t n, cap;
     bool has_mark;
     struct obuf appended; /* directives not in the file, with their '\n' */
-    struct obuf *scratch; /* one directive's lines, current and default */
-    const struct config *defaults;
+    struct obuf *scratch; /* the replaced lines' new text */
+    /* Each directive's default lines, one after another in config_each's
+     * order (the order rewrite_directive sees them in), '\n' each. */
+    struct obuf defaults;
+    size_t *default_off; /* where each directive's lines start in defaults */
+    size_t ndefaults, next_default;
 };
 
 /* Lines Redis keeps as they are though they set nothing CONFIG GET knows. */
@@ -154,21 +158,19 @@ static void add_line(struct rewrite *rw, const char *text, size_t len)
     }
 }
 
-struct default_capture {
-    const char *name;
-    struct obuf lines;
-};
-
-static void capture_default(const char *name, const char *value, enum config_style style, void *arg)
+/* Gathers the defaults' lines, once for the whole rewrite. */
+static void collect_default(const char *name, const char *value, enum config_style style, void *arg)
 {
-    struct default_capture *d = arg;
-    if (strcmp(name, d->name) == 0) directive_lines(name, value, style, &d->lines);
+    struct rewrite *rw = arg;
+    rw->default_off = rk_realloc(rw->default_off, (rw->ndefaults + 1) * sizeof *rw->default_off);
+    rw->default_off[rw->ndefaults++] = rw->defaults.len;
+    directive_lines(name, value, style, &rw->defaults);
 }
 
-/* Whether `line` (with its '\n') is one of the default's lines. */
-static bool among(const struct obuf *lines, const char *line, size_t len)
+/* Whether `line` (with its '\n') is one of the lines in [p, end). */
+static bool among(const char *p, const char *end, const char *line, size_t len)
 {
-    for (const char *p = lines->data, *end = p + lines->len; p && p < end;) {
+    for (; p && p < end;) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
         if ((size_t)(eol + 1 - p) == len && memcmp(p, line, len) == 0) return true;
         p = eol + 1;
@@ -187,14 +189,14 @@ static void rewrite_directive(const char *name, const char *value, enum config_s
 {
     struct rewrite *rw = arg;
     struct obuf now;
-    struct default_capture d = {.name = name};
     obuf_init(&now);
-    obuf_init(&d.lines);
+    size_t k = rw->next_default++;
+    const char *def = rw->defaults.data + rw->default_off[k];
+    const char *def_end = rw->defaults.data + (k + 1 < rw->ndefaults ? rw->default_off[k + 1] : rw->defaults.len);
     /* dir as an absolute path, as Redis writes its working directory */
     char *abs = strcmp(name, "dir") == 0 ? realpath(value, NULL) : NULL;
     directive_lines(name, abs ? abs : value, style, &now);
     free(abs);
-    config_each(rw->defaults, capture_default, &d);
 
     size_t next = 0;
     for (const char *p = now.data, *end = p + now.len; p < end;) {
@@ -207,7 +209,7 @@ static void rewrite_directive(const char *name, const char *value, enum config_s
             l->scratch_off = rw->scratch->len;
             l->len = len - 1;
             obuf_append(rw->scratch, p, len - 1);
-        } else if (style == CONFIG_STYLE_SAVE || strcmp(name, "dir") == 0 || !among(&d.lines, p, len)) {
+        } else if (style == CONFIG_STYLE_SAVE || strcmp(name, "dir") == 0 || !among(def, def_end, p, len)) {
             obuf_append(&rw->appended, p, len);
         }
         p = eol + 1;
@@ -215,7 +217,6 @@ static void rewrite_directive(const char *name, const char *value, enum config_s
     for (; next < rw->n; next++)
         if (is_directive(&rw->lines[next], name)) rw->lines[next].dropped = true;
     obuf_free(&now);
-    obuf_free(&d.lines);
 }
 
 void config_rewrite_text(const struct config *cfg, const char *old, size_t old_len, struct obuf *out)
@@ -224,8 +225,11 @@ void config_rewrite_text(const struct config *cfg, const char *old, size_t old_l
     struct obuf scratch;
     config_init(&defaults);
     obuf_init(&scratch);
-    struct rewrite rw = {.scratch = &scratch, .defaults = &defaults};
+    struct rewrite rw = {.scratch = &scratch};
     obuf_init(&rw.appended);
+    obuf_init(&rw.defaults);
+    config_each(&defaults, collect_default, &rw);
+    config_free(&defaults);
     /* As Redis splits it: a file ending in a newline ends in an empty line. */
     for (const char *p = old, *end = old + old_len; p && old_len;) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -248,9 +252,10 @@ void config_rewrite_text(const struct config *cfg, const char *old, size_t old_l
         obuf_append(out, rw.appended.data, rw.appended.len);
     }
     obuf_free(&rw.appended);
+    obuf_free(&rw.defaults);
     obuf_free(&scratch);
+    rk_free(rw.default_off);
     rk_free(rw.lines);
-    config_free(&defaults);
 }
 
 bool config_rewrite(const struct config *cfg, const char *path, char *err, size_t errlen)

@@ -56,23 +56,28 @@ void latency_monitor_add(struct latency_monitor *m, const char *event, long long
     if (ts) series_add(ts, now, ms);
 }
 
-size_t latency_monitor_reset(struct latency_monitor *m, const char *const *events, const size_t *lens, int n)
+size_t latency_monitor_reset(struct latency_monitor *m, const char *const *events, const size_t *lens, int n,
+                             struct obuf *removed)
 {
-    size_t removed = 0, kept = 0;
+    size_t gone = 0, kept = 0;
     for (size_t i = 0; i < m->n; i++) {
         struct latency_series *ts = m->series[i];
         bool named = n == 0;
         for (int k = 0; k < n && !named; k++)
             named = strlen(ts->name) == lens[k] && memcmp(ts->name, events[k], lens[k]) == 0;
         if (named) {
+            if (removed) {
+                obuf_append(removed, ts->name, strlen(ts->name));
+                obuf_append(removed, "\n", 1);
+            }
             rk_free(ts);
-            removed++;
+            gone++;
         } else {
             m->series[kept++] = ts;
         }
     }
     m->n = kept;
-    return removed;
+    return gone;
 }
 
 /* The samples in use, oldest first; returns how many. */

@@ -41,26 +41,6 @@ static bool key_allowed(const struct acl_selector *s, const char *key, size_t le
     return false;
 }
 
-/* Key specs whose flags depend on the call (KS_VARIABLE_FLAGS): SET
- * reads only with GET, BITFIELD writes only with SET or INCRBY (Redis's
- * setGetKeys and bitfieldGetKeys). */
-static uint32_t call_flags(const struct cmd_def *cmd, const struct cmd_args *a, uint32_t flags)
-{
-    if (!(flags & KS_VARIABLE_FLAGS)) return flags;
-    bool set = strcmp(cmd->name, "set") == 0;
-    if (set || strcmp(cmd->name, "bitfield") == 0) {
-        bool found = false;
-        for (int i = set ? 3 : 2; i < a->argc && !found; i++) {
-            if (set) found = a->len[i] == 3 && strncasecmp(a->argv[i], "get", 3) == 0;
-            else found = (a->len[i] == 3 && strncasecmp(a->argv[i], "set", 3) == 0) ||
-                         (a->len[i] == 6 && strncasecmp(a->argv[i], "incrby", 6) == 0);
-        }
-        if (set) return found ? KS_RW | KS_ACCESS | KS_UPDATE : KS_OW | KS_UPDATE;
-        return found ? KS_RW | KS_ACCESS | KS_UPDATE : KS_RO | KS_ACCESS;
-    }
-    return flags;
-}
-
 static bool keys_allowed(const struct acl_selector *s, const struct cmd_def *cmd, const struct cmd_args *a, int *errpos)
 {
     if (s->flags & ACL_SEL_ALLKEYS) return true;
@@ -71,7 +51,7 @@ static bool keys_allowed(const struct acl_selector *s, const struct cmd_def *cmd
         if (specs[i].flags & KS_NOT_KEY) continue;
         int n = cmd_key_spec_find(&specs[i], a, pos, ACL_MAX_KEYS);
         for (int k = 0; k < n; k++) {
-            if (!key_allowed(s, a->argv[pos[k]], a->len[pos[k]], call_flags(cmd, a, specs[i].flags))) {
+            if (!key_allowed(s, a->argv[pos[k]], a->len[pos[k]], cmd_key_call_flags(cmd, a, specs[i].flags))) {
                 *errpos = pos[k];
                 return false;
             }

@@ -364,33 +364,13 @@ static uint32_t key_flags_at(const struct cmd_key_spec *specs, int nspecs, const
     return nspecs ? specs[0].flags : 0;
 }
 
-/* Whether the specs alone cannot tell a key's flags from the arguments. */
-static bool flags_need_arguments(const struct cmd_key_spec *specs, int nspecs)
+/* SORT's STORE destination lies where no spec finds it (an INCOMPLETE
+ * one); Redis's sortGetKeys gives it OW update. */
+static uint32_t key_flags(const struct cmd_def *cmd, const struct cmd_key_spec *specs, int nspecs,
+                          const struct cmd_args *a, int pos, int *scratch)
 {
-    for (int i = 0; i < nspecs; i++)
-        if ((specs[i].flags & (KS_VARIABLE_FLAGS | KS_INCOMPLETE)) || specs[i].begin == KS_BEGIN_UNKNOWN) return true;
-    return false;
-}
-
-static bool any_arg_is(const struct cmd_args *a, int from, const char *word)
-{
-    for (int i = from; i < a->argc; i++)
-        if (arg_is(a, i, word)) return true;
-    return false;
-}
-
-/* Where a command's key spec says VARIABLE_FLAGS or INCOMPLETE, Redis asks
- * its getkeys function, which knows from the arguments what a key is used
- * for: SET writes blindly unless GET reads the old value, BITFIELD only
- * reads without SET or INCRBY, SORT's STORE destination is overwritten. */
-static uint32_t refine_key_flags(const struct cmd_def *cmd, const struct cmd_args *a, int pos, uint32_t flags)
-{
-    if (strcmp(cmd->name, "set") == 0)
-        return any_arg_is(a, 3, "get") ? KS_RW | KS_ACCESS | KS_UPDATE : KS_OW | KS_UPDATE;
-    if (strcmp(cmd->name, "bitfield") == 0)
-        return any_arg_is(a, 2, "set") || any_arg_is(a, 2, "incrby") ? KS_RW | KS_ACCESS | KS_UPDATE : KS_RO | KS_ACCESS;
-    if (strcmp(cmd->name, "sort") == 0) return pos == 1 ? KS_RO | KS_ACCESS : KS_OW | KS_UPDATE;
-    return flags;
+    if (strcmp(cmd->name, "sort") == 0 && pos > 1) return KS_OW | KS_UPDATE;
+    return cmd_key_call_flags(cmd, a, key_flags_at(specs, nspecs, a, pos, scratch));
 }
 
 static void getkeys(struct cmd_ctx *c, const struct cmd_args *a, bool with_flags)
@@ -428,8 +408,7 @@ static void getkeys(struct cmd_ctx *c, const struct cmd_args *a, bool with_flags
             const char *names[CMD_SPEC_MAX_NAMES];
             reply_array(c->r, 2);
             reply_bulk(c->r, key, len);
-            uint32_t flags = key_flags_at(specs, nspecs, &sub, pos[i], pos + sub.argc);
-            if (flags_need_arguments(specs, nspecs)) flags = refine_key_flags(cmd, &sub, pos[i], flags);
+            uint32_t flags = key_flags(cmd, specs, nspecs, &sub, pos[i], pos + sub.argc);
             reply_status_set(c->r, names, cmd_key_flag_names(flags, names));
         }
     }

@@ -20,22 +20,21 @@
 
 /* ---- the shards' parts ---------------------------------------------- */
 
-static void dump_all(struct cmd_ctx *c, const struct cmd_args *a)
+/* Text a shard part answers, as one bulk string. */
+static void reply_text(struct cmd_ctx *c, struct obuf *out)
 {
-    struct obuf out;
-    obuf_init(&out);
-    latency_monitor_dump(host_latency(c->host), NULL, 0, &out);
-    reply_bulk(c->r, out.data ? out.data : "", out.len);
-    obuf_free(&out);
+    reply_bulk(c->r, out->data ? out->data : "", out->len);
+    obuf_free(out);
 }
 
-static void dump_event(struct cmd_ctx *c, const struct cmd_args *a)
+/* This shard's series: all of them (LATEST), or argv[2]'s. */
+static void dump_series(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct obuf out;
     obuf_init(&out);
-    latency_monitor_dump(host_latency(c->host), a->argv[2], a->len[2], &out);
-    reply_bulk(c->r, out.data ? out.data : "", out.len);
-    obuf_free(&out);
+    bool one = a->argc > 2;
+    latency_monitor_dump(host_latency(c->host), one ? a->argv[2] : NULL, one ? a->len[2] : 0, &out);
+    reply_text(c, &out);
 }
 
 /* The doctor's advice depends on settings CONFIG SET may have changed:
@@ -49,29 +48,17 @@ static void dump_for_doctor(struct cmd_ctx *c, const struct cmd_args *a)
                 (size_t)snprintf(line, sizeof line, "%lld %lld %d\n", (long long)c->cfg->latency_monitor_threshold,
                                  (long long)c->cfg->slowlog_log_slower_than, (int)c->cfg->hz));
     latency_monitor_dump(host_latency(c->host), NULL, 0, &out);
-    reply_bulk(c->r, out.data, out.len);
-    obuf_free(&out);
+    reply_text(c, &out);
 }
 
 /* Forgets the events, answering their names (a line each): the same
  * event on several shards counts once. */
 static void reset_part(struct cmd_ctx *c, const struct cmd_args *a)
 {
-    struct latency_monitor *m = host_latency(c->host);
     struct obuf out;
     obuf_init(&out);
-    for (size_t i = 0; i < m->n; i++) {
-        const char *name = m->series[i]->name;
-        bool named = a->argc == 2;
-        for (int k = 2; k < a->argc && !named; k++)
-            named = strlen(name) == a->len[k] && memcmp(name, a->argv[k], a->len[k]) == 0;
-        if (!named) continue;
-        obuf_append(&out, name, strlen(name));
-        obuf_append(&out, "\n", 1);
-    }
-    latency_monitor_reset(m, (const char *const *)a->argv + 2, a->len + 2, a->argc - 2);
-    reply_bulk(c->r, out.data ? out.data : "", out.len);
-    obuf_free(&out);
+    latency_monitor_reset(host_latency(c->host), (const char *const *)a->argv + 2, a->len + 2, a->argc - 2, &out);
+    reply_text(c, &out);
 }
 
 static void histogram_part(struct cmd_ctx *c, const struct cmd_args *a)
@@ -79,8 +66,7 @@ static void histogram_part(struct cmd_ctx *c, const struct cmd_args *a)
     struct obuf out;
     obuf_init(&out);
     cmdstats_report(host_cmdstats(c->host), &out);
-    reply_bulk(c->r, out.data ? out.data : "", out.len);
-    obuf_free(&out);
+    reply_text(c, &out);
 }
 
 /* ---- combining ------------------------------------------------------ */
@@ -412,10 +398,10 @@ static void help_command(struct cmd_ctx *c, const struct cmd_args *a)
 #define SPECIAL_TIPS "nondeterministic_output request_policy:all_nodes response_policy:special"
 
 static const struct cmd_def latency_subcommands[] = {
-    {.name = "latency|latest", .arity = 2, .flags = LATENCY_FLAGS, .fn = dump_all, .combine = COMBINE_CUSTOM,
+    {.name = "latency|latest", .arity = 2, .flags = LATENCY_FLAGS, .fn = dump_series, .combine = COMBINE_CUSTOM,
      .combine_fn = latest_combine, .tips = SPECIAL_TIPS, .group = "server",
      .summary = "Return the latest latency samples for all events.", .since = "2.8.13", .complexity = "O(1)"},
-    {.name = "latency|history", .arity = 3, .flags = LATENCY_FLAGS, .fn = dump_event, .combine = COMBINE_CUSTOM,
+    {.name = "latency|history", .arity = 3, .flags = LATENCY_FLAGS, .fn = dump_series, .combine = COMBINE_CUSTOM,
      .combine_fn = history_combine, .tips = SPECIAL_TIPS, .group = "server",
      .summary = "Return timestamp-latency samples for the event.", .since = "2.8.13", .complexity = "O(1)",
      .syntax = "event"},
@@ -423,7 +409,7 @@ static const struct cmd_def latency_subcommands[] = {
      .combine_fn = reset_combine, .tips = "request_policy:all_nodes response_policy:all_succeeded",
      .group = "server", .summary = "Reset latency data for one or more events.", .since = "2.8.13",
      .complexity = "O(1)", .syntax = "[event [event ...]]"},
-    {.name = "latency|graph", .arity = 3, .flags = LATENCY_FLAGS, .fn = dump_event, .combine = COMBINE_CUSTOM,
+    {.name = "latency|graph", .arity = 3, .flags = LATENCY_FLAGS, .fn = dump_series, .combine = COMBINE_CUSTOM,
      .combine_fn = graph_combine, .tips = SPECIAL_TIPS, .group = "server",
      .summary = "Return a latency graph for the event.", .since = "2.8.13", .complexity = "O(1)",
      .syntax = "event"},

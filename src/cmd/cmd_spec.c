@@ -223,3 +223,21 @@ bool cmd_has_keys(const struct cmd_def *cmd)
         if (!(specs[i].flags & KS_NOT_KEY)) return true;
     return false;
 }
+
+static bool any_arg_is(const struct cmd_args *a, int from, const char *word)
+{
+    for (int i = from; i < a->argc; i++)
+        if (arg_is(a, i, word)) return true;
+    return false;
+}
+
+uint32_t cmd_key_call_flags(const struct cmd_def *cmd, const struct cmd_args *a, uint32_t spec_flags)
+{
+    if (!(spec_flags & KS_VARIABLE_FLAGS)) return spec_flags;
+    if (strcmp(cmd->name, "set") == 0)
+        return any_arg_is(a, 3, "get") ? KS_RW | KS_ACCESS | KS_UPDATE : KS_OW | KS_UPDATE;
+    if (strcmp(cmd->name, "bitfield") == 0)
+        return any_arg_is(a, 2, "set") || any_arg_is(a, 2, "incrby") ? KS_RW | KS_ACCESS | KS_UPDATE
+                                                                     : KS_RO | KS_ACCESS;
+    return spec_flags;
+}

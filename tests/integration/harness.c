@@ -75,7 +75,7 @@ int ts_shards(void)
     return n;
 }
 
-static const char *server_binary(void)
+const char *ts_server_binary(void)
 {
     const char *bin = getenv("RINGKV_SERVER");
     if (bin && *bin)
@@ -239,7 +239,7 @@ static size_t build_argv(const struct test_server *ts, const char **argv, char *
                          size_t shards_cap, const char *const *extra, size_t n_extra)
 {
     size_t n = 0;
-    argv[n++] = ts->binary ? ts->binary : server_binary();
+    argv[n++] = ts->binary ? ts->binary : ts_server_binary();
     if (ts->conf_path[0])
         argv[n++] = ts->conf_path;
     argv[n++] = "--port";
@@ -345,7 +345,7 @@ static struct test_server *start_server(const char *config_text, const char *con
                                         size_t n_extra, const char *binary, bool may_fail)
 {
     if (!binary)
-        server_binary(); /* fail early, before creating anything, when unset */
+        ts_server_binary(); /* fail early, before creating anything, when unset */
     struct test_server *ts = rk_calloc(1, sizeof *ts);
     ts->status = -1;
     ts->binary = binary;

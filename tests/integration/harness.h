@@ -70,6 +70,9 @@ const char *ts_log_path(const struct test_server *ts);
 void ts_dump_log(const struct test_server *ts); /* to stderr */
 /* True when testing real redis-server (RINGKV_TEST_REDIS=1). */
 bool ts_is_redis(void);
+/* The server under test's binary (RINGKV_SERVER; redis-server for
+ * RINGKV_TEST_REDIS=1 when unset); fails the test when neither is set. */
+const char *ts_server_binary(void);
 /* Shard count the harness passes (1 against Redis). */
 int ts_shards(void);
 

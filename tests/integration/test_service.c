@@ -17,14 +17,6 @@
 
 TestSuite(service, .timeout = 60);
 
-static const char *server_path(void)
-{
-    const char *bin = getenv("RINGKV_SERVER");
-    if (bin && *bin) return bin;
-    cr_assert(ts_is_redis(), "RINGKV_SERVER must be set");
-    return "redis-server";
-}
-
 /* The pid in a pidfile, or -1 while it is absent or empty. */
 static pid_t read_pidfile(const char *path)
 {
@@ -79,7 +71,7 @@ static void daemon_start(struct daemon *d)
     snprintf(port, sizeof port, "%d", d->port);
     snprintf(shards, sizeof shards, "%d", ts_shards());
 
-    const char *argv[32] = {server_path(), "--port", port, "--bind", "127.0.0.1", "--save", "", "--dir", d->dir,
+    const char *argv[32] = {ts_server_binary(), "--port", port, "--bind", "127.0.0.1", "--save", "", "--dir", d->dir,
                             "--daemonize", "yes", "--pidfile", d->pidfile, "--logfile", d->logfile};
     size_t n = 15;
     if (!ts_is_redis()) {

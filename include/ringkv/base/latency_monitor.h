@@ -44,8 +44,10 @@ void latency_monitor_free(struct latency_monitor *m);
 /* A spike of `ms` milliseconds at unix second `now`: within the same
  * second as the event's last sample, only the worst is kept. */
 void latency_monitor_add(struct latency_monitor *m, const char *event, long long now, uint32_t ms);
-/* Forgets the named events (all when n == 0); how many there were. */
-size_t latency_monitor_reset(struct latency_monitor *m, const char *const *events, const size_t *lens, int n);
+/* Forgets the named events (all when n == 0); how many there were. Their
+ * names go to `removed` (a line each) when it is not NULL. */
+size_t latency_monitor_reset(struct latency_monitor *m, const char *const *events, const size_t *lens, int n,
+                             struct obuf *removed);
 const struct latency_series *latency_monitor_find(const struct latency_monitor *m, const char *event, size_t len);
 
 /* This shard's series (only `event` when not NULL) as text lines:

@@ -65,6 +65,11 @@ struct cmd_legacy_range cmd_legacy_range(const struct cmd_def *cmd);
  * the count (<= max), 0 when a keyword is absent, or -1 when the arguments
  * do not fit the spec (unknown spec, bad key count, out of range). */
 int cmd_key_spec_find(const struct cmd_key_spec *spec, const struct cmd_args *a, int *pos, int max);
+/* A key's flags in this call: where its spec says KS_VARIABLE_FLAGS, the
+ * arguments decide, as Redis's getkeys functions do (SET reads the old
+ * value only with GET; BITFIELD writes only with SET or INCRBY); else the
+ * spec's flags. ACL checks and COMMAND GETKEYSANDFLAGS both ask here. */
+uint32_t cmd_key_call_flags(const struct cmd_def *cmd, const struct cmd_args *a, uint32_t spec_flags);
 
 /* True when COMMAND GETKEYS has something to find: some key spec that is
  * not KS_NOT_KEY, or a getkeys function. */

@@ -37,9 +37,9 @@ Test(latency_monitor, one_sample_a_second_and_the_worst_ever)
 
     const char *names[] = {"nope", "expire-cycle"};
     size_t lens[] = {4, 12};
-    cr_expect_eq(latency_monitor_reset(&m, names, lens, 2), 1);
+    cr_expect_eq(latency_monitor_reset(&m, names, lens, 2, NULL), 1);
     cr_expect_null(latency_monitor_find(&m, "expire-cycle", 12));
-    cr_expect_eq(latency_monitor_reset(&m, NULL, NULL, 0), 1);
+    cr_expect_eq(latency_monitor_reset(&m, NULL, NULL, 0, NULL), 1);
     cr_expect_eq(m.n, 0);
     latency_monitor_free(&m);
 }
