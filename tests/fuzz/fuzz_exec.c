@@ -97,6 +97,7 @@ static bool skipped(const struct cmd_def *cmd)
      * (Redis sets no time limit either). */
     static const char *const names[] = {"config|set", "shutdown", "debug", "monitor", "client|kill",
                                         "client|pause", "sync", "psync", "replicaof", "slaveof",
+                                        "save", "bgsave" /* the server's snapshot actor answers them */,
                                         "eval", "evalsha", "eval_ro", "evalsha_ro",
                                         "pfselftest" /* a second of fixed work; fuzz_hll covers HLLs */};
     if (cmd->flags & (CMD_BLOCKING | CMD_PUBSUB)) return true;
