@@ -109,6 +109,23 @@ static const struct directive directives[] = {
     {"hll-sparse-max-bytes", T_MEMORY, F(hll_sparse_max_bytes), 0, LONG_MAX, true, NULL},
     {"stream-node-max-bytes", T_MEMORY, F(stream_node_max_bytes), 0, LLONG_MAX, true, NULL},
     {"stream-node-max-entries", T_INT, F(stream_node_max_entries), 0, LLONG_MAX, true, NULL},
+    /* TLS (net/tls.h): a change of any but the port builds the shards'
+     * contexts again; the port, like `port`, is fixed once listening. */
+    {"tls-port", T_INT, F(tls_port), 0, 65535, false, NULL},
+    {"tls-cert-file", T_STRING, F(tls_cert_file), 0, 0, true, NULL},
+    {"tls-key-file", T_STRING, F(tls_key_file), 0, 0, true, NULL},
+    {"tls-key-file-pass", T_STRING, F(tls_key_file_pass), 0, 0, true, NULL},
+    {"tls-ca-cert-file", T_STRING, F(tls_ca_cert_file), 0, 0, true, NULL},
+    {"tls-ca-cert-dir", T_STRING, F(tls_ca_cert_dir), 0, 0, true, NULL},
+    {"tls-dh-params-file", T_STRING, F(tls_dh_params_file), 0, 0, true, NULL},
+    {"tls-protocols", T_STRING, F(tls_protocols), 0, 0, true, NULL},
+    {"tls-ciphers", T_STRING, F(tls_ciphers), 0, 0, true, NULL},
+    {"tls-ciphersuites", T_STRING, F(tls_ciphersuites), 0, 0, true, NULL},
+    {"tls-auth-clients", T_ENUM, F(tls_auth_clients), 0, 2, true, CONFIG_TLS_AUTH_CLIENTS},
+    {"tls-prefer-server-ciphers", T_BOOL, F(tls_prefer_server_ciphers), 0, 1, true, NULL},
+    {"tls-session-caching", T_BOOL, F(tls_session_caching), 0, 1, true, NULL},
+    {"tls-session-cache-size", T_INT, F(tls_session_cache_size), 0, INT_MAX, true, NULL},
+    {"tls-session-cache-timeout", T_INT, F(tls_session_cache_timeout), 0, INT_MAX, true, NULL},
 };
 
 const char *const config_policy_names[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -146,6 +163,10 @@ void config_init(struct config *cfg)
     cfg->maxmemory_eviction_tenacity = 10;
     cfg->lfu_log_factor = 10;
     cfg->lfu_decay_time = 1;
+    cfg->tls_auth_clients = CONFIG_TLS_AUTH_YES;
+    cfg->tls_session_caching = true;
+    cfg->tls_session_cache_size = 20 * 1024;
+    cfg->tls_session_cache_timeout = 300;
     /* Redis 7.0's default save points. */
     static const struct config_save_point defaults[] = {{3600, 1}, {300, 100}, {60, 10000}};
     memcpy(cfg->save, defaults, sizeof defaults);
@@ -201,18 +222,24 @@ static long long load_int(const struct config *cfg, const struct directive *d)
     return *(const long long *)p;
 }
 
+/* The string fields the directives table names, each once, and those it
+ * does not (config_file, acl_users): what copy duplicates and free frees. */
+static char **next_string_field(struct config *cfg, size_t *i)
+{
+    static const size_t extra[] = {F(config_file), F(acl_users)};
+    for (; *i < RK_ARRAY_LEN(directives); (*i)++)
+        if (directives[*i].type == T_STRING) return (char **)((char *)cfg + directives[(*i)++].offset);
+    size_t k = *i - RK_ARRAY_LEN(directives);
+    if (k >= RK_ARRAY_LEN(extra)) return NULL;
+    (*i)++;
+    return (char **)((char *)cfg + extra[k]);
+}
+
 void config_free(struct config *cfg)
 {
     for (int i = 0; i < cfg->bind_count; i++) rk_free(cfg->bind[i]);
-    rk_free(cfg->requirepass);
-    rk_free(cfg->aclfile);
-    rk_free(cfg->acl_users);
-    rk_free(cfg->logfile);
-    rk_free(cfg->dir);
-    rk_free(cfg->dbfilename);
-    rk_free(cfg->config_file);
-    rk_free(cfg->pidfile);
-    rk_free(cfg->syslog_ident);
+    size_t at = 0;
+    for (char **f; (f = next_string_field(cfg, &at));) rk_free(*f);
     for (int i = 0; i < CONFIG_INERT_MAX; i++) rk_free(cfg->inert[i]);
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -223,15 +250,8 @@ void config_copy(struct config *dst, const struct config *src)
 {
     *dst = *src;
     for (int i = 0; i < src->bind_count; i++) dst->bind[i] = dup_or_null(src->bind[i]);
-    dst->requirepass = dup_or_null(src->requirepass);
-    dst->aclfile = dup_or_null(src->aclfile);
-    dst->acl_users = dup_or_null(src->acl_users);
-    dst->logfile = dup_or_null(src->logfile);
-    dst->dir = dup_or_null(src->dir);
-    dst->dbfilename = dup_or_null(src->dbfilename);
-    dst->config_file = dup_or_null(src->config_file);
-    dst->pidfile = dup_or_null(src->pidfile);
-    dst->syslog_ident = dup_or_null(src->syslog_ident);
+    size_t at = 0;
+    for (char **f; (f = next_string_field(dst, &at));) *f = dup_or_null(*f);
     for (int i = 0; i < CONFIG_INERT_MAX; i++) dst->inert[i] = dup_or_null(src->inert[i]);
 }
 

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 static void ping_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -131,6 +132,22 @@ static bool config_set_names_ok(struct reply *r, const struct cmd_args *a)
     return true;
 }
 
+/* As Redis answers a TLS setting that does not build, naming the first
+ * tls-* directive of the command. */
+static void reply_tls_refused(struct reply *r, const struct cmd_args *a)
+{
+    int at = 2;
+    for (int i = 2; i < a->argc; i += 2)
+        if (a->len[i] > 4 && strncasecmp(a->argv[i], "tls-", 4) == 0) {
+            at = i;
+            break;
+        }
+    log_warn("Failed applying new configuration. Possibly related to new %.*s setting. Restoring previous settings.",
+             (int)a->len[at], a->argv[at]);
+    reply_errorf(r, "ERR CONFIG SET failed (possibly related to argument '%.*s') - Unable to update TLS "
+                    "configuration. Check server logs.", (int)a->len[at], a->argv[at]);
+}
+
 /* Runs on every shard: each validates on a scratch copy, then applies, so
  * a bad value leaves every shard's configuration as it was. */
 static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -156,9 +173,20 @@ static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
             return;
         }
     }
-    /* The ACL registry is the server's, not the shard's: changed once. */
-    if (c->shard_index == 0) acl_config_changed(c->cfg, &scratch);
-    host_config_replace(c->host, &scratch);
+    const struct config *was = c->cfg;
+    struct config before;
+    bool acl_owner = c->shard_index == 0; /* the ACL registry is the server's: changed once */
+    if (acl_owner) config_copy(&before, was);
+    if (!host_config_replace(c->host, &scratch)) {
+        reply_tls_refused(c->r, a);
+        config_free(&scratch);
+        if (acl_owner) config_free(&before);
+        return;
+    }
+    if (acl_owner) {
+        acl_config_changed(&before, c->cfg);
+        config_free(&before);
+    }
     reply_ok(c->r);
 }
 

@@ -35,14 +35,16 @@ void host_foreach_client(struct host *h, client_visit_fn fn, void *arg)
         if (!(c->flags & (CONN_CLOSING | CONN_LINGERING))) fn(conn_client(c), arg);
 }
 
-void host_config_replace(struct host *h, struct config *cfg)
+bool host_config_replace(struct host *h, struct config *cfg)
 {
     struct shard *s = shard_of(h);
+    if (!shard_tls_reconfigure(s, cfg)) return false;
     config_free(&s->cfg);
     s->cfg = *cfg;
     evict_configure(s->ks, &s->cfg); /* LRU or LFU, and LFU's factors, from the next access on */
     exec_calibrate(s); /* slowlog and latency-tracking settings */
     notify_configure(s);
+    return true;
 }
 
 /* Connections Redis would list: not closing, nor only waiting for the

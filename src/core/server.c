@@ -11,6 +11,7 @@
 #include "ringkv/core/msg.h"
 #include "ringkv/core/ring.h"
 #include "ringkv/core/shard.h"
+#include "ringkv/net/tls.h"
 #include "ringkv/core/load.h"
 
 #include <errno.h>
@@ -175,9 +176,19 @@ int server_start(struct server *srv, struct config *cfg)
                  "sysctl kernel.io_uring_disabled or a seccomp filter).", strerror(-err));
         return -1;
     }
-    if (srv->cfg.port > 0 && shard_check_port_free(&srv->cfg) < 0) {
+    if (shard_check_port_free(&srv->cfg) < 0) {
         ring_destroy(srv->ring);
         return -1;
+    }
+    /* Checked once here, so a bad setting is logged once, not per shard. */
+    if (srv->cfg.tls_port > 0) {
+        struct tls_context *tls = tls_context_create(&srv->cfg);
+        if (!tls) {
+            log_warn("Failed to configure TLS. Check logs for more info.");
+            ring_destroy(srv->ring);
+            return -1;
+        }
+        tls_context_release(tls);
     }
     long long load_start = ustime();
     if (!server_load_check(srv)) {

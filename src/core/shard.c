@@ -14,6 +14,7 @@
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/net/conn.h"
 #include "ringkv/net/pubsub.h"
+#include "ringkv/net/tls.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
 #include "ringkv/core/block.h"
@@ -63,10 +64,12 @@ void conn_list_push(struct conn_list *l, struct conn *c)
 
 /* Refuses an accepted socket with an error line, as Redis does: written
  * straight to the new (nonblocking, empty) socket, then closed. */
-static void reject(struct shard *s, int fd, const char *msg, size_t len)
+static void reject(struct shard *s, int fd, bool tls, const char *msg, size_t len)
 {
-    ssize_t unused = write(fd, msg, len);
-    (void)unused;
+    if (!tls) { /* a TLS client could not read it before its handshake */
+        ssize_t unused = write(fd, msg, len);
+        (void)unused;
+    }
     __atomic_add_fetch(&s->srv->rejected_conns, 1, __ATOMIC_RELAXED);
     close(fd);
 }
@@ -103,7 +106,7 @@ static bool default_user_nopass(void)
     return nopass;
 }
 
-static void accept_one(struct shard *s, int fd)
+static void accept_one(struct shard *s, int fd, bool tls)
 {
     long long n = __atomic_add_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
     s->stats.connections_received++;
@@ -113,12 +116,12 @@ static void accept_one(struct shard *s, int fd)
     } else if (n > s->cfg.maxclients) {
         static const char msg[] = "-ERR max number of clients reached\r\n";
         __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
-        reject(s, fd, msg, sizeof(msg) - 1);
+        reject(s, fd, tls, msg, sizeof(msg) - 1);
     } else if (s->cfg.protected_mode && !peer_is_loopback(fd) && default_user_nopass()) {
         __atomic_sub_fetch(&s->srv->connected_clients, 1, __ATOMIC_RELAXED);
-        reject(s, fd, denied_msg, sizeof(denied_msg) - 1);
+        reject(s, fd, tls, denied_msg, sizeof(denied_msg) - 1);
     } else {
-        conn_maybe_free(conn_create(s, fd));
+        conn_maybe_free(conn_create(s, fd, tls ? s->tls : NULL));
     }
 }
 
@@ -134,7 +137,7 @@ static void on_accept(struct ring_op *op, int res, uint32_t flags)
     struct listener *l = container_of(op, struct listener, op);
     struct shard *s = l->shard;
     if (res >= 0) {
-        accept_one(s, res);
+        accept_one(s, res, l->tls);
     } else if (res != -ECANCELED && !s->draining) {
         if (!l->paused) log_warn("shard %u: accept failed: %s", s->id, strerror(-res));
         if (accept_error_is_transient(res) && !ring_cqe_more(flags)) {
@@ -213,21 +216,39 @@ static int listen_on(struct shard *s, const char *addr, int port)
     return fd;
 }
 
-int shard_check_port_free(const struct config *cfg)
+static int check_port_free(const struct config *cfg, int port)
 {
     for (int i = 0; i < cfg->bind_count; i++) {
         bool optional;
         const char *addr = bind_address(cfg->bind[i], &optional);
         /* Without SO_REUSEPORT the bind fails where anyone listens, where
          * the shards' own binds would quietly share the port. */
-        int fd = bind_socket(addr, cfg->port, false);
+        int fd = bind_socket(addr, port, false);
         if (fd == -EADDRINUSE) {
-            log_warn("Could not create server TCP listening socket %s:%d: %s", addr, cfg->port, strerror(EADDRINUSE));
+            log_warn("Could not create server TCP listening socket %s:%d: %s", addr, port, strerror(EADDRINUSE));
             return fd;
         }
         if (fd >= 0) close(fd);
     }
     return 0;
+}
+
+bool shard_tls_reconfigure(struct shard *s, const struct config *next)
+{
+    /* As Redis: the settings are built only while a TLS port is open. */
+    if (!s->tls || tls_settings_equal(&s->cfg, next)) return true;
+    struct tls_context *ctx = tls_context_create(next);
+    if (!ctx) return false;
+    tls_context_release(s->tls); /* open sessions keep the old one alive */
+    s->tls = ctx;
+    return true;
+}
+
+int shard_check_port_free(const struct config *cfg)
+{
+    int err = cfg->port > 0 ? check_port_free(cfg, cfg->port) : 0;
+    if (err == 0 && cfg->tls_port > 0) err = check_port_free(cfg, (int)cfg->tls_port);
+    return err;
 }
 
 static void on_timer(struct ring_op *op, int res, uint32_t flags);
@@ -375,6 +396,36 @@ static void drain_list(struct conn_list *l, uint32_t flag, void (*fn)(struct con
     l->len = 0;
 }
 
+/* A listener on each bind address for port, plain or TLS; false (and the
+ * shard's start error set) when an address that must exist cannot be
+ * bound. */
+static bool listen_all(struct shard *s, int port, bool tls)
+{
+    for (int i = 0; i < s->cfg.bind_count; i++) {
+        bool optional;
+        const char *addr = bind_address(s->cfg.bind[i], &optional);
+        int fd = listen_on(s, addr, port);
+        if (fd < 0) {
+            /* As Redis: a protocol this host lacks is skipped, and so is a
+             * missing address marked optional ("-::1" with IPv6 off). */
+            bool skip = (fd == -EADDRNOTAVAIL && optional) || fd == -EAFNOSUPPORT || fd == -EPROTONOSUPPORT ||
+                        fd == -ESOCKTNOSUPPORT || fd == -EPFNOSUPPORT || fd == -ENOPROTOOPT;
+            if (s->id == 0 || !skip)
+                log_warn("%sCould not create server TCP listening socket %s:%d: %s", skip ? "Warning: " : "", addr,
+                         port, strerror(-fd));
+            if (skip) continue;
+            s->start_error = fd;
+            return false;
+        }
+        struct listener *l = &s->listeners[s->nlisteners++];
+        l->op.cb = on_accept;
+        l->shard = s;
+        l->fd = fd;
+        l->tls = tls;
+    }
+    return true;
+}
+
 static void setup(struct shard *s)
 {
     int err = 0;
@@ -396,26 +447,15 @@ static void setup(struct shard *s)
         s->start_error = err;
         return;
     }
-    for (int i = 0; i < s->cfg.bind_count; i++) {
-        bool optional;
-        const char *addr = bind_address(s->cfg.bind[i], &optional);
-        int fd = listen_on(s, addr, s->cfg.port);
-        if (fd < 0) {
-            /* As Redis: a protocol this host lacks is skipped, and so is a
-             * missing address marked optional ("-::1" with IPv6 off). */
-            bool skip = (fd == -EADDRNOTAVAIL && optional) || fd == -EAFNOSUPPORT || fd == -EPROTONOSUPPORT ||
-                        fd == -ESOCKTNOSUPPORT || fd == -EPFNOSUPPORT || fd == -ENOPROTOOPT;
-            if (s->id == 0 || !skip)
-                log_warn("%sCould not create server TCP listening socket %s:%d: %s", skip ? "Warning: " : "", addr,
-                         s->cfg.port, strerror(-fd));
-            if (skip) continue;
-            s->start_error = fd;
+    if (s->cfg.port > 0 && !listen_all(s, (int)s->cfg.port, false)) return;
+    if (s->cfg.tls_port > 0) {
+        /* The server checked the settings before starting the shards. */
+        s->tls = tls_context_create(&s->cfg);
+        if (!s->tls) {
+            s->start_error = -EINVAL;
             return;
         }
-        struct listener *l = &s->listeners[s->nlisteners++];
-        l->op.cb = on_accept;
-        l->shard = s;
-        l->fd = fd;
+        if (!listen_all(s, (int)s->cfg.tls_port, true)) return;
     }
     if (s->nlisteners == 0) {
         if (s->id == 0) log_warn("Configured to not listen anywhere, exiting.");
@@ -500,6 +540,7 @@ static void *shard_main(void *arg)
     obuf_free(&s->discard);
     rk_free(s->monitors);
     stop_listening(s);
+    if (s->tls) tls_context_release(s->tls); /* its sessions hold their own references */
     if (s->ring) {
         ring_submit(s->ring);
         ring_bufs_destroy(s->ring, s->bufs);

@@ -9,6 +9,7 @@
 #include "ringkv/net/monitor.h"
 #include "ringkv/net/pubsub.h"
 #include "ringkv/net/tracking.h"
+#include "ringkv/net/tls.h"
 #include "ringkv/core/client_registry.h"
 #include "ringkv/base/log.h"
 #include "ringkv/core/msg.h"
@@ -56,9 +57,10 @@ static void format_addr(int fd, bool local, char *out, size_t cap)
     snprintf(out, cap, "%s:%d", host, port);
 }
 
-struct conn *conn_create(struct shard *s, int fd)
+struct conn *conn_create(struct shard *s, int fd, struct tls_context *tls)
 {
     struct conn *c = rk_calloc(1, sizeof(*c));
+    if (tls) c->tls = tls_session_create(tls);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->recv_op.cb = on_recv;
@@ -194,6 +196,7 @@ void conn_maybe_free(struct conn *c)
     monitor_conn_closed(c);
     conn_acl_release(c);
     tracking_conn_closed(c);
+    tls_session_free(c->tls);
     /* The fd is closed only now, so no later request can hit a reused fd. */
     ring_close(s->ring, c->fd);
     resp_parser_deinit(&c->parser);
@@ -331,6 +334,37 @@ void conn_check_linger(struct conn *c, long long now_ms)
     if ((c->flags & CONN_LINGERING) && now_ms >= c->linger_deadline_ms) conn_close(c);
 }
 
+/* Plaintext input: run straight from data when nothing waits before it,
+ * keeping the tail; otherwise behind what waits. */
+static void take_input(struct conn *c, const char *data, size_t len)
+{
+    if (c->in_pos == c->in_len && c->busy == 0) {
+        size_t used = dispatch_input(c, data, len);
+        if (used < len && !(c->flags & CONN_CLOSING)) in_append(c, data + used, len - used);
+    } else {
+        in_append(c, data, len);
+        conn_resume(c);
+    }
+}
+
+/* TLS records: opened into plaintext, which runs as above. The handshake
+ * advances here too; what it answers leaves with the next send. */
+static void take_sealed_input(struct conn *c, const char *data, size_t len)
+{
+    char plain[16 * 1024]; /* a record's worth */
+    tls_session_feed(c->tls, data, len);
+    while (!(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
+        ssize_t n = tls_session_read(c->tls, plain, sizeof plain);
+        if (n < 0) { /* a bad handshake, a plain-text client: this connection only */
+            conn_close(c);
+            return;
+        }
+        if (n == 0) break;
+        take_input(c, plain, (size_t)n);
+    }
+    if (tls_session_pending(c->tls)) conn_want_send(c);
+}
+
 static void on_recv(struct ring_op *op, int res, uint32_t flags)
 {
     struct conn *c = container_of(op, struct conn, recv_op);
@@ -349,14 +383,8 @@ static void on_recv(struct ring_op *op, int res, uint32_t flags)
     s->stats.reads_processed++;
     if (!(c->flags & (CONN_CLOSING | CONN_CLOSE_AFTER_REPLY))) {
         c->last_ms = mstime();
-        if (c->in_pos == c->in_len && c->busy == 0) {
-            /* Fast path: run straight from the kernel's buffer, keep the tail. */
-            size_t used = dispatch_input(c, data, (size_t)res);
-            if (used < (size_t)res && !(c->flags & CONN_CLOSING)) in_append(c, data + used, (size_t)res - used);
-        } else {
-            in_append(c, data, (size_t)res);
-            conn_resume(c);
-        }
+        if (c->tls) take_sealed_input(c, data, (size_t)res);
+        else take_input(c, data, (size_t)res);
         if (c->in_len - c->in_pos > (size_t)s->cfg.client_query_buffer_limit) {
             log_warn("Closing client that reached max query buffer length (id=%llu)", (unsigned long long)c->id);
             conn_close(c);
@@ -372,11 +400,29 @@ static void on_recv(struct ring_op *op, int res, uint32_t flags)
  * partial send costs a syscall, TCP segments and a client wake-up each. */
 #define HOLD_WHILE_BUSY 16384
 
+/* The next TLS send: what the session has to say on its own, then the
+ * replies sealed into records (once the handshake is done, and unless
+ * they are held); false when there is nothing to send. */
+static bool seal_next(struct conn *c, bool hold)
+{
+    c->sending.len = c->sent = 0;
+    tls_session_take_output(c->tls, &c->sending);
+    if (!hold && c->out.len && tls_session_ready(c->tls)) {
+        if (!tls_session_seal(c->tls, c->out.data, c->out.len, &c->sending)) {
+            conn_close(c);
+            return false;
+        }
+        c->out.len = 0;
+        obuf_shrink(&c->out, OUT_KEEP);
+    }
+    return c->sending.len > 0;
+}
+
 void conn_start_send(struct conn *c)
 {
     if (c->flags & (CONN_SENDING | CONN_CLOSING)) return;
     if (c->sent == c->sending.len) {
-        if (c->out.len == 0) {
+        if (c->out.len == 0 && !(c->tls && tls_session_pending(c->tls))) {
             if ((c->flags & CONN_CLOSE_AFTER_REPLY) && c->busy == 0) finish(c);
             return;
         }
@@ -384,12 +430,17 @@ void conn_start_send(struct conn *c)
          * that closed its socket makes a send fail, which ends the
          * connection, instead of the server running the rest of a
          * pipeline nobody will read. */
-        if (c->busy && c->out.len < HOLD_WHILE_BUSY && !(c->flags & CONN_INPUT_EOF)) return; /* conn_done_busy sends */
-        struct obuf t = c->sending;
-        c->sending = c->out;
-        c->out = t;
-        c->out.len = 0;
-        c->sent = 0;
+        bool hold = c->busy && c->out.len < HOLD_WHILE_BUSY && !(c->flags & CONN_INPUT_EOF);
+        if (c->tls) {
+            if (!seal_next(c, hold)) return; /* conn_done_busy or the handshake sends */
+        } else {
+            if (hold) return; /* conn_done_busy sends */
+            struct obuf t = c->sending;
+            c->sending = c->out;
+            c->out = t;
+            c->out.len = 0;
+            c->sent = 0;
+        }
     }
     c->iov.iov_base = c->sending.data + c->sent;
     c->iov.iov_len = c->sending.len - c->sent;
@@ -418,7 +469,8 @@ static void on_send(struct ring_op *op, int res, uint32_t flags)
         obuf_shrink(&c->sending, OUT_KEEP);
     }
     if (!(c->flags & CONN_CLOSING) &&
-        (c->sent < c->sending.len || c->out.len || (c->flags & CONN_CLOSE_AFTER_REPLY)))
+        (c->sent < c->sending.len || c->out.len || (c->flags & CONN_CLOSE_AFTER_REPLY) ||
+         (c->tls && tls_session_pending(c->tls))))
         conn_want_send(c);
     conn_maybe_free(c);
 }

@@ -52,6 +52,9 @@ struct config_obuf_limit {
 /* acl-pubsub-default: index 0 gives new users allchannels. */
 #define CONFIG_ACL_PUBSUB_DEFAULTS "allchannels resetchannels"
 enum config_supervised { CONFIG_SUPERVISED_UPSTART, CONFIG_SUPERVISED_SYSTEMD, CONFIG_SUPERVISED_AUTO, CONFIG_SUPERVISED_NO };
+/* tls-auth-clients: no certificate asked, one required, one checked if sent. */
+#define CONFIG_TLS_AUTH_CLIENTS "no yes optional"
+enum { CONFIG_TLS_AUTH_NO, CONFIG_TLS_AUTH_YES, CONFIG_TLS_AUTH_OPTIONAL };
 #define CONFIG_SYSLOG_FACILITIES "user local0 local1 local2 local3 local4 local5 local6 local7"
 enum { CONFIG_FACILITY_USER, CONFIG_FACILITY_LOCAL0 };
 
@@ -120,6 +123,13 @@ struct config {
     long long zset_max_listpack_entries, zset_max_listpack_value;
     long long hll_sparse_max_bytes; /* a sparse HyperLogLog longer than this turns dense */
     long long stream_node_max_bytes, stream_node_max_entries;
+    /* TLS (net/tls.h); the strings NULL where not set */
+    long long tls_port;               /* 0: no TLS listener */
+    char *tls_cert_file, *tls_key_file, *tls_key_file_pass, *tls_ca_cert_file, *tls_ca_cert_dir;
+    char *tls_dh_params_file, *tls_protocols, *tls_ciphers, *tls_ciphersuites;
+    long long tls_auth_clients;       /* CONFIG_TLS_AUTH_* */
+    bool tls_prefer_server_ciphers, tls_session_caching;
+    long long tls_session_cache_size, tls_session_cache_timeout;
     char *config_file;
     /* Redis's directives ringkv only reports (base/config_inert.h): their
      * values as text, NULL where at the default. */

@@ -163,8 +163,10 @@ void host_foreach_client(struct host *h, client_visit_fn fn, void *arg);
 
 /* Replaces this shard's configuration with *cfg, taking ownership of it
  * (CONFIG SET runs on every shard: each replaces its own copy). The old
- * one is freed; cmd_ctx.cfg points at the new one. */
-void host_config_replace(struct host *h, struct config *cfg);
+ * one is freed; cmd_ctx.cfg points at the new one. False, with nothing
+ * changed and *cfg still the caller's, when the new TLS settings do not
+ * build a context (the reason logged). */
+bool host_config_replace(struct host *h, struct config *cfg);
 
 /* CLIENT PAUSE until end_ms (unix), of every command or (writes_only) of
  * those that may write, on every shard; CLIENT UNPAUSE (core/pause.h). */

@@ -27,11 +27,13 @@ struct conn;
 struct msg_batch;
 struct cmdstats;
 struct host;
+struct tls_context;
 
 struct listener {
     struct ring_op op;
     struct shard *shard;
     int fd;
+    bool tls;       /* tls-port: its connections speak TLS */
     bool paused;    /* out of fds: accepting resumes on the next timer tick */
 };
 
@@ -68,6 +70,7 @@ struct shard {
     struct config cfg;
     struct ring *ring;
     struct ring_bufs *bufs;
+    struct tls_context *tls;            /* tls-port's context (net/tls.h), NULL: no TLS port */
     struct listener listeners[CONFIG_MAX_BIND * 2];
     int nlisteners;
     struct ring_timer timer;
@@ -143,6 +146,9 @@ void shard_destroy(struct shard *s);
  * listens on the configured port, which SO_REUSEPORT would let the shards
  * share silently; else 0. */
 int shard_check_port_free(const struct config *cfg);
+/* Builds the TLS context again when next's TLS settings differ from the
+ * shard's (CONFIG SET); false, the old one kept, when they do not build. */
+bool shard_tls_reconfigure(struct shard *s, const struct config *next);
 /* Callback of control messages the server posts to a shard. */
 void shard_on_ctl(struct ring_op *op, int res, uint32_t flags);
 /* The owning shard of a key. */

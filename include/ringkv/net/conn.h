@@ -42,6 +42,8 @@
 struct shard;
 struct msg_batch;
 struct client;
+struct tls_context;
+struct tls_session;
 
 enum {
     CONN_RECV_ARMED = 1u << 0,
@@ -86,8 +88,9 @@ struct conn {
 
     /* output: replies gathered, and the bytes handed to the kernel */
     struct obuf out;
-    struct obuf sending;
+    struct obuf sending;           /* with TLS: sealed records */
     size_t sent;
+    struct tls_session *tls;       /* NULL: plain text */
     long long obuf_soft_since_ms;  /* when output first passed the soft limit, 0: under it */
     struct msghdr mh;
     struct iovec iov;
@@ -122,8 +125,9 @@ struct conn {
     const char *last_cmd;          /* table name of the last command, NULL if unknown */
 };
 
-/* Takes an accepted socket. */
-struct conn *conn_create(struct shard *s, int fd);
+/* Takes an accepted socket; with tls, its bytes are TLS records and the
+ * client's session is made from that context (net/tls.h). */
+struct conn *conn_create(struct shard *s, int fd, struct tls_context *tls);
 /* Starts closing (idempotent). Never frees: the caller ends its use of the
  * connection with conn_maybe_free(). */
 void conn_close(struct conn *c);
