@@ -64,6 +64,7 @@ static const struct directive directives[] = {
     {"proto-max-bulk-len", T_MEMORY, F(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, true, NULL},
     {"client-query-buffer-limit", T_MEMORY, F(client_query_buffer_limit), 1024 * 1024, LLONG_MAX, true, NULL},
     {"client-output-buffer-limit", T_OBUF_LIMIT, 0, 0, 0, true, NULL},
+    {"enable-debug-command", T_ENUM, F(enable_debug_command), 0, 2, false, CONFIG_PROTECTED_ACTIONS},
     {"protected-mode", T_BOOL, F(protected_mode), 0, 1, true, NULL},
     {"tcp-backlog", T_INT, F(tcp_backlog), 0, INT_MAX, false, NULL},
     {"hz", T_INT, F(hz), 1, 500, true, NULL},
@@ -142,6 +143,7 @@ void config_init(struct config *cfg)
     cfg->syslog_ident = rk_strndup("redis", 5);
     cfg->syslog_facility = CONFIG_FACILITY_LOCAL0;
     cfg->supervised = CONFIG_SUPERVISED_NO;
+    cfg->enable_debug_command = CONFIG_PROTECTED_NO;
     cfg->shards = cpus > 0 ? (cpus > 256 ? 256 : (int)cpus) : 1;
     cfg->databases = 16;
     cfg->maxclients = 10000;
@@ -263,7 +265,7 @@ static const struct directive *find_directive(const char *name)
 }
 
 /* Redis's memtoll: "1gb", "512mb", "100k", plain bytes. */
-static bool parse_memory(const char *s, long long *out)
+bool config_parse_memory(const char *s, long long *out)
 {
     static const struct { const char *unit; long long mul; } units[] = {
         {"", 1}, {"b", 1}, {"k", 1000}, {"kb", 1024}, {"m", 1000000}, {"mb", MB},
@@ -298,7 +300,7 @@ static bool set_scalar(struct config *cfg, const struct directive *d, const char
     bool ok = true;
     switch (d->type) {
     case T_INT: ok = string2ll(v, strlen(v), &n); break;
-    case T_MEMORY: ok = parse_memory(v, &n); break;
+    case T_MEMORY: ok = config_parse_memory(v, &n); break;
     case T_BOOL: ok = parse_bool(v, &n); break;
     case T_LOGLEVEL:
         ok = false;
@@ -388,7 +390,7 @@ static bool set_obuf_limits(struct config *cfg, const char *const *values, int n
             return false;
         }
         long long hard, soft, secs;
-        if (!parse_memory(words[i + 1], &hard) || !parse_memory(words[i + 2], &soft) ||
+        if (!config_parse_memory(words[i + 1], &hard) || !config_parse_memory(words[i + 2], &soft) ||
             !string2ll(words[i + 3], strlen(words[i + 3]), &secs) || hard < 0 || soft < 0 || secs < 0) {
             snprintf(err, errlen, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
             return false;

@@ -83,7 +83,6 @@ static const struct inert table[] = {
     {"crash-memcheck-enabled", NULL, IN_BOOL, 0, 0, 0, "yes", NULL},
     {"disable-thp", NULL, IN_BOOL, IN_IMMUTABLE, 0, 0, "yes", NULL},
     {"dynamic-hz", NULL, IN_BOOL, 0, 0, 0, "yes", NULL},
-    {"enable-debug-command", NULL, IN_ENUM, IN_IMMUTABLE, 0, 0, "no", "no yes local"},
     {"enable-module-command", NULL, IN_ENUM, IN_IMMUTABLE, 0, 0, "no", "no yes local"},
     {"enable-protected-configs", NULL, IN_ENUM, IN_IMMUTABLE | IN_DEFAULT_ONLY, 0, 0, "no", "no yes local"},
     {"ignore-warnings", NULL, IN_STRING, 0, 0, 0, "", NULL},

@@ -47,6 +47,7 @@ static const struct cmd_def *const parts[] = {
     xinfo_commands,
     xgroup_commands,
     xclaim_commands,
+    debug_commands,
 };
 
 #define CMD_SLOTS 1024 /* power of two, comfortably above the command count */
@@ -66,6 +67,16 @@ static size_t nnumbered;
 static size_t ptr_slot(const struct cmd_def *cmd)
 {
     return (size_t)(((uint64_t)(uintptr_t)cmd * 0x9E3779B97F4A7C15ull) >> 52) & (IDX_SLOTS - 1);
+}
+
+/* A variant (cmd_variant_fn) counts as its command: same index, and
+ * cmd_by_index names the command. */
+static void number_as(const struct cmd_def *cmd, uint32_t idx)
+{
+    size_t i = ptr_slot(cmd);
+    while (by_ptr[i].cmd) i = (i + 1) & (IDX_SLOTS - 1);
+    by_ptr[i].cmd = cmd;
+    by_ptr[i].idx = idx;
 }
 
 static void number(const struct cmd_def *cmd)
@@ -103,6 +114,7 @@ void commands_setup(void)
             all[ncommands++] = c;
             number(c);
             for (const struct cmd_def *sub = c->subcommands; sub && sub->name; sub++) number(sub);
+            for (const struct cmd_def *v = c->variants; v && v->name; v++) number_as(v, (uint32_t)cmd_index(c));
         }
     }
 }

@@ -2,6 +2,7 @@
  * host calls of cmd/host.h (the client calls are conn.c's). Thread: the
  * shard the handle belongs to; host_server_facts any. */
 #include "ringkv/cmd/host.h"
+#include "ringkv/core/load.h"
 #include "ringkv/base/cmdstats.h"
 #include "ringkv/base/config.h"
 #include "ringkv/net/conn.h"
@@ -107,6 +108,11 @@ bool host_snapshot_claim(struct host *h) { return snapshot_claim(shard_of(h)); }
 void host_snapshot_start(struct host *h, enum host_snapshot_kind kind, struct msg_done *later)
 {
     snapshot_start(shard_of(h), kind == HOST_SNAPSHOT_SAVE ? SNAPSHOT_SAVE : SNAPSHOT_BGSAVE, later);
+}
+
+void host_debug_reload(struct host *h, unsigned flags, struct msg_done *later)
+{
+    shard_debug_reload(shard_of(h), flags, later);
 }
 
 void host_snapshot_schedule(struct host *h)

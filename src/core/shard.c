@@ -301,7 +301,7 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
      * period starts, so one busy db neither starves nor is starved. */
     long long budget = 1000000 / (s->cfg.hz > 0 ? s->cfg.hz : 10) / 4, start = monotonic_us();
     pause_retry(s);
-    for (int n = 0; n < s->cfg.databases && pause_now(s->srv) == PAUSE_OFF; n++) {
+    for (int n = 0; n < s->cfg.databases && pause_now(s->srv) == PAUSE_OFF && !s->ks->active_expire_off; n++) {
         int i = (s->expire_next_db + n) % s->cfg.databases;
         long long left = budget - (monotonic_us() - start);
         if (left <= 0) {
@@ -472,6 +472,7 @@ static void run_loop(struct shard *s)
         tracking_before_sleep(s); /* BCAST messages: may post to other shards */
         msg_flush(s);
         drain_list(&s->send_list, CONN_IN_SEND_LIST, conn_start_send);
+        if (RK_UNLIKELY(s->reload_pending != NULL)) shard_reload_pump(s);
         bool more = snapshot_pump(s);
         more |= memory_pump(s);
         int n = ring_run(s->ring, more ? 0 : 1);

@@ -4,6 +4,7 @@
 #include "ringkv/core/pause.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/cmdstats.h"
+#include "ringkv/base/config.h"
 #include "ringkv/cmd/cmd_script.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/host.h"
@@ -100,6 +101,23 @@ static void write_unknown_subcommand(struct reply *r, const struct cmd_args *a, 
 static void write_arity(struct reply *r, const struct cmd_args *a, const void *cmd)
 {
     reply_errorf(r, "ERR wrong number of arguments for '%s' command", ((const struct cmd_def *)cmd)->name);
+}
+
+/* Redis 7.0's protected commands: only DEBUG here (ringkv has no MODULE). */
+static void write_protected(struct reply *r, const struct cmd_args *a, const void *unused)
+{
+    reply_error(r, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
+                   "run it from a local connection, otherwise you need to set this option in the configuration "
+                   "file, and then restart the server.");
+}
+
+/* enable-debug-command: yes, or local and the client is on the loopback
+ * address (Redis's islocalClient: 127.0.0.1 or ::1 exactly). */
+static bool protected_allowed(const struct conn *c)
+{
+    long long mode = c->shard->cfg.enable_debug_command;
+    if (mode == CONFIG_PROTECTED_YES) return true;
+    return mode == CONFIG_PROTECTED_LOCAL && (strncmp(c->addr, "127.0.0.1:", 10) == 0 || strncmp(c->addr, "::1:", 4) == 0);
 }
 
 static void write_busy(struct reply *r, const struct cmd_args *a, const void *busy)
@@ -394,6 +412,7 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     if (c->silenced && always_answers(cmd)) c->silenced = false;
     c->last_cmd = cmd->name; /* as Redis: CLIENT INFO shows itself */
     if (!cmd_arity_ok(cmd, a->argc)) return reject(c, cmd, write_arity, a, cmd);
+    if (RK_UNLIKELY(cmd->flags & CMD_PROTECTED) && !protected_allowed(c)) return reject(c, cmd, write_protected, a, NULL);
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH) && conn_auth_required(c))
         return reject(c, cmd, write_noauth, a, NULL);
     if (RK_UNLIKELY(!conn_acl_free(c))) {
@@ -404,6 +423,8 @@ static enum run_result run_command(struct conn *c, const struct cmd_args *a)
     }
     if ((c->flags & CONN_PUBSUB) && c->resp == 2 && !allowed_while_subscribed(cmd))
         return reject(c, cmd, write_pubsub_only, a, cmd);
+    /* Checked as the command, routed as the variant its arguments pick. */
+    if (RK_UNLIKELY(cmd->variant != NULL)) cmd = cmd->variant(a);
     if (writes_denied(c, cmd)) return reject(c, cmd, write_misconf, a, NULL);
     if (RK_UNLIKELY(pause_maybe(c->shard->srv)) &&
         pause_holds(c, pause_cmd_may_write(c->shard, cmd, a) || (is_exec(cmd) && multi_may_write(c))))

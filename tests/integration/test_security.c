@@ -73,7 +73,15 @@ static void expect_noauth(struct ts_raw *raw, redisContext *admin, const struct 
     raw_send_argv(raw, argc, argv);
     /* EXEC refused ends a transaction, the refusal its reason (Redis 7.0). */
     static const char EXEC_NOAUTH[] = "-EXECABORT Transaction discarded because of: NOAUTH Authentication required.\r\n";
-    const char *want = strcmp(cmd->name, "exec") == 0 ? EXEC_NOAUTH : NOAUTH;
+    /* DEBUG is a protected command: Redis 7.0 refuses it (enable-debug-command
+     * no) before it asks for AUTH. */
+    static const char DEBUG_REFUSED[] =
+        "-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it "
+        "from a local connection, otherwise you need to set this option in the configuration file, and then "
+        "restart the server.\r\n";
+    const char *want = strcmp(cmd->name, "exec") == 0    ? EXEC_NOAUTH
+                       : strcmp(cmd->name, "debug") == 0 ? DEBUG_REFUSED
+                                                         : NOAUTH;
     char why[1024];
     bool ok = ts_raw_reply_is(raw, want, strlen(want), 5000, why, sizeof why);
     cr_assert(ok, "'%s' before AUTH: %s", cmd->name, why);

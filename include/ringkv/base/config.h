@@ -57,6 +57,9 @@ enum config_supervised { CONFIG_SUPERVISED_UPSTART, CONFIG_SUPERVISED_SYSTEMD, C
 enum { CONFIG_TLS_AUTH_NO, CONFIG_TLS_AUTH_YES, CONFIG_TLS_AUTH_OPTIONAL };
 #define CONFIG_SYSLOG_FACILITIES "user local0 local1 local2 local3 local4 local5 local6 local7"
 enum { CONFIG_FACILITY_USER, CONFIG_FACILITY_LOCAL0 };
+/* enable-debug-command (Redis 7.0's protected actions), in its order. */
+#define CONFIG_PROTECTED_ACTIONS "no yes local"
+enum config_protected_action { CONFIG_PROTECTED_NO, CONFIG_PROTECTED_YES, CONFIG_PROTECTED_LOCAL };
 
 struct config {
     int port;
@@ -79,6 +82,7 @@ struct config {
     long long syslog_facility;  /* index in CONFIG_SYSLOG_FACILITIES */
     bool daemonize;
     long long supervised;       /* enum config_supervised */
+    long long enable_debug_command; /* enum config_protected_action */
     char *pidfile;
     char *dir;
     long long notify_keyspace_events; /* NOTIFY_* classes (base/notify.h), 0: none */
@@ -169,5 +173,8 @@ void config_each(const struct config *cfg,
  * (a directive Redis hides from patterns still answers its exact name). */
 void config_get(const struct config *cfg, const char *pattern, size_t plen,
                 void (*fn)(const char *name, const char *value, void *arg), void *arg);
+
+/* A memory size as redis.conf writes it ("1gb", "100k", "5"), Redis's memtoll. */
+bool config_parse_memory(const char *s, long long *out);
 
 #endif

@@ -208,6 +208,15 @@ typedef int (*cmd_key_db_fn)(const struct cmd_args *a, int pos, int selected_db)
 typedef void (*cmd_key_visitor)(void *arg, const char *key, size_t len);
 typedef void (*cmd_value_keys_fn)(struct cmd_ctx *c, const struct cmd_args *a, cmd_key_visitor visit, void *arg);
 typedef bool (*cmd_value_keys_home_fn)(const struct cmd_args *a, const uint16_t *slot_owner, unsigned home);
+struct cmd_def;
+/* For a command whose arguments decide where it runs, though Redis lists
+ * no subcommands for it (DEBUG: OBJECT goes to its key's shard, DIGEST to
+ * every shard, SLEEP stays on the client's): the entry that routes and
+ * runs this call, the command itself when none fits. The entries it hands
+ * out are its own (name, flags for ACL and COMMAND are the command's;
+ * their routing fields differ), share its counters (cmd_index), and are
+ * never shown by COMMAND. */
+typedef const struct cmd_def *(*cmd_variant_fn)(const struct cmd_args *a);
 
 /* One command. COMMAND INFO / DOCS report exactly these fields (and what
  * follows from them, as Redis derives it), so fill them as Redis 7.0's
@@ -236,6 +245,8 @@ struct cmd_def {
     cmd_value_keys_fn value_keys;           /* NULL: the call names all its keys */
     cmd_value_keys_home_fn value_keys_home; /* set with value_keys */
     const struct cmd_def *subcommands; /* NULL-name terminated, for CONFIG GET etc. */
+    cmd_variant_fn variant;    /* NULL: this entry runs every call (see cmd_variant_fn) */
+    const struct cmd_def *variants; /* what variant hands out, NULL-name terminated: numbered as the command */
     const char *group;         /* COMMAND DOCS group: "string", "generic", ... */
     const char *summary;
     const char *since;
@@ -292,6 +303,7 @@ extern const struct cmd_def xreadgroup_commands[];
 extern const struct cmd_def xinfo_commands[];
 extern const struct cmd_def xgroup_commands[];
 extern const struct cmd_def xclaim_commands[];
+extern const struct cmd_def debug_commands[];
 
 void commands_setup(void);
 /* Looks a command up by name, case-insensitively; NULL if unknown. */

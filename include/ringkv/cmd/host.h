@@ -269,6 +269,14 @@ void host_snapshot_schedule(struct host *h);
  * (the server keeps running). */
 void host_shutdown(struct host *h, bool save, struct msg_done *later);
 
+/* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the dataset (unless
+ * NOSAVE), then, at one point of the global order, every shard empties
+ * its databases (unless NOFLUSH) and loads its keys from the file (MERGE:
+ * a key in the file replaces one of the same name; without it a key that
+ * already exists fails the load). `later` hears +OK or Redis's error. */
+enum { HOST_RELOAD_MERGE = 1u << 0, HOST_RELOAD_NOFLUSH = 1u << 1, HOST_RELOAD_NOSAVE = 1u << 2 };
+void host_debug_reload(struct host *h, unsigned flags, struct msg_done *later);
+
 struct server_facts {
     const struct config *cfg;       /* as the server started (CONFIG SET changes the shards' copies) */
     unsigned nshards;

@@ -65,6 +65,7 @@ struct server {
     const unsigned char *rdb_image; /* the RDB file, mapped while the shards load it (core/load.h) */
     size_t rdb_image_len;
     char rdb_path[4096];
+    int reloading;                  /* a DEBUG RELOAD runs (load.h); atomic */
     pthread_barrier_t start_barrier;
     int start_failed;              /* written between the two barrier waits */
     unsigned drained;              /* main thread only */

@@ -62,6 +62,7 @@ struct waiter_list {
 struct lock_table;
 struct block_registry;
 struct shard_snap;
+struct reload;
 struct shard_memory;
 
 struct shard {
@@ -92,6 +93,7 @@ struct shard {
     uint64_t acl_gen;                   /* the ACL generation its subscribers were checked at */
     struct script_engine *functions;    /* its engine of libraries, once one was used (script.h) */
     struct shard_snap *snap;            /* its part of a snapshot, once one ran (core/snapshot.h) */
+    struct reload *reload_pending; /* DEBUG RELOAD to start on the next loop turn (load.h) */
     struct shard_memory *mem;           /* its memory accounting and eviction pool (core/memory.h) */
     struct slowlog slowlog;             /* its slow commands (base/slowlog.h) */
     uint64_t slowlog_ticks;             /* slowlog-log-slower-than in ticks, UINT64_MAX: off */

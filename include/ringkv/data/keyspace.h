@@ -21,6 +21,9 @@ struct keyspace {
     struct db_stats stats;    /* hits, misses, expiry: counted by all its dbs */
     struct db_access access;  /* LRU or LFU (maxmemory-policy): read by all its dbs */
     struct db_events events;  /* keyspace notifications its dbs raise: the owner sets them */
+    /* DEBUG SET-ACTIVE-EXPIRE 0: the owner's timer leaves expired keys
+     * alone; they go when next looked up (Redis's active_expire_enabled). */
+    bool active_expire_off;
 };
 
 /* ndbs empty databases; database i's sampling generator is seeded with
