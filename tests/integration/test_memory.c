@@ -559,7 +559,9 @@ MEM_TEST(allkeys_lfu_keeps_frequently_used_keys, "allkeys-lfu")
     cr_assert_eq(f.errors, 0);
     cr_assert_gt(evicted_keys(c), 0);
     long hot_left = count_present(c, "old", 0, hot), cold_left = count_present(c, "old", hot, old);
-    cr_assert_gt(hot_left * 100, hot * 80, "%ld of %ld hot keys left", hot_left, hot);
+    /* As with LRU, several shards compare slightly stale candidates: 75%
+     * kept at 4 shards on a loaded machine (random eviction keeps ~40%). */
+    cr_assert_gt(hot_left * 100, hot * 70, "%ld of %ld hot keys left", hot_left, hot);
     cr_assert_lt(cold_left * 100, (old - hot) * 80, "%ld of %ld never-read old keys left", cold_left, old - hot);
 }
 
