@@ -159,6 +159,8 @@ class Server:
         self.shards = shards
         self.extra_args = list(extra_args)
         self.port = None
+        self.tls_dir = None   # set (make_tls_certs) to open a TLS port too
+        self.tls_port = None
         self.proc = None
         self.workdir = None
         self.logpath = None
@@ -173,10 +175,22 @@ class Server:
                      "--dir", "TMPDIR" if display else self.workdir]
         elif self.shards:
             args += ["--shards", str(self.shards)]
+        if self.tls_dir:
+            args += ["--tls-port", "TLSPORT" if display else str(self.tls_port),
+                     "--tls-cert-file", os.path.join(self.tls_dir, "server.crt"),
+                     "--tls-key-file", os.path.join(self.tls_dir, "server.key"),
+                     "--tls-auth-clients", "no"]
         return args + self.extra_args
+
+    @property
+    def client_port(self):
+        """Where the benchmark clients connect: the TLS port when there is one."""
+        return self.tls_port if self.tls_dir else self.port
 
     def start(self, ready_timeout=10.0):
         self.port = free_port()
+        if self.tls_dir:
+            self.tls_port = free_port()
         self.workdir = tempfile.mkdtemp(prefix="ringkv-bench-")
         self.logpath = os.path.join(self.workdir, "server.log")
         with open(self.logpath, "wb") as log:
@@ -465,6 +479,17 @@ def shard_counts(text):
     if not counts or min(counts) < 1:
         raise ValueError(text)
     return counts
+
+
+def make_tls_certs():
+    """A temp dir with a self-signed server certificate and key (EC), for
+    TLS runs; the caller removes it."""
+    d = tempfile.mkdtemp(prefix="ringkv-bench-tls-")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-keyout", os.path.join(d, "server.key"), "-out", os.path.join(d, "server.crt")],
+                   check=True, capture_output=True)
+    return d
 
 
 def plan_servers(args, with_floor):
