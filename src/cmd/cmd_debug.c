@@ -4,13 +4,14 @@
  * subcommands, so COMMAND shows it so; where a call runs is picked from
  * its arguments (debug_variant, commands.h's cmd_variant_fn): OBJECT and
  * the other one-key subcommands on their key's shard, DIGEST-VALUE split
- * by key, DIGEST and SET-ACTIVE-EXPIRE on every shard, RELOAD with its
+ * by key, DIGEST, SET-ACTIVE-EXPIRE and POPULATE on every shard, RELOAD with its
  * client, the rest on the client's shard. DEBUG SLEEP therefore stops
  * only the client's shard (Redis stops its one thread): clients of other
  * shards are served meanwhile unless their commands need that shard.
  * The server admits DEBUG only as enable-debug-command allows (dispatch.c,
  * CMD_PROTECTED). Handlers run on the shard the dispatcher picked.
  */
+#include "ringkv/base/alloc.h"
 #include "ringkv/base/config.h"
 #include "ringkv/base/glob.h"
 #include "ringkv/base/log.h"
@@ -18,6 +19,7 @@
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/host.h"
+#include "ringkv/cmd/typecmd.h"
 #include "ringkv/data/hashval.h"
 #include "ringkv/data/keyspace.h"
 #include "ringkv/data/listval.h"
@@ -331,6 +333,38 @@ static void set_active_expire_command(struct cmd_ctx *c, const struct cmd_args *
     reply_ok(c->r);
 }
 
+/* ---- every shard: POPULATE -------------------------------------------------- */
+
+/* POPULATE count [prefix] [size]: each shard makes the keys prefix:0 ..
+ * prefix:count-1 it owns, skipping those that exist, with the values
+ * Redis makes ("value:N", or that zero-padded or cut to size bytes). */
+static void populate_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    long long count, size = 0;
+    if (!tc_positive_ll_or_reply(c, a->argv[2], a->len[2], NULL, &count)) return;
+    if (a->argc == 5 && !tc_positive_ll_or_reply(c, a->argv[4], a->len[4], NULL, &size)) return;
+    char prefix[64];
+    const char *pre = a->argc >= 4 ? arg_cstr(a, 3, prefix, sizeof prefix) : "key";
+    char *value = size ? rk_calloc(1, (size_t)size) : NULL;
+    for (long long j = 0; j < count; j++) {
+        char key[128], val[64];
+        int klen = snprintf(key, sizeof key, "%s:%lld", pre, j);
+        if (klen >= (int)sizeof key) klen = (int)sizeof key - 1; /* as Redis's 128-byte buffer cuts it */
+        if (slot_home(key_hash_slot(key, (size_t)klen), c->nshards) != c->shard_index) continue;
+        if (db_lookup_write(c->db, key, (size_t)klen)) continue;
+        size_t vlen = (size_t)snprintf(val, sizeof val, "value:%lld", j);
+        if (!size) {
+            db_add(c->db, kv_new_string(key, (size_t)klen, val, vlen));
+            continue;
+        }
+        memcpy(value, val, vlen < (size_t)size ? vlen : (size_t)size);
+        db_add(c->db, kv_new_string(key, (size_t)klen, value, (size_t)size));
+        memset(value, 0, vlen < (size_t)size ? vlen : (size_t)size);
+    }
+    rk_free(value);
+    reply_ok(c->r);
+}
+
 /* ---- with the client: RELOAD ---------------------------------------------- */
 
 static void reload_command(struct cmd_ctx *c, const struct cmd_args *a)
@@ -611,6 +645,9 @@ static const struct cmd_def debug_variants[] = {
      .combine = COMBINE_OK},
 #define V_RELOAD 4
     {.name = "debug", .arity = -2, .flags = DEBUG_FLAGS | CMD_CONN, .fn = reload_command},
+#define V_POPULATE 5
+    {.name = "debug", .arity = -2, .flags = DEBUG_FLAGS | CMD_WRITE | CMD_ALL_SHARDS, .fn = populate_command,
+     .combine = COMBINE_OK},
     {0},
 };
 
@@ -623,6 +660,7 @@ static const struct cmd_def *debug_variant(const struct cmd_args *a)
     if (a->argc == 2 && arg_is(a, 1, "digest")) return &debug_variants[V_DIGEST];
     if (a->argc == 3 && arg_is(a, 1, "set-active-expire")) return &debug_variants[V_ACTIVE_EXPIRE];
     if (arg_is(a, 1, "reload")) return &debug_variants[V_RELOAD];
+    if (a->argc >= 3 && a->argc <= 5 && arg_is(a, 1, "populate")) return &debug_variants[V_POPULATE];
     return &debug_commands[0];
 }
 

@@ -159,7 +159,7 @@ int server_start(struct server *srv, struct config *cfg)
     pause_setup();
     raise_fd_limit(srv);
     for (unsigned slot = 0; slot < RK_SLOTS; slot++)
-        srv->slot_owner[slot] = (uint16_t)((unsigned long)slot * srv->nshards / RK_SLOTS);
+        srv->slot_owner[slot] = (uint16_t)slot_home(slot, srv->nshards);
 
     /* Signals go to the server's signalfd only; SIGPIPE nowhere. */
     sigset_t mask;

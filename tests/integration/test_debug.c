@@ -325,3 +325,37 @@ DEBUG_TEST(sleep_help_and_the_rest)
     freeReplyObject(r);
     redisFree(c);
 }
+
+/* POPULATE makes every key once, on whichever shard owns it, keeps keys
+ * that exist, and pads or cuts values to a size as Redis does. */
+DEBUG_TEST(populate_makes_keys_on_every_shard)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "SET key:7 mine"));
+    ts_assert_ok(ts_cmd(c, "DEBUG POPULATE 1000"));
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 1000);
+    ts_assert_bulk(ts_cmd(c, "GET key:999"), "value:999");
+    ts_assert_bulk(ts_cmd(c, "GET key:7"), "mine");
+    static const char *const some[] = {"key:0", "key:1", "key:2", "key:3", "key:4", "key:5", "key:6", "key:8"};
+    ts_assert_spread(some, 8, ts_shards() >= 4 ? 4 : 1);
+    for (int i = 0; i < 8; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "value:%c", some[i][4]);
+        ts_assert_bulk(ts_cmd(c, "GET %s", some[i]), want);
+    }
+    ts_assert_ok(ts_cmd(c, "DEBUG POPULATE 10 pfx 12"));
+    redisReply *r = ts_cmd(c, "GET pfx:3");
+    cr_assert(r->type == REDIS_REPLY_STRING && r->len == 12 && memcmp(r->str, "value:3\0\0\0\0\0", 12) == 0,
+              "DEBUG POPULATE 10 pfx 12: pfx:3 is not value:3 zero-padded to 12 bytes");
+    freeReplyObject(r);
+    ts_assert_ok(ts_cmd(c, "DEBUG POPULATE 10 cut 3"));
+    ts_assert_bulk(ts_cmd(c, "GET cut:9"), "val");
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 1020);
+    ts_assert_error(ts_cmd(c, "DEBUG POPULATE -1"), "ERR value is out of range, must be positive");
+    ts_assert_error(ts_cmd(c, "DEBUG populate 1 a b c d"),
+                    "ERR unknown subcommand or wrong number of arguments for 'populate'. Try DEBUG HELP.");
+    ts_assert_ok(ts_cmd(c, "SELECT 3"));
+    ts_assert_ok(ts_cmd(c, "DEBUG POPULATE 5"));
+    ts_assert_int(ts_cmd(c, "DBSIZE"), 5);
+    redisFree(c);
+}

@@ -20,6 +20,12 @@
 /* Redis Cluster's CRC16 (XMODEM) and slot of a key, honouring {hashtags}. */
 uint16_t crc16(const char *buf, size_t len);
 unsigned key_hash_slot(const char *key, size_t len);
+/* The shard of nshards that owns a slot: contiguous ranges, shard 0 first
+ * (the server's slot table is made of it). */
+static inline unsigned slot_home(unsigned slot, unsigned nshards)
+{
+    return (unsigned)((unsigned long)slot * nshards / RK_SLOTS);
+}
 
 /* Strict decimal integer parse, as Redis's string2ll: no spaces, no '+',
  * no leading zeros (except "0"), no overflow. Returns true on success. */
