@@ -518,8 +518,8 @@ TS_TEST(lists, compressed_nodes)
     cr_assert(d1 * 2 < plain && d2 * 2 < plain, "MEMORY USAGE: depth 0 %lld, 1 %lld, 2 %lld", plain, d1, d2);
 
     char **want = calloc(N + 1, sizeof(char *));
-    for (int i = 0; i < N; i++) want[i] = strdup(nth_value(malloc(SIZE + 32), i, SIZE));
     char buf[SIZE + 32];
+    for (int i = 0; i < N; i++) want[i] = strdup(nth_value(buf, i, SIZE));
     const char *keys[] = {"d1", "d2"};
     for (size_t k = 0; k < 2; k++) {
         const char *key = keys[k];
