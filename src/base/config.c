@@ -96,6 +96,7 @@ static const struct directive directives[] = {
     {"shard-msg-inflight", T_INT, F(shard_msg_inflight), 1, 1024, false, NULL},
     {"list-max-listpack-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true, NULL},
     {"list-max-ziplist-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true, NULL},
+    {"list-compress-depth", T_INT, F(list_compress_depth), 0, INT_MAX, true, NULL},
     {"hash-max-listpack-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true, NULL},
     {"hash-max-ziplist-entries", T_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, true, NULL},
     {"hash-max-listpack-value", T_INT, F(hash_max_listpack_value), 0, LLONG_MAX, true, NULL},
@@ -189,6 +190,7 @@ void config_init(struct config *cfg)
     cfg->recv_buffer_size = 16384;
     cfg->shard_msg_inflight = 16;
     cfg->list_max_listpack_size = -2;
+    cfg->list_compress_depth = 0;
     cfg->busy_reply_threshold = 5000; /* Redis 7.0's default */
     cfg->hash_max_listpack_entries = 512; /* Redis 7.0's default, as its redis.conf */
     cfg->hash_max_listpack_value = 64;

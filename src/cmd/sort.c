@@ -304,7 +304,7 @@ static void emit_reply(struct sort_ctx *sc, const struct sort_getop *ops, int no
 static void emit_store(struct sort_ctx *sc, const struct sort_getop *ops, int nops, long long start, long long end,
                        const char *dst, size_t dlen)
 {
-    int fill = (int)sc->c->cfg->list_max_listpack_size;
+    struct list_limits lim = list_limits_of(sc->c->cfg->list_max_listpack_size, sc->c->cfg->list_compress_depth);
     struct kv *list = NULL;
     long long count = 0;
     for (long long j = start; j <= end; j++) {
@@ -319,7 +319,7 @@ static void emit_store(struct sort_ctx *sc, const struct sort_getop *ops, int no
                 v.str = nb;
             }
             if (!list) list = listval_create(dst, dlen);
-            listval_push(list, LISTVAL_TAIL, v.str, v.len, fill);
+            listval_push(list, LISTVAL_TAIL, v.str, v.len, lim);
             count++;
         }
     }

@@ -20,10 +20,9 @@
 #include <limits.h>
 #include <string.h>
 
-static int list_fill(const struct cmd_ctx *c)
+static struct list_limits list_limits(const struct cmd_ctx *c)
 {
-    long long f = c->cfg->list_max_listpack_size;
-    return f > INT_MAX ? INT_MAX : f < INT_MIN ? INT_MIN : (int)f;
+    return list_limits_of(c->cfg->list_max_listpack_size, c->cfg->list_compress_depth);
 }
 
 /* A list key was just created (a push into a missing key, LMOVE's
@@ -46,7 +45,7 @@ static void list_removed(struct cmd_ctx *c, struct kv *kv, const char *key, size
 {
     notify_key(c, NOTIFY_LIST, event, key, klen);
     if (listval_len(kv) == 0) tc_delete_emptied(c, kv, key, klen);
-    else listval_try_shrink(kv, list_fill(c));
+    else listval_try_shrink(kv, list_limits(c));
 }
 
 static const char *pop_event(enum listval_where where) { return where == LISTVAL_HEAD ? "lpop" : "rpop"; }
@@ -90,8 +89,8 @@ static void push_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listv
         db_add(c->db, kv);
         created = true;
     }
-    int fill = list_fill(c);
-    for (int j = 2; j < a->argc; j++) listval_push(kv, where, a->argv[j], a->len[j], fill);
+    struct list_limits lim = list_limits(c);
+    for (int j = 2; j < a->argc; j++) listval_push(kv, where, a->argv[j], a->len[j], lim);
     notify_key(c, NOTIFY_LIST, push_event(where), a->argv[1], a->len[1]);
     reply_int(c->r, (long long)listval_len(kv));
     if (created) list_signal_ready(c, kv);
@@ -209,10 +208,10 @@ static void lset_command(struct cmd_ctx *c, const struct cmd_args *a)
         reply_error(c->r, "ERR index out of range");
         return;
     }
-    listval_replace(kv, &e, a->argv[3], a->len[3], list_fill(c));
+    listval_replace(kv, &e, a->argv[3], a->len[3], list_limits(c));
     /* A big value may have made it a quicklist; a small one may let it
      * go back (Redis 7.2 checks both ways too). */
-    listval_try_shrink(kv, list_fill(c));
+    listval_try_shrink(kv, list_limits(c));
     notify_key(c, NOTIFY_LIST, "lset", a->argv[1], a->len[1]);
     reply_ok(c->r);
 }
@@ -233,7 +232,7 @@ static void linsert_command(struct cmd_ctx *c, const struct cmd_args *a)
     listval_iter_init(&it, kv, LISTVAL_HEAD, 0);
     while (listval_next(&it, &e)) {
         if (listval_entry_eq(&e, a->argv[3], a->len[3])) {
-            listval_insert(kv, &e, after, a->argv[4], a->len[4], list_fill(c));
+            listval_insert(kv, &e, after, a->argv[4], a->len[4], list_limits(c));
             notify_key(c, NOTIFY_LIST, "linsert", a->argv[1], a->len[1]);
             reply_int(c->r, (long long)listval_len(kv));
             return;
@@ -377,7 +376,7 @@ static void move_value(struct cmd_ctx *c, const struct cmd_args *a, struct kv *s
         dst = listval_create(dstkey, dstlen);
         db_add(c->db, dst);
     }
-    listval_push(dst, to, val, len, list_fill(c));
+    listval_push(dst, to, val, len, list_limits(c));
     reply_bulk(c->r, val, len);
     if (val != small) rk_free(val);
     if (created) list_signal_ready(c, dst);

@@ -10,9 +10,17 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/data/listpack.h"
 
+#include <limits.h>
 #include <string.h>
 
 static bool is_lp(const struct kv *kv) { return kv->enc == ENC_LISTPACK; }
+
+static int clamp_int(long long v) { return v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v; }
+
+struct list_limits list_limits_of(long long fill, long long compress_depth)
+{
+    return (struct list_limits){clamp_int(fill), clamp_int(compress_depth)};
+}
 
 struct kv *listval_create(const char *key, size_t klen)
 {
@@ -30,44 +38,59 @@ static void to_quicklist(struct kv *kv, int fill)
     kv->enc = ENC_QUICKLIST;
 }
 
+/* A quicklist that changed takes the shard's depth (after the change, so
+ * that the entry a change works on stays plain until then). */
+static void apply_depth(struct kv *kv, struct list_limits lim)
+{
+    if (is_lp(kv)) return;
+    quicklist *ql = kv->v.ptr;
+    if (ql->compress != lim.compress_depth) quicklist_set_compress(ql, lim.compress_depth);
+}
+
 /* Before a listpack list gets one more entry holding s: becomes a
  * quicklist if the listpack would break the fill. An entry e taken from
  * the listpack is moved along (its position stays valid, see the top). */
-static void make_room(struct kv *kv, const void *s, size_t len, int fill, listval_entry *e)
+static void make_room(struct kv *kv, const void *s, size_t len, struct list_limits lim,
+                      listval_entry *e)
 {
     if (!is_lp(kv)) return;
     unsigned char *lp = kv->v.ptr;
     size_t add = lp_entry_size(s, len);
-    if (!quicklist_node_exceeds(fill, lp_bytes(lp) + add, lp_len(lp) + 1) && lp_safe_to_add(lp, add))
+    if (!quicklist_node_exceeds(lim.fill, lp_bytes(lp) + add, lp_len(lp) + 1) && lp_safe_to_add(lp, add))
         return;
-    to_quicklist(kv, fill);
+    to_quicklist(kv, lim.fill);
     if (e) e->node = ((quicklist *)kv->v.ptr)->head;
 }
 
-void listval_push(struct kv *kv, enum listval_where where, const void *s, size_t len, int fill)
+void listval_push(struct kv *kv, enum listval_where where, const void *s, size_t len,
+                  struct list_limits lim)
 {
-    make_room(kv, s, len, fill, NULL);
+    make_room(kv, s, len, lim, NULL);
     if (is_lp(kv))
         kv->v.ptr = where == LISTVAL_HEAD ? lp_prepend(kv->v.ptr, s, len) : lp_append(kv->v.ptr, s, len);
     else
         quicklist_push(kv->v.ptr, where == LISTVAL_HEAD ? QUICKLIST_HEAD : QUICKLIST_TAIL, s, len);
+    apply_depth(kv, lim);
 }
 
-void listval_replace(struct kv *kv, listval_entry *e, const void *s, size_t len, int fill)
+void listval_replace(struct kv *kv, listval_entry *e, const void *s, size_t len,
+                     struct list_limits lim)
 {
-    make_room(kv, s, len, fill, e);
+    make_room(kv, s, len, lim, e);
     if (is_lp(kv)) kv->v.ptr = lp_replace(kv->v.ptr, &e->p, s, len);
     else quicklist_replace_entry(kv->v.ptr, e, s, len);
+    apply_depth(kv, lim);
 }
 
 void listval_insert(struct kv *kv, listval_entry *e, bool after, const void *s, size_t len,
-                    int fill)
+                    struct list_limits lim)
 {
-    make_room(kv, s, len, fill, e);
+    make_room(kv, s, len, lim, e);
     if (is_lp(kv))
         kv->v.ptr = lp_insert(kv->v.ptr, e->p, after ? LP_AFTER : LP_BEFORE, s, len, NULL);
     else
         quicklist_insert(kv->v.ptr, e, after, s, len);
+    apply_depth(kv, lim);
 }
 
 size_t listval_del_range(struct kv *kv, long index, size_t count)
@@ -81,14 +104,15 @@ size_t listval_del_range(struct kv *kv, long index, size_t count)
     return done;
 }
 
-void listval_try_shrink(struct kv *kv, int fill)
+void listval_try_shrink(struct kv *kv, struct list_limits lim)
 {
     if (is_lp(kv)) return;
+    apply_depth(kv, lim);
     quicklist *ql = kv->v.ptr;
     if (ql->len > 1) return;
     /* Half the limits: hysteresis against converting back and forth. */
     size_t sz_limit, count_limit;
-    quicklist_node_limit(fill, &sz_limit, &count_limit);
+    quicklist_node_limit(lim.fill, &sz_limit, &count_limit);
     if (ql->head && (ql->head->sz > sz_limit / 2 || ql->head->count > count_limit / 2)) return;
     kv->v.ptr = quicklist_to_listpack(ql);
     kv->enc = ENC_LISTPACK;
@@ -181,11 +205,7 @@ static unsigned char *lp_copy(const unsigned char *lp)
 static void *list_dup_value(const void *ptr, enum obj_encoding enc)
 {
     if (enc == ENC_LISTPACK) return lp_copy(ptr);
-    const quicklist *ql = ptr;
-    quicklist *copy = quicklist_create(ql->fill);
-    for (const quicklist_node *n = ql->head; n; n = n->next)
-        quicklist_append_listpack(copy, lp_copy(n->lp));
-    return copy;
+    return quicklist_dup(ptr); /* compressed nodes stay compressed */
 }
 
 static size_t list_value_bytes(const void *ptr, enum obj_encoding enc)

@@ -5,11 +5,20 @@
  * replacements and merges agree on what a node may hold, and a node of
  * two or more entries always satisfies the fill (a single entry may be
  * bigger than any limit: it then lives alone).
+ *
+ * Compression (list-compress-depth, see quicklist.h): every access to a
+ * node's listpack goes through node_lp() (for a change) or node_read()
+ * (for a read), which decompress in place; every change ends in settle(),
+ * which compresses what the change left plain inside the list. So the
+ * rest of this file works on plain listpacks, and at depth 0 the cost is
+ * a bit test per node touched.
  */
 #include "ringkv/data/quicklist.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/data/listpack.h"
 
+#include <liblzf/lzf.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* list-max-listpack-size -1..-5, and the cap on nodes with a count fill. */
@@ -19,6 +28,13 @@ static const size_t size_limits[] = {4096, 8192, 16384, 32768, 65536};
 #define SIZE_ESTIMATE_OVERHEAD 8
 /* Bytes of listpack header and end marker, saved when two nodes merge. */
 #define LP_FRAME (LP_HDR_SIZE + 1)
+/* Redis's: smaller nodes are not worth compressing, and compression must
+ * save at least this much. */
+#define MIN_COMPRESS_BYTES 48
+#define MIN_COMPRESS_IMPROVE 8
+/* Nodes after the one a middle insert starts from that the insert may
+ * have changed (split halves, the value's node, merged neighbours). */
+#define INSERT_SPAN 7
 
 static int clamp_fill(int fill)
 {
@@ -56,12 +72,118 @@ static bool allow_merge(const quicklist *ql, const quicklist_node *a, const quic
     return a && b && node_fits(ql->fill, a->sz + b->sz - LP_FRAME, a->count + b->count);
 }
 
+/* ---- compression ---- */
+
+static void node_decompress(quicklist_node *n)
+{
+    quicklist_lzf *z = (quicklist_lzf *)n->lp;
+    unsigned char *lp = rk_malloc(n->sz);
+    /* Our own compressed form of a listpack: failing is memory corruption. */
+    if (lzf_decompress(z->data, z->sz, lp, n->sz) != n->sz) abort();
+    rk_free(z);
+    n->lp = lp;
+    n->compressed = 0;
+}
+
+/* Compresses a plain node if that pays (else remembers it did not, until
+ * the node changes). */
+static void node_compress(quicklist_node *n)
+{
+    if (n->compressed || n->incompressible) return;
+    if (n->sz < MIN_COMPRESS_BYTES) {
+        n->incompressible = 1;
+        return;
+    }
+    quicklist_lzf *z = rk_malloc(sizeof(*z) + n->sz);
+    unsigned clen = lzf_compress(n->lp, n->sz, z->data, n->sz);
+    if (clen == 0 || clen + MIN_COMPRESS_IMPROVE >= n->sz) {
+        rk_free(z);
+        n->incompressible = 1;
+        return;
+    }
+    z->sz = clen;
+    z = rk_realloc(z, sizeof(*z) + clen);
+    lp_free(n->lp);
+    n->lp = (unsigned char *)z;
+    n->compressed = 1;
+}
+
+/* The listpack of a node about to change, plain. */
+static inline unsigned char *node_lp(quicklist_node *n)
+{
+    if (n->compressed) node_decompress(n);
+    return n->lp;
+}
+
+/* Is n among the `compress` nodes at either end (which stay plain)? All
+ * are when the list is that short, as in Redis. */
+static bool in_window(const quicklist *ql, const quicklist_node *n)
+{
+    size_t d = (size_t)ql->compress;
+    if (ql->len < 2 * d) return true;
+    const quicklist_node *a = n, *b = n;
+    for (size_t i = 0; i < d; i++) {
+        a = a->prev;
+        b = b->next;
+        if (!a || !b) return true;
+    }
+    return false;
+}
+
+static void compress_inside(const quicklist *ql, quicklist_node *n)
+{
+    if (n && !n->compressed && !n->incompressible && !in_window(ql, n)) node_compress(n);
+}
+
+/* The listpack of a node about to be read, plain. A compressed node stays
+ * open (plain) while it is read: the one opened before is compressed
+ * again now, and a change compresses this one (settle). */
+static inline unsigned char *node_read(quicklist *ql, quicklist_node *n)
+{
+    if (!n->compressed) return n->lp;
+    if (ql->open && ql->open != n) node_compress(ql->open);
+    node_decompress(n);
+    ql->open = ql->compress && !in_window(ql, n) ? n : NULL;
+    return n->lp;
+}
+
+/* The end of every change: the window's nodes plain, the nodes just
+ * inside it compressed (pushes and pops move nodes across that line),
+ * and so are `span` nodes from `from` (NULL: the head) that the change
+ * touched and the node a read left open, if they lie inside. Redis's
+ * __quicklistCompress. */
+static void settle_slow(quicklist *ql, quicklist_node *from, int span)
+{
+    quicklist_node *open = ql->open;
+    ql->open = NULL;
+    if (!ql->compress || ql->len < 2 * (size_t)ql->compress) return;
+    quicklist_node *f = ql->head, *r = ql->tail;
+    for (int i = 0; i < ql->compress; i++) {
+        if (f->compressed) node_decompress(f);
+        if (r->compressed) node_decompress(r);
+        if (f == r || f->next == r) return; /* the window holds every node */
+        f = f->next;
+        r = r->prev;
+    }
+    node_compress(f);
+    node_compress(r);
+    compress_inside(ql, open);
+    if (span && !from) from = ql->head;
+    for (; span-- > 0 && from; from = from->next) compress_inside(ql, from);
+}
+
+static inline void settle(quicklist *ql, quicklist_node *from, int span)
+{
+    if (ql->compress || ql->open) settle_slow(ql, from, span);
+}
+
 /* ---- nodes ---- */
 
 static void node_update(quicklist_node *n)
 {
     n->sz = (uint32_t)lp_bytes(n->lp);
-    n->count = (uint32_t)lp_len(n->lp);
+    n->count = (uint32_t)lp_len(n->lp) & 0x3fffffff;
+    n->incompressible = 0;
 }
 
 static quicklist_node *node_new(unsigned char *lp)
@@ -102,7 +224,8 @@ static void drop_node(quicklist *ql, quicklist_node *n)
     if (n->next) n->next->prev = n->prev;
     else ql->tail = n->prev;
     ql->len--;
-    lp_free(n->lp);
+    if (ql->open == n) ql->open = NULL;
+    rk_free(n->lp); /* a listpack or a quicklist_lzf */
     rk_free(n);
 }
 
@@ -116,7 +239,7 @@ static quicklist_node *node_with(const void *s, size_t len)
  * Returns true if that emptied and freed the node. */
 static bool delete_at(quicklist *ql, quicklist_node *n, unsigned char **p)
 {
-    n->lp = lp_delete(n->lp, p);
+    n->lp = lp_delete(node_lp(n), p);
     ql->count--;
     node_update(n);
     if (n->count) return false;
@@ -127,7 +250,7 @@ static bool delete_at(quicklist *ql, quicklist_node *n, unsigned char **p)
 /* Appends b's entries to a (its predecessor) and frees b. */
 static quicklist_node *merge_into(quicklist *ql, quicklist_node *a, quicklist_node *b)
 {
-    a->lp = lp_merge(a->lp, b->lp);
+    a->lp = lp_merge(node_lp(a), node_lp(b));
     b->lp = NULL; /* lp_merge freed it */
     drop_node(ql, b);
     node_update(a);
@@ -149,6 +272,31 @@ static void merge_around(quicklist *ql, quicklist_node *center)
 
 void quicklist_set_fill(quicklist *ql, int fill) { ql->fill = clamp_fill(fill); }
 
+void quicklist_set_compress(quicklist *ql, int depth)
+{
+    if (depth < 0) depth = 0;
+    if (depth == ql->compress) return;
+    ql->compress = depth;
+    settle(ql, NULL, 0);
+}
+
+quicklist *quicklist_dup(const quicklist *ql)
+{
+    quicklist *copy = quicklist_create(ql->fill);
+    copy->compress = ql->compress;
+    for (const quicklist_node *n = ql->head; n; n = n->next) {
+        size_t bytes = n->compressed ? sizeof(quicklist_lzf) + ((const quicklist_lzf *)n->lp)->sz : n->sz;
+        quicklist_node *c = rk_malloc(sizeof(*c));
+        *c = *n;
+        c->lp = rk_malloc(bytes);
+        memcpy(c->lp, n->lp, bytes);
+        link_node(copy, copy->tail, c, true);
+        if (n == ql->open) node_compress(c); /* as the original will be */
+    }
+    copy->count = ql->count;
+    return copy;
+}
+
 quicklist *quicklist_create(int fill)
 {
     quicklist *ql = rk_calloc(1, sizeof(*ql));
@@ -161,7 +309,7 @@ void quicklist_free(quicklist *ql)
     quicklist_node *n = ql->head;
     while (n) {
         quicklist_node *next = n->next;
-        lp_free(n->lp);
+        rk_free(n->lp); /* a listpack or a quicklist_lzf */
         rk_free(n);
         n = next;
     }
@@ -183,12 +331,13 @@ void quicklist_push(quicklist *ql, enum quicklist_where where, const void *s, si
     bool head = where == QUICKLIST_HEAD;
     quicklist_node *end = head ? ql->head : ql->tail;
     if (allow_insert(ql, end, len)) {
-        end->lp = head ? lp_prepend(end->lp, s, len) : lp_append(end->lp, s, len);
+        end->lp = head ? lp_prepend(node_lp(end), s, len) : lp_append(node_lp(end), s, len);
         node_update(end);
     } else {
         link_node(ql, end, node_with(s, len), !head);
     }
     ql->count++;
+    settle(ql, NULL, 0);
 }
 
 void quicklist_append_listpack(quicklist *ql, unsigned char *lp)
@@ -196,6 +345,7 @@ void quicklist_append_listpack(quicklist *ql, unsigned char *lp)
     quicklist_node *n = node_new(lp);
     link_node(ql, ql->tail, n, true);
     ql->count += n->count;
+    settle(ql, NULL, 0);
 }
 
 quicklist *quicklist_from_listpack(int fill, unsigned char *lp)
@@ -210,7 +360,7 @@ unsigned char *quicklist_to_listpack(quicklist *ql)
 {
     unsigned char *lp;
     if (ql->head) {
-        lp = ql->head->lp;
+        lp = node_lp(ql->head);
         rk_free(ql->head);
     } else {
         lp = lp_new(0);
@@ -224,7 +374,8 @@ bool quicklist_pop(quicklist *ql, enum quicklist_where where, unsigned char **da
 {
     quicklist_node *n = where == QUICKLIST_HEAD ? ql->head : ql->tail;
     if (!n) return false;
-    unsigned char *p = where == QUICKLIST_HEAD ? lp_first(n->lp) : lp_last(n->lp);
+    unsigned char *lp = node_lp(n);
+    unsigned char *p = where == QUICKLIST_HEAD ? lp_first(lp) : lp_last(lp);
     lp_value v;
     lp_get(p, &v);
     *data = NULL;
@@ -236,6 +387,7 @@ bool quicklist_pop(quicklist *ql, enum quicklist_where where, unsigned char **da
         *len = v.len;
     }
     delete_at(ql, n, &p);
+    settle(ql, NULL, 0);
     return true;
 }
 
@@ -279,7 +431,7 @@ bool quicklist_index(quicklist *ql, long index, quicklist_entry *e)
     quicklist_node *n;
     size_t off;
     if (!locate(ql, index, &n, &off)) return false;
-    quicklist_entry_fill(e, n, lp_seek(n->lp, (long)off));
+    quicklist_entry_fill(e, n, lp_seek(node_read(ql, n), (long)off));
     return true;
 }
 
@@ -298,7 +450,7 @@ static size_t entry_offset(quicklist_node *n, unsigned char *p)
 static quicklist_node *split_node(quicklist *ql, quicklist_node *n, size_t offset, bool after)
 {
     unsigned char *copy = rk_malloc(n->sz);
-    memcpy(copy, n->lp, n->sz);
+    memcpy(copy, node_lp(n), n->sz);
     size_t cut = after ? offset + 1 : offset;
     if (after) {
         n->lp = lp_delete_range(n->lp, (long)cut, SIZE_MAX);
@@ -317,7 +469,7 @@ static quicklist_node *split_node(quicklist *ql, quicklist_node *n, size_t offse
 static bool try_edge(quicklist *ql, quicklist_node *n, bool head, const void *s, size_t len)
 {
     if (!allow_insert(ql, n, len)) return false;
-    n->lp = head ? lp_prepend(n->lp, s, len) : lp_append(n->lp, s, len);
+    n->lp = head ? lp_prepend(node_lp(n), s, len) : lp_append(node_lp(n), s, len);
     node_update(n);
     return true;
 }
@@ -348,11 +500,16 @@ void quicklist_insert(quicklist *ql, quicklist_entry *e, bool after, const void 
     quicklist_node *n = e->node;
     ql->count++;
     if (allow_insert(ql, n, len)) {
-        n->lp = lp_insert(n->lp, e->p, after ? LP_AFTER : LP_BEFORE, s, len, NULL);
+        n->lp = lp_insert(node_lp(n), e->p, after ? LP_AFTER : LP_BEFORE, s, len, NULL);
         node_update(n);
+        settle(ql, n, 1);
         return;
     }
+    /* Merges free later nodes into earlier ones, so the node two before n
+     * outlives the insert, and all it changed lies within INSERT_SPAN. */
+    quicklist_node *from = n->prev && n->prev->prev ? n->prev->prev : n->prev;
     insert_full(ql, e, after, s, len);
+    settle(ql, from, INSERT_SPAN);
 }
 
 void quicklist_replace_entry(quicklist *ql, quicklist_entry *e, const void *s, size_t len)
@@ -361,8 +518,9 @@ void quicklist_replace_entry(quicklist *ql, quicklist_entry *e, const void *s, s
     unsigned char *next = lp_next(n->lp, e->p);
     size_t old = (size_t)((next ? next : n->lp + n->sz - 1) - e->p);
     if (n->count == 1 || node_fits(ql->fill, n->sz - old + lp_entry_size(s, len), n->count)) {
-        n->lp = lp_replace(n->lp, &e->p, s, len);
+        n->lp = lp_replace(node_lp(n), &e->p, s, len);
         node_update(n);
+        settle(ql, n, 1);
         return;
     }
     /* Too big for this node in place: remove it, then insert where it was
@@ -389,6 +547,7 @@ size_t quicklist_del_range(quicklist *ql, long index, size_t count)
     if (count == 0 || !locate(ql, index, &n, &off)) return 0;
     size_t first = index < 0 ? (size_t)(index + (long)ql->count) : (size_t)index;
     size_t left = count < ql->count - first ? count : ql->count - first, done = left;
+    quicklist_node *before = n->prev; /* outlives the deletion */
     while (left) {
         quicklist_node *next = n->next;
         size_t del = n->count - off < left ? n->count - off : left;
@@ -397,12 +556,14 @@ size_t quicklist_del_range(quicklist *ql, long index, size_t count)
         if (del == n->count) {
             drop_node(ql, n);
         } else {
-            n->lp = lp_delete_range(n->lp, (long)off, del);
+            n->lp = lp_delete_range(node_lp(n), (long)off, del);
             node_update(n);
         }
         n = next;
         off = 0;
     }
+    /* Changed: at most the first and the last node of the range. */
+    settle(ql, before ? before->next : ql->head, 2);
     return done;
 }
 
@@ -426,7 +587,7 @@ bool quicklist_iter_init_at(quicklist_iter *it, quicklist *ql, enum quicklist_wh
         it->node = NULL;
         return false;
     }
-    it->p = lp_seek(it->node->lp, (long)off);
+    it->p = lp_seek(node_read(ql, it->node), (long)off);
     it->ready = true;
     return true;
 }
@@ -435,7 +596,7 @@ bool quicklist_next(quicklist_iter *it, quicklist_entry *e)
 {
     bool fwd = it->from == QUICKLIST_HEAD;
     while (it->node) {
-        unsigned char *lp = it->node->lp, *p;
+        unsigned char *lp = node_read(it->ql, it->node), *p;
         if (it->ready) p = it->p;
         else if (it->p) p = fwd ? lp_next(lp, it->p) : lp_prev(lp, it->p);
         else p = fwd ? lp_first(lp) : lp_last(lp);
@@ -455,9 +616,17 @@ void quicklist_iter_del(quicklist_iter *it, quicklist_entry *e)
 {
     bool fwd = it->from == QUICKLIST_HEAD;
     quicklist_node *n = e->node, *onward = fwd ? n->next : n->prev;
+    /* No settle: n stays plain while the iteration may go on in it, as
+     * the open node if it lies inside (the next read elsewhere or change
+     * compresses it). */
+    quicklist *ql = it->ql;
     size_t off = (size_t)(e->p - n->lp);
     unsigned char *p = e->p;
-    if (!delete_at(it->ql, n, &p)) {
+    if (!delete_at(ql, n, &p)) {
+        if (ql->compress && ql->open != n && !in_window(ql, n)) {
+            if (ql->open) node_compress(ql->open);
+            ql->open = n;
+        }
         /* The entry to return next: the one that slid into the deleted
          * entry's place, or the one before that place going backwards. */
         p = fwd ? p : lp_prev(n->lp, n->lp + off);

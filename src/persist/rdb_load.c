@@ -258,20 +258,20 @@ static struct kv *finish(struct rdb_reader *r, struct kv *kv, bool ok, size_t le
     return kv;
 }
 
-static void push_entry(struct kv *list, const lp_value *v, int fill)
+static void push_entry(struct kv *list, const lp_value *v, struct list_limits lim)
 {
     char buf[RK_LONG_STR_SIZE];
-    if (v->str) listval_push(list, LISTVAL_TAIL, v->str, v->len, fill);
-    else listval_push(list, LISTVAL_TAIL, buf, ll2string(buf, v->ll), fill);
+    if (v->str) listval_push(list, LISTVAL_TAIL, v->str, v->len, lim);
+    else listval_push(list, LISTVAL_TAIL, buf, ll2string(buf, v->ll), lim);
 }
 
 /* Appends every entry of a listpack the input held (already validated). */
-static void push_listpack(struct kv *list, unsigned char *lp, int fill)
+static void push_listpack(struct kv *list, unsigned char *lp, struct list_limits lim)
 {
     for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, p)) {
         lp_value v;
         lp_get(p, &v);
-        push_entry(list, &v, fill);
+        push_entry(list, &v, lim);
     }
 }
 
@@ -297,7 +297,10 @@ static unsigned char *blob_listpack(struct rdb_reader *r, const unsigned char *s
 
 static struct kv *read_list(struct rdb_reader *r, int type, const char *key, size_t klen)
 {
-    int fill = (int)r->cfg->list_max_listpack_size;
+    /* Nodes are rebuilt under this server's limits (Redis, too, recompresses
+     * a loaded node at its own depth); a compressed node arrives as an LZF
+     * string, which rdb_read_string expands. */
+    struct list_limits lim = list_limits_of(r->cfg->list_max_listpack_size, r->cfg->list_compress_depth);
     uint64_t n;
     if (type == RDB_TYPE_LIST_ZIPLIST) n = 1;
     else if (!rdb_read_len(r, &n) || !plausible_count(r, n, 1)) return NULL;
@@ -314,13 +317,13 @@ static struct kv *read_list(struct rdb_reader *r, int type, const char *key, siz
         }
         if (!rdb_read_string(r, 0, &s, &len)) { ok = false; break; }
         if (type == RDB_TYPE_LIST || container == QUICKLIST_NODE_PLAIN) {
-            listval_push(kv, LISTVAL_TAIL, s, len, fill);
+            listval_push(kv, LISTVAL_TAIL, s, len, lim);
             continue;
         }
         bool owned;
         unsigned char *lp = blob_listpack(r, s, len, type != RDB_TYPE_LIST_QUICKLIST_2, &owned);
         if (!lp) { ok = false; break; }
-        push_listpack(kv, lp, fill);
+        push_listpack(kv, lp, lim);
         if (owned) lp_free(lp);
     }
     return finish(r, kv, ok, ok ? listval_len(kv) : 1);

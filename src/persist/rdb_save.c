@@ -168,8 +168,20 @@ static void put_string_value(struct rdb_buf *b, const struct kv *kv, bool compre
     rdb_put_string(b, s, len, compress);
 }
 
+/* A compressed quicklist node as it is (rdbSaveLzfBlob): an LZF string
+ * whatever rdbcompression says, as Redis writes it. */
+static void put_lzf_blob(struct rdb_buf *b, const quicklist_node *n)
+{
+    const quicklist_lzf *z = (const quicklist_lzf *)n->lp;
+    rdb_put_byte(b, (3 << 6) | RDB_ENC_LZF);
+    rdb_put_len(b, z->sz);
+    rdb_put_len(b, n->sz);
+    rdb_put_bytes(b, z->data, z->sz);
+}
+
 /* Quicklist 2: every node as a packed listpack (a small list, kept as a
- * bare listpack here, is a one-node quicklist). */
+ * bare listpack here, is a one-node quicklist), compressed nodes in
+ * their LZF form. */
 static void put_list(struct rdb_buf *b, const struct kv *kv, bool compress)
 {
     if (kv->enc == ENC_LISTPACK) {
@@ -183,7 +195,8 @@ static void put_list(struct rdb_buf *b, const struct kv *kv, bool compress)
     rdb_put_len(b, ql->len);
     for (const quicklist_node *n = ql->head; n; n = n->next) {
         rdb_put_len(b, QUICKLIST_NODE_PACKED);
-        rdb_put_string(b, n->lp, lp_bytes(n->lp), compress);
+        if (n->compressed) put_lzf_blob(b, n);
+        else rdb_put_string(b, n->lp, n->sz, compress);
     }
 }
 

@@ -60,7 +60,8 @@
 
 static struct config cfg_default, cfg_tiny, cfg_zero, cfg_big_values;
 
-static void limits(struct config *c, long long entries, long long value, long long list_fill)
+static void limits(struct config *c, long long entries, long long value, long long list_fill,
+                   long long list_depth)
 {
     c->hash_max_listpack_entries = entries;
     c->hash_max_listpack_value = value;
@@ -70,6 +71,7 @@ static void limits(struct config *c, long long entries, long long value, long lo
     c->set_max_listpack_entries = entries;
     c->set_max_listpack_value = value;
     c->list_max_listpack_size = list_fill;
+    c->list_compress_depth = list_depth; /* lists built with compressed nodes */
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -79,11 +81,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     obj_types_setup();
     config_init(&cfg_default);
     config_init(&cfg_tiny);
-    limits(&cfg_tiny, 2, 4, 2);
+    limits(&cfg_tiny, 2, 4, 2, 1);
     config_init(&cfg_zero);
-    limits(&cfg_zero, 0, 0, 1);
+    limits(&cfg_zero, 0, 0, 1, 0);
     config_init(&cfg_big_values);
-    limits(&cfg_big_values, 3, 1 << 20, -1); /* long values stay listpacks; 4 KB list nodes */
+    limits(&cfg_big_values, 3, 1 << 20, -1, 2); /* long values stay listpacks; 4 KB list nodes */
     return 0;
 }
 

@@ -464,6 +464,121 @@ TS_TEST(lists, big_lists)
     redisFree(c);
 }
 
+/* The value push_n gives entry i (size bytes), into buf. */
+static const char *nth_value(char *buf, int i, size_t size)
+{
+    int len = snprintf(buf, size + 32, "v%d", i);
+    while ((size_t)len < size) buf[len++] = 'x';
+    buf[len] = '\0';
+    return buf;
+}
+
+/* LRANGE key 0 -1 is exactly vals[0..n). */
+static void assert_list(redisContext *c, const char *key, char **vals, size_t n)
+{
+    redisReply *r = ts_cmd(c, "LRANGE %s 0 -1", key);
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == n, "%s: %zu elements, want %zu", key,
+              r->type == REDIS_REPLY_ARRAY ? r->elements : 0, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert(r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, vals[i]) == 0,
+                  "%s[%zu]: %s, want %s", key, i, r->element[i]->str, vals[i]);
+    freeReplyObject(r);
+}
+
+static long long memory_usage(redisContext *c, const char *key)
+{
+    redisReply *r = ts_cmd(c, "MEMORY USAGE %s SAMPLES 0", key);
+    cr_assert(r->type == REDIS_REPLY_INTEGER, "MEMORY USAGE %s", key);
+    long long n = r->integer;
+    freeReplyObject(r);
+    return n;
+}
+
+/* list-compress-depth (runtime, CONFIG SET): big lists whose interior
+ * nodes are compressed answer as plain ones (contents, LINDEX, LSET and
+ * LINSERT in the middle, LREM, LPOS, LTRIM, LMOVE, SORT, COPY, DUMP/
+ * RESTORE), take less memory than at depth 0 for compressible values, and
+ * survive the depth changing under them. */
+TS_TEST(lists, compressed_nodes)
+{
+    enum { N = 3000, SIZE = 50 };
+    redisContext *c = ts_connect(g_server);
+    ts_assert_array(ts_cmd(c, "CONFIG GET list-compress-depth"), "list-compress-depth", "0");
+    redisReply *r = ts_cmd(c, "CONFIG SET list-compress-depth -1");
+    cr_assert(r->type == REDIS_REPLY_ERROR, "depth -1 is refused");
+    freeReplyObject(r);
+    push_n(c, "plain", N, SIZE);
+    ts_assert_ok(ts_cmd(c, "CONFIG SET list-compress-depth 1"));
+    ts_assert_array(ts_cmd(c, "CONFIG GET list-compress-depth"), "list-compress-depth", "1");
+    push_n(c, "d1", N, SIZE);
+    ts_assert_ok(ts_cmd(c, "CONFIG SET list-compress-depth 2"));
+    push_n(c, "d2", N, SIZE);
+    assert_encoding(c, "d1", "quicklist");
+    long long plain = memory_usage(c, "plain"), d1 = memory_usage(c, "d1"), d2 = memory_usage(c, "d2");
+    cr_assert(d1 * 2 < plain && d2 * 2 < plain, "MEMORY USAGE: depth 0 %lld, 1 %lld, 2 %lld", plain, d1, d2);
+
+    char **want = calloc(N + 1, sizeof(char *));
+    char buf[SIZE + 32];
+    for (int i = 0; i < N; i++) want[i] = strdup(nth_value(buf, i, SIZE));
+    const char *keys[] = {"d1", "d2"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *key = keys[k];
+        assert_list(c, key, want, N);
+        for (int i = 0; i < N; i += 97) ts_assert_bulk(ts_cmd(c, "LINDEX %s %d", key, i), want[i]);
+        ts_assert_bulk(ts_cmd(c, "LINDEX %s -1500", key), want[1500]);
+        INTS(ts_cmd(c, "LPOS %s %s COUNT 0", key, want[2222]), 2222);
+    }
+    /* Changes in the middle of d1 (and of the model). */
+    ts_assert_ok(ts_cmd(c, "LSET d1 1500 middle"));
+    free(want[1500]);
+    want[1500] = strdup("middle");
+    ts_assert_int(ts_cmd(c, "LINSERT d1 BEFORE %s inserted", want[1000]), N + 1);
+    memmove(want + 1001, want + 1000, (N - 1000) * sizeof(char *));
+    want[1000] = strdup("inserted");
+    assert_list(c, "d1", want, N + 1);
+    ts_assert_bulk(ts_cmd(c, "LINDEX d1 1000"), "inserted");
+    ts_assert_bulk(ts_cmd(c, "LINDEX d1 1501"), "middle");
+    ts_assert_int(ts_cmd(c, "LREM d1 0 inserted"), 1);
+    ts_assert_int(ts_cmd(c, "LREM d1 0 middle"), 1);
+    ts_assert_int(ts_cmd(c, "LLEN d1"), N - 1);
+    ts_assert_bulk(ts_cmd(c, "LINDEX d1 1000"), want[1001]);
+    ts_assert_bulk(ts_cmd(c, "LINDEX d1 1499"), nth_value(buf, 1499, SIZE));
+    ts_assert_bulk(ts_cmd(c, "LINDEX d1 1500"), nth_value(buf, 1501, SIZE));
+
+    for (int i = 0; i <= N; i++) free(want[i]); /* the model of d2 again */
+    for (int i = 0; i < N; i++) want[i] = strdup(nth_value(buf, i, SIZE));
+    want[N] = NULL;
+
+    /* Copies: COPY (another shard with --shards 4), DUMP/RESTORE, SORT. */
+    ts_assert_int(ts_cmd(c, "COPY d2 d2:copy"), 1);
+    r = ts_cmd(c, "DUMP d2");
+    cr_assert(r->type == REDIS_REPLY_STRING);
+    ts_assert_ok(ts_cmd(c, "RESTORE d2:restored 0 %b", r->str, r->len));
+    freeReplyObject(r);
+    assert_list(c, "d2:copy", want, N);
+    assert_list(c, "d2:restored", want, N);
+    cr_assert(memory_usage(c, "d2:restored") * 2 < plain, "RESTORE compressed it again");
+    r = ts_cmd(c, "SORT d2 ALPHA LIMIT 0 3");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 3 && strcmp(r->element[0]->str, want[0]) == 0);
+    freeReplyObject(r);
+
+    /* Depth 0 again: the compressed lists keep working as they change. */
+    ts_assert_ok(ts_cmd(c, "CONFIG SET list-compress-depth 0"));
+    ts_assert_bulk(ts_cmd(c, "LINDEX d2 1234"), want[1234]);
+    ts_assert_ok(ts_cmd(c, "LSET d2 1234 again"));
+    ts_assert_bulk(ts_cmd(c, "LINDEX d2 1234"), "again");
+    ts_assert_bulk(ts_cmd(c, "LMOVE d2 d2 RIGHT LEFT"), want[N - 1]);
+    ts_assert_bulk(ts_cmd(c, "LINDEX d2 0"), want[N - 1]);
+    ts_assert_ok(ts_cmd(c, "LTRIM d2 1000 1999"));
+    ts_assert_int(ts_cmd(c, "LLEN d2"), 1000);
+    ts_assert_bulk(ts_cmd(c, "LINDEX d2 0"), want[999]);
+    ts_assert_bulk(ts_cmd(c, "LINDEX d2 -1"), nth_value(buf, 1998, SIZE));
+    assert_list(c, "d2:copy", want, N); /* the copies are their own */
+    for (int i = 0; i <= N; i++) free(want[i]);
+    free(want);
+    redisFree(c);
+}
+
 /* With a count fill (list-max-listpack-size 4) lists convert after 4
  * entries; every command keeps working across the line both ways. */
 TS_TEST(lists, small_fill_conversions)

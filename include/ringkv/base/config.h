@@ -122,6 +122,7 @@ struct config {
     long long shard_msg_inflight; /* request messages in flight per target shard */
     /* encodings (used by the collection types) */
     long long list_max_listpack_size;
+    long long list_compress_depth; /* quicklist nodes left plain at each end; 0: no compression */
     long long hash_max_listpack_entries, hash_max_listpack_value;
     long long set_max_intset_entries, set_max_listpack_entries, set_max_listpack_value;
     long long zset_max_listpack_entries, zset_max_listpack_value;

@@ -25,6 +25,18 @@
 
 enum listval_where { LISTVAL_HEAD, LISTVAL_TAIL };
 
+/* The shard's list settings a change applies: list-max-listpack-size (the
+ * fill, see quicklist.h: it decides the conversions and the node size of a
+ * quicklist created now) and list-compress-depth (applied to the quicklist
+ * at every change, so a new depth reaches a list when it is next changed). */
+struct list_limits {
+    int fill;
+    int compress_depth;
+};
+
+/* From the config's values, clamped to int. */
+struct list_limits list_limits_of(long long fill, long long compress_depth);
+
 /* An entry: a string (str != NULL) or an integer (str == NULL, ll), with
  * its position (node is NULL in a listpack). */
 typedef quicklist_entry listval_entry;
@@ -43,20 +55,24 @@ struct listval_iter {
 struct kv *listval_create(const char *key, size_t klen);
 size_t listval_len(const struct kv *kv);
 
-/* Changes. `fill` is the shard's list-max-listpack-size: it decides the
- * conversions and the node size of a quicklist created now. */
-void listval_push(struct kv *kv, enum listval_where where, const void *s, size_t len, int fill);
+/* Changes, under the shard's limits. */
+void listval_push(struct kv *kv, enum listval_where where, const void *s, size_t len,
+                  struct list_limits lim);
 /* Replaces the entry (LSET) or inserts next to it (LINSERT); entries and
  * iterators are invalid afterwards. */
-void listval_replace(struct kv *kv, listval_entry *e, const void *s, size_t len, int fill);
+void listval_replace(struct kv *kv, listval_entry *e, const void *s, size_t len,
+                     struct list_limits lim);
 void listval_insert(struct kv *kv, listval_entry *e, bool after, const void *s, size_t len,
-                    int fill);
-/* Deletes up to count entries from index on (negative from the tail). */
+                    struct list_limits lim);
+/* Deletes up to count entries from index on (negative from the tail),
+ * at the depth the list last had. */
 size_t listval_del_range(struct kv *kv, long index, size_t count);
-/* After removals: back to a listpack if the list got small enough. */
-void listval_try_shrink(struct kv *kv, int fill);
+/* After removals: back to a listpack if the list got small enough, else
+ * the limits' depth applied. */
+void listval_try_shrink(struct kv *kv, struct list_limits lim);
 
-/* Reading. */
+/* Reading. With compressed nodes a read may decompress one node in
+ * place (see quicklist.h): one reader at a time per list. */
 bool listval_index(struct kv *kv, long index, listval_entry *e);
 bool listval_entry_eq(const listval_entry *e, const void *s, size_t len);
 void listval_reply_entry(struct reply *r, const listval_entry *e);

@@ -13,7 +13,20 @@
  * header and backlen, so the real node never exceeds the limit). A value
  * too big for any node gets a node of its own. A middle insert into a full
  * node splits it and then merges neighbours that fit together again.
- * Deletions never merge. No compression (list-compress-depth is 0).
+ * Deletions never merge.
+ *
+ * Compression follows Redis's `list-compress-depth` (the list's
+ * `compress`, 0 = off): the `compress` nodes at each end stay plain
+ * listpacks and the nodes between are LZF-compressed, where that pays
+ * (a node of 48+ bytes that shrinks by 8+, as quicklist.c's
+ * MIN_COMPRESS_BYTES/IMPROVE). A node is decompressed in place when an
+ * operation needs it: a change compresses it again when it is done
+ * (Redis's __quicklistCompress, with the nodes that moved across the
+ * depth line), a read leaves it open until the next read of another
+ * compressed node or the next change (so entries stay valid as below).
+ * With compress 0 nothing is compressed; nodes compressed earlier are
+ * decompressed when next touched (a list whose depth changes is never
+ * rewritten at once: its nodes change as they are touched).
  *
  * Memory (measured in tests/unit/data/test_quicklist.c, memory_per_element):
  * 100000 8-byte strings with the default fill -2 take 123 nodes of ~8 KB;
@@ -22,7 +35,10 @@
  *
  * Entries handed out (quicklist_entry) point into a node's listpack and
  * are valid until the list is next changed, except through the iterator
- * call that says otherwise. One thread (the owning shard).
+ * call that says otherwise; with compression also until the next read of
+ * the list by index or iteration that enters another compressed node (so
+ * one iterator at a time per list; a change through it, iter_del, is
+ * fine). One thread (the owning shard).
  */
 #ifndef RINGKV_QUICKLIST_H
 #define RINGKV_QUICKLIST_H
@@ -36,11 +52,20 @@
 
 enum quicklist_where { QUICKLIST_HEAD, QUICKLIST_TAIL };
 
+/* A compressed node's data (Redis's quicklistLZF): the LZF form of the
+ * node's listpack, as an RDB file holds it. */
+typedef struct quicklist_lzf {
+    uint32_t sz; /* bytes of data */
+    unsigned char data[];
+} quicklist_lzf;
+
 typedef struct quicklist_node {
     struct quicklist_node *prev, *next;
-    unsigned char *lp;
-    uint32_t sz;    /* lp_bytes(lp) */
-    uint32_t count; /* entries in lp */
+    unsigned char *lp; /* the listpack, or a quicklist_lzf if compressed */
+    uint32_t sz;       /* lp_bytes of the listpack, compressed or not */
+    uint32_t count : 30;        /* entries in lp */
+    uint32_t compressed : 1;    /* lp is a quicklist_lzf */
+    uint32_t incompressible : 1; /* compressing did not pay since the last change */
 } quicklist_node;
 
 typedef struct quicklist {
@@ -48,6 +73,8 @@ typedef struct quicklist {
     size_t count; /* entries in all nodes */
     size_t len;   /* nodes */
     int fill;
+    int compress;         /* list-compress-depth: plain nodes at each end, 0 = off */
+    quicklist_node *open; /* a compressed node decompressed by a read, or NULL */
 } quicklist;
 
 /* One entry: a string (str != NULL) or an integer (str == NULL, ll). */
@@ -72,8 +99,15 @@ quicklist *quicklist_create(int fill);
 void quicklist_free(quicklist *ql);
 /* Applies to nodes filled from now on. */
 void quicklist_set_fill(quicklist *ql, int fill);
+/* The depth for this and later changes (negative is taken as 0); a new
+ * depth moves the nodes at the ends across the line at once, the others
+ * as they are touched. */
+void quicklist_set_compress(quicklist *ql, int depth);
+/* A deep copy, compressed nodes copied as they are. */
+quicklist *quicklist_dup(const quicklist *ql);
 static inline size_t quicklist_count(const quicklist *ql) { return ql->count; }
-/* Bytes allocated for nodes and listpacks (for MEMORY USAGE). */
+/* Bytes allocated for nodes and listpacks, compressed or not (for MEMORY
+ * USAGE). */
 size_t quicklist_mem_usage(const quicklist *ql);
 
 void quicklist_push(quicklist *ql, enum quicklist_where where, const void *s, size_t len);

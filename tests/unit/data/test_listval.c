@@ -7,6 +7,11 @@
 #include "ringkv/data/listval.h"
 #include "ringkv/data/object.h"
 
+/* The depth the random runs use (list-compress-depth); 0: none. */
+static int depth;
+static size_t seen_compressed;
+#define LIM(fill) list_limits_of((fill), depth)
+
 static bool entry_is(const listval_entry *e, const tval *t)
 {
     return tval_is(t, e->str, e->len, e->ll) && listval_entry_eq(e, t->s, t->len);
@@ -22,6 +27,9 @@ static void check_all(struct kv *kv, const tlist *m, int fill)
                 "fill %d: listpack of %zu bytes, %zu entries", fill, lp_bytes(lp), lp_len(lp));
     } else {
         REQUIRE(kv->enc == ENC_QUICKLIST);
+        const quicklist *ql = kv->v.ptr;
+        REQUIRE(ql->compress == depth);
+        for (const quicklist_node *n = ql->head; n; n = n->next) seen_compressed += n->compressed;
     }
     struct listval_iter it;
     listval_entry e;
@@ -38,7 +46,7 @@ static void check_all(struct kv *kv, const tlist *m, int fill)
  * half the limits must then be a listpack. */
 static void shrink_and_check(struct kv *kv, int fill)
 {
-    listval_try_shrink(kv, fill);
+    listval_try_shrink(kv, LIM(fill));
     if (kv->enc != ENC_QUICKLIST) return;
     quicklist *ql = kv->v.ptr;
     size_t sz, count;
@@ -52,7 +60,7 @@ static void op_push(struct kv *kv, tlist *m, int fill)
 {
     bool head = trand(2);
     tval v = value();
-    listval_push(kv, head ? LISTVAL_HEAD : LISTVAL_TAIL, v.s, v.len, fill);
+    listval_push(kv, head ? LISTVAL_HEAD : LISTVAL_TAIL, v.s, v.len, LIM(fill));
     tlist_insert(m, head ? 0 : m->n, v);
 }
 
@@ -66,10 +74,10 @@ static void op_insert_or_replace(struct kv *kv, tlist *m, int fill)
     tval v = value();
     if (trand(2)) {
         bool after = trand(2);
-        listval_insert(kv, &e, after, v.s, v.len, fill);
+        listval_insert(kv, &e, after, v.s, v.len, LIM(fill));
         tlist_insert(m, at + after, v);
     } else {
-        listval_replace(kv, &e, v.s, v.len, fill);
+        listval_replace(kv, &e, v.s, v.len, LIM(fill));
         free(m->v[at].s);
         m->v[at] = v;
         shrink_and_check(kv, fill);
@@ -145,7 +153,7 @@ static void run_random(uint64_t seed, int fill, int ops)
                     v.len = 4000;
                     v.s = malloc(v.len);
                     memset(v.s, 'a' + k, v.len);
-                    listval_push(kv, LISTVAL_TAIL, v.s, v.len, fill);
+                    listval_push(kv, LISTVAL_TAIL, v.s, v.len, LIM(fill));
                     tlist_insert(&m, m.n, v);
                 }
             }
@@ -173,7 +181,49 @@ static void run_random(uint64_t seed, int fill, int ops)
 Test(listval, randomized_against_model)
 {
     static const int fills[] = {-2, -1, -5, 0, 1, 2, 5, 128, -9};
+    depth = 0;
     for (size_t f = 0; f < RK_ARRAY_LEN(fills); f++) run_random(500 + f, fills[f], 2500);
+}
+
+/* The same with list-compress-depth 1 and 2: compressed interior nodes
+ * through every change, the conversions and dup. */
+Test(listval, randomized_compressed_against_model)
+{
+    static const int fills[] = {-2, 1, 2, 5};
+    seen_compressed = 0;
+    for (depth = 1; depth <= 2; depth++)
+        for (size_t f = 0; f < RK_ARRAY_LEN(fills); f++) run_random(900 + f, fills[f], 2500);
+    depth = 0;
+    cr_assert_gt(seen_compressed, 100, "compressed nodes were exercised");
+}
+
+/* A new depth reaches a list when it next changes; no list breaks. */
+Test(listval, depth_changes_apply_on_next_change)
+{
+    obj_types_setup();
+    struct kv *kv = listval_create("k", 1);
+    char buf[64];
+    for (int i = 0; i < 5000; i++)
+        listval_push(kv, LISTVAL_TAIL, buf, (size_t)snprintf(buf, sizeof buf, "item:%06d:xxxxxxxx", i),
+                     list_limits_of(-2, 0));
+    quicklist *ql = kv->v.ptr;
+    cr_assert_eq(ql->compress, 0);
+    listval_push(kv, LISTVAL_HEAD, "h", 1, list_limits_of(-2, 1));
+    cr_assert_eq(ql->compress, 1);
+    cr_assert(ql->head->next->compressed && !ql->head->compressed, "the line at the ends moved at once");
+    struct kv *copy = kv_dup(kv, "c", 1);
+    listval_entry e, f;
+    for (long i = 0; i <= 5000; i += 7) {
+        cr_assert(listval_index(kv, i, &e) && listval_index(copy, i, &f));
+        cr_assert(e.len == f.len && !memcmp(e.str, f.str, e.len));
+    }
+    cr_assert(listval_index(kv, 2500, &e));
+    listval_replace(kv, &e, "middle", 6, list_limits_of(-2, 0));
+    cr_assert_eq(ql->compress, 0);
+    cr_assert(listval_index(kv, 2500, &e) && e.len == 6 && !memcmp(e.str, "middle", 6));
+    cr_assert(listval_index(copy, 1, &e) && e.len == 20 && !memcmp(e.str, "item:000000:xxxxxxxx", 20));
+    kv_free(copy);
+    kv_free(kv);
 }
 
 Test(listval, conversion_points)
@@ -182,39 +232,39 @@ Test(listval, conversion_points)
     struct kv *kv = listval_create("k", 1);
     /* Count fill 4: the fifth entry makes a quicklist (nodes of 4 and 1);
      * back to a listpack only as one node of at most 2 (half). */
-    for (int i = 0; i < 4; i++) listval_push(kv, LISTVAL_TAIL, "abc", 3, 4);
+    for (int i = 0; i < 4; i++) listval_push(kv, LISTVAL_TAIL, "abc", 3, LIM(4));
     cr_assert_eq(kv->enc, ENC_LISTPACK);
-    listval_push(kv, LISTVAL_TAIL, "abc", 3, 4);
+    listval_push(kv, LISTVAL_TAIL, "abc", 3, LIM(4));
     cr_assert_eq(kv->enc, ENC_QUICKLIST);
     listval_del_range(kv, 0, 2);
-    listval_try_shrink(kv, 4);
+    listval_try_shrink(kv, LIM(4));
     cr_assert_eq(kv->enc, ENC_QUICKLIST); /* two nodes */
     listval_del_range(kv, 0, 2);
-    listval_try_shrink(kv, 4);
+    listval_try_shrink(kv, LIM(4));
     cr_assert_eq(kv->enc, ENC_LISTPACK);
     cr_assert_eq(listval_len(kv), 1);
-    listval_push(kv, LISTVAL_TAIL, "abc", 3, 4);
-    listval_push(kv, LISTVAL_TAIL, "abc", 3, 4);
-    listval_push(kv, LISTVAL_TAIL, "abc", 3, 4);
-    listval_push(kv, LISTVAL_TAIL, "abc", 3, 4);
+    listval_push(kv, LISTVAL_TAIL, "abc", 3, LIM(4));
+    listval_push(kv, LISTVAL_TAIL, "abc", 3, LIM(4));
+    listval_push(kv, LISTVAL_TAIL, "abc", 3, LIM(4));
+    listval_push(kv, LISTVAL_TAIL, "abc", 3, LIM(4));
     cr_assert_eq(kv->enc, ENC_QUICKLIST); /* one node of 5 would break the fill */
     listval_del_range(kv, -2, 2);
-    listval_try_shrink(kv, 4);
+    listval_try_shrink(kv, LIM(4));
     cr_assert_eq(kv->enc, ENC_QUICKLIST); /* 3 entries > 4/2: hysteresis */
     listval_del_range(kv, -2, 2);
-    listval_try_shrink(kv, 4);
+    listval_try_shrink(kv, LIM(4));
     cr_assert_eq(kv->enc, ENC_LISTPACK);
     cr_assert_eq(listval_len(kv), 1);
 
     /* Size fill -1 (4 KB): one big value converts even a short list. */
     char big[5000];
     memset(big, 'b', sizeof big);
-    listval_push(kv, LISTVAL_HEAD, big, sizeof big, -1);
+    listval_push(kv, LISTVAL_HEAD, big, sizeof big, LIM(-1));
     cr_assert_eq(kv->enc, ENC_QUICKLIST);
     listval_entry e;
     cr_assert(listval_index(kv, 0, &e) && e.len == sizeof big);
     listval_del_range(kv, 0, 1);
-    listval_try_shrink(kv, -1);
+    listval_try_shrink(kv, LIM(-1));
     cr_assert_eq(kv->enc, ENC_LISTPACK);
     cr_assert_eq(listval_len(kv), 1);
     kv_free(kv);

@@ -1,11 +1,13 @@
 /* Unit tests for quicklist: node layout identical to Redis 7.0 for the
  * same pushes and inserts, fill invariants, and randomized list commands
  * (push/pop/index/insert/set/trim/remove-while-iterating) against an
- * array. */
+ * array, plain and with compressed nodes (list-compress-depth). */
 #include "ds_check.h"
 #include "ringkv/base/alloc.h"
 #include "ringkv/data/listpack.h"
 #include "ringkv/data/quicklist.h"
+
+#include <liblzf/lzf.h>
 
 /* ---- invariants ---- */
 
@@ -23,14 +25,55 @@ static bool entry_is(const quicklist_entry *e, const tval *t)
     return tval_is(t, e->str, e->len, e->ll) && quicklist_entry_eq(e, t->s, t->len);
 }
 
+/* Compressed nodes seen by check_all (over a whole test run). */
+static size_t seen_compressed;
+
+/* A node's listpack: itself, or a decompressed copy in *owned. */
+static const unsigned char *node_plain(const quicklist_node *n, unsigned char **owned)
+{
+    *owned = NULL;
+    if (!n->compressed) return n->lp;
+    const quicklist_lzf *z = (const quicklist_lzf *)n->lp;
+    REQUIRE(z->sz + 8 < n->sz, "compression must save 8 bytes");
+    *owned = malloc(n->sz);
+    REQUIRE(lzf_decompress(z->data, z->sz, *owned, n->sz) == n->sz);
+    return *owned;
+}
+
+/* The depth rule: with `settled` (after a change) the `compress` nodes at
+ * each end are plain; any node inside them is compressed unless it did
+ * not pay (too small or no gain) or is the one a read left open. */
+static void check_compression(const quicklist *ql, bool settled)
+{
+    size_t d = (size_t)ql->compress, pos = 0;
+    for (const quicklist_node *n = ql->head; n; n = n->next, pos++) {
+        if (!d) {
+            REQUIRE(!n->compressed, "depth 0 compresses nothing");
+            continue;
+        }
+        bool window = ql->len < 2 * d || pos < d || pos >= ql->len - d;
+        if (window) {
+            REQUIRE(!settled || !n->compressed, "node %zu of %zu is compressed at depth %zu", pos, ql->len, d);
+        } else {
+            REQUIRE(n->compressed || n->incompressible || n == ql->open,
+                    "node %zu of %zu (%u bytes) is plain at depth %zu", pos, ql->len, n->sz, d);
+        }
+        REQUIRE(!n->compressed || n->sz >= 48);
+    }
+}
+
 static void check_all(quicklist *ql, const tlist *m)
 {
     size_t total = 0, nodes = 0;
     const quicklist_node *prev = NULL;
     for (const quicklist_node *n = ql->head; n; prev = n, n = n->next) {
         REQUIRE(n->prev == prev);
-        REQUIRE(n->count >= 1 && n->count == lp_len(n->lp));
-        REQUIRE(n->sz == lp_bytes(n->lp) && lp_validate(n->lp, n->sz, true));
+        unsigned char *owned;
+        const unsigned char *lp = node_plain(n, &owned);
+        seen_compressed += n->compressed;
+        REQUIRE(n->count >= 1 && n->count == lp_len((unsigned char *)lp));
+        REQUIRE(n->sz == lp_bytes(lp) && lp_validate(lp, n->sz, true));
+        free(owned);
         REQUIRE(node_ok(ql->fill, n), "fill %d: node of %u entries, %u bytes", ql->fill, n->count, n->sz);
         total += n->count;
         nodes++;
@@ -167,13 +210,15 @@ static void op_iter_delete(quicklist *ql, tlist *m)
     free(target.s);
 }
 
-static void run_random(uint64_t seed, int fill, int ops)
+static void run_random(uint64_t seed, int fill, int depth, int ops)
 {
     rk_random_seed(seed);
     quicklist *ql = quicklist_create(fill);
+    quicklist_set_compress(ql, depth);
     tlist m = {0};
     for (int op = 0; op < ops; op++) {
-        switch (trand(12)) {
+        unsigned kind = (unsigned)trand(12);
+        switch (kind) {
         case 0: case 1: case 2: case 3: op_push_pop(ql, &m); break;
         case 4: op_index(ql, &m); break;
         case 5: case 6: op_insert(ql, &m); break;
@@ -187,7 +232,11 @@ static void run_random(uint64_t seed, int fill, int ops)
             REQUIRE(quicklist_del_range(ql, 100, 300) == 300);
             tlist_delete(&m, 100, 300);
         }
+        /* Reads (index, LREM's walk) and check_all's own walks leave a
+         * node open and need not tidy the ends; changes settle. */
+        check_compression(ql, kind != 4 && kind != 9);
         check_all(ql, &m);
+        check_compression(ql, false);
     }
     quicklist_free(ql);
     tlist_free(&m);
@@ -196,7 +245,77 @@ static void run_random(uint64_t seed, int fill, int ops)
 Test(quicklist, randomized_against_model)
 {
     static const int fills[] = {-1, -2, -3, -4, -5, 0, 1, 2, 3, 4, 8, 128, 40000, -9};
-    for (size_t f = 0; f < RK_ARRAY_LEN(fills); f++) run_random(100 + f, fills[f], 3000);
+    for (size_t f = 0; f < RK_ARRAY_LEN(fills); f++) run_random(100 + f, fills[f], 0, 3000);
+}
+
+/* list-compress-depth 1 and 2: the same commands with interior nodes
+ * compressed (decompressed on access, compressed again after). */
+Test(quicklist, randomized_compressed_against_model)
+{
+    static const int fills[] = {-2, -1, 1, 2, 4, 16};
+    seen_compressed = 0;
+    for (int depth = 1; depth <= 2; depth++)
+        for (size_t f = 0; f < RK_ARRAY_LEN(fills); f++) run_random(700 + f, fills[f], depth, 3000);
+    cr_assert_gt(seen_compressed, 1000, "compressed nodes were exercised");
+}
+
+/* A deep list of compressible values: interior nodes compressed, the ends
+ * not; reads and a deep copy see the same entries; changing the depth
+ * moves the line at the ends and leaves the rest until touched. */
+Test(quicklist, compressed_nodes_and_depth_changes)
+{
+    quicklist *ql = quicklist_create(-2);
+    quicklist_set_compress(ql, 1);
+    tlist m = {0};
+    char buf[64];
+    for (int i = 0; i < 20000; i++) {
+        int n = snprintf(buf, sizeof buf, "value-%08d-padding-padding", i);
+        quicklist_push(ql, QUICKLIST_TAIL, buf, (size_t)n);
+        tlist_insert(&m, m.n, tval_make(buf, (size_t)n));
+    }
+    cr_assert_gt(ql->len, 10);
+    cr_assert(!ql->head->compressed && !ql->tail->compressed);
+    for (quicklist_node *n = ql->head->next; n != ql->tail; n = n->next) cr_assert(n->compressed);
+    check_compression(ql, true);
+    size_t packed = quicklist_mem_usage(ql);
+
+    quicklist *copy = quicklist_dup(ql);
+    cr_assert_eq(quicklist_mem_usage(copy), packed);
+    check_all(copy, &m);
+    quicklist_free(copy);
+
+    quicklist_entry e;
+    cr_assert(quicklist_index(ql, 10000, &e) && entry_is(&e, &m.v[10000]));
+    cr_assert(ql->open == e.node, "a read leaves its node open");
+    cr_assert(quicklist_index(ql, 15000, &e) && entry_is(&e, &m.v[15000]));
+    cr_assert(ql->open == e.node);
+    check_compression(ql, true); /* the node opened first is compressed again */
+
+    quicklist_set_compress(ql, 3);
+    check_compression(ql, true);
+    cr_assert(!ql->head->next->next->compressed && ql->head->next->next->next->compressed);
+    quicklist_set_compress(ql, 0);
+    cr_assert(!ql->open);
+    size_t still = 0;
+    for (quicklist_node *n = ql->head; n; n = n->next) still += n->compressed;
+    cr_assert_gt(still, 0, "depth 0 leaves untouched nodes as they are");
+    check_all(ql, &m); /* reads at depth 0 decompress for good */
+    for (quicklist_node *n = ql->head; n; n = n->next) cr_assert(!n->compressed);
+    cr_assert_gt(quicklist_mem_usage(ql), packed * 2);
+    quicklist_free(ql);
+    tlist_free(&m);
+}
+
+/* Nodes that do not compress (random bytes, or under 48 bytes) stay plain
+ * and are not tried again until they change. */
+Test(quicklist, incompressible_nodes_stay_plain)
+{
+    quicklist *ql = quicklist_create(4);
+    quicklist_set_compress(ql, 1);
+    for (int i = 0; i < 40; i++) quicklist_push(ql, QUICKLIST_TAIL, "ab", 2); /* 10 tiny nodes */
+    for (quicklist_node *n = ql->head; n; n = n->next) cr_assert(!n->compressed);
+    check_compression(ql, true);
+    quicklist_free(ql);
 }
 
 /* ---- same node layout as Redis 7.0 ---- */

@@ -49,7 +49,7 @@ static struct kv *strz(const char *key, const char *val) { return str(key, val, 
 
 static void rpush(struct kv *kv, const char *s, size_t len)
 {
-    listval_push(kv, LISTVAL_TAIL, s, len, (int)cfg.list_max_listpack_size);
+    listval_push(kv, LISTVAL_TAIL, s, len, list_limits_of(cfg.list_max_listpack_size, cfg.list_compress_depth));
 }
 
 static struct kv *list_of(const char *key, const char *const *items, int n)

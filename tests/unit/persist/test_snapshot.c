@@ -363,7 +363,7 @@ static void assert_all_current(struct keyspace *ks)
 
 /* ---- building keys as commands do ---------------------------------------- */
 
-static int fill_of(void) { return (int)cfg.list_max_listpack_size; }
+static struct list_limits fill_of(void) { return list_limits_of(cfg.list_max_listpack_size, cfg.list_compress_depth); }
 
 static void hset(struct kv *kv, const char *f, size_t flen, const char *v, size_t vlen)
 {
