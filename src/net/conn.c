@@ -175,7 +175,14 @@ void conn_close(struct conn *c)
     if (c->flags & CONN_CLOSING) return;
     c->flags |= CONN_CLOSING;
     client_registry_remove(c->id); /* gone for REDIRECT at once, as Redis frees it */
-    if (c->busy) stop_blocking(c);
+    if (c->busy) {
+        /* Ending the wait may answer it at once (a wait for keys on several
+         * shards), and the answer's conn_done_busy would free c under us
+         * and again in the caller's conn_maybe_free: held meanwhile. */
+        c->busy++;
+        stop_blocking(c);
+        c->busy--;
+    }
     if (!(c->flags & CONN_LINGERING)) __atomic_sub_fetch(&c->shard->srv->connected_clients, 1, __ATOMIC_RELAXED);
     if (c->flags & (CONN_RECV_ARMED | CONN_SENDING)) ring_cancel_fd(c->shard->ring, c->fd);
 }

@@ -1254,6 +1254,24 @@ static bool blocked_becomes(redisContext *c, long long n, int ms)
     return true;
 }
 
+/* Shutting down with clients blocked on keys of one shard and of several:
+ * their waits end as their connections close, and each connection is
+ * freed once (a wait across shards answered at once freed it in the middle
+ * of its close, and the shutdown freed it again: a double free that could
+ * hang the allocator's thread exit). The fixture checks the exit status. */
+Test(blocking, shutdown_with_clients_blocked, .fini = ts_fixture_fini)
+{
+    g_server = ts_start("--timeout", "0", NULL);
+    redisContext *c = ctl();
+    static const char *const cmds[] = {"BLPOP kk 0", "BLPOP q1 q2 q3 q4 0", "BZPOPMIN kz q3 0",
+                                       "BLMOVE q1 q2 LEFT RIGHT 0"};
+    struct bc *b[16];
+    for (int i = 0; i < 16; i++) b[i] = block_on(c, i + 1, cmds[i % 4]);
+    redisFree(c);
+    ts_fixture_stop();
+    for (int i = 0; i < 16; i++) bc_close(b[i]);
+}
+
 /* CLIENT KILL closes a blocked client at once (no reply) and it leaves the
  * line: blocked_clients drops and the next push stays. Every case runs;
  * what went wrong is reported at the end. */
