@@ -182,8 +182,11 @@ static void reload_end(struct reload *rl, const char *answer)
 static void reload_part(struct cmd_ctx *c, const struct cmd_args *a)
 {
     struct shard *s = shard_of_host(c->host);
-    unsigned long long addr = strtoull(a->argv[1], NULL, 16);
-    const struct reload *rl = (const struct reload *)(uintptr_t)addr;
+    /* The argument is the origin's address in hex, not NUL-terminated
+     * where the message carries it: read exactly its bytes. */
+    char hex[32];
+    snprintf(hex, sizeof hex, "%.*s", (int)(a->len[1] < sizeof hex ? a->len[1] : sizeof hex - 1), a->argv[1]);
+    const struct reload *rl = (const struct reload *)(uintptr_t)strtoull(hex, NULL, 16);
     if (!(rl->flags & HOST_RELOAD_NOFLUSH)) {
         ks_flush(c->ks);
         host_tracking_flushed(c->host);
