@@ -37,8 +37,8 @@ struct directive {
 #define MB (1024LL * 1024)
 
 static const struct directive directives[] = {
-    {"port", T_INT, F(port), 0, 65535, false, NULL},
-    {"bind", T_BIND, 0, 0, 0, false, NULL},
+    {"port", T_INT, F(port), 0, 65535, true, NULL},
+    {"bind", T_BIND, 0, 0, 0, true, NULL},
     {"shards", T_INT, F(shards), 1, 256, false, NULL},
     {"pin-cpus", T_BOOL, F(pin_cpus), 0, 1, false, NULL},
     {"databases", T_INT, F(databases), 1, 256, false, NULL},
@@ -112,8 +112,8 @@ static const struct directive directives[] = {
     {"stream-node-max-bytes", T_MEMORY, F(stream_node_max_bytes), 0, LLONG_MAX, true, NULL},
     {"stream-node-max-entries", T_INT, F(stream_node_max_entries), 0, LLONG_MAX, true, NULL},
     /* TLS (net/tls.h): a change of any but the port builds the shards'
-     * contexts again; the port, like `port`, is fixed once listening. */
-    {"tls-port", T_INT, F(tls_port), 0, 65535, false, NULL},
+     * contexts again; a port or bind change opens new listeners. */
+    {"tls-port", T_INT, F(tls_port), 0, 65535, true, NULL},
     {"tls-cert-file", T_STRING, F(tls_cert_file), 0, 0, true, NULL},
     {"tls-key-file", T_STRING, F(tls_key_file), 0, 0, true, NULL},
     {"tls-key-file-pass", T_STRING, F(tls_key_file_pass), 0, 0, true, NULL},
@@ -506,6 +506,32 @@ const char *config_canonical_name(const char *name)
     return d->name;
 }
 
+/* The addresses as written ("-::1", "*"; the shard's listener reads them),
+ * one per value or, from CONFIG SET, space-separated in one. */
+static bool set_binds(struct config *cfg, const char *const *values, int nvalues, char *err, size_t errlen)
+{
+    char *words[CONFIG_MAX_BIND];
+    int n = 0;
+    for (int i = 0; i < nvalues; i++) {
+        for (const char *p = values[i]; *p;) {
+            while (*p == ' ') p++;
+            size_t len = strcspn(p, " ");
+            if (len == 0) break;
+            if (n == CONFIG_MAX_BIND) {
+                for (int k = 0; k < n; k++) rk_free(words[k]);
+                snprintf(err, errlen, "Too many bind addresses specified.");
+                return false;
+            }
+            words[n++] = rk_strndup(p, len);
+            p += len;
+        }
+    }
+    for (int i = 0; i < cfg->bind_count; i++) rk_free(cfg->bind[i]);
+    memcpy(cfg->bind, words, (size_t)n * sizeof(words[0]));
+    cfg->bind_count = n;
+    return true;
+}
+
 bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
                 char *err, size_t errlen)
 {
@@ -521,11 +547,7 @@ bool config_set(struct config *cfg, const char *name, const char *const *values,
             snprintf(err, errlen, "Too many bind addresses specified.");
             return false;
         }
-        for (int i = 0; i < cfg->bind_count; i++) rk_free(cfg->bind[i]);
-        cfg->bind_count = 0;
-        /* Kept as written ("-::1", "*"); the shard's listener reads them. */
-        for (int i = 0; i < nvalues; i++) cfg->bind[cfg->bind_count++] = rk_strndup(values[i], strlen(values[i]));
-        return true;
+        return set_binds(cfg, values, nvalues, err, errlen);
     }
     if (d->type == T_SAVE) return set_save(cfg, values, nvalues, at_runtime, err, errlen);
     if (d->type == T_PERCENTILES) return set_percentiles(cfg, values, nvalues, err, errlen);

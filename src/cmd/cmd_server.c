@@ -132,20 +132,24 @@ static bool config_set_names_ok(struct reply *r, const struct cmd_args *a)
     return true;
 }
 
-/* As Redis answers a TLS setting that does not build, naming the first
- * tls-* directive of the command. */
-static void reply_tls_refused(struct reply *r, const struct cmd_args *a)
+/* As Redis answers a setting that passed its checks but could not be
+ * applied: naming the command's argument for the directive (a name ending
+ * in '-' stands for the first of that family). */
+static void reply_apply_failed(struct reply *r, const struct cmd_args *a, const char *directive, const char *why)
 {
+    size_t dl = strlen(directive);
+    bool family = dl && directive[dl - 1] == '-';
     int at = 2;
     for (int i = 2; i < a->argc; i += 2)
-        if (a->len[i] > 4 && strncasecmp(a->argv[i], "tls-", 4) == 0) {
+        if (family ? a->len[i] > dl && strncasecmp(a->argv[i], directive, dl) == 0
+                   : a->len[i] == dl && strncasecmp(a->argv[i], directive, dl) == 0) {
             at = i;
             break;
         }
     log_warn("Failed applying new configuration. Possibly related to new %.*s setting. Restoring previous settings.",
              (int)a->len[at], a->argv[at]);
-    reply_errorf(r, "ERR CONFIG SET failed (possibly related to argument '%.*s') - Unable to update TLS "
-                    "configuration. Check server logs.", (int)a->len[at], a->argv[at]);
+    reply_errorf(r, "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s", (int)a->len[at], a->argv[at],
+                 why);
 }
 
 /* Runs on every shard: each validates on a scratch copy, then applies, so
@@ -177,8 +181,9 @@ static void config_set_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct config before;
     bool acl_owner = c->shard_index == 0; /* the ACL registry is the server's: changed once */
     if (acl_owner) config_copy(&before, was);
-    if (!host_config_replace(c->host, &scratch)) {
-        reply_tls_refused(c->r, a);
+    const char *directive = "", *why = host_config_replace(c->host, &scratch, &directive);
+    if (why) {
+        reply_apply_failed(c->r, a, directive, why);
         config_free(&scratch);
         if (acl_owner) config_free(&before);
         return;

@@ -36,16 +36,21 @@ void host_foreach_client(struct host *h, client_visit_fn fn, void *arg)
         if (!(c->flags & (CONN_CLOSING | CONN_LINGERING))) fn(conn_client(c), arg);
 }
 
-bool host_config_replace(struct host *h, struct config *cfg)
+const char *host_config_replace(struct host *h, struct config *cfg, const char **directive)
 {
     struct shard *s = shard_of(h);
-    if (!shard_tls_reconfigure(s, cfg)) return false;
+    if (!shard_tls_reconfigure(s, cfg)) {
+        *directive = "tls-";
+        return "Unable to update TLS configuration. Check server logs.";
+    }
+    const char *why = shard_listen_again(s, cfg, directive);
+    if (why) return why;
     config_free(&s->cfg);
     s->cfg = *cfg;
     evict_configure(s->ks, &s->cfg); /* LRU or LFU, and LFU's factors, from the next access on */
     exec_calibrate(s); /* slowlog and latency-tracking settings */
     notify_configure(s);
-    return true;
+    return NULL;
 }
 
 /* Connections Redis would list: not closing, nor only waiting for the

@@ -132,10 +132,26 @@ static bool accept_error_is_transient(int err)
     return err == -EMFILE || err == -ENFILE || err == -ENOBUFS || err == -ENOMEM;
 }
 
+/* A retired listener whose last completion came: nothing refers to it. */
+static void forget_retired(struct shard *s, struct listener *l)
+{
+    for (struct listener **p = &s->retired; *p; p = &(*p)->next_retired)
+        if (*p == l) {
+            *p = l->next_retired;
+            rk_free(l);
+            return;
+        }
+}
+
 static void on_accept(struct ring_op *op, int res, uint32_t flags)
 {
     struct listener *l = container_of(op, struct listener, op);
     struct shard *s = l->shard;
+    if (l->retired) { /* its port was changed (CONFIG SET): its socket is closed */
+        if (res >= 0) close(res);
+        if (!ring_cqe_more(flags)) forget_retired(s, l);
+        return;
+    }
     if (res >= 0) {
         accept_one(s, res, l->tls);
     } else if (res != -ECANCELED && !s->draining) {
@@ -151,7 +167,7 @@ static void on_accept(struct ring_op *op, int res, uint32_t flags)
 static void resume_accepting(struct shard *s)
 {
     for (int i = 0; i < s->nlisteners; i++) {
-        struct listener *l = &s->listeners[i];
+        struct listener *l = s->listeners[i];
         if (!l->paused || s->draining || l->fd < 0) continue;
         l->paused = false;
         ring_accept_multishot(s->ring, l->fd, &l->op);
@@ -336,13 +352,28 @@ static void on_timer(struct ring_op *op, int res, uint32_t flags)
     if (!s->exiting) arm_timer(s);
 }
 
+static void close_listener(struct shard *s, struct listener *l)
+{
+    if (l->fd < 0) return;
+    ring_cancel_fd(s->ring, l->fd);
+    ring_close(s->ring, l->fd);
+    l->fd = -1;
+}
+
 static void stop_listening(struct shard *s)
 {
-    for (int i = 0; i < s->nlisteners; i++) {
-        if (s->listeners[i].fd < 0) continue;
-        ring_cancel_fd(s->ring, s->listeners[i].fd);
-        ring_close(s->ring, s->listeners[i].fd);
-        s->listeners[i].fd = -1;
+    for (int i = 0; i < s->nlisteners; i++) close_listener(s, s->listeners[i]);
+}
+
+/* At the shard's end, with no completion to come. */
+static void free_listeners(struct shard *s)
+{
+    for (int i = 0; i < s->nlisteners; i++) rk_free(s->listeners[i]);
+    s->nlisteners = 0;
+    while (s->retired) {
+        struct listener *l = s->retired;
+        s->retired = l->next_retired;
+        rk_free(l);
     }
 }
 
@@ -396,14 +427,15 @@ static void drain_list(struct conn_list *l, uint32_t flag, void (*fn)(struct con
     l->len = 0;
 }
 
-/* A listener on each bind address for port, plain or TLS; false (and the
- * shard's start error set) when an address that must exist cannot be
- * bound. */
-static bool listen_all(struct shard *s, int port, bool tls)
+/* Listeners on each of cfg's bind addresses for port, plain or TLS,
+ * added to out[*n] (not yet accepting); 0, or the -errno of an address
+ * that must exist and cannot be bound. */
+static int open_listeners(struct shard *s, const struct config *cfg, int port, bool tls, struct listener **out,
+                          int *n)
 {
-    for (int i = 0; i < s->cfg.bind_count; i++) {
+    for (int i = 0; i < cfg->bind_count; i++) {
         bool optional;
-        const char *addr = bind_address(s->cfg.bind[i], &optional);
+        const char *addr = bind_address(cfg->bind[i], &optional);
         int fd = listen_on(s, addr, port);
         if (fd < 0) {
             /* As Redis: a protocol this host lacks is skipped, and so is a
@@ -414,16 +446,75 @@ static bool listen_all(struct shard *s, int port, bool tls)
                 log_warn("%sCould not create server TCP listening socket %s:%d: %s", skip ? "Warning: " : "", addr,
                          port, strerror(-fd));
             if (skip) continue;
-            s->start_error = fd;
-            return false;
+            return fd;
         }
-        struct listener *l = &s->listeners[s->nlisteners++];
+        struct listener *l = rk_calloc(1, sizeof(*l));
         l->op.cb = on_accept;
         l->shard = s;
         l->fd = fd;
         l->tls = tls;
+        out[(*n)++] = l;
     }
+    return 0;
+}
+
+static bool same_binds(const struct config *a, const struct config *b)
+{
+    if (a->bind_count != b->bind_count) return false;
+    for (int i = 0; i < a->bind_count; i++)
+        if (strcmp(a->bind[i], b->bind[i]) != 0) return false;
     return true;
+}
+
+const char *shard_listen_again(struct shard *s, const struct config *next, const char **directive)
+{
+    bool binds = !same_binds(&s->cfg, next);
+    bool plain = binds || next->port != s->cfg.port, tls = binds || next->tls_port != s->cfg.tls_port;
+    if (!plain && !tls) return NULL;
+    const char *why =
+        binds ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs.";
+    *directive = binds ? "bind" : next->port != s->cfg.port ? "port" : "tls-port";
+    struct listener *fresh[CONFIG_MAX_BIND * 2];
+    int n = 0, err = 0;
+    if (plain && next->port > 0) err = open_listeners(s, next, (int)next->port, false, fresh, &n);
+    if (!err && tls && next->tls_port > 0) err = open_listeners(s, next, (int)next->tls_port, true, fresh, &n);
+    struct tls_context *ctx = NULL;
+    if (!err && tls && next->tls_port > 0 && !s->tls && !(ctx = tls_context_create(next))) {
+        err = -EINVAL;
+        why = "Unable to update TLS configuration. Check server logs.";
+        *directive = "tls-";
+    }
+    if (err) { /* the old listeners stay, as Redis keeps them */
+        for (int i = 0; i < n; i++) {
+            close(fresh[i]->fd);
+            rk_free(fresh[i]);
+        }
+        return why;
+    }
+    if (ctx) s->tls = ctx;
+    /* The old ones of a changed kind go; their last completions free them. */
+    int kept = 0;
+    for (int i = 0; i < s->nlisteners; i++) {
+        struct listener *l = s->listeners[i];
+        if (l->tls ? tls : plain) {
+            close_listener(s, l);
+            l->retired = true;
+            l->next_retired = s->retired;
+            s->retired = l;
+        } else {
+            s->listeners[kept++] = l;
+        }
+    }
+    s->nlisteners = kept;
+    for (int i = 0; i < n; i++) {
+        s->listeners[s->nlisteners++] = fresh[i];
+        ring_accept_multishot(s->ring, fresh[i]->fd, &fresh[i]->op);
+    }
+    if (tls && next->tls_port == 0 && s->tls) { /* open sessions keep their own references */
+        tls_context_release(s->tls);
+        s->tls = NULL;
+    }
+    return NULL;
 }
 
 static void setup(struct shard *s)
@@ -447,15 +538,15 @@ static void setup(struct shard *s)
         s->start_error = err;
         return;
     }
-    if (s->cfg.port > 0 && !listen_all(s, (int)s->cfg.port, false)) return;
-    if (s->cfg.tls_port > 0) {
+    if (s->cfg.port > 0) err = open_listeners(s, &s->cfg, (int)s->cfg.port, false, s->listeners, &s->nlisteners);
+    if (!err && s->cfg.tls_port > 0) {
         /* The server checked the settings before starting the shards. */
         s->tls = tls_context_create(&s->cfg);
-        if (!s->tls) {
-            s->start_error = -EINVAL;
-            return;
-        }
-        if (!listen_all(s, (int)s->cfg.tls_port, true)) return;
+        err = s->tls ? open_listeners(s, &s->cfg, (int)s->cfg.tls_port, true, s->listeners, &s->nlisteners) : -EINVAL;
+    }
+    if (err) {
+        s->start_error = err;
+        return;
     }
     if (s->nlisteners == 0) {
         if (s->id == 0) log_warn("Configured to not listen anywhere, exiting.");
@@ -465,7 +556,7 @@ static void setup(struct shard *s)
 
 static void run_loop(struct shard *s)
 {
-    for (int i = 0; i < s->nlisteners; i++) ring_accept_multishot(s->ring, s->listeners[i].fd, &s->listeners[i].op);
+    for (int i = 0; i < s->nlisteners; i++) ring_accept_multishot(s->ring, s->listeners[i]->fd, &s->listeners[i]->op);
     arm_timer(s);
     bool drained_reported = false;
     while (!s->exiting) {
@@ -542,6 +633,7 @@ static void *shard_main(void *arg)
     rk_free(s->monitors);
     stop_listening(s);
     if (s->tls) tls_context_release(s->tls); /* its sessions hold their own references */
+    free_listeners(s);
     if (s->ring) {
         ring_submit(s->ring);
         ring_bufs_destroy(s->ring, s->bufs);

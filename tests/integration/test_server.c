@@ -4,7 +4,11 @@
 #include "harness.h"
 #include "strings_util.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 
 TestSuite(server, .timeout = 60);
@@ -121,4 +125,51 @@ TS_TEST(server, cluster_commands_say_cluster_support_is_disabled)
                     "ERR unknown subcommand 'NOSUCH'. Try CLUSTER HELP.");
     ts_assert_status(ts_cmd(c, "PING"), "PONG");
     redisFree(c);
+}
+
+static redisContext *connect_port(int port)
+{
+    struct timeval tv = {5, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    cr_assert(c && !c->err, "connect to %d: %s", port, c ? c->errstr : "no memory");
+    redisSetTimeout(c, tv);
+    return c;
+}
+
+/* CONFIG SET port and bind, as Redis: the server listens on the new port
+ * (on every shard: several new clients all answer), not on the old one,
+ * and keeps its clients; a port someone else holds or an address this host
+ * lacks is refused, with every setting of the command left as it was. */
+TS_TEST(server, port_and_bind_change_at_runtime)
+{
+    redisContext *old = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(old, "SET moved yes"));
+    int held = ts_free_port();
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)held),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 1) == 0);
+    ts_assert_error(ts_cmd(old, "CONFIG SET maxmemory 10000001 port %d", held),
+                    "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. "
+                    "Check server logs.");
+    close(fd);
+    ts_assert_array(ts_cmd(old, "CONFIG GET maxmemory"), "maxmemory", "0");
+    ts_assert_error(ts_cmd(old, "CONFIG SET bind %s", "127.0.0.1 192.0.2.1"),
+                    "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.");
+    ts_assert_ok(ts_cmd(old, "CONFIG SET bind %s", "127.0.0.1 -::1"));
+
+    int port = ts_free_port();
+    ts_assert_ok(ts_cmd(old, "CONFIG SET port %d", port));
+    char want[16];
+    snprintf(want, sizeof want, "%d", port);
+    ts_assert_array(ts_cmd(old, "CONFIG GET port"), "port", want);
+    for (int i = 0; i < 8; i++) {
+        redisContext *c = connect_port(port);
+        ts_assert_bulk(ts_cmd(c, "GET moved"), "yes");
+        redisFree(c);
+    }
+    ts_assert_status(ts_cmd(old, "PING"), "PONG"); /* its clients stay */
+    int probe = ts_tcp_connect(ts_port(g_server));
+    cr_assert(probe < 0, "the old port still accepts connections");
+    redisFree(old);
 }

@@ -396,3 +396,24 @@ Test(tls, configuration_errors)
     redisFree(c);
     stop(ts);
 }
+
+/* tls-port moves at runtime, and opens and closes: CONFIG SET, as Redis. */
+Test(tls, tls_port_changes_at_runtime)
+{
+    struct test_server *ts = start_tls(NULL, NULL, NULL, NULL);
+    redisContext *c = ts_connect(ts);
+    int old = tls_port;
+    tls_port = ts_free_port();
+    ts_assert_ok(ts_cmd(c, "CONFIG SET tls-port %d", tls_port));
+    struct tls_client *tc = tc_connect("client");
+    cr_assert(tc && tc_pings(tc), "no TLS on the new tls-port");
+    tc_close(tc);
+    cr_assert(ts_tcp_connect(old) < 0, "the old tls-port still accepts connections");
+    ts_assert_ok(ts_cmd(c, "CONFIG SET tls-port 0"));
+    cr_assert(ts_tcp_connect(tls_port) < 0, "tls-port 0 left a TLS listener");
+    tls_port = ts_free_port();
+    ts_assert_ok(ts_cmd(c, "CONFIG SET tls-port %d", tls_port));
+    assert_server_serves(ts);
+    redisFree(c);
+    stop(ts);
+}

@@ -163,10 +163,12 @@ void host_foreach_client(struct host *h, client_visit_fn fn, void *arg);
 
 /* Replaces this shard's configuration with *cfg, taking ownership of it
  * (CONFIG SET runs on every shard: each replaces its own copy). The old
- * one is freed; cmd_ctx.cfg points at the new one. False, with nothing
- * changed and *cfg still the caller's, when the new TLS settings do not
- * build a context (the reason logged). */
-bool host_config_replace(struct host *h, struct config *cfg);
+ * one is freed; cmd_ctx.cfg points at the new one. Returns NULL, or
+ * Redis's error text when the new settings cannot be applied (TLS
+ * settings that do not build, a port or address that cannot be listened
+ * on), with nothing changed, *cfg still the caller's, and *directive the
+ * directive the error is about ("tls-": the first TLS one). */
+const char *host_config_replace(struct host *h, struct config *cfg, const char **directive);
 
 /* CLIENT PAUSE until end_ms (unix), of every command or (writes_only) of
  * those that may write, on every shard; CLIENT UNPAUSE (core/pause.h). */

@@ -32,8 +32,10 @@ struct tls_context;
 struct listener {
     struct ring_op op;
     struct shard *shard;
+    struct listener *next_retired;
     int fd;
     bool tls;       /* tls-port: its connections speak TLS */
+    bool retired;   /* closed by a port change, waiting for its last completion */
     bool paused;    /* out of fds: accepting resumes on the next timer tick */
 };
 
@@ -72,8 +74,9 @@ struct shard {
     struct ring *ring;
     struct ring_bufs *bufs;
     struct tls_context *tls;            /* tls-port's context (net/tls.h), NULL: no TLS port */
-    struct listener listeners[CONFIG_MAX_BIND * 2];
+    struct listener *listeners[CONFIG_MAX_BIND * 2]; /* plain and TLS, one per bind address */
     int nlisteners;
+    struct listener *retired;           /* closed by CONFIG SET, freed by their last completion */
     struct ring_timer timer;
     int expire_next_db;                 /* where the next active expiry cycle starts */
     struct ring_op ctl_fail_op;
@@ -148,6 +151,10 @@ void shard_destroy(struct shard *s);
  * listens on the configured port, which SO_REUSEPORT would let the shards
  * share silently; else 0. */
 int shard_check_port_free(const struct config *cfg);
+/* CONFIG SET port, tls-port or bind: opens next's listeners of the kinds
+ * that change before closing the old ones; NULL, or Redis's error text
+ * (and the directive it is about) with the old listeners kept. */
+const char *shard_listen_again(struct shard *s, const struct config *next, const char **directive);
 /* Builds the TLS context again when next's TLS settings differ from the
  * shard's (CONFIG SET); false, the old one kept, when they do not build. */
 bool shard_tls_reconfigure(struct shard *s, const struct config *next);
