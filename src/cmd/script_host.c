@@ -279,6 +279,19 @@ static bool keys_in_reach(struct run *run, const struct cmd_def *cmd, const stru
     return ok;
 }
 
+/* redis.acl_check_cmd: the command as redis.call would find it, checked
+ * against the script's user (every right without one), arity aside as in
+ * Redis. */
+static int script_acl_check(void *ud, int argc, const char *const *argv, const size_t *lens)
+{
+    struct run *run = ud;
+    const struct cmd_def *cmd = find_command(argc, argv, lens);
+    if (!cmd) return -1;
+    int pos = 0;
+    struct cmd_args a = {argc, (const char **)argv, lens};
+    return !run->user || acl_check(run->user, cmd, &a, &pos) == ACL_OK;
+}
+
 static enum script_call script_call(void *ud, int argc, const char *const *argv, const size_t *lens, int resp,
                                     struct obuf *out)
 {
@@ -364,7 +377,7 @@ void script_host_run(struct cmd_ctx *c, struct script_engine *eng, script_runner
 {
     struct run run = {.c = c, .read_only = ro, .function = function, .keys = reach, .key_dbs = reach_dbs, .dbid = c->dbid, .db = c->db,
                       .undoable = c->nshards > 1 && !ro};
-    struct script_host host = {.call = script_call, .tick = script_tick, .ud = &run};
+    struct script_host host = {.call = script_call, .tick = script_tick, .acl_check = script_acl_check, .ud = &run};
     size_t reply_at = c->r->buf->len;
     if (!acl_all_unrestricted()) run.user = acl_client_user(c->client_id);
     run.started_ms = db_now_ms(); /* the clock keys expire by stops here until the script ends (Redis 7) */

@@ -201,8 +201,8 @@ static int api_set_repl(lua_State *L)
     return 0;
 }
 
-/* ringkv has no ACL users yet: every command is permitted. The argument
- * checks are Redis's. */
+/* Whether the script's user may run a command with these arguments, as
+ * the host's ACL says; the argument checks are Redis's. */
 static int api_acl_check_cmd(lua_State *L)
 {
     struct script_engine *e = engine_of(L);
@@ -210,7 +210,10 @@ static int api_acl_check_cmd(lua_State *L)
     int argc = lua_gettop(L);
     if (argc == 0) return raise_error(L, "Please specify at least one argument for this redis lib call");
     if (!collect_args(L, e, argc)) return raise_error(L, "Lua redis lib command arguments must be strings or integers");
-    lua_pushboolean(L, 1);
+    const struct script_host *h = e->run->host;
+    int permitted = h->acl_check ? h->acl_check(h->ud, argc, e->argv, e->lens) : 1;
+    if (permitted < 0) return raise_error(L, "Invalid command passed to redis.acl_check_cmd()");
+    lua_pushboolean(L, permitted);
     return 1;
 }
 

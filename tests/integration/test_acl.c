@@ -228,6 +228,31 @@ TS_TEST(acl, scripts_calls_are_checked)
     redisFree(admin);
 }
 
+/* redis.acl_check_cmd answers for the script's user, as Redis's unit/
+ * scripting "Script ACL check": a command and keys it may use, a command
+ * it may not, a key out of its patterns, and a command that does not
+ * exist (an error; redis-server 7.0.15 crashes on that one, so it is
+ * asked of ringkv only). */
+TS_TEST(acl, scripts_ask_acl_check_cmd)
+{
+    redisContext *admin = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(admin, "ACL SETUSER bob on >123 +@scripting +set ~x*"));
+    redisContext *c = login("bob", "123");
+    ts_assert_int(ts_cmd(c, "EVAL %s 1 xx", "return redis.acl_check_cmd('set','xx',1)"), 1);
+    ts_assert_nil(ts_cmd(c, "EVAL %s 1 xx", "return redis.acl_check_cmd('hset','xx','f',1)"));
+    ts_assert_nil(ts_cmd(c, "EVAL %s 0", "return redis.acl_check_cmd('set','yy',1)"));
+    if (!ts_is_redis()) {
+        redisReply *r = ts_cmd(c, "EVAL %s 0", "return redis.acl_check_cmd('invalid-cmd','arg')");
+        cr_assert(r->type == REDIS_REPLY_ERROR && strstr(r->str, "ERR Invalid command passed to redis.acl_check_cmd()"),
+                  "acl_check_cmd of an unknown command: %s", r->str ? r->str : "(not an error)");
+        freeReplyObject(r);
+    }
+    /* The default user may do anything. */
+    ts_assert_int(ts_cmd(admin, "EVAL %s 0", "return redis.acl_check_cmd('hset','yy','f',1)"), 1);
+    redisFree(c);
+    redisFree(admin);
+}
+
 TS_TEST(acl, log_records_denials_and_auth_failures)
 {
     redisContext *admin = ts_connect(g_server);

@@ -93,6 +93,10 @@ struct script_host {
      * busy-reply-threshold, SCRIPT KILL). SCRIPT_CALL_ABORT stops the run
      * as an abort from `call` does. */
     enum script_call (*tick)(void *ud);
+    /* Optional (NULL: everything is permitted): redis.acl_check_cmd,
+     * whether the script's user may run the command with these arguments:
+     * 1 yes, 0 no, -1 no such command. */
+    int (*acl_check)(void *ud, int argc, const char *const *argv, const size_t *lens);
     void *ud;
 };
 
