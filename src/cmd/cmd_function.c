@@ -3,8 +3,8 @@
  *
  * A library is compiled on the client's shard first (the code's errors,
  * the functions it registers), then put in the server's store, which
- * every shard's engine follows (function_store.h). FUNCTION DUMP, RESTORE
- * and KILL are not implemented (unknown subcommands).
+ * every shard's engine follows (function_store.h). FUNCTION DUMP and
+ * RESTORE carry the libraries' code in Redis's payload format.
  * Thread: any shard.
  */
 #include "ringkv/base/alloc.h"
@@ -12,7 +12,9 @@
 #include "ringkv/base/util.h"
 #include "ringkv/cmd/commands.h"
 #include "ringkv/cmd/cmd_script.h"
+#include "ringkv/base/config.h"
 #include "ringkv/cmd/host.h"
+#include "ringkv/persist/rdb.h"
 #include "ringkv/script/function_store.h"
 #include "ringkv/script/script.h"
 
@@ -74,6 +76,104 @@ static void function_load_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (name) reply_bulk_cstr(c->r, name);
     else reply_error_len(c->r, err.data, err.len);
     rk_free(name);
+    obuf_free(&err);
+}
+
+/* ---- FUNCTION DUMP / RESTORE ---- */
+
+struct dump_state {
+    struct rdb_buf b;
+    bool compress;
+};
+
+static void dump_library(const struct script_library *lib, void *arg)
+{
+    struct dump_state *d = arg;
+    rdb_put_function(&d->b, lib->code, lib->code_len, d->compress);
+}
+
+/* Every library's code as a FUNCTION2 entry, then the payload's footer,
+ * as Redis's functionDumpCommand. */
+static void function_dump_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    struct dump_state d = {.compress = c->cfg->rdb_compression};
+    function_store_visit(host_function_store(c->host), dump_library, &d);
+    rdb_payload_finish(&d.b);
+    reply_bulk(c->r, (const char *)d.b.data, d.b.len);
+    rdb_buf_free(&d.b);
+}
+
+/* The libraries of a payload, compiled (each checked as FUNCTION LOAD
+ * checks one); false with Redis's error. */
+static bool restore_libraries(struct cmd_ctx *c, const char *p, size_t len, struct script_library ***libs,
+                              uint32_t *n, struct obuf *err)
+{
+    struct rdb_reader r;
+    rdb_reader_init(&r, p, len - 10, c->cfg);
+    uint32_t cap = 0;
+    bool ok = true;
+    while (ok && r.p < r.end) {
+        unsigned char type;
+        const unsigned char *code;
+        size_t clen;
+        if (!rdb_read_byte(&r, &type)) {
+            obuf_append(err, "ERR can not read data type", 26);
+            ok = false;
+        } else if (type != RDB_OPCODE_FUNCTION2) {
+            obuf_append(err, "ERR given type is not a function", 32);
+            ok = false;
+        } else if (!rdb_read_string(&r, 0, &code, &clen)) {
+            obuf_append(err, "ERR failed loading the given functions payload", 46);
+            ok = false;
+        } else {
+            struct script_library *lib =
+                script_library_load(host_function_engine(c->host), (const char *)code, clen, false, err);
+            if (!lib) {
+                ok = false;
+                break;
+            }
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 4;
+                *libs = rk_realloc(*libs, cap * sizeof(**libs));
+            }
+            (*libs)[(*n)++] = lib;
+        }
+    }
+    rdb_reader_free(&r);
+    return ok;
+}
+
+/* FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE] */
+static void function_restore_command(struct cmd_ctx *c, const struct cmd_args *a)
+{
+    if (a->argc > 4) {
+        reply_errorf(c->r, "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try FUNCTION HELP.",
+                     a->len[1] < 128 ? (int)a->len[1] : 128, a->argv[1]);
+        return;
+    }
+    enum function_restore policy = FUNCTION_RESTORE_APPEND;
+    if (a->argc == 4) {
+        if (arg_is(a, 3, "replace")) policy = FUNCTION_RESTORE_REPLACE;
+        else if (arg_is(a, 3, "flush")) policy = FUNCTION_RESTORE_FLUSH;
+        else if (!arg_is(a, 3, "append")) {
+            reply_error(c->r, "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+            return;
+        }
+    }
+    if (!rdb_payload_ok((const unsigned char *)a->argv[2], a->len[2])) {
+        reply_error(c->r, "ERR DUMP payload version or checksum are wrong");
+        return;
+    }
+    struct script_library **libs = NULL;
+    uint32_t n = 0;
+    struct obuf err = {0};
+    if (!restore_libraries(c, a->argv[2], a->len[2], &libs, &n, &err)) {
+        for (uint32_t i = 0; i < n; i++) script_library_free(libs[i]);
+    } else if (function_store_put_all(host_function_store(c->host), libs, n, policy, &err)) {
+        reply_ok(c->r);
+    }
+    if (err.len) reply_error_len(c->r, err.data, err.len);
+    rk_free(libs);
     obuf_free(&err);
 }
 
@@ -244,6 +344,14 @@ static const struct cmd_def function_subcommands[] = {
      .summary = "Create a function with the given arguments (name, code, description)", .since = "7.0.0",
      .complexity = "O(1) (considering compilation time is redundant)",
      .tips = "request_policy:all_shards response_policy:all_succeeded", .syntax = "[REPLACE] function-code"},
+    {.name = "function|dump", .arity = 2, .flags = CMD_NOSCRIPT, .fn = function_dump_command, .group = "scripting",
+     .summary = "Dump all functions into a serialized binary payload", .since = "7.0.0",
+     .complexity = "O(N) where N is the number of functions", .acl_categories = "slow scripting"},
+    {.name = "function|restore", .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_DENYOOM,
+     .fn = function_restore_command, .group = "scripting", .summary = "Restore all the functions on the given payload",
+     .since = "7.0.0", .complexity = "O(N) where N is the number of functions on the payload",
+     .acl_categories = "write slow scripting", .tips = "request_policy:all_shards response_policy:all_succeeded",
+     .syntax = "serialized-value [FLUSH | APPEND | REPLACE]"},
     {.name = "function|delete", .arity = 3, .flags = CMD_WRITE | CMD_NOSCRIPT, .fn = function_delete_command,
      .group = "scripting", .acl_categories = "write slow scripting", .summary = "Delete a function by name",
      .since = "7.0.0", .complexity = "O(1)", .tips = "request_policy:all_shards response_policy:all_succeeded",

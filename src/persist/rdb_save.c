@@ -329,13 +329,18 @@ void rdb_put_function(struct rdb_buf *b, const char *code, size_t len, bool comp
     rdb_put_string(b, code, len, compress);
 }
 
+void rdb_payload_finish(struct rdb_buf *b)
+{
+    unsigned char ver[2] = {RDB_VERSION & 0xFF, (RDB_VERSION >> 8) & 0xFF};
+    rdb_put_bytes(b, ver, 2);
+    rdb_put_millis(b, (long long)crc64(0, b->data, b->len)); /* 8 bytes little endian */
+}
+
 void rdb_dump_payload(struct rdb_buf *b, const struct kv *kv, bool compress)
 {
     rdb_put_byte(b, rdb_value_type(kv));
     rdb_put_value(b, kv, compress);
-    unsigned char ver[2] = {RDB_VERSION & 0xFF, (RDB_VERSION >> 8) & 0xFF};
-    rdb_put_bytes(b, ver, 2);
-    rdb_put_millis(b, (long long)crc64(0, b->data, b->len)); /* 8 bytes little endian */
+    rdb_payload_finish(b);
 }
 
 bool rdb_payload_ok(const unsigned char *p, size_t len)

@@ -118,6 +118,58 @@ bool function_store_put(struct function_store *st, struct script_library *lib, b
     return ok;
 }
 
+/* Whether libs[0..n) may join the libraries kept (those not flushed and
+ * not replaced): no name or function taken; the error otherwise. */
+static bool may_join(const struct function_store *st, struct script_library **libs, uint32_t n,
+                     enum function_restore policy, struct obuf *err)
+{
+    for (uint32_t k = 0; k < n; k++)
+        for (uint32_t j = 0; j < k; j++)
+            if (libs[j]->name_len == libs[k]->name_len && memcmp(libs[j]->name, libs[k]->name, libs[k]->name_len) == 0) {
+                obuf_append(err, "ERR Library '", 13);
+                obuf_append(err, libs[k]->name, libs[k]->name_len);
+                obuf_append(err, "' already exists", 16);
+                return false;
+            }
+    if (policy == FUNCTION_RESTORE_FLUSH) return true;
+    for (uint32_t k = 0; k < n; k++) {
+        if (policy == FUNCTION_RESTORE_APPEND && find(st, libs[k]->name, libs[k]->name_len) >= 0) {
+            obuf_append(err, "ERR Library ", 12);
+            obuf_append(err, libs[k]->name, libs[k]->name_len);
+            obuf_append(err, " already exists", 15);
+            return false;
+        }
+        /* With REPLACE, the library of the same name goes: its functions
+         * do not clash. */
+        const struct script_function_info *fi = clash(st, libs[k], find(st, libs[k]->name, libs[k]->name_len));
+        if (fi) {
+            obuf_append(err, "ERR Function ", 13);
+            obuf_append(err, fi->name, fi->name_len);
+            obuf_append(err, " already exists", 15);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool function_store_put_all(struct function_store *st, struct script_library **libs, uint32_t n,
+                            enum function_restore policy, struct obuf *err)
+{
+    pthread_mutex_lock(&st->lock);
+    bool ok = may_join(st, libs, n, policy, err);
+    if (ok) {
+        if (policy == FUNCTION_RESTORE_FLUSH) clear(st);
+        for (uint32_t k = 0; k < n; k++) {
+            bool put = put_locked(st, libs[k], true, err);
+            (void)put; /* checked above: cannot fail */
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (!ok)
+        for (uint32_t k = 0; k < n; k++) script_library_free(libs[k]);
+    return ok;
+}
+
 bool function_store_delete(struct function_store *st, const char *name, size_t len)
 {
     pthread_mutex_lock(&st->lock);

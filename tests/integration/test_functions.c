@@ -335,3 +335,70 @@ TS_TEST(functions, info_counts_functions)
     freeReplyObject(r);
     redisFree(c);
 }
+
+/* The payload of FUNCTION DUMP, as a reply's bytes (the caller frees). */
+static redisReply *dump_functions(redisContext *c)
+{
+    redisReply *r = ts_cmd(c, "FUNCTION DUMP");
+    cr_assert_eq(r->type, REDIS_REPLY_STRING, "FUNCTION DUMP: not a bulk string");
+    return r;
+}
+
+#define LIB_A "#!lua name=liba\nredis.register_function('fa', function() return 'a' end)"
+#define LIB_B "#!lua name=libb\nredis.register_function('fb', function() return 'b' end)"
+#define LIB_C "#!lua name=libc\nredis.register_function('fc', function() return 'c' end)"
+
+/* FUNCTION DUMP and RESTORE with each policy, every connection seeing the
+ * result, and Redis's errors; the payload goes both ways with redis-server
+ * (ringkv's restored there, redis-server's here). */
+TS_TEST(functions, dump_and_restore)
+{
+    redisContext *c[NCONN];
+    for (int i = 0; i < NCONN; i++) c[i] = ts_connect(g_server);
+    ts_assert_bulk(ts_cmd(c[0], "FUNCTION LOAD %s", LIB_A), "liba");
+    ts_assert_bulk(ts_cmd(c[0], "FUNCTION LOAD %s", LIB_B), "libb");
+    redisReply *dump = dump_functions(c[0]);
+    ts_assert_ok(ts_cmd(c[1], "FUNCTION FLUSH"));
+    ts_assert_ok(ts_cmd(c[1], "FUNCTION RESTORE %b", dump->str, dump->len));
+    for (int i = 0; i < NCONN; i++) {
+        ts_assert_bulk(ts_cmd(c[i], "FCALL fa 0"), "a");
+        ts_assert_bulk(ts_cmd(c[i], "FCALL fb 0"), "b");
+    }
+    /* APPEND (the default) refuses a library that exists; REPLACE takes it. */
+    ts_assert_error(ts_cmd(c[2], "FUNCTION RESTORE %b", dump->str, dump->len), "ERR Library liba already exists");
+    ts_assert_error(ts_cmd(c[2], "FUNCTION RESTORE %b APPEND", dump->str, dump->len),
+                    "ERR Library liba already exists");
+    ts_assert_ok(ts_cmd(c[2], "FUNCTION RESTORE %b REPLACE", dump->str, dump->len));
+    /* FLUSH leaves only the payload's libraries. */
+    ts_assert_bulk(ts_cmd(c[3], "FUNCTION LOAD %s", LIB_C), "libc");
+    ts_assert_ok(ts_cmd(c[3], "FUNCTION RESTORE %b FLUSH", dump->str, dump->len));
+    for (int i = 0; i < NCONN; i++) ts_assert_error(ts_cmd(c[i], "FCALL fc 0"), "ERR Function not found");
+    ts_assert_error(ts_cmd(c[3], "FUNCTION RESTORE %b BAD", dump->str, dump->len),
+                    "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+    char *bad = malloc(dump->len);
+    memcpy(bad, dump->str, dump->len);
+    bad[dump->len - 1] ^= 1;
+    ts_assert_error(ts_cmd(c[3], "FUNCTION RESTORE %b", bad, dump->len), "ERR DUMP payload version or checksum are wrong");
+    free(bad);
+    /* An empty set dumps to the footer alone, and restores to nothing. */
+    ts_assert_ok(ts_cmd(c[4], "FUNCTION FLUSH"));
+    redisReply *empty = dump_functions(c[4]);
+    cr_assert_eq(empty->len, 10);
+    ts_assert_ok(ts_cmd(c[4], "FUNCTION RESTORE %b", empty->str, empty->len));
+    freeReplyObject(empty);
+
+    /* With redis-server, both ways. */
+    struct test_server *redis = ts_start_redis("--enable-debug-command", "no", NULL);
+    redisContext *rc = ts_connect(redis);
+    ts_assert_ok(ts_cmd(rc, "FUNCTION RESTORE %b", dump->str, dump->len));
+    ts_assert_bulk(ts_cmd(rc, "FCALL fb 0"), "b");
+    ts_assert_bulk(ts_cmd(rc, "FUNCTION LOAD %s", LIB_C), "libc");
+    redisReply *theirs = dump_functions(rc);
+    ts_assert_ok(ts_cmd(c[5], "FUNCTION RESTORE %b FLUSH", theirs->str, theirs->len));
+    for (int i = 0; i < NCONN; i++) ts_assert_bulk(ts_cmd(c[i], "FCALL fc 0"), "c");
+    freeReplyObject(theirs);
+    redisFree(rc);
+    cr_assert_eq(ts_stop(redis), 0);
+    freeReplyObject(dump);
+    for (int i = 0; i < NCONN; i++) redisFree(c[i]);
+}

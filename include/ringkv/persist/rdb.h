@@ -84,6 +84,9 @@ void rdb_put_function(struct rdb_buf *b, const char *code, size_t len, bool comp
 
 /* DUMP's payload: type, value, RDB version (2 bytes LE), CRC64 (8 LE). */
 void rdb_dump_payload(struct rdb_buf *b, const struct kv *kv, bool compress);
+/* The footer of a payload (DUMP's, FUNCTION DUMP's): version and CRC64
+ * of everything before. */
+void rdb_payload_finish(struct rdb_buf *b);
 /* Whether a RESTORE payload carries a known version and its checksum. */
 bool rdb_payload_ok(const unsigned char *p, size_t len);
 

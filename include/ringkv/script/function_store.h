@@ -41,6 +41,14 @@ bool function_store_has(struct function_store *st, const char *name, size_t len)
  * 'x' already exists" (not replace), "ERR Function f already exists" (a
  * function of another library has the name, in any case). */
 bool function_store_put(struct function_store *st, struct script_library *lib, bool replace, struct obuf *err);
+/* FUNCTION RESTORE's policies. */
+enum function_restore { FUNCTION_RESTORE_APPEND, FUNCTION_RESTORE_REPLACE, FUNCTION_RESTORE_FLUSH };
+/* Adds n libraries, taking them all (freed on failure), all or none:
+ * FLUSH replaces every library with them; APPEND fails on a name that
+ * exists ("ERR Library x already exists", Redis's words here), REPLACE
+ * replaces those; a function name another library has fails both. */
+bool function_store_put_all(struct function_store *st, struct script_library **libs, uint32_t n,
+                            enum function_restore policy, struct obuf *err);
 /* Removes the library; false when there is none of that name. */
 bool function_store_delete(struct function_store *st, const char *name, size_t len);
 /* Removes every library. */
