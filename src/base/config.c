@@ -32,6 +32,10 @@ struct directive {
 /* Redis 7's protected configs: CONFIG SET refuses them unless
  * enable-protected-configs, which ringkv does not have. */
 #define PROTECTED 2
+/* ringkv's own startup settings: fixed, but CONFIG SET of the value they
+ * have is a no-op that succeeds, so a tool replaying CONFIG GET * (Redis's
+ * "CONFIG sanity" test does) does not trip on directives it never heard of. */
+#define FIXED_OWN 3
 
 #define F(field) offsetof(struct config, field)
 #define MB (1024LL * 1024)
@@ -39,8 +43,8 @@ struct directive {
 static const struct directive directives[] = {
     {"port", T_INT, F(port), 0, 65535, true, NULL},
     {"bind", T_BIND, 0, 0, 0, true, NULL},
-    {"shards", T_INT, F(shards), 1, 256, false, NULL},
-    {"pin-cpus", T_BOOL, F(pin_cpus), 0, 1, false, NULL},
+    {"shards", T_INT, F(shards), 1, 256, FIXED_OWN, NULL},
+    {"pin-cpus", T_BOOL, F(pin_cpus), 0, 1, FIXED_OWN, NULL},
     {"databases", T_INT, F(databases), 1, 256, false, NULL},
     {"requirepass", T_STRING, F(requirepass), 0, 0, true, NULL},
     {"aclfile", T_STRING, F(aclfile), 0, 0, false, NULL},
@@ -90,10 +94,10 @@ static const struct directive directives[] = {
     {"lazyfree-lazy-user-flush", T_BOOL, F(lazyfree_lazy_user_flush), 0, 1, true, NULL},
     {"save", T_SAVE, 0, 0, 0, true, NULL},
     {"appendonly", T_APPENDONLY, 0, 0, 0, true, NULL},
-    {"ring-entries", T_INT, F(ring_entries), 64, 32768, false, NULL},
-    {"recv-buffers", T_INT, F(recv_buffers), 16, 32768, false, NULL},
-    {"recv-buffer-size", T_MEMORY, F(recv_buffer_size), 1024, 1 * MB, false, NULL},
-    {"shard-msg-inflight", T_INT, F(shard_msg_inflight), 1, 1024, false, NULL},
+    {"ring-entries", T_INT, F(ring_entries), 64, 32768, FIXED_OWN, NULL},
+    {"recv-buffers", T_INT, F(recv_buffers), 16, 32768, FIXED_OWN, NULL},
+    {"recv-buffer-size", T_MEMORY, F(recv_buffer_size), 1024, 1 * MB, FIXED_OWN, NULL},
+    {"shard-msg-inflight", T_INT, F(shard_msg_inflight), 1, 1024, FIXED_OWN, NULL},
     {"list-max-listpack-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true, NULL},
     {"list-max-ziplist-size", T_INT, F(list_max_listpack_size), -5, INT_MAX, true, NULL},
     {"list-compress-depth", T_INT, F(list_compress_depth), 0, INT_MAX, true, NULL},
@@ -532,11 +536,18 @@ static bool set_binds(struct config *cfg, const char *const *values, int nvalues
     return true;
 }
 
+static void directive_value(const struct config *cfg, const struct directive *d, char *buf, size_t cap);
+
 bool config_set(struct config *cfg, const char *name, const char *const *values, int nvalues, bool at_runtime,
                 char *err, size_t errlen)
 {
     const struct directive *d = find_directive(name);
     if (!d) return set_inert(cfg, name, values, nvalues, at_runtime, err, errlen);
+    if (at_runtime && d->runtime == FIXED_OWN && nvalues == 1) {
+        char now[64];
+        directive_value(cfg, d, now, sizeof now);
+        if (strcmp(now, values[0]) == 0) return true;
+    }
     if (at_runtime && d->runtime != true) {
         snprintf(err, errlen, "can't set %s config", d->runtime == PROTECTED ? "protected" : "immutable");
         return false;

@@ -173,3 +173,23 @@ TS_TEST(server, port_and_bind_change_at_runtime)
     cr_assert(probe < 0, "the old port still accepts connections");
     redisFree(old);
 }
+
+/* ringkv's own startup settings take CONFIG SET of the value they have
+ * (a no-op, so replaying CONFIG GET * works), and refuse any other. */
+TS_TEST(server, own_fixed_settings_accept_their_value)
+{
+    if (ts_is_redis()) return; /* Redis has none of them */
+    redisContext *c = ts_connect(g_server);
+    static const char *const own[] = {"shards", "pin-cpus", "ring-entries", "recv-buffers", "recv-buffer-size",
+                                      "shard-msg-inflight"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        redisReply *r = ts_cmd(c, "CONFIG GET %s", own[i]);
+        cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 2, "CONFIG GET %s", own[i]);
+        ts_assert_ok(ts_cmd(c, "CONFIG SET %s %s", own[i], r->element[1]->str));
+        freeReplyObject(r);
+    }
+    char want[160];
+    snprintf(want, sizeof want, "ERR CONFIG SET failed (possibly related to argument 'shards') - can't set immutable config");
+    ts_assert_error(ts_cmd(c, "CONFIG SET shards %d", ts_shards() + 1), want);
+    redisFree(c);
+}
