@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,7 @@
 #include <openssl/bio.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 /* The context is OpenSSL's own, which counts its references (every SSL
@@ -101,6 +103,16 @@ static bool load_dh_params(SSL_CTX *ctx, const char *path)
     return true;
 }
 
+/* One set of session-ticket keys for every shard's context, made once per
+ * process: a client resumes its session whichever shard accepts it (each
+ * shard's own random keys would make every resumption on another shard a
+ * full handshake). */
+static unsigned char ticket_keys[80];
+static bool ticket_keys_made;
+static pthread_once_t ticket_once = PTHREAD_ONCE_INIT;
+
+static void make_ticket_keys(void) { ticket_keys_made = RAND_bytes(ticket_keys, sizeof ticket_keys) == 1; }
+
 /* Protocols, modes and verification: what needs no file. */
 static void set_options(SSL_CTX *ctx, const struct config *cfg, int protocols)
 {
@@ -118,6 +130,8 @@ static void set_options(SSL_CTX *ctx, const struct config *cfg, int protocols)
     if (cfg->tls_auth_clients == CONFIG_TLS_AUTH_YES) verify = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     else if (cfg->tls_auth_clients == CONFIG_TLS_AUTH_OPTIONAL) verify = SSL_VERIFY_PEER;
     SSL_CTX_set_verify(ctx, verify, NULL);
+    pthread_once(&ticket_once, make_ticket_keys);
+    if (ticket_keys_made) SSL_CTX_set_tlsext_ticket_keys(ctx, ticket_keys, sizeof ticket_keys);
     if (cfg->tls_session_caching) {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
         SSL_CTX_sess_set_cache_size(ctx, cfg->tls_session_cache_size);

@@ -92,35 +92,56 @@ struct tls_client {
 };
 
 /* Connects and completes the handshake, presenting the named client
- * certificate (NULL: none); NULL when the server refused. */
-static struct tls_client *tc_connect(const char *cert_name)
+ * certificate (NULL: none) and offering a session to resume (NULL: none);
+ * NULL when the server refused. */
+/* The client context presenting the named certificate (NULL: none), one
+ * per name for the whole run, as a client library keeps one: a session
+ * is resumed through the context that made it. */
+static SSL_CTX *client_ctx(const char *cert_name)
+{
+    static struct { char name[16]; SSL_CTX *ctx; } made[4];
+    const char *key = cert_name ? cert_name : "";
+    for (size_t i = 0; i < 4; i++)
+        if (made[i].ctx && strcmp(made[i].name, key) == 0) return made[i].ctx;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    char ca[512];
+    path_of(ca, sizeof ca, "ca.crt");
+    cr_assert(SSL_CTX_load_verify_locations(ctx, ca, NULL) == 1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL); /* the server's certificate is checked too */
+    if (cert_name) {
+        char crt[512], pem[512], name[64];
+        snprintf(name, sizeof name, "%s.crt", cert_name);
+        path_of(crt, sizeof crt, name);
+        snprintf(name, sizeof name, "%s.key", cert_name);
+        path_of(pem, sizeof pem, name);
+        cr_assert(SSL_CTX_use_certificate_file(ctx, crt, SSL_FILETYPE_PEM) == 1);
+        cr_assert(SSL_CTX_use_PrivateKey_file(ctx, pem, SSL_FILETYPE_PEM) == 1);
+    }
+    for (size_t i = 0; i < 4; i++)
+        if (!made[i].ctx) {
+            snprintf(made[i].name, sizeof made[i].name, "%s", key);
+            made[i].ctx = ctx;
+            return ctx;
+        }
+    cr_assert_fail("more than 4 client contexts");
+    return NULL;
+}
+
+static struct tls_client *tc_connect_resuming(const char *cert_name, SSL_SESSION *session)
 {
     struct tls_client *tc = calloc(1, sizeof(*tc));
     tc->fd = ts_tcp_connect(tls_port);
     cr_assert(tc->fd >= 0, "connect: %s", strerror(errno));
     struct timeval tv = {.tv_sec = 10};
     setsockopt(tc->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    tc->ctx = SSL_CTX_new(TLS_client_method());
-    char ca[512];
-    path_of(ca, sizeof ca, "ca.crt");
-    cr_assert(SSL_CTX_load_verify_locations(tc->ctx, ca, NULL) == 1);
-    SSL_CTX_set_verify(tc->ctx, SSL_VERIFY_PEER, NULL); /* the server's certificate is checked too */
-    if (cert_name) {
-        char crt[512], key[512], name[64];
-        snprintf(name, sizeof name, "%s.crt", cert_name);
-        path_of(crt, sizeof crt, name);
-        snprintf(name, sizeof name, "%s.key", cert_name);
-        path_of(key, sizeof key, name);
-        cr_assert(SSL_CTX_use_certificate_file(tc->ctx, crt, SSL_FILETYPE_PEM) == 1);
-        cr_assert(SSL_CTX_use_PrivateKey_file(tc->ctx, key, SSL_FILETYPE_PEM) == 1);
-    }
+    tc->ctx = client_ctx(cert_name);
     tc->ssl = SSL_new(tc->ctx);
+    if (session) SSL_set_session(tc->ssl, session);
     SSL_set_fd(tc->ssl, tc->fd);
     tc->reader = redisReaderCreate();
     if (SSL_connect(tc->ssl) != 1) {
         ERR_clear_error();
         SSL_free(tc->ssl);
-        SSL_CTX_free(tc->ctx);
         close(tc->fd);
         redisReaderFree(tc->reader);
         free(tc);
@@ -129,10 +150,14 @@ static struct tls_client *tc_connect(const char *cert_name)
     return tc;
 }
 
+static struct tls_client *tc_connect(const char *cert_name) { return tc_connect_resuming(cert_name, NULL); }
+
 static void tc_close(struct tls_client *tc)
 {
+    /* A session ended without close_notify is not resumable (OpenSSL). */
+    SSL_shutdown(tc->ssl);
+    ERR_clear_error();
     SSL_free(tc->ssl);
-    SSL_CTX_free(tc->ctx);
     close(tc->fd);
     redisReaderFree(tc->reader);
     free(tc);
@@ -415,5 +440,26 @@ Test(tls, tls_port_changes_at_runtime)
     ts_assert_ok(ts_cmd(c, "CONFIG SET tls-port %d", tls_port));
     assert_server_serves(ts);
     redisFree(c);
+    stop(ts);
+}
+
+/* A session resumes whichever shard accepts the new connection: every
+ * shard's context shares the ticket keys. Eight reconnections land on
+ * several of 4 shards (SO_REUSEPORT spreads them by their ports). */
+Test(tls, sessions_resume_on_every_shard)
+{
+    struct test_server *ts = start_tls(NULL, NULL, NULL, NULL);
+    struct tls_client *first = tc_connect("client");
+    cr_assert(first && tc_pings(first)); /* TLS 1.3 tickets arrive after the handshake */
+    SSL_SESSION *session = SSL_get1_session(first->ssl);
+    cr_assert(session && SSL_SESSION_is_resumable(session), "the server gave no resumable session");
+    tc_close(first);
+    for (int i = 0; i < 8; i++) {
+        struct tls_client *tc = tc_connect_resuming("client", session);
+        cr_assert(tc && tc_pings(tc), "reconnection %d failed", i);
+        cr_assert(SSL_session_reused(tc->ssl), "reconnection %d did a full handshake", i);
+        tc_close(tc);
+    }
+    SSL_SESSION_free(session);
     stop(ts);
 }
