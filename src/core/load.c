@@ -214,6 +214,63 @@ static void reload_loaded(struct msg_done *d, const char *replies, size_t len, b
     reload_end(rl, ok ? "+OK\r\n" : RELOAD_LOAD_ERROR);
 }
 
+/* The file's function libraries, compiled while the file is checked. */
+struct file_functions {
+    struct script_engine *engine;
+    struct script_library **libs;
+    uint32_t n, cap;
+};
+
+static bool collect_function(void *arg, const unsigned char *code, size_t len, char *err, size_t errlen)
+{
+    struct file_functions *ff = arg;
+    struct obuf e;
+    obuf_init(&e);
+    if (!ff->engine) ff->engine = script_engine_create();
+    struct script_library *lib = script_library_load(ff->engine, (const char *)code, len, false, &e);
+    if (lib) {
+        if (ff->n == ff->cap) {
+            ff->cap = ff->cap ? 2 * ff->cap : 4;
+            ff->libs = rk_realloc(ff->libs, ff->cap * sizeof(*ff->libs));
+        }
+        ff->libs[ff->n++] = lib;
+    } else {
+        snprintf(err, errlen, "%.*s", (int)e.len, e.data);
+    }
+    obuf_free(&e);
+    return lib != NULL;
+}
+
+/* Checks the whole file and puts its functions in the store as Redis's
+ * load does after DEBUG RELOAD's flush: in place of every library, or
+ * with NOFLUSH beside them (refused when a name exists), or with NOFLUSH
+ * MERGE replacing those of the same name. False (logged) when the file
+ * or its functions do not load; then nothing has changed. */
+static bool reload_functions(struct reload *rl, const char *path)
+{
+    struct shard *s = rl->s;
+    struct file_functions ff = {0};
+    const struct rdb_walk_ops ops = {.on_function = collect_function};
+    char err[512];
+    bool ok = rdb_walk(rl->img, rl->len, &s->cfg, s->cfg.databases, s->cfg.rdb_checksum, &ops, &ff, err, sizeof err);
+    if (!ok) {
+        log_warn("Internal error in RDB reading file %s: %s", path, err);
+        for (uint32_t i = 0; i < ff.n; i++) script_library_free(ff.libs[i]);
+    } else {
+        enum function_restore policy = !(rl->flags & HOST_RELOAD_NOFLUSH) ? FUNCTION_RESTORE_FLUSH
+                                       : (rl->flags & HOST_RELOAD_MERGE)  ? FUNCTION_RESTORE_REPLACE
+                                                                           : FUNCTION_RESTORE_APPEND;
+        struct obuf e;
+        obuf_init(&e);
+        ok = function_store_put_all(s->srv->functions, ff.libs, ff.n, policy, &e);
+        if (!ok) log_warn("Failed loading library from %s: %.*s", path, (int)e.len, e.data);
+        obuf_free(&e);
+    }
+    rk_free(ff.libs);
+    if (ff.engine) script_engine_destroy(ff.engine);
+    return ok;
+}
+
 /* Maps and checks the file on the origin (a blocking read, as Redis's
  * DEBUG RELOAD blocks its one thread), then loads it everywhere. */
 static void reload_load(struct reload *rl)
@@ -238,10 +295,7 @@ static void reload_load(struct reload *rl)
     }
     rl->img = map;
     rl->len = (size_t)st.st_size;
-    char err[512];
-    if (!rdb_walk(rl->img, rl->len, &s->cfg, s->cfg.databases, s->cfg.rdb_checksum, &(struct rdb_walk_ops){0},
-                  NULL, err, sizeof err)) {
-        log_warn("Internal error in RDB reading file %s: %s", path, err);
+    if (!reload_functions(rl, path)) {
         reload_end(rl, RELOAD_LOAD_ERROR);
         return;
     }

@@ -359,3 +359,30 @@ DEBUG_TEST(populate_makes_keys_on_every_shard)
     ts_assert_int(ts_cmd(c, "DBSIZE"), 5);
     redisFree(c);
 }
+
+/* RELOAD brings the file's functions back as Redis's load does: in place
+ * of every library, or with NOFLUSH beside them (refused when one exists),
+ * or with NOFLUSH MERGE over them. */
+DEBUG_TEST(reload_restores_functions_as_redis)
+{
+    redisContext *c = ts_connect(g_server);
+    ts_assert_bulk(ts_cmd(c, "FUNCTION LOAD %s", "#!lua name=saved\nredis.register_function('fs', function() return 1 end)"),
+                   "saved");
+    ts_assert_ok(ts_cmd(c, "DEBUG RELOAD"));
+    ts_assert_int(ts_cmd(c, "FCALL fs 0"), 1);
+    ts_assert_error(ts_cmd(c, "DEBUG RELOAD NOFLUSH"), "ERR Error trying to load the RDB dump");
+    ts_assert_int(ts_cmd(c, "FCALL fs 0"), 1);
+    ts_assert_ok(ts_cmd(c, "DEBUG RELOAD NOFLUSH MERGE"));
+    ts_assert_int(ts_cmd(c, "FCALL fs 0"), 1);
+    /* A library loaded after the save: NOSAVE NOFLUSH MERGE keeps it, a
+     * flushing NOSAVE reload leaves only the file's. */
+    ts_assert_bulk(ts_cmd(c, "FUNCTION LOAD %s", "#!lua name=later\nredis.register_function('fl', function() return 2 end)"),
+                   "later");
+    ts_assert_ok(ts_cmd(c, "DEBUG RELOAD NOSAVE NOFLUSH MERGE"));
+    ts_assert_int(ts_cmd(c, "FCALL fl 0"), 2);
+    ts_assert_int(ts_cmd(c, "FCALL fs 0"), 1);
+    ts_assert_ok(ts_cmd(c, "DEBUG RELOAD NOSAVE"));
+    ts_assert_error(ts_cmd(c, "FCALL fl 0"), "ERR Function not found");
+    ts_assert_int(ts_cmd(c, "FCALL fs 0"), 1);
+    redisFree(c);
+}
