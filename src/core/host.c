@@ -39,11 +39,7 @@ void host_foreach_client(struct host *h, client_visit_fn fn, void *arg)
 const char *host_config_replace(struct host *h, struct config *cfg, const char **directive)
 {
     struct shard *s = shard_of(h);
-    if (!shard_tls_reconfigure(s, cfg)) {
-        *directive = "tls-";
-        return "Unable to update TLS configuration. Check server logs.";
-    }
-    const char *why = shard_listen_again(s, cfg, directive);
+    const char *why = shard_reconfigure_network(s, cfg, directive);
     if (why) return why;
     config_free(&s->cfg);
     s->cfg = *cfg;

@@ -249,17 +249,6 @@ static int check_port_free(const struct config *cfg, int port)
     return 0;
 }
 
-bool shard_tls_reconfigure(struct shard *s, const struct config *next)
-{
-    /* As Redis: the settings are built only while a TLS port is open. */
-    if (!s->tls || tls_settings_equal(&s->cfg, next)) return true;
-    struct tls_context *ctx = tls_context_create(next);
-    if (!ctx) return false;
-    tls_context_release(s->tls); /* open sessions keep the old one alive */
-    s->tls = ctx;
-    return true;
-}
-
 int shard_check_port_free(const struct config *cfg)
 {
     int err = cfg->port > 0 ? check_port_free(cfg, cfg->port) : 0;
@@ -466,33 +455,48 @@ static bool same_binds(const struct config *a, const struct config *b)
     return true;
 }
 
-const char *shard_listen_again(struct shard *s, const struct config *next, const char **directive)
+/* The context next asks for: NULL without a TLS port (as Redis, the
+ * settings are built only while one is open), the shard's own when its
+ * settings did not change, else a new one; false when that does not build. */
+static bool next_tls_context(struct shard *s, const struct config *next, struct tls_context **ctx)
 {
+    *ctx = NULL;
+    if (next->tls_port == 0) return true;
+    if (s->tls && tls_settings_equal(&s->cfg, next)) {
+        *ctx = s->tls;
+        return true;
+    }
+    *ctx = tls_context_create(next);
+    return *ctx != NULL;
+}
+
+const char *shard_reconfigure_network(struct shard *s, const struct config *next, const char **directive)
+{
+    struct tls_context *ctx;
+    if (!next_tls_context(s, next, &ctx)) {
+        *directive = "tls-";
+        return "Unable to update TLS configuration. Check server logs.";
+    }
     bool binds = !same_binds(&s->cfg, next);
     bool plain = binds || next->port != s->cfg.port, tls = binds || next->tls_port != s->cfg.tls_port;
-    if (!plain && !tls) return NULL;
-    const char *why =
-        binds ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs.";
-    *directive = binds ? "bind" : next->port != s->cfg.port ? "port" : "tls-port";
     struct listener *fresh[CONFIG_MAX_BIND * 2];
     int n = 0, err = 0;
     if (plain && next->port > 0) err = open_listeners(s, next, (int)next->port, false, fresh, &n);
     if (!err && tls && next->tls_port > 0) err = open_listeners(s, next, (int)next->tls_port, true, fresh, &n);
-    struct tls_context *ctx = NULL;
-    if (!err && tls && next->tls_port > 0 && !s->tls && !(ctx = tls_context_create(next))) {
-        err = -EINVAL;
-        why = "Unable to update TLS configuration. Check server logs.";
-        *directive = "tls-";
-    }
-    if (err) { /* the old listeners stay, as Redis keeps them */
+    if (err) { /* nothing changes: the old listeners and context stay, as Redis keeps them */
         for (int i = 0; i < n; i++) {
             close(fresh[i]->fd);
             rk_free(fresh[i]);
         }
-        return why;
+        if (ctx != s->tls) tls_context_release(ctx);
+        *directive = binds ? "bind" : next->port != s->cfg.port ? "port" : "tls-port";
+        return binds ? "Failed to bind to specified addresses." : "Unable to listen on this port. Check server logs.";
     }
-    if (ctx) s->tls = ctx;
-    /* The old ones of a changed kind go; their last completions free them. */
+    if (ctx != s->tls) { /* open sessions keep the context they were made from */
+        if (s->tls) tls_context_release(s->tls);
+        s->tls = ctx;
+    }
+    /* The old listeners of a changed kind go; their last completions free them. */
     int kept = 0;
     for (int i = 0; i < s->nlisteners; i++) {
         struct listener *l = s->listeners[i];
@@ -509,10 +513,6 @@ const char *shard_listen_again(struct shard *s, const struct config *next, const
     for (int i = 0; i < n; i++) {
         s->listeners[s->nlisteners++] = fresh[i];
         ring_accept_multishot(s->ring, fresh[i]->fd, &fresh[i]->op);
-    }
-    if (tls && next->tls_port == 0 && s->tls) { /* open sessions keep their own references */
-        tls_context_release(s->tls);
-        s->tls = NULL;
     }
     return NULL;
 }

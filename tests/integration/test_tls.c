@@ -295,7 +295,6 @@ Test(tls, plain_text_client_on_the_tls_port_is_closed_alone)
     struct tls_client *good = tc_connect("client");
     cr_assert(good);
     ts_assert_status(TC(good, "SET", "k", "v"), "OK");
-    struct ts_raw *plain = NULL;
     int fd = ts_tcp_connect(tls_port);
     cr_assert(fd >= 0);
     static const char ping[] = "*1\r\n$4\r\nPING\r\n";
@@ -309,7 +308,6 @@ Test(tls, plain_text_client_on_the_tls_port_is_closed_alone)
     }
     cr_assert(n == 0 || errno == ECONNRESET, "the plain-text client was not closed: %s", strerror(errno));
     close(fd);
-    (void)plain;
     /* The session already open and the keys are untouched. */
     ts_assert_bulk(TC(good, "GET", "k"), "v");
     tc_close(good);

@@ -151,13 +151,13 @@ void shard_destroy(struct shard *s);
  * listens on the configured port, which SO_REUSEPORT would let the shards
  * share silently; else 0. */
 int shard_check_port_free(const struct config *cfg);
-/* CONFIG SET port, tls-port or bind: opens next's listeners of the kinds
- * that change before closing the old ones; NULL, or Redis's error text
- * (and the directive it is about) with the old listeners kept. */
-const char *shard_listen_again(struct shard *s, const struct config *next, const char **directive);
-/* Builds the TLS context again when next's TLS settings differ from the
- * shard's (CONFIG SET); false, the old one kept, when they do not build. */
-bool shard_tls_reconfigure(struct shard *s, const struct config *next);
+/* CONFIG SET of the network settings (port, tls-port, bind, tls-*): builds
+ * the TLS context next asks for when it changed and opens next's
+ * listeners of the kinds that change, then, only once all of that
+ * succeeded, swaps them in for the old ones. NULL, or Redis's error text
+ * (and the directive it is about; "tls-": the first TLS one) with nothing
+ * changed. */
+const char *shard_reconfigure_network(struct shard *s, const struct config *next, const char **directive);
 /* Callback of control messages the server posts to a shard. */
 void shard_on_ctl(struct ring_op *op, int res, uint32_t flags);
 /* The owning shard of a key. */
