@@ -6,6 +6,7 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/util.h"
 
+#include <limits.h>
 #include <string.h>
 
 struct expire_entry {
@@ -490,7 +491,8 @@ uint64_t db_active_expire(struct db *db, long long now_ms, long long budget_us)
                 stale++;
                 deleted++;
             } else {
-                ttl_sum += e->when - now_ms;
+                /* Saturates: a client may set a TTL near LLONG_MAX. */
+                if (__builtin_add_overflow(ttl_sum, e->when - now_ms, &ttl_sum)) ttl_sum = LLONG_MAX;
                 ttl_samples++;
             }
         }

@@ -8,6 +8,8 @@
 #include "ringkv/data/object.h"
 #include "ringkv/base/util.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <time.h>
 
 static void sleep_ms(long ms)
@@ -61,4 +63,26 @@ Test(keyspace, databases_share_counters)
     ks_reset_stats(ks);
     cr_assert_eq(ks->stats.hits + ks->stats.misses, 0);
     ks_destroy(ks);
+}
+
+/* Active expiry averages the TTLs it samples (INFO's avg_ttl); TTLs near
+ * LLONG_MAX (PEXPIREAT takes them) overflowed the sum, found by fuzz_exec
+ * (UBSan: signed integer overflow in db_active_expire). */
+Test(db, active_expiry_averages_huge_ttls)
+{
+    obj_types_setup();
+    struct db_stats stats = {0};
+    struct db db;
+    db_init(&db, &stats, 1);
+    for (int i = 0; i < 30; i++) {
+        char key[8];
+        int n = snprintf(key, sizeof key, "k%d", i);
+        struct kv *kv = kv_new_string(key, (size_t)n, "v", 1);
+        db_add(&db, kv);
+        db_set_expire(&db, kv, LLONG_MAX / 2 + i);
+    }
+    cr_assert_eq(db_active_expire(&db, mstime(), 1000), 0);
+    cr_assert_gt(db.avg_ttl, 0, "avg_ttl %lld", db.avg_ttl);
+    cr_assert_eq(db_size(&db), 30);
+    db_deinit(&db);
 }
