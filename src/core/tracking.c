@@ -17,7 +17,7 @@
 
 #define ITEM_NULL 0x80 /* with TRK_ITEM_KEY: a null invalidation (no key) */
 
-static void key_changed(struct db_change_hook *h, const char *key, size_t len);
+static void key_changed(struct db_change_hook *h, const char *key, size_t len, bool expired);
 
 void tracking_setup(struct shard *s)
 {
@@ -105,18 +105,23 @@ static void spread_to_bcast(struct shard *s, const char *key, size_t len, uint64
     }
 }
 
-/* Redis's trackingInvalidateKey: bcast is false when the table itself
- * evicts the key (only its readers hear of it). */
-static void invalidate(struct shard_tracking *t, const char *key, size_t len, bool bcast)
+enum bcast_as { BCAST_NONE, BCAST_BY_WRITER, BCAST_BY_NOBODY };
+
+/* Redis's trackingInvalidateKey: BCAST_NONE when the table itself evicts
+ * the key (only its readers hear of it). An expiry is nobody's write to
+ * BCAST clients (NOLOOP does not hide it, Redis's signalModifiedKey(NULL))
+ * while a reader in NOLOOP mode does not hear of a key expiring in its own
+ * command (Redis compares with server.current_client there). */
+static void invalidate(struct shard_tracking *t, const char *key, size_t len, enum bcast_as bcast)
 {
-    if (bcast && __atomic_load_n(&t->s->srv->trk_bcast_total, __ATOMIC_RELAXED))
-        spread_to_bcast(t->s, key, len, t->writer);
+    if (bcast != BCAST_NONE && __atomic_load_n(&t->s->srv->trk_bcast_total, __ATOMIC_RELAXED))
+        spread_to_bcast(t->s, key, len, bcast == BCAST_BY_WRITER ? t->writer : 0);
     if (t->keys && trk_table_take(t->table, key, len, send_invalidation, t)) count_keys(t);
 }
 
-static void key_changed(struct db_change_hook *h, const char *key, size_t len)
+static void key_changed(struct db_change_hook *h, const char *key, size_t len, bool expired)
 {
-    invalidate((struct shard_tracking *)h, key, len, true);
+    invalidate((struct shard_tracking *)h, key, len, expired ? BCAST_BY_NOBODY : BCAST_BY_WRITER);
 }
 
 void tracking_flushed(struct shard *s)
@@ -221,7 +226,7 @@ static void invalidate_changed(struct shard_tracking *t, const struct cmd_def *c
         int stack[KEYS_ON_STACK];
         int *pos = a->argc <= KEYS_ON_STACK ? stack : rk_malloc((size_t)a->argc * sizeof(int));
         int n = keys_with(cmd, a, WRITTEN, pos, a->argc);
-        for (int i = 0; i < n; i++) invalidate(t, a->argv[pos[i]], a->len[pos[i]], true);
+        for (int i = 0; i < n; i++) invalidate(t, a->argv[pos[i]], a->len[pos[i]], BCAST_BY_WRITER);
         if (pos != stack) rk_free(pos);
         return;
     }
@@ -230,7 +235,7 @@ static void invalidate_changed(struct shard_tracking *t, const struct cmd_def *c
         size_t len = a->len[f->pos[i]];
         const struct kv *kv = db_peek(ctx->db, key, len);
         if (watch_fingerprint(kv) != f->fp[i] || (big_written && !watch_fingerprint_exact(kv)))
-            invalidate(t, key, len, true);
+            invalidate(t, key, len, BCAST_BY_WRITER);
     }
 }
 
@@ -278,7 +283,7 @@ static void evict_one(struct shard_tracking *t)
     }
     char *copy = rk_malloc(len + 1);
     memcpy(copy, key, len);
-    invalidate(t, copy, len, false); /* counts the removal again */
+    invalidate(t, copy, len, BCAST_NONE); /* counts the removal again */
     __atomic_add_fetch(total, 1, __ATOMIC_RELAXED);
     rk_free(copy);
 }

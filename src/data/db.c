@@ -53,15 +53,18 @@ void db_init(struct db *db, struct db_stats *stats, uint64_t seed)
     db->rng_state = seed | 1;
 }
 
-/* Tells the key's watchers it changed (after the change). */
-static inline void changed(struct db *db, const char *key, size_t len)
+/* Tells the key's watchers it changed (after the change); `expired`:
+ * its TTL removed it, nobody's write. */
+static inline void changed_by(struct db *db, const char *key, size_t len, bool expired)
 {
     db->stats->changes++;
     if (db->watch) watch_touch(db, key, len);
     struct db_change_hook *h = db->changes;
     if (RK_UNLIKELY(h != NULL) && (*h->live || __atomic_load_n(h->live_shared, __ATOMIC_RELAXED)))
-        h->changed(h, key, len);
+        h->changed(h, key, len, expired);
 }
+
+static inline void changed(struct db *db, const char *key, size_t len) { changed_by(db, key, len, false); }
 
 /* A key was stored: clients blocked on it may be served (ready.h). A
  * stream stored back (a transaction moved it away) may have grown. */
@@ -250,11 +253,13 @@ static bool (*expiry_paused)(void);
 
 void db_set_expiry_gate(bool (*paused)(void)) { expiry_paused = paused; }
 
+static void delete_kv(struct db *db, struct kv *kv, bool expired);
+
 void db_delete_expired(struct db *db, struct kv *kv)
 {
     if (expiry_paused && expiry_paused()) return;
     db_notify(db, NOTIFY_EXPIRED, "expired", kv_key(kv), kv->keylen);
-    db_delete_kv(db, kv);
+    delete_kv(db, kv, true);
     db->stats->expired_keys++;
 }
 
@@ -452,16 +457,18 @@ struct kv *db_detach(struct db *db, const char *key, size_t len, long long *when
     return kv;
 }
 
-void db_delete_kv(struct db *db, struct kv *kv)
+static void delete_kv(struct db *db, struct kv *kv, bool expired)
 {
     keep_for_snapshot(db, kv);
     uint64_t hash = db_key_hash(kv_key(kv), kv->keylen);
     if (kv->expires) remove_expire(db, kv, hash);
     dict_unlink(&db->keys, kv_key(kv), kv->keylen, hash);
-    changed(db, kv_key(kv), kv->keylen); /* before the free: the key bytes live in kv */
+    changed_by(db, kv_key(kv), kv->keylen, expired); /* before the free: the key bytes live in kv */
     stream_gone(db, kv);
     kv_free(kv);
 }
+
+void db_delete_kv(struct db *db, struct kv *kv) { delete_kv(db, kv, false); }
 
 bool db_delete(struct db *db, const char *key, size_t len)
 {

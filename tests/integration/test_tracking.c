@@ -577,3 +577,39 @@ TS_TEST(tracking, reads_over_several_shards_register_every_key)
     redisFree(w);
     ts_raw_close(t);
 }
+
+/* A key its TTL removes is nobody's write, even when the removal happens
+ * in a command of the client that wrote it: a BCAST client in NOLOOP mode
+ * hears of its own keys expiring (Redis's unit/tracking "Tracking gets
+ * notification of lazy expired keys", which hung at 4 shards). Active
+ * expiry is off, so each key goes in the client's own GET. */
+Test(tracking, bcast_noloop_hears_of_own_keys_expiring, .fini = ts_fixture_fini)
+{
+    g_server = ts_start("--enable-debug-command", "yes", NULL);
+    struct ts_raw *t = tracker("BCAST NOLOOP");
+    expect(t, "DEBUG SET-ACTIVE-EXPIRE 0", "+OK\r\n");
+    char line[64];
+    for (size_t i = 0; i < NKEYS; i++) {
+        snprintf(line, sizeof line, "SET %s v PX 20", spread_keys[i]);
+        expect(t, line, "+OK\r\n");
+    }
+    ts_sleep_ms(60);
+    for (size_t i = 0; i < NKEYS; i++) {
+        snprintf(line, sizeof line, "GET %s", spread_keys[i]);
+        cmdv(t, line);
+        /* The reply and the push, in either order. */
+        bool got_null = false, got_push = false;
+        for (int n = 0; n < 2; n++) {
+            size_t len;
+            const char *rep = ts_raw_read_reply(t, 5000, &len);
+            cr_assert(rep, "%s: %s", line, ts_raw_status(t));
+            if (len == 3 && memcmp(rep, "_\r\n", 3) == 0) got_null = true;
+            else if (len == strlen(push_of(spread_keys[i])) && memcmp(rep, push_of(spread_keys[i]), len) == 0)
+                got_push = true;
+            else cr_assert_fail("%s: unexpected %.*s", line, (int)len, rep);
+        }
+        cr_assert(got_null && got_push, "%s: the null reply and the key's invalidation", line);
+    }
+    ts_raw_close(t);
+    ts_fixture_stop();
+}

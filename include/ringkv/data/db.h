@@ -66,7 +66,8 @@ struct db_events {
 struct db_change_hook {
     const uint64_t *live;
     const long *live_shared;    /* atomic, any thread may change it */
-    void (*changed)(struct db_change_hook *h, const char *key, size_t len);
+    /* expired: the key's TTL removed it (nobody's write) */
+    void (*changed)(struct db_change_hook *h, const char *key, size_t len, bool expired);
 };
 
 struct db {
