@@ -101,8 +101,12 @@ static void setbit_command(struct cmd_ctx *c, const struct cmd_args *a)
     unsigned char *byte = (unsigned char *)kv->v.str->data + (off >> 3);
     int bit = 7 - (int)(off & 7);
     int old = (*byte >> bit) & 1;
-    *byte = (unsigned char)((*byte & ~(1 << bit)) | (int)(on << bit));
-    notify_key(c, NOTIFY_STRING, "setbit", a->argv[1], a->len[1]);
+    if (grew || old != on) {
+        *byte = (unsigned char)((*byte & ~(1 << bit)) | (int)(on << bit));
+        notify_key(c, NOTIFY_STRING, "setbit", a->argv[1], a->len[1]);
+    } else {
+        cmd_unchanged(c); /* as Redis: no change, no event */
+    }
     reply_int(c->r, old);
 }
 
@@ -439,6 +443,8 @@ static bool bf_signed_overflow(int64_t value, int64_t incr, int bits, enum bf_ov
 /* One SET or INCRBY on the key's bytes: replies the old value (SET) or the
  * new one (INCRBY), or null when OVERFLOW FAIL refuses it. */
 /* Returns whether it wrote (an overflow under FAIL does not). */
+/* Writes one SET or INCRBY field and replies; true when the field's value
+ * changed (an overflow refused under FAIL writes nothing). */
 static bool bf_write(struct reply *r, unsigned char *p, const struct bf_op *op)
 {
     bool incr = op->opcode == BF_INCRBY, over;
@@ -457,6 +463,7 @@ static bool bf_write(struct reply *r, unsigned char *p, const struct bf_op *op)
         }
         reply_int(r, incr ? nv : old);
         bf_set(p, op->offset, op->bits, (uint64_t)nv);
+        return nv != old;
     } else {
         uint64_t old = bf_get_unsigned(p, op->offset, op->bits), nv, wrapped = 0;
         uint64_t base = incr ? old : (uint64_t)op->value;
@@ -469,8 +476,8 @@ static bool bf_write(struct reply *r, unsigned char *p, const struct bf_op *op)
         }
         reply_int(r, incr ? (long long)nv : (long long)old);
         bf_set(p, op->offset, op->bits, nv);
+        return nv != old;
     }
-    return true;
 }
 
 /* GET reads through a zero-padded 9-byte window, as Redis does, so fields
@@ -547,17 +554,17 @@ static void bitfield_generic(struct cmd_ctx *c, const struct cmd_args *a, bool r
             reply_error(c->r, RK_ERR_WRONGTYPE);
             goto out;
         }
-    } else {
-        bool grew;
+    }
+    bool changed = false;
+    if (!readonly) {
         if (ro_command) {
             reply_error(c->r, "ERR BITFIELD_RO only supports the GET subcommand");
             goto out;
         }
-        kv = string_for_bits(c, a->argv[1], a->len[1], maxbit, &grew);
+        kv = string_for_bits(c, a->argv[1], a->len[1], maxbit, &changed);
         if (!kv) goto out;
     }
     reply_array(c->r, n);
-    bool changed = false;
     for (int i = 0; i < n; i++) {
         if (ops[i].opcode == BF_GET) {
             char nbuf[RK_LONG_STR_SIZE];
@@ -568,7 +575,10 @@ static void bitfield_generic(struct cmd_ctx *c, const struct cmd_args *a, bool r
             changed |= bf_write(c->r, (unsigned char *)kv->v.str->data, &ops[i]);
         }
     }
+    /* As Redis: a write that neither made nor lengthened the string nor
+     * changed a field's value is no change. */
     if (changed) notify_key(c, NOTIFY_STRING, "setbit", a->argv[1], a->len[1]);
+    else if (!readonly) cmd_unchanged(c);
 out:
     rk_free(ops);
 }

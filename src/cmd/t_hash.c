@@ -207,6 +207,7 @@ static void hdel_command(struct cmd_ctx *c, const struct cmd_args *a)
         emptied = hashval_len(kv) == 0;
     }
     if (deleted) notify_key(c, NOTIFY_HASH, "hdel", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     if (emptied) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, deleted);
 }

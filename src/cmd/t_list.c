@@ -261,6 +261,7 @@ static void lrem_command(struct cmd_ctx *c, const struct cmd_args *a)
         if (++removed == limit) break;
     }
     if (removed) list_removed(c, kv, a->argv[1], a->len[1], "lrem");
+    else cmd_unchanged(c);
     reply_int(c->r, (long long)removed);
 }
 

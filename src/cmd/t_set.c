@@ -45,6 +45,7 @@ static void sadd_command(struct cmd_ctx *c, const struct cmd_args *a)
     long long added = 0;
     for (int i = 2; i < a->argc; i++) added += set_add(kv, c->cfg, a->argv[i], a->len[i]);
     if (added) notify_key(c, NOTIFY_SET, "sadd", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     reply_int(c->r, added);
 }
 
@@ -60,6 +61,7 @@ static void srem_command(struct cmd_ctx *c, const struct cmd_args *a)
         emptied = set_size(kv) == 0;
     }
     if (removed) notify_key(c, NOTIFY_SET, "srem", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     if (emptied) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, removed);
 }

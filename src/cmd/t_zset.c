@@ -110,6 +110,7 @@ static void zadd_generic(struct cmd_ctx *c, const struct cmd_args *a, int in_fla
         score = newscore;
     }
     if (added || updated) notify_key(c, NOTIFY_ZSET, (in & ZADD_IN_INCR) ? "zincr" : "zadd", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     if (in & ZADD_IN_INCR) {
         if (processed) reply_double(c->r, score);
         else reply_null(c->r);
@@ -137,6 +138,7 @@ static void zrem_command(struct cmd_ctx *c, const struct cmd_args *a)
         emptied = zset_length(kv) == 0;
     }
     if (n) notify_key(c, NOTIFY_ZSET, "zrem", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     if (emptied) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, n);
 }

@@ -265,7 +265,7 @@ static bool run_handler(struct tx *t, struct move_step *m)
     uint32_t errors = r.errors;
     shard_exec_ctx(t->s, m->cmd, &m->args, &ctx);
     if (!(cmd_writes_keys(m->cmd))) return true;
-    store_back(t, m, r.errors == errors && m->scratch->stats.big_write_lookups != big);
+    store_back(t, m, r.errors == errors && !ctx.unchanged && m->scratch->stats.big_write_lookups != big);
     m->stage = MOVE_STORING;
     return false;
 }

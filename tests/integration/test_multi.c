@@ -555,6 +555,41 @@ TS_TEST(multi, in_place_writes_to_large_collections_touch)
     redisFree(other);
 }
 
+/* Writes that find nothing to change in a large collection do not touch
+ * either (a large collection's fingerprint is its size, so the command
+ * says it changed nothing): Redis runs these EXECs, and redis-diff found
+ * ringkv aborting the one after an SADD of members already there. */
+TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
+{
+    SPREAD(2, "x", "y");
+    char big[70], set[256], hash[256], zset[256], list[9100];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char huge[9001];
+    memset(huge, 'v', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    snprintf(set, sizeof set, "SADD x a b %s", big);       /* no longer an intset */
+    snprintf(hash, sizeof hash, "HSET x f bar g %s", big); /* over hash-max-listpack-value */
+    snprintf(zset, sizeof zset, "ZADD x 1 a 2 %s", big);
+    snprintf(list, sizeof list, "RPUSH x %s b", huge);     /* over list-max-listpack-size */
+    const struct touch_case cases[] = {
+        {set, "SADD x a b", false},
+        {set, "SREM x zz", false},
+        {hash, "HDEL x zz", false},
+        {zset, "ZREM x zz", false},
+        {zset, "ZADD x 1 a", false},
+        {zset, "ZADD x XX 3 zz", false},
+        {list, "LREM x 0 zz", false},
+        {set, "SADD x zz", true},
+        {zset, "ZADD x 3 a", true},
+    };
+    redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_touch_case(c, other, &cases[i]);
+    redisFree(c);
+    redisFree(other);
+}
+
 /* Reads and writes that change nothing do not touch. */
 TS_TEST(multi, noop_writes_do_not_touch)
 {

@@ -69,7 +69,16 @@ struct cmd_ctx {
     bool script_may_retry;
     /* Called by a script (redis.call): XREAD refuses BLOCK there, as Redis. */
     bool from_script;
+    /* Set by a write that found nothing to change (cmd_unchanged). */
+    bool unchanged;
 };
+
+/* A write command that took a key for writing but left it as it was
+ * (SADD of members already there, SETBIT of a bit already so) says so:
+ * as in Redis, it then counts no change (rdb_changes_since_last_save),
+ * breaks no WATCH and invalidates no client-side cache, where a large
+ * collection taken for writing otherwise counts as changed (watch.h). */
+static inline void cmd_unchanged(struct cmd_ctx *c) { c->unchanged = true; }
 
 static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)
 {

@@ -98,7 +98,7 @@ struct trk_frame {
 /* Around a command run by shard_exec_ctx when tracking_live(): before it,
  * then after it, to register the keys of a read (for a tracking reader)
  * and invalidate those of a write that changed them in place (`ok`: the
- * command did not fail), as WATCH tells (exec.c). */
+ * command did not fail nor say it changed nothing), as WATCH tells (exec.c). */
 void tracking_command_begin(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
                             const struct cmd_ctx *ctx, struct trk_frame *f);
 void tracking_command_end(struct shard *s, const struct cmd_def *cmd, const struct cmd_args *a,
