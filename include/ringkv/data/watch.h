@@ -52,9 +52,9 @@ void watch_free(struct db *db);
  * command left the value as it was (for in-place changes; see exec.c).
  * Exact for strings and the compact encodings (listpack, intset); a large
  * collection's is its size, so a command that took one for writing and
- * did not fail counts as having changed it (db_stats.big_write_lookups):
- * WATCH may then abort an EXEC that Redis would run (SADD of a member
- * already there), never the other way round. */
+ * did not fail counts as having changed it (db_stats.big_write_lookups)
+ * unless the command said it changed nothing (cmd_unchanged): WATCH may
+ * then abort an EXEC that Redis would run, never the other way round. */
 uint64_t watch_fingerprint(const struct kv *kv);
 bool watch_fingerprint_exact(const struct kv *kv);
 
