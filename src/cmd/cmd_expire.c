@@ -95,6 +95,7 @@ static void expire_generic(struct cmd_ctx *c, const struct cmd_args *a, bool rel
 
     struct kv *kv = db_lookup_write(c->db, a->argv[1], a->len[1]);
     if (!kv || !expire_condition_ok(flags, db_get_expire(c->db, kv), when)) {
+        cmd_unchanged(c);
         reply_int(c->r, 0);
         return;
     }
@@ -121,6 +122,7 @@ static void persist_command(struct cmd_ctx *c, const struct cmd_args *a)
     struct kv *kv = db_lookup_write(c->db, a->argv[1], a->len[1]);
     bool persisted = kv && db_persist(c->db, kv);
     if (persisted) notify_key(c, NOTIFY_GENERIC, "persist", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     reply_int(c->r, persisted);
 }
 

@@ -285,6 +285,10 @@ static void ltrim_command(struct cmd_ctx *c, const struct cmd_args *a)
     }
     listval_del_range(kv, 0, (size_t)ltrim);
     listval_del_range(kv, (long)-rtrim, (size_t)rtrim);
+    if (ltrim + rtrim == 0) { /* as Redis: no change counted, but its watchers hear of it */
+        cmd_unchanged(c);
+        db_signal_modified(c->db, a->argv[1], a->len[1]);
+    }
     list_removed(c, kv, a->argv[1], a->len[1], "ltrim");
     reply_ok(c->r);
 }

@@ -55,13 +55,18 @@ void db_init(struct db *db, struct db_stats *stats, uint64_t seed)
 
 /* Tells the key's watchers it changed (after the change); `expired`:
  * its TTL removed it, nobody's write. */
-static inline void changed_by(struct db *db, const char *key, size_t len, bool expired)
+static inline void signal_modified(struct db *db, const char *key, size_t len, bool expired)
 {
-    db->stats->changes++;
     if (db->watch) watch_touch(db, key, len);
     struct db_change_hook *h = db->changes;
     if (RK_UNLIKELY(h != NULL) && (*h->live || __atomic_load_n(h->live_shared, __ATOMIC_RELAXED)))
         h->changed(h, key, len, expired);
+}
+
+static inline void changed_by(struct db *db, const char *key, size_t len, bool expired)
+{
+    db->stats->changes++;
+    signal_modified(db, key, len, expired);
 }
 
 static inline void changed(struct db *db, const char *key, size_t len) { changed_by(db, key, len, false); }
@@ -434,6 +439,8 @@ struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t 
 }
 
 void db_touch(struct db *db, const char *key, size_t len) { changed(db, key, len); }
+
+void db_signal_modified(struct db *db, const char *key, size_t len) { signal_modified(db, key, len, false); }
 
 struct kv *db_take(struct db *db, const char *key, size_t len, long long *when)
 {

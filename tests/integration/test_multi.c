@@ -580,8 +580,13 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
         {zset, "ZADD x 1 a", false},
         {zset, "ZADD x XX 3 zz", false},
         {list, "LREM x 0 zz", false},
+        {hash, "EXPIRE x -100 XX", false}, /* redis-diff --seed 80 */
+        {hash, "EXPIRE x 100 GT", false},
+        {set, "PERSIST x", false},
         {set, "SADD x zz", true},
         {zset, "ZADD x 3 a", true},
+        {"RPUSH x a", "LTRIM x 0 2", true}, /* Redis signals it even so (redis-diff --seed 79) */
+        {list, "LTRIM x 0 2", true},
     };
     redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

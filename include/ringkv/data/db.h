@@ -164,6 +164,9 @@ struct kv *db_take(struct db *db, const char *key, size_t len, long long *when);
  * (a value that left with db_take and does not come back) or in place by
  * a command not flagged write (PFCOUNT refreshing its cached count). */
 void db_touch(struct db *db, const char *key, size_t len);
+/* The same without counting a change: a command Redis has signal the key
+ * modified although it changed nothing (LTRIM of nothing). */
+void db_signal_modified(struct db *db, const char *key, size_t len);
 /* Puts back a detached record that did not change (when: its TTL or -1):
  * no WATCH of the key sees a change. */
 void db_restore(struct db *db, struct kv *kv, long long when);
