@@ -470,6 +470,32 @@ static void run_touch_case(redisContext *c, redisContext *other, const struct to
         assert_exec_runs(c, why);
 }
 
+static void run_touch_cases(const struct touch_case *cases, size_t n)
+{
+    redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
+    for (size_t i = 0; i < n; i++)
+        run_touch_case(c, other, &cases[i]);
+    redisFree(c);
+    redisFree(other);
+}
+
+/* Setups that make x a large collection: a hash table, a skiplist, a
+ * quicklist of more than one node, a set that is no intset. */
+struct large_setups {
+    char set[256], hash[256], zset[256], list[9100];
+};
+
+static void make_large_setups(struct large_setups *l)
+{
+    char big[9001];
+    memset(big, 'v', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    snprintf(l->set, sizeof l->set, "SADD x a b %.65s", big);
+    snprintf(l->hash, sizeof l->hash, "HSET x f bar g %.65s", big); /* over hash-max-listpack-value */
+    snprintf(l->zset, sizeof l->zset, "ZADD x 1 a 2 %.65s", big);
+    snprintf(l->list, sizeof l->list, "RPUSH x %s b", big);         /* over list-max-listpack-size */
+}
+
 TS_TEST(multi, writes_touch_watched_keys)
 {
     SPREAD(3, "x", "y", "z");
@@ -532,12 +558,9 @@ TS_TEST(multi, writes_touch_watched_keys)
 TS_TEST(multi, in_place_writes_to_large_collections_touch)
 {
     SPREAD(2, "x", "y");
-    char big[9001], hash[256], zset[256], list[9100];
-    memset(big, 'v', sizeof big - 1);
-    big[sizeof big - 1] = '\0';
-    snprintf(hash, sizeof hash, "HSET x f bar g %.65s", big); /* over hash-max-listpack-value */
-    snprintf(zset, sizeof zset, "ZADD x 1 a 2 %.65s", big);
-    snprintf(list, sizeof list, "RPUSH x %s b", big);         /* over list-max-listpack-size */
+    static struct large_setups l;
+    make_large_setups(&l);
+    const char *hash = l.hash, *zset = l.zset, *list = l.list;
     const struct touch_case cases[] = {
         {hash, "HSET x f baz", true},
         {hash, "HSET x f bar", true}, /* the same value */
@@ -548,11 +571,7 @@ TS_TEST(multi, in_place_writes_to_large_collections_touch)
         {list, "LSET x 1 c", true},
         {list, "EVAL redis.call('lset',KEYS[1],1,'c') 2 x y", true},
     };
-    redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        run_touch_case(c, other, &cases[i]);
-    redisFree(c);
-    redisFree(other);
+    run_touch_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Writes that find nothing to change in a large collection do not touch
@@ -562,16 +581,9 @@ TS_TEST(multi, in_place_writes_to_large_collections_touch)
 TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
 {
     SPREAD(2, "x", "y");
-    char big[70], set[256], hash[256], zset[256], list[9100];
-    memset(big, 'v', sizeof big - 1);
-    big[sizeof big - 1] = '\0';
-    char huge[9001];
-    memset(huge, 'v', sizeof huge - 1);
-    huge[sizeof huge - 1] = '\0';
-    snprintf(set, sizeof set, "SADD x a b %s", big);       /* no longer an intset */
-    snprintf(hash, sizeof hash, "HSET x f bar g %s", big); /* over hash-max-listpack-value */
-    snprintf(zset, sizeof zset, "ZADD x 1 a 2 %s", big);
-    snprintf(list, sizeof list, "RPUSH x %s b", huge);     /* over list-max-listpack-size */
+    static struct large_setups l;
+    make_large_setups(&l);
+    const char *set = l.set, *hash = l.hash, *zset = l.zset, *list = l.list;
     const struct touch_case cases[] = {
         {set, "SADD x a b", false},
         {set, "SREM x zz", false},
@@ -588,11 +600,7 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
         {"RPUSH x a", "LTRIM x 0 2", true}, /* Redis signals it even so (redis-diff --seed 79) */
         {list, "LTRIM x 0 2", true},
     };
-    redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        run_touch_case(c, other, &cases[i]);
-    redisFree(c);
-    redisFree(other);
+    run_touch_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Reads and writes that change nothing do not touch. */
@@ -618,11 +626,7 @@ TS_TEST(multi, noop_writes_do_not_touch)
         {NULL, "FLUSHALL", false},
         {NULL, "FLUSHDB", false},
     };
-    redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        run_touch_case(c, other, &cases[i]);
-    redisFree(c);
-    redisFree(other);
+    run_touch_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 TS_TEST(multi, watch_unmodified_runs)
