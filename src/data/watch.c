@@ -3,8 +3,13 @@
 #include "ringkv/base/alloc.h"
 #include "ringkv/base/util.h"
 #include "ringkv/data/db.h"
+#include "ringkv/data/hashval.h"
 #include "ringkv/data/intset.h"
 #include "ringkv/data/listpack.h"
+#include "ringkv/data/listval.h"
+#include "ringkv/data/set.h"
+#include "ringkv/data/stream.h"
+#include "ringkv/data/zset.h"
 
 #include <string.h>
 
@@ -176,6 +181,21 @@ bool watch_fingerprint_exact(const struct kv *kv)
     return !kv || kv->type == OBJ_STRING || kv->enc == ENC_LISTPACK || kv->enc == ENC_INTSET;
 }
 
+/* A collection's element count: not its bytes, which move when its table
+ * rehashes or shrinks with nothing in it changed (an SADD of members
+ * already there broke a WATCH, found by redis-diff --seed 78). */
+static uint64_t elements(const struct kv *kv)
+{
+    switch (kv->type) {
+    case OBJ_SET: return set_size(kv);
+    case OBJ_HASH: return hashval_len(kv);
+    case OBJ_ZSET: return zset_length(kv);
+    case OBJ_LIST: return listval_len(kv);
+    case OBJ_STREAM: return ((const struct stream *)kv->v.ptr)->length;
+    default: return kv_bytes(kv);
+    }
+}
+
 uint64_t watch_fingerprint(const struct kv *kv)
 {
     if (!kv) return 0;
@@ -191,5 +211,5 @@ uint64_t watch_fingerprint(const struct kv *kv)
     }
     if (kv->enc == ENC_LISTPACK) return h ^ hash_bytes(kv->v.ptr, lp_bytes(kv->v.ptr));
     if (kv->enc == ENC_INTSET) return h ^ hash_bytes(kv->v.ptr, intset_bytes(kv->v.ptr));
-    return h ^ kv_bytes(kv); /* large collections: their size (see watch.h) */
+    return h ^ elements(kv); /* large collections: their size (see watch.h) */
 }

@@ -603,6 +603,25 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
     run_touch_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* A large set's table shrinks and rehashes step by step as members are
+ * looked up: its memory changes though its members do not, and an SADD
+ * of members already there must not break a WATCH (redis-diff --seed 78
+ * found it did when the fingerprint was the value's bytes). */
+TS_TEST(multi, rehashing_set_keeps_its_fingerprint)
+{
+    redisContext *c = ts_connect(g_server), *other = ts_connect(g_server);
+    for (int i = 0; i < 2000; i++) freeReplyObject(ts_cmd(c, "SADD x m:%d", i));
+    for (int i = 10; i < 2000; i++) freeReplyObject(ts_cmd(c, "SREM x m:%d", i)); /* the table shrinks */
+    for (int i = 0; i < 300; i++) {
+        ts_assert_ok(ts_cmd(c, "WATCH x"));
+        ts_assert_int(ts_cmd(other, "SADD x m:%d m:%d", i % 10, (i + 1) % 10), 0);
+        assert_exec_runs(c, "SADD of members already there");
+    }
+    ts_assert_int(ts_cmd(c, "SCARD x"), 10);
+    redisFree(c);
+    redisFree(other);
+}
+
 /* Reads and writes that change nothing do not touch. */
 TS_TEST(multi, noop_writes_do_not_touch)
 {
