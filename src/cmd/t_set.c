@@ -73,6 +73,7 @@ static void smove_command(struct cmd_ctx *c, const struct cmd_args *a)
     const char *m = a->argv[3];
     size_t mlen = a->len[3];
     if (!src) {
+        cmd_unchanged(c);
         reply_int(c->r, 0);
         return;
     }
@@ -81,10 +82,12 @@ static void smove_command(struct cmd_ctx *c, const struct cmd_args *a)
         return;
     }
     if (src == dst) {
+        cmd_unchanged(c);
         reply_int(c->r, set_contains(src, m, mlen));
         return;
     }
     if (!set_remove(src, m, mlen)) {
+        cmd_unchanged(c);
         reply_int(c->r, 0);
         return;
     }
@@ -328,7 +331,7 @@ static void srandmember_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 /* Looks up the source sets: false after a WRONGTYPE reply. Missing keys
  * are NULL in sets[]; *missing counts them. */
-static bool lookup_sets(struct cmd_ctx *c, const struct cmd_args *a, int first, int n, bool write,
+static bool lookup_sets(struct cmd_ctx *c, const struct cmd_args *a, int first, int n, bool storing,
                         struct kv **sets, int *missing)
 {
     *missing = 0;
@@ -336,7 +339,7 @@ static bool lookup_sets(struct cmd_ctx *c, const struct cmd_args *a, int first, 
         bool err;
         const char *k = a->argv[first + i];
         size_t kl = a->len[first + i];
-        sets[i] = write ? tc_lookup_write(c, k, kl, OBJ_SET, &err) : tc_lookup_read(c, k, kl, OBJ_SET, &err);
+        sets[i] = storing ? tc_lookup_store_source(c, k, kl, OBJ_SET, &err) : tc_lookup_read(c, k, kl, OBJ_SET, &err);
         if (err) return false;
         *missing += sets[i] == NULL;
     }

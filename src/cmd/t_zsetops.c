@@ -305,7 +305,8 @@ static void zop_generic(struct cmd_ctx *c, const struct cmd_args *a, int dst_at,
     struct zsrc *src = rk_malloc((size_t)n * sizeof(*src));
     for (int i = 0; i < n; i++) {
         int k = nk_at + 1 + i;
-        struct kv *kv = dst_at ? db_lookup_write(c->db, a->argv[k], a->len[k]) : db_lookup(c->db, a->argv[k], a->len[k]);
+        struct kv *kv = dst_at ? db_lookup_store_source(c->db, a->argv[k], a->len[k])
+                               : db_lookup(c->db, a->argv[k], a->len[k]);
         if (kv && kv->type != OBJ_ZSET && kv->type != OBJ_SET) {
             reply_error(c->r, RK_ERR_WRONGTYPE);
             goto out;

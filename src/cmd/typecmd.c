@@ -32,6 +32,11 @@ struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum 
     return check_type(c, db_lookup_write(c->db, key, len), type, err);
 }
 
+struct kv *tc_lookup_store_source(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err)
+{
+    return check_type(c, db_lookup_store_source(c->db, key, len), type, err);
+}
+
 struct kv *tc_lookup_source(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err)
 {
     if (c->serving) {

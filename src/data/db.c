@@ -313,6 +313,13 @@ struct kv *db_lookup_write(struct db *db, const char *key, size_t len)
     return kv;
 }
 
+struct kv *db_lookup_store_source(struct db *db, const char *key, size_t len)
+{
+    struct kv *kv = lookup(db, key, len, db_key_hash(key, len));
+    if (kv) touch(db, kv);
+    return kv;
+}
+
 struct kv *db_lookup_notouch(struct db *db, const char *key, size_t len)
 {
     struct kv *kv = lookup(db, key, len, db_key_hash(key, len));

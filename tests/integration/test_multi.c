@@ -595,6 +595,17 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
         {hash, "EXPIRE x -100 XX", false}, /* redis-diff --seed 80 */
         {hash, "EXPIRE x 100 GT", false},
         {set, "PERSIST x", false},
+        {set, "SUNIONSTORE y x", false}, /* a source read (redis-diff --seed 86) */
+        {set, "SINTERSTORE y x", false},
+        {set, "SDIFFSTORE y x", false},
+        {zset, "ZUNIONSTORE y 1 x", false},
+        {zset, "ZINTERSTORE y 1 x", false},
+        {zset, "ZDIFFSTORE y 1 x", false},
+        {set, "SMOVE y x a", false}, /* no source */
+        {set, "SMOVE x y zz", false},
+        {set, "SMOVE x x a", false},
+        {set, "SUNIONSTORE x x", true},
+        {set, "SMOVE x y a", true},
         {set, "SADD x zz", true},
         {zset, "ZADD x 3 a", true},
         {"RPUSH x a", "LTRIM x 0 2", true}, /* Redis signals it even so (redis-diff --seed 79) */

@@ -20,6 +20,9 @@
  * hit or miss, _write does not (as Redis's lookupKeyRead/Write). */
 struct kv *tc_lookup_read(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
 struct kv *tc_lookup_write(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
+/* The same for a source a command reads to store elsewhere
+ * (db_lookup_store_source). */
+struct kv *tc_lookup_store_source(struct cmd_ctx *c, const char *key, size_t len, enum obj_type type, bool *err);
 /* A blocking command's source key (BLPOP, BZPOPMIN, BLMOVE, ...). When
  * it runs again because one key became ready (cmd_ctx.served_key), only
  * that key counts, and a key of another type is as good as missing: Redis

@@ -112,6 +112,11 @@ int db_command_depth(void);
  * db_lookup counts a keyspace hit or miss (reads); db_lookup_write doesn't. */
 struct kv *db_lookup(struct db *db, const char *key, size_t len);
 struct kv *db_lookup_write(struct db *db, const char *key, size_t len);
+/* A source of a command that stores its result elsewhere (SUNIONSTORE's
+ * sets): found as db_lookup_write finds it (no hit or miss counted, as
+ * Redis's lookupKeyWrite), but not handed out for writing, so it does not
+ * count as changed (watch.h). */
+struct kv *db_lookup_store_source(struct db *db, const char *key, size_t len);
 /* Warms the cache for a coming lookup of key (stage 0, then 1: dict_prefetch). */
 static inline void db_prefetch(struct db *db, const char *key, size_t len, int stage, uint64_t *hash)
 {
