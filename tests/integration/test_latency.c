@@ -40,36 +40,46 @@ TS_TEST(latency, spikes_from_every_shard_in_latest_history_graph_doctor)
     redisContext *c = ts_connect(g_server);
     const char *k1, *k2;
     two_shards(&k1, &k2);
-    ts_assert_ok(ts_cmd(c, "CONFIG SET latency-monitor-threshold 20"));
-    ts_assert_array(ts_cmd(c, "CONFIG GET latency-monitor-threshold"), "latency-monitor-threshold", "20");
+    /* 50 ms: on a loaded machine (CI runs two suites side by side) a fast
+     * command may be preempted for tens of milliseconds. */
+    ts_assert_ok(ts_cmd(c, "CONFIG SET latency-monitor-threshold 50"));
+    ts_assert_array(ts_cmd(c, "CONFIG GET latency-monitor-threshold"), "latency-monitor-threshold", "50");
     /* A shard's first script creates its Lua engine, which under a
      * sanitizer takes longer than the threshold: warm k1's up first. */
     busy(c, k1, 1);
-    freeReplyObject(ts_cmd(c, "LATENCY RESET"));
-    busy(c, k1, 5); /* under the threshold */
-    redisReply *r = ts_cmd(c, "LATENCY LATEST");
-    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 0, "a 5 ms command is no spike");
-    freeReplyObject(r);
+    /* Under the threshold: no spike, in one of a few tries (a try the
+     * machine stalled past the threshold says nothing). */
+    bool quiet = false;
+    for (int try = 0; try < 5 && !quiet; try++) {
+        freeReplyObject(ts_cmd(c, "LATENCY RESET"));
+        busy(c, k1, 5);
+        redisReply *l = ts_cmd(c, "LATENCY LATEST");
+        cr_assert(l->type == REDIS_REPLY_ARRAY);
+        quiet = l->elements == 0;
+        freeReplyObject(l);
+    }
+    cr_assert(quiet, "a 5 ms command is no spike");
+    redisReply *r;
 
     long long before = (long long)time(NULL);
-    busy(c, k1, 120);
+    busy(c, k1, 200);
     ts_sleep_ms(1100); /* one sample a second: the next is another */
-    busy(c, k2, 60);
+    busy(c, k2, 100);
     r = ts_cmd(c, "LATENCY LATEST");
     cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 1, "LATENCY LATEST: one event");
     redisReply *e = r->element[0];
     cr_assert(e->type == REDIS_REPLY_ARRAY && e->elements == 4);
     cr_assert_str_eq(e->element[0]->str, "command");
     cr_assert_geq(e->element[1]->integer, before + 1, "the latest sample is the second script's");
-    cr_assert(e->element[2]->integer >= 55 && e->element[2]->integer < 1000, "latest %lld ms", e->element[2]->integer);
-    cr_assert(e->element[3]->integer >= 115, "max %lld ms: the first script's", e->element[3]->integer);
+    cr_assert(e->element[2]->integer >= 95 && e->element[2]->integer < 1500, "latest %lld ms", e->element[2]->integer);
+    cr_assert(e->element[3]->integer >= 195, "max %lld ms: the first script's", e->element[3]->integer);
     freeReplyObject(r);
 
     r = ts_cmd(c, "LATENCY HISTORY command");
     cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 2, "two samples, one per script");
     cr_assert_lt(r->element[0]->element[0]->integer, r->element[1]->element[0]->integer, "oldest first");
-    cr_assert_geq(r->element[0]->element[1]->integer, 115);
-    cr_assert_geq(r->element[1]->element[1]->integer, 55);
+    cr_assert_geq(r->element[0]->element[1]->integer, 195);
+    cr_assert_geq(r->element[1]->element[1]->integer, 95);
     freeReplyObject(r);
 
     r = ts_cmd(c, "LATENCY GRAPH command");
