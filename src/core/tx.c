@@ -75,6 +75,7 @@ struct txp {
 #define TX_CALL 0x10000
 static void txp_run_cmds(struct txp *p, const char *cmds, uint32_t n, struct obuf *out)
 {
+    db_time_freeze_begin(); /* one clock for the batch, as for an EXEC */
     for (uint32_t i = 0; i < n; i++) {
         const struct cmd_def *cmd;
         struct cmd_args a;
@@ -86,6 +87,7 @@ static void txp_run_cmds(struct txp *p, const char *cmds, uint32_t n, struct obu
         if (db & TX_CALL) reply_counted(&r, p->s->cmdstats);
         shard_exec(p->s, cmd, &a, db & ~TX_CALL, &r, NULL, p->client_id);
     }
+    db_time_freeze_end();
 }
 
 static void txp_free(struct txp *p)

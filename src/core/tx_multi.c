@@ -323,8 +323,10 @@ static void multi_locked(struct tx *t)
     struct multi *m = t->state;
     if (m->one_shot) {
         distribute(t, m);
+        db_time_freeze_begin(); /* one clock here, as each part had one */
         for (uint32_t i = 0; i < m->n; i++)
             if (m->cmds[i].kind == M_LOCAL) run_local(t, &m->cmds[i]);
+        db_time_freeze_end();
         answer(t, m);
         return;
     }
@@ -463,6 +465,7 @@ static void run_here_now(struct shard *s, const struct tx_client *cl, const stru
         reply_null_array(&r);
     } else {
         reply_array(&r, q->n);
+        db_time_freeze_begin();
         const char *p = q->cmds;
         for (uint32_t i = 0; i < q->n; i++) {
             const struct cmd_def *cmd;
@@ -474,6 +477,7 @@ static void run_here_now(struct shard *s, const struct tx_client *cl, const stru
             if (cmd->flags & CMD_TX_CONTROL) reply_ok(&one); /* UNWATCH: EXEC ends the watches anyway */
             else shard_exec(s, cmd, &a, q->dbids[i], &one, cmd->flags & CMD_CONN ? cl->client : NULL, cl->client_id);
         }
+        db_time_freeze_end();
     }
     cmdstats_call_done(s->cmdstats, cmd_lookup("exec", 4), false);
     cl->done->fn(cl->done, out.data, out.len, true);

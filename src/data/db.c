@@ -247,8 +247,22 @@ void db_command_end(void)
 
 int db_command_depth(void) { return command_depth; }
 
+/* A transaction's run on this shard (EXEC): one reading for all of it,
+ * taken at its start as Redis fixes the time for the commands of an EXEC
+ * (a TTL its SET gives counts from the clock, not from a later reading). */
+static __thread int freeze_depth;
+static __thread long long frozen_ms;
+
+void db_time_freeze_begin(void)
+{
+    if (freeze_depth++ == 0) frozen_ms = mstime();
+}
+
+void db_time_freeze_end(void) { freeze_depth--; }
+
 long long db_now_ms(void)
 {
+    if (freeze_depth) return frozen_ms;
     if (command_now_ms < 0) return mstime();
     if (command_now_ms == 0) command_now_ms = mstime();
     return command_now_ms;

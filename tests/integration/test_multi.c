@@ -1254,3 +1254,27 @@ TS_TEST(multi, watch_ignores_writes_that_change_nothing)
     freeReplyObject(r);
     redisFree(c);
 }
+
+/* Keys expire by one clock reading for a whole EXEC on a shard, as Redis
+ * fixes the time for an EXEC: a key set with a TTL shorter than the
+ * transaction is still there for its later commands (DEBUG SLEEP sleeps
+ * the client's shard; at 4 shards the keys k and its tag share it only
+ * sometimes, so the 1-shard run is the one that tells). */
+Test(multi, exec_sees_one_clock, .fini = ts_fixture_fini)
+{
+    g_server = ts_start("--enable-debug-command", "yes", NULL);
+    redisContext *c = ts_connect(g_server);
+    ts_assert_ok(ts_cmd(c, "MULTI"));
+    queue(c, "SET k v PX 50");
+    queue(c, "DEBUG SLEEP 0.1");
+    queue(c, "GET k");
+    redisReply *r = ts_cmd(c, "EXEC");
+    cr_assert(r->type == REDIS_REPLY_ARRAY && r->elements == 3, "EXEC: type %d", r->type);
+    cr_assert(r->element[2]->type == REDIS_REPLY_STRING && strcmp(r->element[2]->str, "v") == 0,
+              "GET in the EXEC found the key expired (type %d)", r->element[2]->type);
+    freeReplyObject(r);
+    ts_sleep_ms(60);
+    ts_assert_int(ts_cmd(c, "EXISTS k"), 0); /* after it, the clock moves on */
+    redisFree(c);
+    ts_fixture_stop();
+}

@@ -102,7 +102,13 @@ uint64_t db_key_hash(const char *key, size_t len);
  * nest (a script's commands inside its EVAL): the outermost one counts. */
 void db_command_begin(void);
 void db_command_end(void);
-/* The time keys expire against: the command's snapshot, else the clock. */
+/* Brackets a transaction's commands on one shard (EXEC): one clock
+ * reading for all of them, as Redis fixes the time for an EXEC, so a key
+ * does not expire between two commands of it. Brackets nest. */
+void db_time_freeze_begin(void);
+void db_time_freeze_end(void);
+/* The time keys expire against: the transaction's or the command's
+ * snapshot, else the clock. */
 long long db_now_ms(void);
 /* How many command brackets are open on this thread (a script's inner
  * commands run at depth 1 or more). */
