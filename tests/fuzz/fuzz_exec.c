@@ -27,6 +27,7 @@
 #include "ringkv/data/object.h"
 #include "ringkv/proto/resp.h"
 #include "ringkv/core/server.h"
+#include "ringkv/script/function_store.h"
 #include "ringkv/script/script.h"
 #include "ringkv/script/script_store.h"
 #include "ringkv/core/block.h"
@@ -58,6 +59,7 @@ static void setup_once(void)
     obj_types_setup();
     srv.nshards = 1; /* slot_owner all 0: every key is ours */
     srv.scripts = script_store_create(); /* SCRIPT LOAD, EXISTS, FLUSH */
+    srv.functions = function_store_create(); /* FUNCTION LOAD, LIST, DUMP, RESTORE... */
 }
 
 static struct shard *shard_new(void)
@@ -82,6 +84,7 @@ static void shard_free(struct shard *s)
     pubsub_destroy(s->pubsub);
     block_registry_destroy(s);
     script_engine_destroy(s->scripts);
+    script_engine_destroy(s->functions);
     ks_destroy(s->ks);
     config_free(&s->cfg);
     rk_free(s->scratch_argv);
@@ -98,7 +101,7 @@ static bool skipped(const struct cmd_def *cmd)
     static const char *const names[] = {"config|set", "shutdown", "debug", "monitor", "client|kill",
                                         "client|pause", "sync", "psync", "replicaof", "slaveof",
                                         "save", "bgsave" /* the server's snapshot actor answers them */,
-                                        "eval", "evalsha", "eval_ro", "evalsha_ro",
+                                        "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro",
                                         "pfselftest" /* a second of fixed work; fuzz_hll covers HLLs */};
     if (cmd->flags & (CMD_BLOCKING | CMD_PUBSUB)) return true;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -231,5 +234,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     obuf_free(&out);
     rk_free(conn.name);
     shard_free(s);
+    function_store_flush(srv.functions); /* each input starts with none */
     return 0;
 }
