@@ -76,6 +76,7 @@ static void hsetnx_command(struct cmd_ctx *c, const struct cmd_args *a)
     lp_value v;
     if (!kv) return;
     if (hashval_get(kv, a->argv[2], a->len[2], &v)) {
+        cmd_unchanged(c);
         reply_int(c->r, 0);
         return;
     }

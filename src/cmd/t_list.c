@@ -238,6 +238,7 @@ static void linsert_command(struct cmd_ctx *c, const struct cmd_args *a)
             return;
         }
     }
+    cmd_unchanged(c); /* no pivot */
     reply_int(c->r, -1);
 }
 

@@ -389,6 +389,7 @@ static void xdel_command(struct cmd_ctx *c, const struct cmd_args *a)
         if (!stream_strict_id_or_reply(c, a->argv[j + 2], a->len[j + 2], &ids[j])) goto done;
     for (size_t j = 0; j < n; j++) deleted += stream_delete(kv->v.ptr, &ids[j]);
     if (deleted) notify_key(c, NOTIFY_STREAM, "xdel", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     reply_int(c->r, deleted);
 done:
     rk_free(ids);
@@ -402,6 +403,7 @@ static void xtrim_command(struct cmd_ctx *c, const struct cmd_args *a)
     if (!kv) return;
     long long trimmed = (long long)stream_trim(kv->v.ptr, &o.t);
     if (trimmed) notify_key(c, NOTIFY_STREAM, "xtrim", a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     reply_int(c->r, trimmed);
 }
 

@@ -371,6 +371,7 @@ static void setrange_command(struct cmd_ctx *c, const struct cmd_args *a)
     char nbuf[RK_LONG_STR_SIZE];
     if (kv) kv_string(kv, nbuf, &cur);
     if (vlen == 0) { /* nothing to write: no key is created, none converted */
+        cmd_unchanged(c);
         reply_int(c->r, (long long)cur);
         return;
     }

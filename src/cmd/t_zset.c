@@ -463,6 +463,7 @@ static void zremrange_generic(struct cmd_ctx *c, const struct cmd_args *a, enum 
         if (end < 0) end += llen;
         if (start < 0) start = 0;
         if (start > end || start >= llen) {
+            cmd_unchanged(c);
             reply_int(c->r, 0);
             return;
         }
@@ -474,6 +475,7 @@ static void zremrange_generic(struct cmd_ctx *c, const struct cmd_args *a, enum 
     static const char *const events[] = {[ZR_RANK] = "zremrangebyrank", [ZR_SCORE] = "zremrangebyscore",
                                          [ZR_LEX] = "zremrangebylex"};
     if (n) notify_key(c, NOTIFY_ZSET, events[type], a->argv[1], a->len[1]);
+    else cmd_unchanged(c);
     if (zset_length(kv) == 0) tc_delete_emptied(c, kv, a->argv[1], a->len[1]);
     reply_int(c->r, (long long)n);
 }

@@ -604,6 +604,11 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
         {set, "SMOVE y x a", false}, /* no source */
         {set, "SMOVE x y zz", false},
         {set, "SMOVE x x a", false},
+        {hash, "HSETNX x f new", false}, /* redis-diff --seed 303 */
+        {list, "LINSERT x BEFORE zz new", false},
+        {zset, "ZREMRANGEBYSCORE x 10 20", false},
+        {zset, "ZREMRANGEBYRANK x 5 9", false},
+        {zset, "ZREMRANGEBYLEX x [zz [zzz", false},
         {set, "SUNIONSTORE x x", true},
         {set, "SMOVE x y a", true},
         {set, "SADD x zz", true},
