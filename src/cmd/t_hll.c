@@ -188,6 +188,9 @@ static void pfmerge_command(struct cmd_ctx *c, const struct cmd_args *a)
         if (max[j]) hll_set(&kv->v.str, j, max[j], sparse_max); /* the target was read whole: valid */
     hll_cache_invalidate(hll_data(kv));
     rk_free(max);
+    /* As Redis: the target counts as modified even when the merge left it
+     * as it was (its watchers hear of it). */
+    db_signal_modified(c->db, a->argv[1], a->len[1]);
     notify_key(c, NOTIFY_STRING, "pfadd", a->argv[1], a->len[1]); /* as Redis: a mass PFADD */
     reply_ok(c->r);
 }

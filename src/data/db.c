@@ -461,7 +461,11 @@ struct kv *db_set_string(struct db *db, struct kv *old, const char *key, size_t 
 
 void db_touch(struct db *db, const char *key, size_t len) { changed(db, key, len); }
 
-void db_signal_modified(struct db *db, const char *key, size_t len) { signal_modified(db, key, len, false); }
+void db_signal_modified(struct db *db, const char *key, size_t len)
+{
+    db->stats->signals++;
+    signal_modified(db, key, len, false);
+}
 
 struct kv *db_take(struct db *db, const char *key, size_t len, long long *when)
 {

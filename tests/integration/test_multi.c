@@ -615,6 +615,9 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
         {zset, "ZADD x 3 a", true},
         {"RPUSH x a", "LTRIM x 0 2", true}, /* Redis signals it even so (redis-diff --seed 79) */
         {list, "LTRIM x 0 2", true},
+        {"PFADD x a", "PFMERGE x", true}, /* also when nothing changes (redis-diff --seed 314) */
+        {"PFADD x a", "PFMERGE x x", true},
+        {"PFADD x a", "PFMERGE x y", true}, /* y on another shard at 4: x moved and back */
     };
     run_touch_cases(cases, sizeof cases / sizeof cases[0]);
 }

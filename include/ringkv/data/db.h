@@ -25,6 +25,7 @@ struct db_stats {
     uint64_t changes;
     uint64_t write_lookups; /* records handed out for writing (db_lookup_write) */
     uint64_t big_write_lookups; /* of them, large collections (watch_fingerprint_exact false) */
+    uint64_t signals;           /* db_signal_modified calls */
 };
 
 struct watch_table;
