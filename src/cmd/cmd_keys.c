@@ -99,12 +99,14 @@ static void rename_generic(struct cmd_ctx *c, const struct cmd_args *a, bool nx)
         return;
     }
     if (samekey) {
+        cmd_unchanged(c);
         if (nx) reply_int(c->r, 0);
         else reply_ok(c->r);
         return;
     }
     if (db_lookup_write(c->db, a->argv[2], a->len[2])) {
         if (nx) {
+            cmd_unchanged(c);
             reply_int(c->r, 0);
             return;
         }

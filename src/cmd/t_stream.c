@@ -419,6 +419,7 @@ struct stream_consumer *stream_consumer_for(struct cmd_ctx *c, struct stream_gro
 
 static void xsetid_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
+    cmd_quiet_write(c); /* as Redis: no signalModifiedKey */
     struct stream_id id, max_deleted = {0, 0};
     long long entries_added = -1;
     if (!stream_strict_id_or_reply(c, a->argv[2], a->len[2], &id)) return;

@@ -117,6 +117,7 @@ static bool xclaim_one(struct cmd_ctx *c, const struct cmd_args *a, struct strea
 
 static void xclaim_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
+    cmd_quiet_write(c); /* as Redis: no signalModifiedKey */
     struct stream *s;
     struct stream_group *g = group_or_reply(c, a, &s);
     if (!g) return;
@@ -147,6 +148,7 @@ static void xclaim_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 static void xautoclaim_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
+    cmd_quiet_write(c); /* as Redis: no signalModifiedKey */
     long long minidle, count = 100;
     bool justid = false;
     struct stream_id start;

@@ -78,6 +78,7 @@ static void xgroup_create(struct cmd_ctx *c, const struct cmd_args *a, struct kv
  * subcommand's own work. */
 static void xgroup_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
+    cmd_quiet_write(c); /* as Redis: no signalModifiedKey */
     bool create = arg_is(a, 1, "create"), setid = arg_is(a, 1, "setid"), mkstream = false;
     long long entries_read = STREAM_ENTRIES_READ_INVALID;
     if (!xgroup_options(c, a, create, setid, &mkstream, &entries_read)) return;
@@ -157,6 +158,7 @@ static void xgroup_help_command(struct cmd_ctx *c, const struct cmd_args *a)
 
 static void xack_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
+    cmd_quiet_write(c); /* as Redis: no signalModifiedKey */
     bool err;
     struct kv *kv = tc_lookup_read(c, a->argv[1], a->len[1], OBJ_STREAM, &err);
     if (err) return;

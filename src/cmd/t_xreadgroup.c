@@ -137,6 +137,7 @@ static bool serve_group(struct cmd_ctx *c, const struct cmd_args *a, const struc
 
 static void xreadgroup_command(struct cmd_ctx *c, const struct cmd_args *a)
 {
+    cmd_quiet_write(c); /* as Redis: no signalModifiedKey */
     struct stream_read_call x;
     if (!stream_read_options_or_reply(c, a, true, &x)) return;
     size_t n = (size_t)x.nstreams + 1;

@@ -122,17 +122,17 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
     bool tracking = RK_UNLIKELY(tracking_live(s->trk, s->srv));
     struct trk_frame trk;
     if (tracking) tracking_command_begin(s, cmd, a, ctx, &trk);
-    ctx->unchanged = false;
+    ctx->unchanged = ctx->quiet = false;
     db_command_begin();
     cmd->fn(ctx, a);
     db_command_end();
-    bool changed_any = r->errors == errors && !ctx->unchanged;
-    if (tracking) tracking_command_end(s, cmd, a, ctx, changed_any, &trk);
+    bool changed_any = r->errors == errors && !ctx->unchanged, signalled = changed_any && !ctx->quiet;
+    if (tracking) tracking_command_end(s, cmd, a, ctx, signalled, &trk);
     /* The database counts keys stored, replaced and removed; a write that
      * took an existing value to change it in place (INCR, SADD to a set)
      * and did not fail counts once, unless it said it changed nothing. */
     if (st->changes == changes && st->write_lookups != write_lookups && changed_any) st->changes++;
-    if (watched && wb.n && db->watch) touch_changed(db, &wb, changed_any);
+    if (watched && wb.n && db->watch) touch_changed(db, &wb, signalled);
     /* A command that blocked counts as a call when it is served. */
     uint64_t ticks = cmdstats_ticks_now() - start;
     bool whole = r->stats != NULL && !ctx->blocked;

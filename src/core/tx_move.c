@@ -268,7 +268,7 @@ static bool run_handler(struct tx *t, struct move_step *m)
     /* A key the command signalled modified (as Redis does for some that
      * change nothing) is stored back as changed: its owner's watchers
      * hear of it. */
-    store_back(t, m, r.errors == errors && !ctx.unchanged && m->scratch->stats.big_write_lookups != big,
+    store_back(t, m, r.errors == errors && !ctx.unchanged && !ctx.quiet && m->scratch->stats.big_write_lookups != big,
                m->scratch->stats.signals != signals);
     m->stage = MOVE_STORING;
     return false;

@@ -618,6 +618,13 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
         {"PFADD x a", "PFMERGE x", true}, /* also when nothing changes (redis-diff --seed 314) */
         {"PFADD x a", "PFMERGE x x", true},
         {"PFADD x a", "PFMERGE x y", true}, /* y on another shard at 4: x moved and back */
+        {"XADD x 1-1 f v", "XGROUP CREATE x g $", false}, /* Redis signals no group change (--seed 402) */
+        {"XADD x 1-1 f v", "XSETID x 5-5", false},
+        {NULL, "XGROUP CREATE x g $ MKSTREAM", true},
+        {"XADD x 1-1 f v", "XADD x 2-1 f v", true},
+        {"XADD x 1-1 f v", "XADD x MAXLEN 1 2-1 f v", true}, /* the same length */
+        {"XADD x 1-1 f v", "RENAMENX x x", false},
+        {"XADD x 1-1 f v", "RENAME x x", false}, /* --seed 403: RENAMENX to a key that exists */
     };
     run_touch_cases(cases, sizeof cases / sizeof cases[0]);
 }

@@ -69,8 +69,9 @@ struct cmd_ctx {
     bool script_may_retry;
     /* Called by a script (redis.call): XREAD refuses BLOCK there, as Redis. */
     bool from_script;
-    /* Set by a write that found nothing to change (cmd_unchanged). */
-    bool unchanged;
+    /* Set by a write that found nothing to change (cmd_unchanged), or
+     * whose change Redis tells no watcher of (cmd_quiet_write). */
+    bool unchanged, quiet;
 };
 
 /* A write command that took a key for writing but left it as it was
@@ -79,6 +80,12 @@ struct cmd_ctx {
  * breaks no WATCH and invalidates no client-side cache, where a large
  * collection taken for writing otherwise counts as changed (watch.h). */
 static inline void cmd_unchanged(struct cmd_ctx *c) { c->unchanged = true; }
+
+/* A write whose change Redis signals to no one (a stream's consumer
+ * groups: XGROUP, XREADGROUP, XACK, XCLAIM, XAUTOCLAIM, XSETID): it counts
+ * as a change, but breaks no WATCH and invalidates no cache unless the
+ * database itself stored or removed the key. */
+static inline void cmd_quiet_write(struct cmd_ctx *c) { c->quiet = true; }
 
 static inline void cmd_block(struct cmd_ctx *c, long long deadline_ms)
 {
