@@ -387,8 +387,14 @@ static void move_value(struct cmd_ctx *c, const struct cmd_args *a, struct kv *s
     if (val != small) rk_free(val);
     if (created) list_signal_ready(c, dst);
     notify_key(c, NOTIFY_LIST, push_event(to), dstkey, dstlen);
-    if (src != dst) list_removed(c, src, a->argv[1], a->len[1], pop_event(from));
-    else notify_key(c, NOTIFY_LIST, pop_event(from), a->argv[1], a->len[1]);
+    if (src != dst) {
+        list_removed(c, src, a->argv[1], a->len[1], pop_event(from));
+    } else {
+        notify_key(c, NOTIFY_LIST, pop_event(from), a->argv[1], a->len[1]);
+        /* As Redis: a list rotated onto itself is modified, even when the
+         * element went back where it was (RIGHT RIGHT, one element). */
+        db_signal_modified(c->db, a->argv[1], a->len[1]);
+    }
 }
 
 static void move_generic(struct cmd_ctx *c, const struct cmd_args *a, enum listval_where from,
