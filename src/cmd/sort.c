@@ -403,6 +403,7 @@ static void sort_generic(struct cmd_ctx *c, const struct cmd_args *a, bool reado
      * good: it shows (OBJECT ENCODING, and -0 scores, which only a
      * skiplist keeps), so do the same. */
     if (kv && kv->type == OBJ_ZSET) zset_convert(kv, ENC_SKIPLIST);
+    if (!o.store_at) cmd_unchanged(c); /* the conversion is no change (no WATCH breaks) */
     bool bypattern = o.by_at > 0;
     /* A set has no order of its own: sorted ALPHA when stored, so that the
      * result is reproducible (as Redis does for STORE and scripts). */

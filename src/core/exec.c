@@ -132,7 +132,9 @@ void shard_exec_ctx(struct shard *s, const struct cmd_def *cmd, const struct cmd
      * took an existing value to change it in place (INCR, SADD to a set)
      * and did not fail counts once, unless it said it changed nothing. */
     if (st->changes == changes && st->write_lookups != write_lookups && changed_any) st->changes++;
-    if (watched && wb.n && db->watch) touch_changed(db, &wb, signalled);
+    /* A command that changed nothing may still have changed a value's
+     * form (SORT converts a sorted set), which moves its fingerprint. */
+    if (watched && wb.n && db->watch && !ctx->unchanged) touch_changed(db, &wb, signalled);
     /* A command that blocked counts as a call when it is served. */
     uint64_t ticks = cmdstats_ticks_now() - start;
     bool whole = r->stats != NULL && !ctx->blocked;

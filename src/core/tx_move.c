@@ -230,7 +230,7 @@ static bool fetch_value_keys(struct tx *t, struct move_step *m)
 /* Step 3: every named key back to its owner. big_written: the handler
  * took a large collection for writing and did not fail, so those count
  * as changed whatever their fingerprint (watch.h). */
-static void store_back(struct tx *t, struct move_step *m, bool big_written, bool signaled)
+static void store_back(struct tx *t, struct move_step *m, bool unchanged, bool big_written, bool signaled)
 {
     memset(m->seq, 0, sizeof(m->seq));
     for (uint32_t i = 0; i < m->nkeys; i++) {
@@ -241,8 +241,9 @@ static void store_back(struct tx *t, struct move_step *m, bool big_written, bool
             if (kv) kv_free(kv);
             continue;
         }
-        bool same = kv == k->got && when == k->when && watch_fingerprint(kv) == k->fp &&
-                    !(big_written && !watch_fingerprint_exact(kv)) && !signaled;
+        bool same = (unchanged && !signaled) ||
+                    (kv == k->got && when == k->when && watch_fingerprint(kv) == k->fp &&
+                     !(big_written && !watch_fingerprint_exact(kv)) && !signaled);
         struct obuf rec = {0};
         put_record(&rec, kv, when);
         add_key_command(tx_part_of(t, k->owner), &put_cmd, k->db, key_name(m, k), k->len, rec.data, same);
@@ -268,7 +269,8 @@ static bool run_handler(struct tx *t, struct move_step *m)
     /* A key the command signalled modified (as Redis does for some that
      * change nothing) is stored back as changed: its owner's watchers
      * hear of it. */
-    store_back(t, m, r.errors == errors && !ctx.unchanged && !ctx.quiet && m->scratch->stats.big_write_lookups != big,
+    store_back(t, m, ctx.unchanged,
+               r.errors == errors && !ctx.unchanged && !ctx.quiet && m->scratch->stats.big_write_lookups != big,
                m->scratch->stats.signals != signals);
     m->stage = MOVE_STORING;
     return false;
