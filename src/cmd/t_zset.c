@@ -109,8 +109,14 @@ static void zadd_generic(struct cmd_ctx *c, const struct cmd_args *a, int in_fla
         processed += !(out & ZADD_OUT_NOP);
         score = newscore;
     }
-    if (added || updated) notify_key(c, NOTIFY_ZSET, (in & ZADD_IN_INCR) ? "zincr" : "zadd", a->argv[1], a->len[1]);
-    else cmd_unchanged(c);
+    if (added || updated) {
+        notify_key(c, NOTIFY_ZSET, (in & ZADD_IN_INCR) ? "zincr" : "zadd", a->argv[1], a->len[1]);
+        /* As Redis: modified once anything was added or moved, even if a
+         * later pair of the same call moved it back (redis-diff --seed 702). */
+        db_signal_modified(c->db, a->argv[1], a->len[1]);
+    } else {
+        cmd_unchanged(c);
+    }
     if (in & ZADD_IN_INCR) {
         if (processed) reply_double(c->r, score);
         else reply_null(c->r);

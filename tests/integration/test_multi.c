@@ -624,6 +624,7 @@ TS_TEST(multi, noop_writes_to_large_collections_do_not_touch)
         {"XADD x 1-1 f v", "XADD x 2-1 f v", true},
         {"XADD x 1-1 f v", "XADD x MAXLEN 1 2-1 f v", true}, /* the same length */
         {"ZADD x 1 a 2 b", "SORT x ALPHA", false}, /* converts it to a skiplist (--seed 509) */
+        {"ZADD x 1 a 2 b", "ZADD x 5 a 1 a", true}, /* moved and back (--seed 702) */
         {"RPUSH x a b", "LMOVE x x RIGHT RIGHT", true}, /* the same list after it (--seed 505) */
         {"RPUSH x a", "RPOPLPUSH x x", true},
         {"XADD x 1-1 f v", "RENAMENX x x", false},
