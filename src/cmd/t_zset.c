@@ -111,9 +111,10 @@ static void zadd_generic(struct cmd_ctx *c, const struct cmd_args *a, int in_fla
     }
     if (added || updated) {
         notify_key(c, NOTIFY_ZSET, (in & ZADD_IN_INCR) ? "zincr" : "zadd", a->argv[1], a->len[1]);
-        /* As Redis: modified once anything was added or moved, even if a
-         * later pair of the same call moved it back (redis-diff --seed 702). */
-        db_signal_modified(c->db, a->argv[1], a->len[1]);
+        /* As Redis: modified once anything was moved, even if a later pair
+         * of the same call moved it back (redis-diff --seed 702); with one
+         * pair, or an addition, the value itself tells. */
+        if (updated && elements > 1 && !added) db_signal_modified(c->db, a->argv[1], a->len[1]);
     } else {
         cmd_unchanged(c);
     }

@@ -29,21 +29,55 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct function_load {
-    struct server *srv;
+/* The file's function libraries, compiled while the file is checked. */
+struct file_functions {
     struct script_engine *engine;
+    struct script_library **libs;
+    uint32_t n, cap;
 };
 
-static bool load_function(void *arg, const unsigned char *code, size_t len, char *err, size_t errlen)
+static bool collect_function(void *arg, const unsigned char *code, size_t len, char *err, size_t errlen)
 {
-    struct function_load *fl = arg;
+    struct file_functions *ff = arg;
     struct obuf e;
     obuf_init(&e);
-    if (!fl->engine) fl->engine = script_engine_create();
-    struct script_library *lib = script_library_load(fl->engine, (const char *)code, len, false, &e);
-    bool ok = lib && function_store_put(fl->srv->functions, lib, false, &e);
-    if (!ok) snprintf(err, errlen, "%.*s", (int)e.len, e.data);
+    if (!ff->engine) ff->engine = script_engine_create();
+    struct script_library *lib = script_library_load(ff->engine, (const char *)code, len, false, &e);
+    if (lib) {
+        if (ff->n == ff->cap) {
+            ff->cap = ff->cap ? 2 * ff->cap : 4;
+            ff->libs = rk_realloc(ff->libs, ff->cap * sizeof(*ff->libs));
+        }
+        ff->libs[ff->n++] = lib;
+    } else {
+        snprintf(err, errlen, "%.*s", (int)e.len, e.data);
+    }
     obuf_free(&e);
+    return lib != NULL;
+}
+
+/* Checks the whole image (every key too) and puts its function libraries
+ * in the store all or none, by `policy`. False (logged, with `suffix`)
+ * when the file or its functions do not load; then nothing has changed. */
+static bool load_file_functions(const void *img, size_t len, const struct config *cfg, struct function_store *st,
+                                enum function_restore policy, const char *path, const char *suffix)
+{
+    struct file_functions ff = {0};
+    const struct rdb_walk_ops ops = {.on_function = collect_function};
+    char err[512];
+    bool ok = rdb_walk(img, len, cfg, cfg->databases, cfg->rdb_checksum, &ops, &ff, err, sizeof err);
+    if (!ok) {
+        log_warn("Internal error in RDB reading file %s: %s%s", path, err, suffix);
+        for (uint32_t i = 0; i < ff.n; i++) script_library_free(ff.libs[i]);
+    } else {
+        struct obuf e;
+        obuf_init(&e);
+        ok = function_store_put_all(st, ff.libs, ff.n, policy, &e);
+        if (!ok) log_warn("Failed loading library from %s: %.*s%s", path, (int)e.len, e.data, suffix);
+        obuf_free(&e);
+    }
+    rk_free(ff.libs);
+    if (ff.engine) script_engine_destroy(ff.engine);
     return ok;
 }
 
@@ -73,15 +107,9 @@ bool server_load_check(struct server *srv)
     madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
     srv->rdb_image = map;
     srv->rdb_image_len = (size_t)st.st_size;
-    struct function_load fl = {srv, NULL};
-    const struct rdb_walk_ops ops = {.on_function = load_function};
-    char err[512];
-    bool ok = rdb_walk(map, (size_t)st.st_size, cfg, cfg->databases, cfg->rdb_checksum, &ops, &fl, err, sizeof err);
-    if (fl.engine) script_engine_destroy(fl.engine);
-    if (!ok) {
-        log_warn("Internal error in RDB reading file %s: %s. Exiting.", srv->rdb_path, err);
-        server_load_done(srv);
-    }
+    bool ok = load_file_functions(map, (size_t)st.st_size, cfg, srv->functions, FUNCTION_RESTORE_APPEND,
+                                  srv->rdb_path, ". Exiting.");
+    if (!ok) server_load_done(srv);
     return ok;
 }
 
@@ -214,61 +242,17 @@ static void reload_loaded(struct msg_done *d, const char *replies, size_t len, b
     reload_end(rl, ok ? "+OK\r\n" : RELOAD_LOAD_ERROR);
 }
 
-/* The file's function libraries, compiled while the file is checked. */
-struct file_functions {
-    struct script_engine *engine;
-    struct script_library **libs;
-    uint32_t n, cap;
-};
-
-static bool collect_function(void *arg, const unsigned char *code, size_t len, char *err, size_t errlen)
-{
-    struct file_functions *ff = arg;
-    struct obuf e;
-    obuf_init(&e);
-    if (!ff->engine) ff->engine = script_engine_create();
-    struct script_library *lib = script_library_load(ff->engine, (const char *)code, len, false, &e);
-    if (lib) {
-        if (ff->n == ff->cap) {
-            ff->cap = ff->cap ? 2 * ff->cap : 4;
-            ff->libs = rk_realloc(ff->libs, ff->cap * sizeof(*ff->libs));
-        }
-        ff->libs[ff->n++] = lib;
-    } else {
-        snprintf(err, errlen, "%.*s", (int)e.len, e.data);
-    }
-    obuf_free(&e);
-    return lib != NULL;
-}
-
-/* Checks the whole file and puts its functions in the store as Redis's
- * load does after DEBUG RELOAD's flush: in place of every library, or
- * with NOFLUSH beside them (refused when a name exists), or with NOFLUSH
- * MERGE replacing those of the same name. False (logged) when the file
- * or its functions do not load; then nothing has changed. */
+/* The file's functions as Redis's load puts them after DEBUG RELOAD's
+ * flush: in place of every library, or with NOFLUSH beside them (refused
+ * when a name exists), or with NOFLUSH MERGE replacing those of the same
+ * name. */
 static bool reload_functions(struct reload *rl, const char *path)
 {
     struct shard *s = rl->s;
-    struct file_functions ff = {0};
-    const struct rdb_walk_ops ops = {.on_function = collect_function};
-    char err[512];
-    bool ok = rdb_walk(rl->img, rl->len, &s->cfg, s->cfg.databases, s->cfg.rdb_checksum, &ops, &ff, err, sizeof err);
-    if (!ok) {
-        log_warn("Internal error in RDB reading file %s: %s", path, err);
-        for (uint32_t i = 0; i < ff.n; i++) script_library_free(ff.libs[i]);
-    } else {
-        enum function_restore policy = !(rl->flags & HOST_RELOAD_NOFLUSH) ? FUNCTION_RESTORE_FLUSH
-                                       : (rl->flags & HOST_RELOAD_MERGE)  ? FUNCTION_RESTORE_REPLACE
-                                                                           : FUNCTION_RESTORE_APPEND;
-        struct obuf e;
-        obuf_init(&e);
-        ok = function_store_put_all(s->srv->functions, ff.libs, ff.n, policy, &e);
-        if (!ok) log_warn("Failed loading library from %s: %.*s", path, (int)e.len, e.data);
-        obuf_free(&e);
-    }
-    rk_free(ff.libs);
-    if (ff.engine) script_engine_destroy(ff.engine);
-    return ok;
+    enum function_restore policy = !(rl->flags & HOST_RELOAD_NOFLUSH) ? FUNCTION_RESTORE_FLUSH
+                                   : (rl->flags & HOST_RELOAD_MERGE)  ? FUNCTION_RESTORE_REPLACE
+                                                                       : FUNCTION_RESTORE_APPEND;
+    return load_file_functions(rl->img, rl->len, &s->cfg, s->srv->functions, policy, path, "");
 }
 
 /* Maps and checks the file on the origin (a blocking read, as Redis's

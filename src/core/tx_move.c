@@ -241,9 +241,8 @@ static void store_back(struct tx *t, struct move_step *m, bool unchanged, bool b
             if (kv) kv_free(kv);
             continue;
         }
-        bool same = (unchanged && !signaled) ||
-                    (kv == k->got && when == k->when && watch_fingerprint(kv) == k->fp &&
-                     !(big_written && !watch_fingerprint_exact(kv)) && !signaled);
+        bool same = !signaled && (unchanged || (kv == k->got && when == k->when && watch_fingerprint(kv) == k->fp &&
+                                                !(big_written && !watch_fingerprint_exact(kv))));
         struct obuf rec = {0};
         put_record(&rec, kv, when);
         add_key_command(tx_part_of(t, k->owner), &put_cmd, k->db, key_name(m, k), k->len, rec.data, same);
